@@ -1,0 +1,23 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the project's modules against one kernel without touching the
+# source tree: the sources are mirrored into <outdir> and built there, so
+# builds for the stock and the debug kernel never share objects.  Build
+# products in <outdir> are excluded from the mirror, hence kept.
+#
+#   build-modules.sh <kdir> <outdir> [make args...]
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kdir=$1
+out=$2
+shift 2
+[ -d "$kdir" ] || die "no kernel build at $kdir: run make deps"
+mkdir -p "$out/include"
+rsync -a --delete --prune-empty-dirs --include='*/' --exclude='*.mod.c' \
+	--include='*.[ch]' \
+	--include=Kbuild --exclude='*' \
+	"$TOPDIR/Kbuild" "$TOPDIR/drivers" "$TOPDIR/include" "$out/"
+make -s -C "$kdir" M="$out" "$@" modules

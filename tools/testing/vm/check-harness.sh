@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Self-test of the VM harness: boot guests that must be judged as failed
+# and check that they are, for the right reason.
+#
+#   1. a kselftest with one failing test (and one passing, one skipped)
+#   2. a module that WARNs at load while every test passes
+#   3. a guest that hangs
+#
+# Writes TAP to stdout and "<passed> <failed> 0" to <logdir>/summary.
+
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+logs=$1
+B=$TOPDIR/build/harness
+mkdir -p "$logs" "$B"
+n=0 pass=0 fail=0
+
+result() {	# result <0|1> <description>
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+		pass=$((pass + 1))
+	else
+		echo "not ok $n $2"
+		fail=$((fail + 1))
+	fi
+}
+
+rsync -a "$VMDIR/selftest/" "$B/src/"
+if ! make -s -C "$(stock_kdir)" M="$B/src" modules > "$logs/build.log" 2>&1 ||
+   ! cc -O2 -static -D_GNU_SOURCE -I"$(ksrc)/tools/testing/selftests" \
+	-o "$B/harness_fail" "$VMDIR/selftest/harness_fail.c" >> "$logs/build.log" 2>&1; then
+	cat "$logs/build.log"
+	echo "0 1 0" > "$logs/summary"
+	exit 1
+fi
+
+vm() {		# vm <name> <vmtest args...>: prints the verdict lines
+	local name=$1
+	shift
+	"$VMDIR/vmtest.py" --name "$name" --logdir "$logs/$name" \
+		--kernel "$(stock_image)" --qemu 7.2 "$@"
+}
+
+echo "TAP version 13"
+echo "1..3"
+
+out=$(vm failing-test --test "$B/harness_fail" \
+	--plan "kselftest harness_fail" --timeout 300)
+rc=$?
+echo "$out" | sed 's/^/# /'
+[ $rc != 0 ] &&
+	grep -q 'FAIL harness_fail: global.fails$' <<< "$out" &&
+	grep -q ': 1 passed, 1 failed, 1 skipped' <<< "$out"
+result $? "a failing kselftest fails the leg and is counted"
+
+out=$(vm warn --module "$B/src/vmtest_warn.ko" --plan "load vmtest_warn" \
+	--plan unload --timeout 300)
+rc=$?
+echo "$out" | sed 's/^/# /'
+[ $rc != 0 ] && grep -q 'FAIL kernel splat: .*WARNING:' <<< "$out" &&
+	grep -q ': 2 passed, 1 failed' <<< "$out"
+result $? "a WARN in a module fails the leg although every test passed"
+
+out=$(vm hang --plan "run sleep 3600" --timeout 45)
+rc=$?
+echo "$out" | sed 's/^/# /'
+[ $rc != 0 ] && grep -q 'FAIL guest timed out after 45s' <<< "$out"
+result $? "a hung guest is killed at the timeout and fails the leg"
+
+echo "$pass $fail 0" > "$logs/summary"
+echo "harness: $pass passed, $fail failed, 0 skipped"
+[ $fail = 0 ]

@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: lint, then the VM matrix.
+#
+#   stock-qemu7.2      Debian 6.12 kernel, QEMU 7.2: modules, kselftests
+#   stock-qemu10-flts  Debian 6.12 kernel, QEMU 10.0 with x-flts=on
+#   debug-qemu7.2      debug kernel (KASAN, lockdep, kmemleak, fault
+#                      injection), QEMU 7.2: KUnit suites and kselftests
+#   harness            the harness catches a failing test, a WARN and a hang
+#
+# Prints each leg's results and ends with "N passed, N failed, N skipped";
+# exits non-zero on any failure, splat or timeout.  Set CHECK_LEGS to a
+# space-separated subset of the leg names to run only those.
+
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+B=$TOPDIR/build
+LOGS=$B/logs
+LEGS=${CHECK_LEGS:-lint stock-qemu7.2 stock-qemu10-flts debug-qemu7.2 harness}
+mkdir -p "$LOGS"
+start=$(date +%s)
+
+"$VMDIR/deps.sh" || die "check: make deps failed"
+
+want() {
+	case " $LEGS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+passed=0 failed=0 skipped=0
+tally() {	# tally <leg>: add the leg's summary to the totals
+	local p f s
+	if read -r p f s < "$LOGS/$1/summary" 2>/dev/null; then
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	else
+		echo "$1: FAIL produced no summary"
+		failed=$((failed + 1))
+	fi
+}
+
+record() {	# record <leg> <status>: a one-result leg
+	mkdir -p "$LOGS/$1"
+	if [ "$2" = 0 ]; then
+		echo "1 0 0" > "$LOGS/$1/summary"
+		echo "$1: 1 passed, 0 failed, 0 skipped"
+	else
+		echo "0 1 0" > "$LOGS/$1/summary"
+		echo "$1: FAIL (see $LOGS/$1)"
+		echo "$1: 0 passed, 1 failed, 0 skipped"
+	fi
+}
+
+if want lint; then
+	mkdir -p "$LOGS/lint"
+	"$TOPDIR/tools/lint.sh" > "$LOGS/lint/lint.log" 2>&1
+	rc=$?
+	[ $rc = 0 ] || tail -n 40 "$LOGS/lint/lint.log"
+	record lint $rc
+	tally lint
+fi
+
+# Builds: modules per kernel, tests once (static, kernel independent).
+stock=$(stock_kdir)
+debug=$(debug_kdir)
+build_ok=0
+{
+	"$VMDIR/build-modules.sh" "$stock" "$B/stock" &&
+	"$VMDIR/build-modules.sh" "$debug" "$B/debug" &&
+	make -s -C "$TOPDIR/tools/testing/selftests/iommufd_pasid" \
+		OUTPUT="$B/selftests"
+} > "$LOGS/build.log" 2>&1 || build_ok=1
+if [ $build_ok != 0 ]; then
+	cat "$LOGS/build.log"
+	record build 1
+	tally build
+	echo "$passed passed, $failed failed, $skipped skipped"
+	exit 1
+fi
+
+tests=$(find "$B/selftests" -maxdepth 1 -type f -perm -u+x | sort)
+
+leg() {		# leg <name> <kernel image> <module build> <vmtest args...>
+	local name=$1 image=$2 mods=$3 m args=()
+	shift 3
+	want "$name" || return 0
+	for m in $MODULES; do
+		args+=(--module "$mods/$(module_path "$m")")
+	done
+	args+=(--plan kmemleak-clear --plan "load $MODULES")
+	for t in $tests; do
+		args+=(--test "$t" --plan "kselftest $(basename "$t")")
+	done
+	"$VMDIR/vmtest.py" --name "$name" --kernel "$image" \
+		--logdir "$LOGS/$name" "${args[@]}" "$@" \
+		--plan unload --plan kmemleak
+	tally "$name"
+}
+
+leg stock-qemu7.2 "$(stock_image)" "$B/stock" --qemu 7.2 \
+	--timeout 600
+leg stock-qemu10-flts "$(stock_image)" "$B/stock" --qemu 10.0 \
+	--iommu-opt x-flts=on --timeout 600
+
+kunit=()
+for k in $(find "$B/debug" -name '*_kunit.ko' | sort); do
+	kunit+=(--kunit "$k" --plan "kunit $(basename "$k" .ko)")
+done
+leg debug-qemu7.2 "$debug/arch/x86/boot/bzImage" "$B/debug" --qemu 7.2 \
+	"${kunit[@]}" --timeout 1500
+
+if want harness; then
+	"$VMDIR/check-harness.sh" "$LOGS/harness"
+	tally harness
+fi
+
+echo "check: $(( $(date +%s) - start ))s"
+if [ -n "$skipped" ] && [ "$skipped" != 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" = 0 ]

@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot one test VM and judge it.
+
+Builds an initramfs (busybox-static, the modules, the statically linked
+tests, init and a plan), boots qemu-system-x86_64 on q35 with an emulated
+VT-d in scalable mode and the edu device, waits for the guest with a hard
+timeout, then reads the results port (TAP from kselftests, KTAP from KUnit)
+and the kernel console.  A test that failed, a step that did not finish, a
+timeout, or any kernel splat on the console fails the leg.
+
+Exit status 0 only if the leg passed.  The last line printed is
+    <leg>: N passed, N failed, N skipped
+and the same three numbers are written to <logdir>/summary.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+VMDIR = os.path.dirname(os.path.abspath(__file__))
+
+# Console lines that mean the kernel is unhappy, whatever the tests said.
+SPLATS = [
+    r'BUG:',
+    r'WARNING:',
+    r'KASAN:',
+    r'UBSAN:',
+    r'Oops',
+    r'general protection fault',
+    r'Kernel panic',
+    r'possible circular locking',
+    r'possible recursive locking',
+    r'inconsistent lock state',
+    r'suspicious RCU usage',
+    r'sleeping function called from invalid context',
+    r'unreferenced object 0x',
+    r'new suspected memory leaks',
+    r'rcu: INFO: rcu_\w+ (self-)?detected stall',
+    r'INFO: task \S+ blocked for more than',
+    r'list_(add|del) corruption',
+]
+SPLAT_RE = re.compile('|'.join(SPLATS))
+
+RESULT_RE = re.compile(r'^(\s*)(ok|not ok) (\d+)\s*-?\s*([^#]*?)\s*(#\s*(.*))?$')
+PLAN_RE = re.compile(r'^(\s*)1\.\.(\d+)')
+
+
+class Tally:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.skipped = 0
+        self.failures = []
+        self.skips = []
+
+    def add(self, other):
+        self.passed += other.passed
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.failures += other.failures
+        self.skips += other.skips
+
+    def fail(self, what):
+        self.failed += 1
+        self.failures.append(what)
+
+
+def parse_tap(step, lines):
+    """Count leaf results of a TAP/KTAP stream (nesting by indentation).
+
+    A result line is a leaf unless deeper results came just before it; a
+    failing parent whose children all passed (a suite that could not run)
+    still counts as one failure.  Plans that promise more results than
+    arrived count the missing ones as failures.
+    """
+    t = Tally()
+    deeper = {}     # indent -> (results seen at deeper indent, any failed)
+    plans = {}      # indent -> promised count
+    seen = {}       # indent -> results seen at that indent
+    for raw in lines:
+        line = raw.rstrip()
+        m = PLAN_RE.match(line)
+        if m:
+            ind = len(m.group(1))
+            plans[ind] = int(m.group(2))
+            seen[ind] = 0
+            skip = re.search(r'#\s*SKIP\s*(.*)', line, re.I)
+            if plans[ind] == 0 and skip:
+                t.skipped += 1
+                t.skips.append('%s: %s' % (step, skip.group(1)))
+            continue
+        m = RESULT_RE.match(line)
+        if not m:
+            continue
+        ind = len(m.group(1))
+        ok = m.group(2) == 'ok'
+        name = '%s: %s' % (step, m.group(4) or m.group(3))
+        directive = (m.group(6) or '').strip()
+        seen[ind] = seen.get(ind, 0) + 1
+        children = [k for k in deeper if k > ind]
+        had_children = any(deeper[k][0] for k in children)
+        child_failed = any(deeper[k][1] for k in children)
+        for k in children:
+            del deeper[k]
+            plans.pop(k, None)
+            seen.pop(k, None)
+        cnt, bad = deeper.get(ind, (0, False))
+        deeper[ind] = (cnt + 1, bad or not ok)
+        if had_children:
+            if not ok and not child_failed:
+                t.fail(name)
+            continue
+        if directive.upper().startswith('SKIP'):
+            t.skipped += 1
+            t.skips.append('%s (%s)' % (name, directive[4:].strip() or
+                                        'no reason given'))
+        elif ok:
+            t.passed += 1
+        else:
+            t.fail(name)
+    for ind, want in plans.items():
+        got = seen.get(ind, 0)
+        if got < want:
+            for i in range(want - got):
+                t.fail('%s: result %d of %d never arrived' %
+                       (step, got + i + 1, want))
+    return t
+
+
+def parse_results(text):
+    """Split the results port into steps and tally them."""
+    total = Tally()
+    done = False
+    cur = None
+    body = []
+    for line in text.replace('\r', '').split('\n'):
+        if line.startswith('vmtest: begin '):
+            cur = line[len('vmtest: begin '):].strip()
+            body = []
+        elif line.startswith('vmtest: end ') and cur is not None:
+            rc = line.rsplit('rc=', 1)[-1].strip()
+            t = parse_tap(cur, body)
+            if rc != '0' and t.failed == 0:
+                t.fail('%s: exited with status %s' % (cur, rc))
+            if t.passed + t.failed + t.skipped == 0:
+                t.fail('%s: reported no results' % cur)
+            total.add(t)
+            cur = None
+        elif line.startswith('vmtest: done'):
+            done = True
+        elif cur is not None:
+            body.append(line)
+    if cur is not None:
+        t = parse_tap(cur, body)
+        t.fail('%s: never finished' % cur)
+        total.add(t)
+    return total, done
+
+
+def splats(console):
+    found = []
+    for line in console.replace('\r', '').split('\n'):
+        if SPLAT_RE.search(line):
+            found.append(line.strip())
+    return found
+
+
+def find_qemu(version):
+    if version == '7.2':
+        return ['qemu-system-x86_64'], []
+    root = subprocess.run([os.path.join(VMDIR, 'lib.sh'), 'trixie_root'],
+                          capture_output=True, text=True).stdout.strip()
+    loader = os.path.join(root, 'lib64/ld-linux-x86-64.so.2')
+    if not os.path.exists(os.path.join(root, '.done')):
+        sys.exit('vmtest: no QEMU 10 root at %s: run make deps' % root)
+    libs = ':'.join(os.path.join(root, d) for d in
+                    ('usr/lib/x86_64-linux-gnu', 'lib/x86_64-linux-gnu'))
+    cmd = [loader, '--library-path', libs,
+           os.path.join(root, 'usr/bin/qemu-system-x86_64')]
+    data = []
+    for d in ('usr/share/qemu', 'usr/share/seabios', 'usr/lib/ipxe/qemu'):
+        data += ['-L', os.path.join(root, d)]
+    os.environ['QEMU_MODULE_DIR'] = os.path.join(
+        root, 'usr/lib/x86_64-linux-gnu/qemu')
+    return cmd, data
+
+
+def build_initramfs(args, workdir):
+    root = os.path.join(workdir, 'root')
+    shutil.rmtree(root, ignore_errors=True)
+    for d in ('bin', 'dev', 'proc', 'sys', 'tmp', 'modules', 'kunit',
+              'tests'):
+        os.makedirs(os.path.join(root, d))
+    shutil.copy('/bin/busybox', os.path.join(root, 'bin/busybox'))
+    os.symlink('busybox', os.path.join(root, 'bin/sh'))
+    shutil.copy(os.path.join(VMDIR, 'init'), os.path.join(root, 'init'))
+    for ko in args.module or []:
+        shutil.copy(ko, os.path.join(root, 'modules'))
+    for ko in args.kunit or []:
+        shutil.copy(ko, os.path.join(root, 'kunit'))
+    for prog in args.test or []:
+        shutil.copy(prog, os.path.join(root, 'tests'))
+    with open(os.path.join(root, 'plan'), 'w') as f:
+        f.write(''.join(p + '\n' for p in args.plan))
+    image = os.path.join(workdir, 'initramfs.cpio.gz')
+    files = subprocess.run('find . -mindepth 1 | LC_ALL=C sort', shell=True,
+                           cwd=root, capture_output=True, check=True).stdout
+    with open(image, 'wb') as out:
+        cpio = subprocess.Popen(['cpio', '--quiet', '-o', '-H', 'newc',
+                                 '-R', '0:0'], cwd=root,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        gz = subprocess.Popen(['gzip', '-1'], stdin=cpio.stdout, stdout=out)
+        cpio.stdin.write(files)
+        cpio.stdin.close()
+        cpio.stdout.close()
+        if gz.wait() or cpio.wait():
+            sys.exit('vmtest: could not build the initramfs')
+    return image
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--name', required=True, help='leg name for reports')
+    ap.add_argument('--kernel', required=True, help='bzImage to boot')
+    ap.add_argument('--qemu', choices=['7.2', '10.0'], default='7.2')
+    ap.add_argument('--iommu-opt', action='append', default=[],
+                    help='extra intel-iommu property, e.g. x-flts=on')
+    ap.add_argument('--module', action='append', help='module to include')
+    ap.add_argument('--kunit', action='append', help='KUnit module')
+    ap.add_argument('--test', action='append', help='test program')
+    ap.add_argument('--plan', action='append', default=[],
+                    help='guest step (see init)')
+    ap.add_argument('--append', default='', help='extra kernel arguments')
+    ap.add_argument('--timeout', type=int, default=600)
+    ap.add_argument('--logdir', required=True)
+    ap.add_argument('--interactive', action='store_true',
+                    help='console on this terminal, no judging')
+    args = ap.parse_args()
+
+    os.makedirs(args.logdir, exist_ok=True)
+    image = build_initramfs(args, args.logdir)
+    qemu, data = find_qemu(args.qemu)
+    iommu = ','.join(['intel-iommu', 'intremap=off', 'x-scalable-mode=on',
+                      'caching-mode=on'] + args.iommu_opt)
+    console = os.path.join(args.logdir, 'console.log')
+    results = os.path.join(args.logdir, 'results.log')
+    cmdline = ('console=ttyS0 intel_iommu=off panic=-1 oops=panic '
+               'panic_on_warn=0 loglevel=7 ' + args.append).strip()
+    cmd = qemu + data + [
+        '-M', 'q35', '-accel', 'tcg', '-smp', '2', '-m', '2G',
+        '-nodefaults', '-display', 'none', '-no-reboot',
+        '-kernel', args.kernel, '-initrd', image, '-append', cmdline,
+        '-device', iommu,
+        '-device', 'edu,dma_mask=0xffffffffffffffff',
+    ]
+    if args.interactive:
+        i = cmd.index('-append') + 1
+        cmd[i] += ' vmtest.results=ttyS0'
+        cmd += ['-serial', 'mon:stdio']
+        os.execvp(cmd[0], cmd)
+    cmd += ['-serial', 'file:' + console, '-serial', 'file:' + results]
+    with open(os.path.join(args.logdir, 'qemu.cmd'), 'w') as f:
+        f.write(' '.join(cmd) + '\n')
+
+    start = time.time()
+    timed_out = False
+    with open(os.path.join(args.logdir, 'qemu.log'), 'w') as qlog:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
+                                stderr=subprocess.STDOUT)
+        try:
+            qrc = proc.wait(timeout=args.timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            timed_out = True
+            qrc = None
+    elapsed = time.time() - start
+
+    def read(path):
+        try:
+            with open(path, errors='replace') as f:
+                return f.read()
+        except FileNotFoundError:
+            return ''
+
+    tally, done = parse_results(read(results))
+    if timed_out:
+        tally.fail('guest timed out after %ds' % args.timeout)
+    elif not done:
+        tally.fail('guest stopped before finishing its plan (qemu exit %s)'
+                   % qrc)
+    for s in splats(read(console)):
+        tally.fail('kernel splat: ' + s)
+
+    for s in tally.skips:
+        print('%s: SKIP %s' % (args.name, s))
+    for f in tally.failures:
+        print('%s: FAIL %s' % (args.name, f))
+    line = '%s: %d passed, %d failed, %d skipped (%.0fs, logs in %s)' % (
+        args.name, tally.passed, tally.failed, tally.skipped, elapsed,
+        args.logdir)
+    print(line)
+    with open(os.path.join(args.logdir, 'summary'), 'w') as f:
+        f.write('%d %d %d\n' % (tally.passed, tally.failed, tally.skipped))
+    return 1 if tally.failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
