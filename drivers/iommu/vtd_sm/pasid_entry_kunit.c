@@ -432,9 +432,11 @@ static unsigned int check_fetchable(struct kunit *test, const struct rec *r,
 	return bad;
 }
 
-enum { T_BLK, T_BLK_FPD, T_PT_A, T_PT_B, T_SL_A, T_SL_A2, T_SL_B, T_FL_A,
-       T_FL_A2, T_FL_A3, T_FL_B, T_NE_A, T_NE_A2, T_NE_A3, T_NE_B, T_NE_FLA,
-       T_NR };
+enum {
+	T_BLK, T_BLK_FPD, T_PT_A, T_PT_B, T_SL_A, T_SL_A2, T_SL_B, T_FL_A,
+	T_FL_A2, T_FL_A3, T_FL_B, T_NE_A, T_NE_A2, T_NE_A3, T_NE_B, T_NE_FLA,
+	T_NR
+};
 
 static const char * const t_names[T_NR] = {
 	"blocked", "blocked+fpd", "pt A", "pt B", "sl A", "sl A ptr", "sl B",
