@@ -387,6 +387,7 @@ static void walk_test_fl(struct kunit *test)
 	/* U/S clear in a table entry applies to everything below it. */
 	*t_fl_entry(as, flptr, 4, 0x10000, 2) &= ~4ULL;
 	t_fault(test, ctx, T_SID, 9, 0x10000, R, VTD_WALK_FL_USER, 2);
+	t_pe_fl(pe, flptr, 0, true, false);
 	t_ok(test, ctx, T_SID, 9, 0x10000, W | PRIV, 0x3000, 0x1000, 1);
 	*t_fl_entry(as, flptr, 4, 0x10000, 2) |= 4;
 
