@@ -64,8 +64,8 @@
  * @VTD_WALK_FL_USER: user request, U/S clear at some first level.
  * @VTD_WALK_FL_WRITE: write request denied by first-level R/W (and WPE).
  * @VTD_WALK_NESTED_TABLE: nested: the second level could not translate
- *	the guest-physical address of a first-level table; the first-level
- *	level is in @level, the second-level fault in @sl_fault.
+ *	the guest-physical address of a first-level table; the level of
+ *	that table is in @level, the second-level fault in @sl_fault.
  * @VTD_WALK_NESTED_OUTPUT: nested: the second level could not translate
  *	the guest-physical output of the first level.
  * @VTD_WALK_FAULT_MAX: number of values.

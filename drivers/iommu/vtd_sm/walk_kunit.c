@@ -198,9 +198,10 @@ static const struct vtd_walk_ctx *t_ctx(struct kunit *test, u64 *root)
 }
 
 /* Expect a translation. */
-static noinline void t_ok(struct kunit *test, const struct vtd_walk_ctx *ctx, u16 sid,
-		 u32 pasid, u64 addr, unsigned int access, u64 phys,
-		 u64 size, unsigned int level)
+static noinline void t_ok(struct kunit *test,
+			  const struct vtd_walk_ctx *ctx, u16 sid, u32 pasid,
+			  u64 addr, unsigned int access, u64 phys, u64 size,
+			  unsigned int level)
 {
 	struct vtd_walk_result res;
 	char line[160];
@@ -214,9 +215,10 @@ static noinline void t_ok(struct kunit *test, const struct vtd_walk_ctx *ctx, u1
 }
 
 /* Expect a fault at @level. */
-static noinline void t_fault(struct kunit *test, const struct vtd_walk_ctx *ctx,
-		    u16 sid, u32 pasid, u64 addr, unsigned int access,
-		    enum vtd_walk_fault fault, unsigned int level)
+static noinline void t_fault(struct kunit *test,
+			     const struct vtd_walk_ctx *ctx, u16 sid, u32 pasid,
+			     u64 addr, unsigned int access,
+			     enum vtd_walk_fault fault, unsigned int level)
 {
 	struct vtd_walk_result res;
 	char line[160];
@@ -645,10 +647,8 @@ static void walk_test_nested(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, res.fault_addr, guest->addr[3]);
 	KUNIT_EXPECT_EQ(test, vtd_walk_fault_reason(&res), 0x76);
 	vtd_walk_format(&res, line, sizeof(line));
-	KUNIT_EXPECT_NOT_NULL(test, strstr(line,
-		"nested second-level fault on first-level table"));
-	KUNIT_EXPECT_NOT_NULL(test, strstr(line,
-		"second-level entry not present"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(line, "on first-level table"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(line, "entry not present)"));
 	/* Mapped write-only: the table cannot be read. */
 	*e = t_pa(guest->va[3]) | 2;
 	KUNIT_EXPECT_EQ(test, vtd_walk(ctx, T_SID, 11, va, R, &res), -EFAULT);
