@@ -121,8 +121,9 @@ typedef int (*vtd_walk_read_t)(void *priv, phys_addr_t pa, u64 *buf,
 /**
  * struct vtd_walk_ctx - what the walker needs of a remapping unit
  * @root: physical address of the root table (RTADDR_REG without flags).
- * @haw: host address width in bits (from CAP_REG.MGAW); pass-through input
- *	and the addresses in entries are checked against it.  0 means 52.
+ * @haw: host address width in bits (the ACPI DMAR table's HAW + 1);
+ *	pass-through input and the addresses in entries are checked against
+ *	it.  0 means 52.
  * @read: reader of physical memory; NULL means vtd_walk_read_phys().
  * @priv: passed to @read.
  */
