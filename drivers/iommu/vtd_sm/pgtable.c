@@ -199,6 +199,13 @@ int vtd_pgtable_init(struct vtd_pgtable *pt, const struct vtd_pgtable_cfg *cfg,
 		return -EINVAL;
 	}
 	max_aw = VTD_PT_LEVEL_BITS * cfg->levels + PAGE_SHIFT;
+	/*
+	 * First-level input addresses must be canonical: an IOVA with the
+	 * top translated bit set would need every bit above it set too, so
+	 * only the lower half is usable.
+	 */
+	if (cfg->format == VTD_PGTABLE_FL)
+		max_aw--;
 	if (cfg->aw > max_aw || (cfg->aw && cfg->aw <= PAGE_SHIFT))
 		return -EINVAL;
 	if (!vtd_pt_pgsizes_valid(cfg->pgsize_bitmap))

@@ -60,7 +60,9 @@ enum vtd_pgtable_format {
  * @format: SL or FL
  * @levels: number of table levels: 3, 4 or 5 for SL, 4 or 5 for FL
  * @aw: input address width in bits; 0 means all that @levels translate
- *	(9 * @levels + 12).  IOVAs at or above 2^@aw are rejected.
+ *	(9 * @levels + 12 for SL; one bit less for FL, whose IOVAs must be
+ *	canonical and so stay in the lower half).  IOVAs at or above 2^@aw
+ *	are rejected.
  * @pgsize_bitmap: page sizes leaves may have: SZ_4K, optionally SZ_2M, and
  *	SZ_1G only together with SZ_2M (see vtd_pgtable_sl_pgsizes() and
  *	vtd_pgtable_fl_pgsizes())

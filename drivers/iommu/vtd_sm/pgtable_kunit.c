@@ -132,7 +132,9 @@ static void pt_test_init(struct kunit *test)
 	unsigned int i;
 
 	KUNIT_EXPECT_EQ(test, pt_tables(pt), 1);
-	KUNIT_EXPECT_EQ(test, pt->aw, p->aw ?: 9 * p->levels + 12);
+	/* First level keeps IOVAs canonical: one bit less. */
+	KUNIT_EXPECT_EQ(test, pt->aw,
+			p->aw ?: 9 * p->levels + 12 - (p->format == VTD_PGTABLE_FL));
 	KUNIT_EXPECT_EQ(test, pt->levels, p->levels);
 	KUNIT_EXPECT_EQ(test, vtd_pgtable_root_phys(pt) & (PAGE_SIZE - 1), 0);
 	KUNIT_EXPECT_EQ(test, vtd_pgtable_root_phys(pt), virt_to_phys(pt->root));
@@ -179,9 +181,19 @@ static void pt_test_init_invalid(struct kunit *test)
 	cfg = good;
 	cfg.flags = BIT(5);
 	KUNIT_EXPECT_EQ(test, vtd_pgtable_init(&pt, &cfg, GFP_KERNEL), -EINVAL);
+	cfg = good;
+	cfg.format = VTD_PGTABLE_FL;
+	cfg.aw = 48;
+	KUNIT_EXPECT_EQ(test, vtd_pgtable_init(&pt, &cfg, GFP_KERNEL), -EINVAL);
+	cfg.levels = 5;
+	cfg.aw = 57;
+	KUNIT_EXPECT_EQ(test, vtd_pgtable_init(&pt, &cfg, GFP_KERNEL), -EINVAL);
 	KUNIT_EXPECT_NULL(test, pt.root);
 
-	/* The largest valid one works. */
+	/* The largest valid ones work. */
+	cfg.aw = 56;
+	KUNIT_ASSERT_EQ(test, vtd_pgtable_init(&pt, &cfg, GFP_KERNEL), 0);
+	vtd_pgtable_destroy(&pt);
 	cfg = good;
 	cfg.aw = 48;
 	KUNIT_ASSERT_EQ(test, vtd_pgtable_init(&pt, &cfg, GFP_KERNEL), 0);
@@ -554,6 +566,31 @@ static void pt_test_snoop_bit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_unmap_all(test, pt), 2 * SZ_4K);
 }
 
+/*
+ * A unit that does not snoop: entries are written back with clflush.  The
+ * table is destroyed with mappings still in it; kmemleak checks that every
+ * table page went back.
+ */
+static void pt_test_noncoherent_destroy(struct kunit *test)
+{
+	struct vtd_pgtable *pt = pt_new_flags(test, VTD_PGTABLE_NONCOHERENT);
+	unsigned long x = 3 * (u64)SZ_1G;
+
+	pt_map(test, pt, x, 0x200000, SZ_4K, 700, IOMMU_READ | IOMMU_WRITE);
+	pt_map(test, pt, x + 4 * SZ_2M, 0x400000, SZ_2M, 3, IOMMU_READ);
+	KUNIT_EXPECT_EQ(test, vtd_pgtable_iova_to_phys(pt, x + 699 * SZ_4K + 1),
+			0x200000 + 699 * SZ_4K + 1);
+	KUNIT_EXPECT_EQ(test, pt_unmap(test, pt, x, SZ_4K, 10), 10 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, pt_unmap(test, pt, x + SZ_2M, SZ_2M, 1),
+			188 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, pt_tables(pt), pt->levels);
+
+	vtd_pgtable_destroy(pt);
+	KUNIT_EXPECT_NULL(test, pt->root);
+	KUNIT_EXPECT_EQ(test, pt_tables(pt), 0);
+	/* The cleanup action destroys it again: that must be harmless. */
+}
+
 /* Allocation failures, made by a static stub on the table allocator. */
 struct pt_fail {
 	int calls;
@@ -763,6 +800,7 @@ static struct kunit_case vtd_pgtable_test_cases[] = {
 	KUNIT_CASE_PARAM(pt_test_address_width, pt_gen_params),
 	KUNIT_CASE_PARAM(pt_test_entry_bits, pt_gen_params),
 	KUNIT_CASE_PARAM(pt_test_snoop_bit, pt_gen_params),
+	KUNIT_CASE_PARAM(pt_test_noncoherent_destroy, pt_gen_params),
 	KUNIT_CASE_PARAM(pt_test_enomem, pt_gen_params),
 	KUNIT_CASE_PARAM(pt_test_concurrent, pt_race_gen_params),
 	{}
