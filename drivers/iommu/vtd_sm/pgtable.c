@@ -21,8 +21,10 @@
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
+#include <linux/vmstat.h>
 #include <asm/cacheflush.h>
 #include <kunit/static_stub.h>
 #include <kunit/visibility.h>
@@ -127,6 +129,39 @@ VISIBLE_IF_KUNIT struct page *vtd_pgtable_alloc_table(struct vtd_pgtable *pt,
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_pgtable_alloc_table);
 
+/*
+ * Table pages are counted as IOMMU page-table memory the way the IOMMU
+ * core's own allocator does, so that a gather freelist may also be freed by
+ * the core (the DMA API's flush queue frees gathered pages itself).
+ */
+static void vtd_pt_account(struct page *page, long n)
+{
+	mod_node_page_state(page_pgdat(page), NR_IOMMU_PAGES, n);
+	mod_lruvec_page_state(page, NR_SECONDARY_PAGETABLE, n);
+}
+
+static struct page *vtd_pt_alloc(struct vtd_pgtable *pt, gfp_t gfp)
+{
+	struct page *page = vtd_pgtable_alloc_table(pt, gfp);
+
+	if (page) {
+		vtd_pt_account(page, 1);
+		vtd_pt_sync(pt, page_address(page), PAGE_SIZE);
+	}
+	return page;
+}
+
+static void vtd_pt_free_list(struct list_head *list)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, list, lru) {
+		list_del(&page->lru);
+		vtd_pt_account(page, -1);
+		put_page(page);
+	}
+}
+
 /**
  * vtd_pgtable_sl_pgsizes() - page sizes of second-level leaves
  * @cap: the unit's capability register
@@ -220,11 +255,10 @@ int vtd_pgtable_init(struct vtd_pgtable *pt, const struct vtd_pgtable_cfg *cfg,
 	pt->flags = cfg->flags;
 	pt->nid = cfg->nid;
 
-	root = vtd_pgtable_alloc_table(pt, gfp);
+	root = vtd_pt_alloc(pt, gfp);
 	if (!root)
 		return -ENOMEM;
 	pt->root = page_address(root);
-	vtd_pt_sync(pt, pt->root, PAGE_SIZE);
 	atomic_long_set(&pt->nr_tables, 1);
 	return 0;
 }
@@ -270,7 +304,7 @@ void vtd_pgtable_destroy(struct vtd_pgtable *pt)
 	if (!pt->root)
 		return;
 	vtd_pt_reap(pt, pt->root, pt->levels, &freelist);
-	put_pages_list(&freelist);
+	vtd_pt_free_list(&freelist);
 	pt->root = NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_pgtable_destroy);
@@ -290,10 +324,13 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_pgtable_root_phys);
 /**
  * vtd_pgtable_put_pages() - free table pages an unmap detached
  * @freelist: the gather's freelist, after the caches were invalidated
+ *
+ * Does what the IOMMU core does with the gather freelists it frees itself:
+ * undo the page-table memory accounting and drop the pages.
  */
 void vtd_pgtable_put_pages(struct list_head *freelist)
 {
-	put_pages_list(freelist);
+	vtd_pt_free_list(freelist);
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_pgtable_put_pages);
 
@@ -326,10 +363,9 @@ static int vtd_pt_install(struct vtd_pt_map *m, u64 *ptep, unsigned int level,
 	u64 new, old;
 
 	while (m->pool_len < level - leaf_level) {
-		page = vtd_pgtable_alloc_table(pt, m->gfp);
+		page = vtd_pt_alloc(pt, m->gfp);
 		if (!page)
 			return -ENOMEM;
-		vtd_pt_sync(pt, page_address(page), PAGE_SIZE);
 		list_add(&page->lru, &m->pool);
 		m->pool_len++;
 	}
@@ -464,7 +500,7 @@ int vtd_pgtable_map_pages(struct vtd_pgtable *pt, unsigned long iova,
 		return ret;
 	m.check = false;
 	ret = vtd_pt_map_level(&m, pt->root, pt->levels, iova, last, leaf_level);
-	put_pages_list(&m.pool);
+	vtd_pt_free_list(&m.pool);
 	*mapped += m.mapped;
 	return ret;
 }
