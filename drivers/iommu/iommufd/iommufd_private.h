@@ -21,6 +21,7 @@
 #include <linux/xarray.h>
 
 struct iommu_domain;
+struct mm_struct;
 struct page;
 struct user_struct;
 
@@ -116,6 +117,8 @@ struct iopt_pages {
 	unsigned long npages;
 	unsigned long uaddr;
 	struct user_struct *user;
+	struct mm_struct *mm;
+	bool charged;
 	bool writable;
 };
 

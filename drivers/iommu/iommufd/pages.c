@@ -4,7 +4,7 @@
  *
  * Memory is pinned when it is mapped (FOLL_LONGTERM: it stays pinned for as
  * long as a device may reach it) and charged to the calling user's
- * locked_vm against RLIMIT_MEMLOCK, as mlock() and mainline iommufd do,
+ * locked_vm against RLIMIT_MEMLOCK, as mainline iommufd does by default,
  * unless the caller has CAP_IPC_LOCK.  The charge is undone when the last
  * area using the pages goes away, whoever that is.
  */
@@ -12,6 +12,7 @@
 #include <linux/cred.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 #include <linux/slab.h>
@@ -21,23 +22,68 @@
 /* Pages pinned per call to pin_user_pages_fast(). */
 #define IOPT_PIN_CHUNK 512UL
 
-static int iopt_charge(struct user_struct *user, unsigned long npages)
+/*
+ * struct user_struct has locked_vm only if a user of it is built in (the
+ * condition below is the one in <linux/sched/user.h>).  Without it, e.g.
+ * in the project's minimal debug kernel, the pages are charged to the
+ * calling process's mm->pinned_vm instead, like mainline's process-based
+ * accounting mode; the limit is RLIMIT_MEMLOCK either way.
+ */
+#if defined(CONFIG_NET) || defined(CONFIG_IO_URING) || \
+	defined(CONFIG_VFIO_PCI_ZDEV_KVM) || IS_ENABLED(CONFIG_IOMMUFD) || \
+	defined(CONFIG_SECRETMEM)
+#define IOPT_CHARGE_USER 1
+#else
+#define IOPT_CHARGE_USER 0
+#endif
+
+static atomic_long_t *iopt_counter(struct iopt_pages *pages)
+{
+#if IOPT_CHARGE_USER
+	return &pages->user->locked_vm;
+#else
+	static_assert(sizeof(atomic_long_t) == sizeof(atomic64_t));
+	return (atomic_long_t *)&pages->mm->pinned_vm;
+#endif
+}
+
+static void iopt_charge_owner_get(struct iopt_pages *pages)
+{
+#if IOPT_CHARGE_USER
+	pages->user = get_uid(current_user());
+#else
+	pages->mm = current->mm;
+	mmgrab(pages->mm);
+#endif
+}
+
+static void iopt_charge_owner_put(struct iopt_pages *pages)
+{
+#if IOPT_CHARGE_USER
+	free_uid(pages->user);
+#else
+	mmdrop(pages->mm);
+#endif
+}
+
+static int iopt_charge(struct iopt_pages *pages)
 {
 	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	long cur = atomic_long_read(&user->locked_vm);
+	atomic_long_t *counter = iopt_counter(pages);
+	long cur = atomic_long_read(counter);
 	unsigned long new;
 
 	do {
-		if (check_add_overflow((unsigned long)cur, npages, &new) ||
-		    new > limit)
+		if (check_add_overflow((unsigned long)cur, pages->npages,
+				       &new) || new > limit)
 			return -ENOMEM;
-	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
+	} while (!atomic_long_try_cmpxchg(counter, &cur, new));
 	return 0;
 }
 
-static void iopt_uncharge(struct user_struct *user, unsigned long npages)
+static void iopt_uncharge(struct iopt_pages *pages)
 {
-	atomic_long_sub(npages, &user->locked_vm);
+	atomic_long_sub(pages->npages, iopt_counter(pages));
 }
 
 /**
@@ -68,10 +114,11 @@ struct iopt_pages *iopt_pages_pin(unsigned long uaddr, unsigned long length,
 	pages->writable = writable;
 
 	if (!capable(CAP_IPC_LOCK)) {
-		pages->user = get_uid(current_user());
-		rc = iopt_charge(pages->user, npages);
+		pages->charged = true;
+		iopt_charge_owner_get(pages);
+		rc = iopt_charge(pages);
 		if (rc) {
-			free_uid(pages->user);
+			iopt_charge_owner_put(pages);
 			kfree(pages);
 			return ERR_PTR(rc);
 		}
@@ -103,9 +150,9 @@ err_unpin:
 	unpin_user_pages(pages->pages, done);
 	kvfree(pages->pages);
 err_uncharge:
-	if (pages->user) {
-		iopt_uncharge(pages->user, npages);
-		free_uid(pages->user);
+	if (pages->charged) {
+		iopt_uncharge(pages);
+		iopt_charge_owner_put(pages);
 	}
 	kfree(pages);
 	return ERR_PTR(rc);
@@ -128,9 +175,9 @@ static void iopt_pages_release(struct kref *kref)
 	unpin_user_pages_dirty_lock(pages->pages, pages->npages,
 				    pages->writable);
 	kvfree(pages->pages);
-	if (pages->user) {
-		iopt_uncharge(pages->user, pages->npages);
-		free_uid(pages->user);
+	if (pages->charged) {
+		iopt_uncharge(pages);
+		iopt_charge_owner_put(pages);
 	}
 	kfree(pages);
 }
