@@ -16,6 +16,7 @@
  * added later is first filled with every existing area.  All of it is
  * done under iopt->lock.
  */
+#include <kunit/visibility.h>
 #include <linux/iommu.h>
 #include <linux/log2.h>
 #include <linux/overflow.h>
@@ -78,6 +79,7 @@ void iopt_init(struct io_pagetable *iopt)
 	 */
 	iopt->iova_alignment = PAGE_SIZE;
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_init);
 
 /**
  * iopt_free_itree() - free every node of a tree of allowed or reserved
@@ -286,6 +288,7 @@ void iopt_free_pieces(struct list_head *pieces)
 		kfree(piece);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_free_pieces);
 
 /**
  * iopt_map_pieces() - map slices of pinned memory at consecutive IOVAs
@@ -385,6 +388,7 @@ out_free:
 	kfree(areas);
 	return rc;
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_map_pieces);
 
 /**
  * iopt_map_user() - pin user memory and map it
@@ -424,6 +428,7 @@ int iopt_map_user(struct io_pagetable *iopt, unsigned long *iova,
 		iopt_pages_put(piece.pages);
 	return rc;
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_map_user);
 
 /**
  * iopt_get_pieces() - take references on the memory mapped at a range
@@ -480,6 +485,7 @@ int iopt_get_pieces(struct io_pagetable *iopt, unsigned long iova,
 		iopt_free_pieces(pieces);
 	return rc;
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_get_pieces);
 
 static int iopt_unmap_range(struct io_pagetable *iopt, unsigned long start,
 			    unsigned long last, unsigned long *unmapped)
@@ -529,6 +535,7 @@ int iopt_unmap(struct io_pagetable *iopt, unsigned long iova,
 		return -EOVERFLOW;
 	return iopt_unmap_range(iopt, iova, last, unmapped);
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_unmap);
 
 /**
  * iopt_unmap_all() - remove every mapping
@@ -546,6 +553,7 @@ int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped)
 	rc = iopt_unmap_range(iopt, 0, ULONG_MAX, unmapped);
 	return rc == -ENOENT ? 0 : rc;
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_unmap_all);
 
 /**
  * iopt_set_allowed() - replace the allowed ranges
@@ -613,6 +621,7 @@ out:
 	mutex_unlock(&iopt->lock);
 	return rc;
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_for_each_usable);
 
 static int __iopt_reserve(struct io_pagetable *iopt, unsigned long start,
 			  unsigned long last, void *owner)
@@ -745,6 +754,7 @@ err_unreserve:
 	mutex_unlock(&iopt->lock);
 	return rc;
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_add_domain);
 
 /**
  * iopt_remove_domain() - unmap everything from a domain and stop syncing it
@@ -775,6 +785,7 @@ void iopt_remove_domain(struct io_pagetable *iopt,
 	__iopt_unreserve(iopt, domain);
 	mutex_unlock(&iopt->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_remove_domain);
 
 /**
  * iopt_destroy() - free an IOVA space
@@ -791,3 +802,4 @@ void iopt_destroy(struct io_pagetable *iopt)
 	xa_destroy(&iopt->domains);
 	mutex_destroy(&iopt->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_destroy);
