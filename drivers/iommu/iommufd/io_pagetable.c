@@ -583,18 +583,15 @@ int iopt_set_allowed(struct io_pagetable *iopt,
 }
 
 /**
- * iopt_for_each_usable() - report the IOVA ranges that are not reserved
+ * iopt_walk_usable() - report the IOVA ranges that are not reserved
  * @iopt: the IOVA space
- * @fn: called for each range in ascending order; a non-zero return stops
- *      the walk and is returned
- * @arg: passed to @fn
+ * @visitor: its ->visit() is called for each range in ascending order; a
+ *           non-zero return stops the walk and is returned
  *
- * Return: 0 or what @fn returned.
+ * Return: 0 or what ->visit() returned.
  */
-int iopt_for_each_usable(struct io_pagetable *iopt,
-			 int (*fn)(void *arg, unsigned long start,
-				   unsigned long last),
-			 void *arg)
+int iopt_walk_usable(struct io_pagetable *iopt,
+			 struct iopt_range_visitor *visitor)
 {
 	struct interval_tree_node *node;
 	unsigned long cur = 0;
@@ -606,7 +603,7 @@ int iopt_for_each_usable(struct io_pagetable *iopt,
 	for (node = interval_tree_iter_first(&iopt->reserved, 0, ULONG_MAX);
 	     node && !done; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
 		if (node->start > cur) {
-			rc = fn(arg, cur, node->start - 1);
+			rc = visitor->visit(visitor, cur, node->start - 1);
 			if (rc)
 				goto out;
 		}
@@ -616,12 +613,12 @@ int iopt_for_each_usable(struct io_pagetable *iopt,
 			cur = max(cur, node->last + 1);
 	}
 	if (!done)
-		rc = fn(arg, cur, ULONG_MAX);
+		rc = visitor->visit(visitor, cur, ULONG_MAX);
 out:
 	mutex_unlock(&iopt->lock);
 	return rc;
 }
-EXPORT_SYMBOL_IF_KUNIT(iopt_for_each_usable);
+EXPORT_SYMBOL_IF_KUNIT(iopt_walk_usable);
 
 static int __iopt_reserve(struct io_pagetable *iopt, unsigned long start,
 			  unsigned long last, void *owner)

@@ -77,15 +77,17 @@ err_free:
 }
 
 struct iommufd_ranges_out {
+	struct iopt_range_visitor visitor;
 	struct iommu_iova_range __user *ranges;
 	u32 max;
 	u32 num;
 };
 
-static int iommufd_put_range(void *arg, unsigned long start,
-			     unsigned long last)
+static int iommufd_put_range(struct iopt_range_visitor *visitor,
+			     unsigned long start, unsigned long last)
 {
-	struct iommufd_ranges_out *out = arg;
+	struct iommufd_ranges_out *out =
+		container_of(visitor, struct iommufd_ranges_out, visitor);
 	struct iommu_iova_range range = { .start = start, .last = last };
 
 	if (out->num < out->max &&
@@ -99,6 +101,7 @@ int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_iova_ranges *cmd = ucmd->cmd;
 	struct iommufd_ranges_out out = {
+		.visitor.visit = iommufd_put_range,
 		.ranges = u64_to_user_ptr(cmd->allowed_iovas),
 		.max = cmd->num_iovas,
 	};
@@ -112,7 +115,7 @@ int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
-	rc = iopt_for_each_usable(&ioas->iopt, iommufd_put_range, &out);
+	rc = iopt_walk_usable(&ioas->iopt, &out.visitor);
 	if (rc)
 		goto out_put;
 	cmd->num_iovas = out.num;

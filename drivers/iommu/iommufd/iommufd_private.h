@@ -140,7 +140,7 @@ void iopt_pages_put(struct iopt_pages *pages);
  * @iova_alignment: required alignment of IOVAs and lengths
  */
 struct io_pagetable {
-	struct mutex lock;
+	struct mutex lock; /* protects all of the io_pagetable */
 	struct rb_root_cached areas;
 	struct rb_root_cached allowed;
 	struct rb_root_cached reserved;
@@ -179,10 +179,19 @@ int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped);
 int iopt_set_allowed(struct io_pagetable *iopt,
 		     struct rb_root_cached *allowed);
 void iopt_free_itree(struct rb_root_cached *itree);
-int iopt_for_each_usable(struct io_pagetable *iopt,
-			 int (*fn)(void *arg, unsigned long start,
-				   unsigned long last),
-			 void *arg);
+
+/**
+ * struct iopt_range_visitor - callback of iopt_walk_usable()
+ * @visit: called with an inclusive IOVA range; embed the visitor in a
+ *         larger structure to pass more state
+ */
+struct iopt_range_visitor {
+	int (*visit)(struct iopt_range_visitor *visitor, unsigned long start,
+		     unsigned long last);
+};
+
+int iopt_walk_usable(struct io_pagetable *iopt,
+			 struct iopt_range_visitor *visitor);
 int iopt_reserve(struct io_pagetable *iopt, unsigned long start,
 		 unsigned long last, void *owner);
 void iopt_unreserve(struct io_pagetable *iopt, void *owner);

@@ -281,13 +281,15 @@ static void iopt_kunit_add_failure_unwinds(struct kunit *test)
 }
 
 struct ranges {
+	struct iopt_range_visitor visitor;
 	unsigned long start[4], last[4];
 	int n;
 };
 
-static int collect_range(void *arg, unsigned long start, unsigned long last)
+static int collect_range(struct iopt_range_visitor *visitor,
+			 unsigned long start, unsigned long last)
 {
-	struct ranges *r = arg;
+	struct ranges *r = container_of(visitor, struct ranges, visitor);
 
 	if (r->n == ARRAY_SIZE(r->start))
 		return -E2BIG;
@@ -302,7 +304,7 @@ static void iopt_kunit_aperture(struct kunit *test)
 	struct fake_domain *a = fake_domain(test, SZ_4G - 1);
 	unsigned long buf = user_buf(test, 1);
 	unsigned long iova = SZ_8G, unmapped;
-	struct ranges r = {};
+	struct ranges r = { .visitor.visit = collect_range };
 	struct io_pagetable iopt;
 
 	a->domain.geometry.aperture_start = SZ_64K;
@@ -317,7 +319,7 @@ static void iopt_kunit_aperture(struct kunit *test)
 
 	/* Once added, only the aperture is usable. */
 	KUNIT_ASSERT_EQ(test, iopt_add_domain(&iopt, &a->domain), 0);
-	KUNIT_ASSERT_EQ(test, iopt_for_each_usable(&iopt, collect_range, &r),
+	KUNIT_ASSERT_EQ(test, iopt_walk_usable(&iopt, &r.visitor),
 			0);
 	KUNIT_ASSERT_EQ(test, r.n, 1);
 	KUNIT_EXPECT_EQ(test, r.start[0], SZ_64K);
@@ -336,7 +338,7 @@ static void iopt_kunit_aperture(struct kunit *test)
 	/* Removing the domain gives the whole space back. */
 	iopt_remove_domain(&iopt, &a->domain);
 	r.n = 0;
-	KUNIT_ASSERT_EQ(test, iopt_for_each_usable(&iopt, collect_range, &r),
+	KUNIT_ASSERT_EQ(test, iopt_walk_usable(&iopt, &r.visitor),
 			0);
 	KUNIT_ASSERT_EQ(test, r.n, 1);
 	KUNIT_EXPECT_EQ(test, r.start[0], 0);

@@ -68,7 +68,7 @@ struct iommufd_ioctl_op {
 
 /* min_size: the structure as first released, ending at @_last. */
 #define IOCTL_OP(_ioctl, _fn, _struct, _last)                              \
-	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {                           \
+	{                                                                  \
 		.size = sizeof(_struct) +                                  \
 			BUILD_BUG_ON_ZERO(sizeof(union iommufd_ucmd_buffer) < \
 					  sizeof(_struct)),                \
@@ -93,6 +93,18 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		 length),
 };
 
+/* The full ioctl number (type, number, direction and size) must match. */
+static const struct iommufd_ioctl_op *iommufd_find_op(unsigned int cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(iommufd_ioctl_ops); i++) {
+		if (iommufd_ioctl_ops[i].ioctl_num == cmd)
+			return &iommufd_ioctl_ops[i];
+	}
+	return NULL;
+}
+
 static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 			       unsigned long arg)
 {
@@ -103,15 +115,10 @@ static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 		.ubuffer = (void __user *)arg,
 		.cmd = &buf,
 	};
-	unsigned int nr = _IOC_NR(cmd);
 	int ret;
 
-	if (nr < IOMMUFD_CMD_BASE ||
-	    nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(iommufd_ioctl_ops))
-		return -ENOTTY;
-	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
-	/* Unimplemented slots have ioctl_num 0 and never match. */
-	if (op->ioctl_num != cmd)
+	op = iommufd_find_op(cmd);
+	if (!op)
 		return -ENOTTY;
 
 	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);

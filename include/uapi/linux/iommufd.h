@@ -3,13 +3,13 @@
  * /dev/iommu: the iommufd user API.
  *
  * The binary interface (ioctl numbers, structure layouts, flag and enum
- * values) is the one of mainline Linux include/uapi/linux/iommufd.h,
- * v6.15 and later, for every ioctl listed here; a program written for
+ * values) is the one of the mainline Linux iommufd uAPI header, v6.15
+ * and later, for every ioctl listed here; a program written for
  * mainline works unchanged.  The text is this project's own.  Anything that
  * mainline does not have is marked "EXTENSION" below.
  *
  * Include guard: this file deliberately uses the same guard as the 6.12
- * kernel's own copy of include/uapi/linux/iommufd.h.  The module's Kbuild
+ * kernel's own, older copy of this header.  The module's Kbuild
  * force-includes this file first, so the older copy, if anything pulls it
  * in, compiles to nothing and every definition comes from here.
  */
@@ -78,6 +78,7 @@ struct iommu_destroy {
 	__u32 size;
 	__u32 id;
 };
+
 #define IOMMU_DESTROY _IO(IOMMUFD_TYPE, IOMMUFD_CMD_DESTROY)
 
 /**
@@ -95,6 +96,7 @@ struct iommu_ioas_alloc {
 	__u32 flags;
 	__u32 out_ioas_id;
 };
+
 #define IOMMU_IOAS_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC)
 
 /**
@@ -138,6 +140,7 @@ struct iommu_ioas_iova_ranges {
 	__aligned_u64 allowed_iovas;
 	__aligned_u64 out_iova_alignment;
 };
+
 #define IOMMU_IOAS_IOVA_RANGES _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_IOVA_RANGES)
 
 /**
@@ -163,6 +166,7 @@ struct iommu_ioas_allow_iovas {
 	__u32 __reserved;
 	__aligned_u64 allowed_iovas;
 };
+
 #define IOMMU_IOAS_ALLOW_IOVAS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOW_IOVAS)
 
 /**
@@ -204,6 +208,7 @@ struct iommu_ioas_map {
 	__aligned_u64 length;
 	__aligned_u64 iova;
 };
+
 #define IOMMU_IOAS_MAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP)
 
 /**
@@ -230,6 +235,7 @@ struct iommu_ioas_copy {
 	__aligned_u64 dst_iova;
 	__aligned_u64 src_iova;
 };
+
 #define IOMMU_IOAS_COPY _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_COPY)
 
 /**
@@ -251,6 +257,7 @@ struct iommu_ioas_unmap {
 	__aligned_u64 iova;
 	__aligned_u64 length;
 };
+
 #define IOMMU_IOAS_UNMAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_UNMAP)
 
 /**
@@ -344,6 +351,7 @@ struct iommu_hwpt_alloc {
 	__u32 fault_id;
 	__u32 __reserved2;
 };
+
 #define IOMMU_HWPT_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_ALLOC)
 
 /**
@@ -442,6 +450,7 @@ struct iommu_hw_info {
 	__u8 __reserved[3];
 	__aligned_u64 out_capabilities;
 };
+
 #define IOMMU_GET_HW_INFO _IO(IOMMUFD_TYPE, IOMMUFD_CMD_GET_HW_INFO)
 
 /**
@@ -504,6 +513,7 @@ struct iommu_hwpt_invalidate {
 	__u32 entry_num;
 	__u32 __reserved;
 };
+
 #define IOMMU_HWPT_INVALIDATE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_INVALIDATE)
 
 #endif /* _UAPI_IOMMUFD_H */

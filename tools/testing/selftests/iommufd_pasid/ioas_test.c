@@ -671,7 +671,8 @@ TEST(rlimit_memlock)
 	int fd, fd2;
 
 	psz = sysconf(_SC_PAGESIZE);
-	rl.rlim_cur = rl.rlim_max = 16 * psz;
+	rl.rlim_cur = 16 * psz;
+	rl.rlim_max = 16 * psz;
 	buf = alloc_buf(BUF_PAGES);
 	ASSERT_NE(NULL, buf);
 	fd = open("/dev/iommu", O_RDWR);
