@@ -591,7 +591,7 @@ int iopt_set_allowed(struct io_pagetable *iopt,
  * Return: 0 or what ->visit() returned.
  */
 int iopt_walk_usable(struct io_pagetable *iopt,
-			 struct iopt_range_visitor *visitor)
+		     struct iopt_range_visitor *visitor)
 {
 	struct interval_tree_node *node;
 	unsigned long cur = 0;

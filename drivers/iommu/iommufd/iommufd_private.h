@@ -191,7 +191,7 @@ struct iopt_range_visitor {
 };
 
 int iopt_walk_usable(struct io_pagetable *iopt,
-			 struct iopt_range_visitor *visitor);
+		     struct iopt_range_visitor *visitor);
 int iopt_reserve(struct io_pagetable *iopt, unsigned long start,
 		 unsigned long last, void *owner);
 void iopt_unreserve(struct io_pagetable *iopt, void *owner);
