@@ -1,21 +1,185 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iommufd with a PASID layer: module entry points.
+ * iommufd with a PASID layer: /dev/iommu and ioctl dispatch.
  *
- * /dev/iommu, the object model and pasid.c are added on top of this
- * skeleton.
+ * Every open of /dev/iommu is a context (struct iommufd_ctx) owning the
+ * objects created through it.  Every ioctl takes a structure whose first
+ * __u32 is its size as userspace knows it: a structure smaller than the
+ * oldest known version is refused with EINVAL, bytes beyond what this
+ * kernel knows must be zero (E2BIG otherwise), and a short structure is
+ * zero-extended, so that old and new userspace both work.
  */
 #define pr_fmt(fmt) "iommufd_pasid: " fmt
 
+#include <linux/build_bug.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <uapi/linux/iommufd.h>
+
+#include "iommufd_private.h"
+
+/*
+ * The module must be built against this project's uAPI header, not the
+ * kernel's older copy with the same include guard (see Kbuild): these only
+ * compile with the v6.15 definitions.
+ */
+static_assert(IOMMU_HWPT_ALLOC_PASID == 1 << 3);
+static_assert(IOMMU_HW_INFO_TYPE_DEFAULT == 0);
+static_assert(sizeof(struct iommu_hw_info) == 40);
+static_assert(sizeof(struct iommu_hwpt_alloc) == 48);
+
+/**
+ * iommufd_ucmd_respond() - copy an ioctl's structure back to userspace
+ * @ucmd: the call
+ * @cmd_len: size of the kernel's structure
+ *
+ * Only as many bytes as userspace passed are written.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, cmd_len)))
+		return -EFAULT;
+	return 0;
+}
+
+union iommufd_ucmd_buffer {
+	struct iommu_destroy destroy;
+	struct iommu_ioas_alloc alloc;
+	struct iommu_ioas_allow_iovas allow_iovas;
+	struct iommu_ioas_copy ioas_copy;
+	struct iommu_ioas_iova_ranges iova_ranges;
+	struct iommu_ioas_map map;
+	struct iommu_ioas_unmap unmap;
+};
+
+struct iommufd_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	int (*execute)(struct iommufd_ucmd *ucmd);
+};
+
+/* min_size: the structure as first released, ending at @_last. */
+#define IOCTL_OP(_ioctl, _fn, _struct, _last)                              \
+	{                                                                  \
+		.size = sizeof(_struct) +                                  \
+			BUILD_BUG_ON_ZERO(sizeof(union iommufd_ucmd_buffer) < \
+					  sizeof(_struct)),                \
+		.min_size = offsetofend(_struct, _last),                   \
+		.ioctl_num = _ioctl,                                       \
+		.execute = _fn,                                            \
+	}
+
+static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
+	IOCTL_OP(IOMMU_DESTROY, iommufd_destroy, struct iommu_destroy, id),
+	IOCTL_OP(IOMMU_IOAS_ALLOC, iommufd_ioas_alloc_ioctl,
+		 struct iommu_ioas_alloc, out_ioas_id),
+	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
+		 struct iommu_ioas_allow_iovas, allowed_iovas),
+	IOCTL_OP(IOMMU_IOAS_COPY, iommufd_ioas_copy, struct iommu_ioas_copy,
+		 src_iova),
+	IOCTL_OP(IOMMU_IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges,
+		 struct iommu_ioas_iova_ranges, out_iova_alignment),
+	IOCTL_OP(IOMMU_IOAS_MAP, iommufd_ioas_map, struct iommu_ioas_map,
+		 iova),
+	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap,
+		 length),
+};
+
+/* The full ioctl number (type, number, direction and size) must match. */
+static const struct iommufd_ioctl_op *iommufd_find_op(unsigned int cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(iommufd_ioctl_ops); i++) {
+		if (iommufd_ioctl_ops[i].ioctl_num == cmd)
+			return &iommufd_ioctl_ops[i];
+	}
+	return NULL;
+}
+
+static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
+			       unsigned long arg)
+{
+	const struct iommufd_ioctl_op *op;
+	union iommufd_ucmd_buffer buf;
+	struct iommufd_ucmd ucmd = {
+		.ictx = filp->private_data,
+		.ubuffer = (void __user *)arg,
+		.cmd = &buf,
+	};
+	int ret;
+
+	op = iommufd_find_op(cmd);
+	if (!op)
+		return -ENOTTY;
+
+	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
+	if (ret)
+		return ret;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+	ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
+				    ucmd.user_size);
+	if (ret)
+		return ret;
+	return op->execute(&ucmd);
+}
+
+static int iommufd_fops_open(struct inode *inode, struct file *filp)
+{
+	struct iommufd_ctx *ictx;
+
+	ictx = kzalloc(sizeof(*ictx), GFP_KERNEL_ACCOUNT);
+	if (!ictx)
+		return -ENOMEM;
+	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	ictx->file = filp;
+	filp->private_data = ictx;
+	return 0;
+}
+
+static int iommufd_fops_release(struct inode *inode, struct file *filp)
+{
+	struct iommufd_ctx *ictx = filp->private_data;
+
+	iommufd_objects_destroy_all(ictx);
+	xa_destroy(&ictx->objects);
+	kfree(ictx);
+	return 0;
+}
+
+static const struct file_operations iommufd_fops = {
+	.owner = THIS_MODULE,
+	.open = iommufd_fops_open,
+	.release = iommufd_fops_release,
+	.unlocked_ioctl = iommufd_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice iommufd_misc_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "iommu",
+	.fops = &iommufd_fops,
+	.nodename = "iommu",
+	.mode = 0600,
+};
 
 static int __init iommufd_pasid_init(void)
 {
-	return 0;
+	return misc_register(&iommufd_misc_dev);
 }
 
 static void __exit iommufd_pasid_exit(void)
 {
+	misc_deregister(&iommufd_misc_dev);
 }
 
 module_init(iommufd_pasid_init);

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of iommufd_pasid.ko.
+ *
+ * Files and what they own:
+ *   main.c          /dev/iommu, file operations, ioctl dispatch
+ *   object.c        object IDs, reference counts, destruction order
+ *   ioas.c          the IOMMU_IOAS_* ioctls
+ *   io_pagetable.c  IOVA bookkeeping of an IOAS and its iommu_domains
+ *   pages.c         pinning and RLIMIT_MEMLOCK accounting of user memory
+ */
+#ifndef __IOMMUFD_PRIVATE_H
+#define __IOMMUFD_PRIVATE_H
+
+#include <linux/interval_tree.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+struct iommu_domain;
+struct mm_struct;
+struct page;
+struct user_struct;
+
+/**
+ * enum iommufd_object_type - kinds of objects in an iommufd context
+ * @IOMMUFD_OBJ_NONE: no object; also "any type" for lookups
+ * @IOMMUFD_OBJ_IOAS: struct iommufd_ioas
+ * @IOMMUFD_OBJ_MAX: number of types
+ */
+enum iommufd_object_type {
+	IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_MAX,
+};
+
+/**
+ * struct iommufd_object - header of every object of a context
+ * @users: references; the context's ID table holds one, every object that
+ *         depends on this one holds one, and so does every ioctl using it
+ * @type: enum iommufd_object_type
+ * @id: the ID userspace names the object by
+ *
+ * An object is destroyed only when the ID table holds the last reference,
+ * so nothing can still point at it.
+ */
+struct iommufd_object {
+	refcount_t users;
+	enum iommufd_object_type type;
+	u32 id;
+};
+
+/**
+ * struct iommufd_ctx - one open file of /dev/iommu
+ * @file: the file
+ * @objects: ID -> struct iommufd_object; IDs start at 1.  An ID that is
+ *           allocated but whose object is not finalized holds a reserved
+ *           (zero) entry, which lookups do not see.
+ */
+struct iommufd_ctx {
+	struct file *file;
+	struct xarray objects;
+};
+
+/**
+ * struct iommufd_ucmd - one ioctl call
+ * @ictx: the context
+ * @ubuffer: the user's argument structure
+ * @user_size: its size as userspace gave it
+ * @cmd: kernel copy of the structure, zero-extended to the kernel's size
+ */
+struct iommufd_ucmd {
+	struct iommufd_ctx *ictx;
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+};
+
+int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len);
+
+/* object.c */
+int iommufd_object_reserve(struct iommufd_ctx *ictx,
+			   struct iommufd_object *obj,
+			   enum iommufd_object_type type);
+void iommufd_object_finalize(struct iommufd_ctx *ictx,
+			     struct iommufd_object *obj);
+void iommufd_object_abort(struct iommufd_ctx *ictx,
+			  struct iommufd_object *obj);
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
+					  enum iommufd_object_type type);
+void iommufd_put_object(struct iommufd_object *obj);
+int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id);
+void iommufd_objects_destroy_all(struct iommufd_ctx *ictx);
+int iommufd_destroy(struct iommufd_ucmd *ucmd);
+
+/* pages.c */
+
+/**
+ * struct iopt_pages - a pinned range of user memory
+ * @kref: one reference per IOVA area using the pages
+ * @pages: the pinned pages, @npages of them
+ * @npages: number of pages
+ * @uaddr: user address the range was pinned from
+ * @user: the user charged for the pages, or NULL if not charged
+ * @writable: pinned for write; areas may map it writeable
+ *
+ * IOMMU_IOAS_COPY shares one iopt_pages between areas of several IOASes,
+ * so memory is pinned and charged once however often it is mapped.
+ */
+struct iopt_pages {
+	struct kref kref;
+	struct page **pages;
+	unsigned long npages;
+	unsigned long uaddr;
+	struct user_struct *user;
+	struct mm_struct *mm;
+	bool charged;
+	bool writable;
+};
+
+struct iopt_pages *iopt_pages_pin(unsigned long uaddr, unsigned long length,
+				  bool writable);
+void iopt_pages_get(struct iopt_pages *pages);
+void iopt_pages_put(struct iopt_pages *pages);
+
+/* io_pagetable.c */
+
+/**
+ * struct io_pagetable - IOVA space of an IOAS
+ * @lock: protects everything below
+ * @areas: mapped ranges (struct iopt_area)
+ * @allowed: ranges automatic IOVA allocation is confined to; empty means
+ *           anywhere
+ * @reserved: ranges that may not be mapped (struct iopt_reserved)
+ * @domains: iommu_domains kept in sync with @areas
+ * @iova_alignment: required alignment of IOVAs and lengths
+ */
+struct io_pagetable {
+	struct mutex lock; /* protects all of the io_pagetable */
+	struct rb_root_cached areas;
+	struct rb_root_cached allowed;
+	struct rb_root_cached reserved;
+	struct xarray domains;
+	unsigned long iova_alignment;
+};
+
+/**
+ * struct iopt_piece - a slice of pinned memory on its way to an IOAS
+ * @node: entry in a list of pieces
+ * @pages: the memory; a reference owned by the piece until mapped
+ * @pgoff: first page of the slice in @pages
+ * @npages: number of pages in the slice
+ */
+struct iopt_piece {
+	struct list_head node;
+	struct iopt_pages *pages;
+	unsigned long pgoff;
+	unsigned long npages;
+};
+
+void iopt_init(struct io_pagetable *iopt);
+void iopt_destroy(struct io_pagetable *iopt);
+int iopt_map_user(struct io_pagetable *iopt, unsigned long *iova,
+		  unsigned long uaddr, unsigned long length, int prot,
+		  bool fixed);
+int iopt_get_pieces(struct io_pagetable *iopt, unsigned long iova,
+		    unsigned long length, struct list_head *pieces);
+int iopt_map_pieces(struct io_pagetable *iopt, struct list_head *pieces,
+		    unsigned long length, unsigned long *iova, int prot,
+		    bool fixed);
+void iopt_free_pieces(struct list_head *pieces);
+int iopt_unmap(struct io_pagetable *iopt, unsigned long iova,
+	       unsigned long length, unsigned long *unmapped);
+int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped);
+int iopt_set_allowed(struct io_pagetable *iopt,
+		     struct rb_root_cached *allowed);
+void iopt_free_itree(struct rb_root_cached *itree);
+
+/**
+ * struct iopt_range_visitor - callback of iopt_walk_usable()
+ * @visit: called with an inclusive IOVA range; embed the visitor in a
+ *         larger structure to pass more state
+ */
+struct iopt_range_visitor {
+	int (*visit)(struct iopt_range_visitor *visitor, unsigned long start,
+		     unsigned long last);
+};
+
+int iopt_walk_usable(struct io_pagetable *iopt,
+		     struct iopt_range_visitor *visitor);
+int iopt_reserve(struct io_pagetable *iopt, unsigned long start,
+		 unsigned long last, void *owner);
+void iopt_unreserve(struct io_pagetable *iopt, void *owner);
+int iopt_add_domain(struct io_pagetable *iopt, struct iommu_domain *domain);
+void iopt_remove_domain(struct io_pagetable *iopt,
+			struct iommu_domain *domain);
+
+/* ioas.c */
+
+/**
+ * struct iommufd_ioas - an I/O address space object
+ * @obj: object header
+ * @iopt: the IOVA space
+ */
+struct iommufd_ioas {
+	struct iommufd_object obj;
+	struct io_pagetable iopt;
+};
+
+struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx, u32 id);
+void iommufd_ioas_destroy(struct iommufd_object *obj);
+int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_map(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
+
+#endif /* __IOMMUFD_PRIVATE_H */

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the io_pagetable: every iommu_domain of an IOAS holds
+ * exactly the IOAS mappings, through map, unmap, copy, failures and
+ * domains added or removed later.  The domains are fakes whose map_pages
+ * and unmap_pages record each page; the memory is real user memory of the
+ * test thread, pinned as IOMMU_IOAS_MAP would pin it.
+ */
+#include <kunit/test.h>
+#include <linux/iommu.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "iommufd_private.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define PROT (IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE)
+
+/**
+ * struct fake_domain - an iommu_domain that records its mappings
+ * @domain: the domain
+ * @test: the running test, for reporting driver misuse
+ * @ptes: IOVA page number -> xa_mk_value(pfn)
+ * @map_calls: number of map_pages calls so far
+ * @fail_at: map_pages call number that fails with -EIO, or -1
+ */
+struct fake_domain {
+	struct iommu_domain domain;
+	struct kunit *test;
+	struct xarray ptes;
+	int map_calls;
+	int fail_at;
+};
+
+static struct fake_domain *to_fake(struct iommu_domain *domain)
+{
+	return container_of(domain, struct fake_domain, domain);
+}
+
+static int fake_map_pages(struct iommu_domain *domain, unsigned long iova,
+			  phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			  int prot, gfp_t gfp, size_t *mapped)
+{
+	struct fake_domain *fake = to_fake(domain);
+	size_t i, n = pgsize * pgcount / PAGE_SIZE;
+
+	if (fake->map_calls++ == fake->fail_at)
+		return -EIO;
+	KUNIT_EXPECT_EQ(fake->test, prot, PROT);
+	for (i = 0; i < n; i++) {
+		void *old = xa_store(&fake->ptes, (iova >> PAGE_SHIFT) + i,
+				     xa_mk_value(PHYS_PFN(paddr) + i), gfp);
+
+		/* Mapping over a mapping is a bug in the caller. */
+		KUNIT_EXPECT_NULL(fake->test, old);
+	}
+	*mapped = pgsize * pgcount;
+	return 0;
+}
+
+static size_t fake_unmap_pages(struct iommu_domain *domain,
+			       unsigned long iova, size_t pgsize,
+			       size_t pgcount,
+			       struct iommu_iotlb_gather *gather)
+{
+	struct fake_domain *fake = to_fake(domain);
+	size_t i, n = pgsize * pgcount / PAGE_SIZE;
+
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_NOT_NULL(fake->test,
+				      xa_erase(&fake->ptes,
+					       (iova >> PAGE_SHIFT) + i));
+	return pgsize * pgcount;
+}
+
+static const struct iommu_domain_ops fake_ops = {
+	.map_pages = fake_map_pages,
+	.unmap_pages = fake_unmap_pages,
+};
+
+static void fake_domain_exit(struct kunit_resource *res)
+{
+	struct fake_domain *fake = res->data;
+
+	xa_destroy(&fake->ptes);
+}
+
+static struct fake_domain *fake_domain(struct kunit *test,
+				       unsigned long aperture_end)
+{
+	struct fake_domain *fake = kunit_kzalloc(test, sizeof(*fake),
+						 GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fake);
+	fake->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	fake->domain.ops = &fake_ops;
+	fake->domain.pgsize_bitmap = PAGE_SIZE;
+	fake->domain.geometry.aperture_end = aperture_end;
+	fake->domain.geometry.force_aperture = true;
+	fake->test = test;
+	fake->fail_at = -1;
+	xa_init(&fake->ptes);
+	kunit_alloc_resource(test, NULL, fake_domain_exit, GFP_KERNEL, fake);
+	return fake;
+}
+
+static unsigned long fake_count(struct fake_domain *fake)
+{
+	unsigned long index, n = 0;
+	void *entry;
+
+	xa_for_each(&fake->ptes, index, entry)
+		n++;
+	return n;
+}
+
+static unsigned long user_pfn(struct kunit *test, unsigned long uaddr)
+{
+	struct page *page;
+	unsigned long pfn;
+
+	KUNIT_ASSERT_EQ(test, get_user_pages_fast(uaddr, 1, 0, &page), 1);
+	pfn = page_to_pfn(page);
+	put_page(page);
+	return pfn;
+}
+
+/* The domain maps [iova, iova + npages) to the pages at uaddr. */
+static void expect_mapped(struct kunit *test, struct fake_domain *fake,
+			  unsigned long iova, unsigned long uaddr,
+			  unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		void *entry = xa_load(&fake->ptes, (iova >> PAGE_SHIFT) + i);
+
+		KUNIT_ASSERT_NOT_NULL(test, entry);
+		KUNIT_EXPECT_EQ(test, xa_to_value(entry),
+				user_pfn(test, uaddr + i * PAGE_SIZE));
+	}
+}
+
+static unsigned long user_buf(struct kunit *test, unsigned long npages)
+{
+	unsigned long uaddr;
+
+	uaddr = kunit_vm_mmap(test, NULL, 0, npages * PAGE_SIZE,
+			      PROT_READ | PROT_WRITE,
+			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, uaddr, 0, "no user memory for the test");
+	return uaddr;
+}
+
+static void iopt_kunit_fill_and_sync(struct kunit *test)
+{
+	struct fake_domain *a = fake_domain(test, ULONG_MAX);
+	struct fake_domain *b = fake_domain(test, ULONG_MAX);
+	unsigned long buf = user_buf(test, 16);
+	unsigned long iova1 = SZ_1M, iova2, iova3, unmapped;
+	struct io_pagetable iopt;
+
+	iopt_init(&iopt);
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova1, buf,
+					    4 * PAGE_SIZE, PROT, true), 0);
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova2, buf + 4 * PAGE_SIZE,
+					    2 * PAGE_SIZE, PROT, false), 0);
+
+	/* A domain added later receives the existing mappings. */
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&iopt, &a->domain), 0);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 6);
+	expect_mapped(test, a, iova1, buf, 4);
+	expect_mapped(test, a, iova2, buf + 4 * PAGE_SIZE, 2);
+
+	/* New mappings reach every domain. */
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&iopt, &b->domain), 0);
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova3, buf + 8 * PAGE_SIZE,
+					    8 * PAGE_SIZE, PROT, false), 0);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 14);
+	KUNIT_EXPECT_EQ(test, fake_count(b), 14);
+	expect_mapped(test, a, iova3, buf + 8 * PAGE_SIZE, 8);
+	expect_mapped(test, b, iova3, buf + 8 * PAGE_SIZE, 8);
+	expect_mapped(test, b, iova1, buf, 4);
+
+	/* Unmap leaves every domain. */
+	KUNIT_ASSERT_EQ(test, iopt_unmap(&iopt, iova1, 4 * PAGE_SIZE,
+					 &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, 4 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 10);
+	KUNIT_EXPECT_EQ(test, fake_count(b), 10);
+	KUNIT_EXPECT_NULL(test, xa_load(&a->ptes, iova1 >> PAGE_SHIFT));
+
+	/* A removed domain is emptied and no longer updated. */
+	iopt_remove_domain(&iopt, &a->domain);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 0);
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova1, buf, PAGE_SIZE,
+					    PROT, false), 0);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 0);
+	KUNIT_EXPECT_EQ(test, fake_count(b), 11);
+
+	iopt_remove_domain(&iopt, &b->domain);
+	KUNIT_EXPECT_EQ(test, fake_count(b), 0);
+	iopt_destroy(&iopt);
+}
+
+static void iopt_kunit_map_failure_unwinds(struct kunit *test)
+{
+	struct fake_domain *a = fake_domain(test, ULONG_MAX);
+	struct fake_domain *b = fake_domain(test, ULONG_MAX);
+	unsigned long buf = user_buf(test, 8);
+	unsigned long iova = SZ_1M, unmapped;
+	struct io_pagetable iopt;
+
+	iopt_init(&iopt);
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&iopt, &a->domain), 0);
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&iopt, &b->domain), 0);
+
+	/* The second domain fails: the first one is unmapped again. */
+	b->fail_at = b->map_calls;
+	KUNIT_EXPECT_EQ(test, iopt_map_user(&iopt, &iova, buf, 8 * PAGE_SIZE,
+					    PROT, true), -EIO);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 0);
+	KUNIT_EXPECT_EQ(test, fake_count(b), 0);
+	/* And the IOAS has no trace of it. */
+	KUNIT_EXPECT_EQ(test, iopt_unmap(&iopt, iova, 8 * PAGE_SIZE,
+					 &unmapped), -ENOENT);
+
+	/* The first domain fails: nothing reaches the second. */
+	b->fail_at = -1;
+	a->fail_at = a->map_calls;
+	KUNIT_EXPECT_EQ(test, iopt_map_user(&iopt, &iova, buf, 8 * PAGE_SIZE,
+					    PROT, true), -EIO);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 0);
+	KUNIT_EXPECT_EQ(test, fake_count(b), 0);
+
+	/* Everything works again afterwards. */
+	a->fail_at = -1;
+	KUNIT_EXPECT_EQ(test, iopt_map_user(&iopt, &iova, buf, 8 * PAGE_SIZE,
+					    PROT, true), 0);
+	expect_mapped(test, a, iova, buf, 8);
+	expect_mapped(test, b, iova, buf, 8);
+
+	iopt_remove_domain(&iopt, &a->domain);
+	iopt_remove_domain(&iopt, &b->domain);
+	iopt_destroy(&iopt);
+}
+
+static void iopt_kunit_add_failure_unwinds(struct kunit *test)
+{
+	struct fake_domain *a = fake_domain(test, ULONG_MAX);
+	unsigned long buf = user_buf(test, 4);
+	unsigned long iova1 = SZ_1M, iova2 = SZ_2M;
+	struct io_pagetable iopt;
+	int calls;
+
+	iopt_init(&iopt);
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova1, buf, 2 * PAGE_SIZE,
+					    PROT, true), 0);
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova2, buf + 2 * PAGE_SIZE,
+					    2 * PAGE_SIZE, PROT, true), 0);
+
+	/* Filling fails part way: what was filled is unmapped again. */
+	a->fail_at = 1;
+	KUNIT_EXPECT_EQ(test, iopt_add_domain(&iopt, &a->domain), -EIO);
+	KUNIT_EXPECT_GE(test, a->map_calls, 2);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 0);
+
+	/* The domain was not kept: later maps do not touch it. */
+	calls = a->map_calls;
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova1, buf, PAGE_SIZE,
+					    PROT, false), 0);
+	KUNIT_EXPECT_EQ(test, a->map_calls, calls);
+
+	/* A domain that cannot map single pages is refused. */
+	a->domain.pgsize_bitmap = SZ_2M;
+	KUNIT_EXPECT_EQ(test, iopt_add_domain(&iopt, &a->domain), -EINVAL);
+	iopt_destroy(&iopt);
+}
+
+struct ranges {
+	struct iopt_range_visitor visitor;
+	unsigned long start[4], last[4];
+	int n;
+};
+
+static int collect_range(struct iopt_range_visitor *visitor,
+			 unsigned long start, unsigned long last)
+{
+	struct ranges *r = container_of(visitor, struct ranges, visitor);
+
+	if (r->n == ARRAY_SIZE(r->start))
+		return -E2BIG;
+	r->start[r->n] = start;
+	r->last[r->n] = last;
+	r->n++;
+	return 0;
+}
+
+static void iopt_kunit_aperture(struct kunit *test)
+{
+	struct fake_domain *a = fake_domain(test, SZ_4G - 1);
+	unsigned long buf = user_buf(test, 1);
+	unsigned long iova = SZ_8G, unmapped;
+	struct ranges r = { .visitor.visit = collect_range };
+	struct io_pagetable iopt;
+
+	a->domain.geometry.aperture_start = SZ_64K;
+	iopt_init(&iopt);
+
+	/* A mapping outside the aperture blocks the domain. */
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova, buf, PAGE_SIZE,
+					    PROT, true), 0);
+	KUNIT_EXPECT_EQ(test, iopt_add_domain(&iopt, &a->domain), -EADDRINUSE);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 0);
+	KUNIT_ASSERT_EQ(test, iopt_unmap(&iopt, iova, PAGE_SIZE, &unmapped), 0);
+
+	/* Once added, only the aperture is usable. */
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&iopt, &a->domain), 0);
+	KUNIT_ASSERT_EQ(test, iopt_walk_usable(&iopt, &r.visitor),
+			0);
+	KUNIT_ASSERT_EQ(test, r.n, 1);
+	KUNIT_EXPECT_EQ(test, r.start[0], SZ_64K);
+	KUNIT_EXPECT_EQ(test, r.last[0], SZ_4G - 1);
+	KUNIT_EXPECT_EQ(test, iopt_map_user(&iopt, &iova, buf, PAGE_SIZE,
+					    PROT, true), -EINVAL);
+	iova = 0;
+	KUNIT_EXPECT_EQ(test, iopt_map_user(&iopt, &iova, buf, PAGE_SIZE,
+					    PROT, true), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iopt_map_user(&iopt, &iova, buf, PAGE_SIZE,
+					    PROT, false), 0);
+	KUNIT_EXPECT_GE(test, iova, SZ_64K);
+	KUNIT_EXPECT_LT(test, iova, SZ_4G);
+	expect_mapped(test, a, iova, buf, 1);
+
+	/* Removing the domain gives the whole space back. */
+	iopt_remove_domain(&iopt, &a->domain);
+	r.n = 0;
+	KUNIT_ASSERT_EQ(test, iopt_walk_usable(&iopt, &r.visitor),
+			0);
+	KUNIT_ASSERT_EQ(test, r.n, 1);
+	KUNIT_EXPECT_EQ(test, r.start[0], 0);
+	KUNIT_EXPECT_EQ(test, r.last[0], ULONG_MAX);
+	iopt_destroy(&iopt);
+}
+
+static void iopt_kunit_copy(struct kunit *test)
+{
+	struct fake_domain *a = fake_domain(test, ULONG_MAX);
+	unsigned long buf = user_buf(test, 8);
+	unsigned long src = SZ_1M, dst = 0;
+	struct io_pagetable s, d;
+	LIST_HEAD(pieces);
+
+	iopt_init(&s);
+	iopt_init(&d);
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&d, &a->domain), 0);
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&s, &src, buf, 4 * PAGE_SIZE,
+					    PROT, true), 0);
+	src += 4 * PAGE_SIZE;
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&s, &src, buf + 4 * PAGE_SIZE,
+					    4 * PAGE_SIZE, PROT, true), 0);
+
+	/* Pages 2..5 of the source, across both of its mappings. */
+	KUNIT_ASSERT_EQ(test, iopt_get_pieces(&s, SZ_1M + 2 * PAGE_SIZE,
+					      4 * PAGE_SIZE, &pieces), 0);
+	KUNIT_ASSERT_EQ(test, iopt_map_pieces(&d, &pieces, 4 * PAGE_SIZE, &dst,
+					      PROT, false), 0);
+	iopt_free_pieces(&pieces);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 4);
+	expect_mapped(test, a, dst, buf + 2 * PAGE_SIZE, 4);
+
+	/* The copy keeps the memory after the source lets go of it. */
+	iopt_destroy(&s);
+	expect_mapped(test, a, dst, buf + 2 * PAGE_SIZE, 4);
+	iopt_remove_domain(&d, &a->domain);
+	iopt_destroy(&d);
+}
+
+static struct kunit_case iopt_kunit_cases[] = {
+	KUNIT_CASE(iopt_kunit_fill_and_sync),
+	KUNIT_CASE(iopt_kunit_map_failure_unwinds),
+	KUNIT_CASE(iopt_kunit_add_failure_unwinds),
+	KUNIT_CASE(iopt_kunit_aperture),
+	KUNIT_CASE(iopt_kunit_copy),
+	{}
+};
+
+static struct kunit_suite iopt_kunit_suite = {
+	.name = "iommufd_pasid_iopt",
+	.test_cases = iopt_kunit_cases,
+};
+
+kunit_test_suite(iopt_kunit_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the iommufd_pasid io_pagetable");
+MODULE_LICENSE("GPL");

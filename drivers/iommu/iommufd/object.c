@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Objects of an iommufd context: IDs, references and destruction.
+ *
+ * Every object sits in the context's XArray under its ID.  The XArray
+ * holds one reference (obj->users == 1 when nobody else uses the object).
+ * An ioctl that uses an object takes a reference for its duration; an
+ * object that depends on another one (a HWPT on its IOAS, say) holds a
+ * reference on it for its whole life.  Destruction requires the XArray's
+ * reference to be the only one, and takes the object out of the XArray in
+ * the same step, under the XArray lock that lookups take too: an object
+ * can never be found once its destruction has started, and never be
+ * destroyed while something still points at it.
+ */
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include <uapi/linux/iommufd.h>
+
+#include "iommufd_private.h"
+
+struct iommufd_object_ops {
+	void (*destroy)(struct iommufd_object *obj);
+};
+
+static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
+	[IOMMUFD_OBJ_IOAS] = {
+		.destroy = iommufd_ioas_destroy,
+	},
+};
+
+/**
+ * iommufd_object_reserve() - give a new object an ID
+ * @ictx: context
+ * @obj: the object header, embedded in a zeroed allocation
+ * @type: the object's type
+ *
+ * The ID is reserved but lookups do not find it until
+ * iommufd_object_finalize().  Undo with iommufd_object_abort().
+ *
+ * Return: 0 or a negative errno.
+ */
+int iommufd_object_reserve(struct iommufd_ctx *ictx,
+			   struct iommufd_object *obj,
+			   enum iommufd_object_type type)
+{
+	refcount_set(&obj->users, 1);
+	obj->type = type;
+	return xa_alloc(&ictx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_31b,
+			GFP_KERNEL_ACCOUNT);
+}
+
+/**
+ * iommufd_object_finalize() - make a reserved object visible by its ID
+ * @ictx: context
+ * @obj: object from iommufd_object_reserve()
+ */
+void iommufd_object_finalize(struct iommufd_ctx *ictx,
+			     struct iommufd_object *obj)
+{
+	void *old;
+
+	old = xa_store(&ictx->objects, obj->id, obj, GFP_KERNEL);
+	/* The slot exists already, so the store needs no memory. */
+	WARN_ON(old);
+}
+
+/**
+ * iommufd_object_abort() - release the ID of an object never finalized
+ * @ictx: context
+ * @obj: object from iommufd_object_reserve(); the caller frees it
+ */
+void iommufd_object_abort(struct iommufd_ctx *ictx,
+			  struct iommufd_object *obj)
+{
+	xa_erase(&ictx->objects, obj->id);
+}
+
+/**
+ * iommufd_get_object() - look an object up and take a reference
+ * @ictx: context
+ * @id: the object's ID
+ * @type: the type wanted, or IOMMUFD_OBJ_ANY
+ *
+ * Return: the object, or ERR_PTR(-ENOENT) if @id names no finalized
+ * object of @type in @ictx.  Release with iommufd_put_object().
+ */
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
+					  enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+
+	xa_lock(&ictx->objects);
+	obj = xa_load(&ictx->objects, id);
+	if (!obj || (type != IOMMUFD_OBJ_ANY && obj->type != type) ||
+	    !refcount_inc_not_zero(&obj->users))
+		obj = ERR_PTR(-ENOENT);
+	xa_unlock(&ictx->objects);
+	return obj;
+}
+
+/**
+ * iommufd_put_object() - drop a reference from iommufd_get_object()
+ * @obj: the object
+ *
+ * Never the last reference: that one belongs to the ID table.
+ */
+void iommufd_put_object(struct iommufd_object *obj)
+{
+	refcount_dec(&obj->users);
+}
+
+static void iommufd_object_free(struct iommufd_object *obj)
+{
+	iommufd_object_ops[obj->type].destroy(obj);
+}
+
+/**
+ * iommufd_object_destroy_user() - destroy an object on userspace's request
+ * @ictx: context
+ * @id: the object's ID
+ *
+ * Return: 0, -ENOENT if there is no such object, -EBUSY if anything else
+ * holds a reference to it.
+ */
+int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id)
+{
+	struct iommufd_object *obj;
+
+	xa_lock(&ictx->objects);
+	obj = xa_load(&ictx->objects, id);
+	if (!obj) {
+		xa_unlock(&ictx->objects);
+		return -ENOENT;
+	}
+	if (!refcount_dec_if_one(&obj->users)) {
+		xa_unlock(&ictx->objects);
+		return -EBUSY;
+	}
+	__xa_erase(&ictx->objects, id);
+	xa_unlock(&ictx->objects);
+
+	iommufd_object_free(obj);
+	return 0;
+}
+
+/**
+ * iommufd_objects_destroy_all() - destroy every object of a closing context
+ * @ictx: context; no ioctl can run on it any more
+ *
+ * Order: an object is destroyed only once nothing else references it.
+ * Each pass destroys every unreferenced object; destroying a dependent
+ * object (e.g. a HWPT) drops its reference on what it depends on (its
+ * IOAS), which the next pass can then destroy.  Dependencies form no
+ * cycles, so passes end with the table empty; if one did not, the objects
+ * left are leaked with a warning rather than freed while still in use.
+ */
+void iommufd_objects_destroy_all(struct iommufd_ctx *ictx)
+{
+	struct iommufd_object *obj;
+	unsigned long index;
+	bool progress;
+
+	do {
+		progress = false;
+		xa_for_each(&ictx->objects, index, obj) {
+			if (!refcount_dec_if_one(&obj->users))
+				continue;
+			xa_erase(&ictx->objects, index);
+			iommufd_object_free(obj);
+			progress = true;
+		}
+	} while (progress);
+	WARN_ON(!xa_empty(&ictx->objects));
+}
+
+int iommufd_destroy(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_destroy *cmd = ucmd->cmd;
+
+	return iommufd_object_destroy_user(ucmd->ictx, cmd->id);
+}
