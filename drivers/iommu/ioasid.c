@@ -316,36 +316,58 @@ static int ioasid_alloc_default(struct ioasid_data *data, ioasid_t min,
 	return 0;
 }
 
+/*
+ * How many numbers a custom allocator may hand out that are still taken by
+ * IDs of an allocator removed earlier, before ioasid_alloc() gives up.
+ */
+#define IOASID_CUSTOM_TRIES	8
+
 /* Caller holds ioasid_allocator_rwsem for reading. */
 static int ioasid_alloc_custom(struct ioasid_allocator *allocator,
 			       struct ioasid_data *data, ioasid_t min,
 			       ioasid_t max)
 {
 	const struct ioasid_allocator_ops *ops = allocator->ops;
+	ioasid_t taken[IOASID_CUSTOM_TRIES];
+	int i, n = 0, ret;
 	ioasid_t id;
-	int ret;
 
-	id = ops->alloc(min, max, ops->pdata);
-	if (id == INVALID_IOASID)
-		return -ENOSPC;
-	if (id < min || id > max) {
-		pr_warn_ratelimited("%ps returned %u, outside [%u, %u]\n",
-				    ops->alloc, id, min, max);
-		ops->free(id, ops->pdata);
-		return -ERANGE;
-	}
-
-	data->id = id;
-	data->allocator = allocator;
-	ret = xa_insert_irq(&ioasid_xa, id, data, GFP_KERNEL);
-	if (ret) {
-		/* -EBUSY: still held from an allocator used earlier. */
-		data->allocator = NULL;
-		ops->free(id, ops->pdata);
-		return ret;
-	}
+	/* The registration holds a reference, so the group outlives this. */
 	kref_get(&allocator->kref);
-	return 0;
+	data->allocator = allocator;
+	do {
+		id = ops->alloc(min, max, ops->pdata);
+		if (id == INVALID_IOASID) {
+			ret = -ENOSPC;
+			break;
+		}
+		if (id < min || id > max) {
+			pr_warn_ratelimited("%ps returned %u, outside [%u, %u]\n",
+					    ops->alloc, id, min, max);
+			ops->free(id, ops->pdata);
+			ret = -ERANGE;
+			break;
+		}
+		data->id = id;
+		ret = xa_insert_irq(&ioasid_xa, id, data, GFP_KERNEL);
+		/*
+		 * -EBUSY: the number still belongs to an ID issued by an
+		 * allocator that was unregistered.  Keep it out of the way
+		 * and ask again.
+		 */
+		if (ret == -EBUSY)
+			taken[n++] = id;
+		else if (ret)
+			ops->free(id, ops->pdata);
+	} while (ret == -EBUSY && n < IOASID_CUSTOM_TRIES);
+
+	for (i = 0; i < n; i++)
+		ops->free(taken[i], ops->pdata);
+	if (ret) {
+		data->allocator = NULL;
+		kref_put(&allocator->kref, ioasid_allocator_release);
+	}
+	return ret;
 }
 
 /**
