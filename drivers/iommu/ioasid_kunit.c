@@ -907,13 +907,13 @@ static struct kunit_case ioasid_test_cases[] = {
 	KUNIT_CASE(ioasid_test_isolation),
 	KUNIT_CASE(ioasid_test_find),
 	KUNIT_CASE(ioasid_test_refcount),
-	KUNIT_CASE(ioasid_test_set_data),
+	KUNIT_CASE_SLOW(ioasid_test_set_data),
 	KUNIT_CASE(ioasid_test_notifier),
 	KUNIT_CASE(ioasid_test_register_rules),
 	KUNIT_CASE(ioasid_test_shared_group),
 	KUNIT_CASE(ioasid_test_fallback),
 	KUNIT_CASE(ioasid_test_atomic_free),
-	KUNIT_CASE(ioasid_test_concurrency),
+	KUNIT_CASE_SLOW(ioasid_test_concurrency),
 	{}
 };
 
