@@ -19,7 +19,7 @@
 
 /* The "host" behind one or more test allocators: a bitmap of IDs. */
 struct test_backend {
-	spinlock_t lock;
+	spinlock_t lock;		/* protects map */
 	unsigned long map[BITS_TO_LONGS(TEST_SPACE)];
 	atomic_t violations;	/* calls through a dead member, double frees */
 	atomic_t bad_context;	/* calls in a context that may not sleep */
@@ -426,7 +426,7 @@ static void ioasid_test_set_data(struct kunit *test)
 struct test_listener {
 	struct notifier_block nb;
 	struct ioasid_set *only[2];	/* filter for the global chain */
-	spinlock_t lock;
+	spinlock_t lock;		/* protects n and ev */
 	int n;
 	struct {
 		unsigned long event;
@@ -460,12 +460,15 @@ static void test_listener_init(struct test_listener *l)
 	l->nb.notifier_call = test_notify_fn;
 }
 
-#define EXPECT_EVENT(test, l, i, e, s, id_, priv) do {			\
-	KUNIT_EXPECT_EQ(test, (l)->ev[i].event, (unsigned long)(e));	\
-	KUNIT_EXPECT_PTR_EQ(test, (l)->ev[i].args.set, s);		\
-	KUNIT_EXPECT_EQ(test, (l)->ev[i].args.id, id_);			\
-	KUNIT_EXPECT_PTR_EQ(test, (l)->ev[i].args.private, (void *)(priv)); \
-} while (0)
+static void expect_event(struct kunit *test, struct test_listener *l, int i,
+			 enum ioasid_event event, struct ioasid_set *set,
+			 ioasid_t id, void *private)
+{
+	KUNIT_EXPECT_EQ_MSG(test, l->ev[i].event, (unsigned long)event, "event %d", i);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, l->ev[i].args.set, set, "event %d", i);
+	KUNIT_EXPECT_EQ_MSG(test, l->ev[i].args.id, id, "event %d", i);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, l->ev[i].args.private, private, "event %d", i);
+}
 
 static void ioasid_test_notifier(struct kunit *test)
 {
@@ -492,9 +495,9 @@ static void ioasid_test_notifier(struct kunit *test)
 	KUNIT_ASSERT_NE(test, ib, INVALID_IOASID);
 	KUNIT_ASSERT_EQ(test, per_set->n, 1);
 	KUNIT_ASSERT_EQ(test, global->n, 2);
-	EXPECT_EVENT(test, per_set, 0, IOASID_NOTIFY_ALLOC, a, ia, &pa);
-	EXPECT_EVENT(test, global, 0, IOASID_NOTIFY_ALLOC, a, ia, &pa);
-	EXPECT_EVENT(test, global, 1, IOASID_NOTIFY_ALLOC, b, ib, &pb);
+	expect_event(test, per_set, 0, IOASID_NOTIFY_ALLOC, a, ia, &pa);
+	expect_event(test, global, 0, IOASID_NOTIFY_ALLOC, a, ia, &pa);
+	expect_event(test, global, 1, IOASID_NOTIFY_ALLOC, b, ib, &pb);
 
 	KUNIT_EXPECT_EQ(test, ioasid_notify(a, ia, IOASID_NOTIFY_ALLOC), -EINVAL);
 	KUNIT_EXPECT_EQ(test, ioasid_notify(a, ia, IOASID_NOTIFY_FREE), -EINVAL);
@@ -502,10 +505,10 @@ static void ioasid_test_notifier(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ioasid_notify(a, ia, IOASID_NOTIFY_UNBIND), 0);
 	KUNIT_ASSERT_EQ(test, per_set->n, 3);
 	KUNIT_ASSERT_EQ(test, global->n, 4);
-	EXPECT_EVENT(test, per_set, 1, IOASID_NOTIFY_BIND, a, ia, &pa);
-	EXPECT_EVENT(test, per_set, 2, IOASID_NOTIFY_UNBIND, a, ia, &pa);
-	EXPECT_EVENT(test, global, 2, IOASID_NOTIFY_BIND, a, ia, &pa);
-	EXPECT_EVENT(test, global, 3, IOASID_NOTIFY_UNBIND, a, ia, &pa);
+	expect_event(test, per_set, 1, IOASID_NOTIFY_BIND, a, ia, &pa);
+	expect_event(test, per_set, 2, IOASID_NOTIFY_UNBIND, a, ia, &pa);
+	expect_event(test, global, 2, IOASID_NOTIFY_BIND, a, ia, &pa);
+	expect_event(test, global, 3, IOASID_NOTIFY_UNBIND, a, ia, &pa);
 
 	/* FREE only on the last put. */
 	KUNIT_EXPECT_EQ(test, ioasid_get(a, ia), 0);
@@ -514,8 +517,8 @@ static void ioasid_test_notifier(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ioasid_put(a, ia), 1);
 	KUNIT_ASSERT_EQ(test, per_set->n, 4);
 	KUNIT_ASSERT_EQ(test, global->n, 5);
-	EXPECT_EVENT(test, per_set, 3, IOASID_NOTIFY_FREE, a, ia, &pa);
-	EXPECT_EVENT(test, global, 4, IOASID_NOTIFY_FREE, a, ia, &pa);
+	expect_event(test, per_set, 3, IOASID_NOTIFY_FREE, a, ia, &pa);
+	expect_event(test, global, 4, IOASID_NOTIFY_FREE, a, ia, &pa);
 
 	/* ioasid_set_free() releases and announces every remaining ID. */
 	ia2 = ioasid_alloc(a, TEST_BASE, TEST_BASE + 15, NULL);
@@ -528,9 +531,9 @@ static void ioasid_test_notifier(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, per_set->n, 8);
 	KUNIT_ASSERT_EQ(test, global->n, 9);
 	/* Released in ID order. */
-	EXPECT_EVENT(test, per_set, 6, IOASID_NOTIFY_FREE, a, min(ia2, ia3),
+	expect_event(test, per_set, 6, IOASID_NOTIFY_FREE, a, min(ia2, ia3),
 		     ia2 < ia3 ? NULL : &pb);
-	EXPECT_EVENT(test, per_set, 7, IOASID_NOTIFY_FREE, a, max(ia2, ia3),
+	expect_event(test, per_set, 7, IOASID_NOTIFY_FREE, a, max(ia2, ia3),
 		     ia2 < ia3 ? &pb : NULL);
 	KUNIT_EXPECT_EQ(test, global->ev[7].event, IOASID_NOTIFY_FREE);
 	KUNIT_EXPECT_EQ(test, global->ev[8].event, IOASID_NOTIFY_FREE);
