@@ -358,8 +358,14 @@ static bool test_check_magic(void *private)
 {
 	struct test_obj *obj = private;
 
-	/* Runs under RCU: the object must not have been freed yet. */
-	return obj && READ_ONCE(obj->magic) == TEST_MAGIC;
+	/*
+	 * Runs under RCU: the object must stay valid throughout, however
+	 * long the reader takes (KASAN reports a use after free).
+	 */
+	if (!obj || READ_ONCE(obj->magic) != TEST_MAGIC)
+		return false;
+	udelay(50);
+	return READ_ONCE(obj->magic) == TEST_MAGIC;
 }
 
 static int test_reader_fn(void *arg)
