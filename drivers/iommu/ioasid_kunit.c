@@ -276,6 +276,8 @@ struct test_obj {
 };
 
 #define TEST_MAGIC	0x10a51dUL
+/* How long a lookup keeps the object in use, to widen the race window. */
+#define TEST_READER_DELAY_US	50
 
 static bool test_getter(void *private)
 {
@@ -364,7 +366,7 @@ static bool test_check_magic(void *private)
 	 */
 	if (!obj || READ_ONCE(obj->magic) != TEST_MAGIC)
 		return false;
-	udelay(50);
+	udelay(TEST_READER_DELAY_US);	/* atomic: cannot sleep here */
 	return READ_ONCE(obj->magic) == TEST_MAGIC;
 }
 
