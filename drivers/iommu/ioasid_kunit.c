@@ -811,6 +811,35 @@ static void ioasid_test_atomic_free(struct kunit *test)
 	ioasid_set_free(set);
 }
 
+/* An ID released a moment ago is available again at once. */
+static void ioasid_test_realloc(struct kunit *test)
+{
+	struct test_backend *host = test_backend_new(test);
+	struct test_viommu *v = test_viommu_new(test, host, false);
+	struct ioasid_set *set;
+	unsigned long flags;
+	int i;
+
+	test_need_empty_space(test);
+	set = test_set(test, NULL, 1);
+	KUNIT_ASSERT_EQ(test, test_register(v), 0);
+
+	for (i = 0; i < 20; i++) {
+		/* The host has one ID, and gets it back from a work item. */
+		KUNIT_ASSERT_EQ(test, ioasid_alloc(set, TEST_BASE, TEST_BASE, NULL),
+				TEST_BASE);
+		spin_lock_irqsave(&test_lock, flags);
+		KUNIT_EXPECT_EQ(test, ioasid_put(set, TEST_BASE), 1);
+		spin_unlock_irqrestore(&test_lock, flags);
+	}
+	ioasid_flush_frees();
+	KUNIT_EXPECT_EQ(test, atomic_read(&v->nr_free), 20);
+	KUNIT_EXPECT_TRUE(test, test_backend_empty(host));
+	KUNIT_EXPECT_EQ(test, atomic_read(&host->violations), 0);
+	KUNIT_EXPECT_EQ(test, test_unregister(v), 0);
+	ioasid_set_free(set);
+}
+
 #define TEST_THREADS	4
 #define TEST_ITERS	300
 
@@ -924,6 +953,7 @@ static struct kunit_case ioasid_test_cases[] = {
 	KUNIT_CASE(ioasid_test_shared_group),
 	KUNIT_CASE(ioasid_test_fallback),
 	KUNIT_CASE(ioasid_test_atomic_free),
+	KUNIT_CASE(ioasid_test_realloc),
 	KUNIT_CASE_SLOW(ioasid_test_concurrency),
 	{}
 };
