@@ -421,11 +421,14 @@ retry:
 		ret = ioasid_alloc_default(data, min, max);
 	up_read(&ioasid_allocator_rwsem);
 
-	/* IDs freed a moment ago may still be on their way back. */
-	if (ret && allocator && !retried && !llist_empty(&ioasid_free_list)) {
+	/*
+	 * IDs released a moment ago may still be on their way back: if the
+	 * work item was pending or running, wait for it and try again.
+	 */
+	if (ret && allocator && !retried) {
 		retried = true;
-		ioasid_flush_frees();
-		goto retry;
+		if (flush_work(&ioasid_free_work))
+			goto retry;
 	}
 	if (ret) {
 		kfree(data);
