@@ -82,6 +82,8 @@ static ATOMIC_NOTIFIER_HEAD(ioasid_notifier);
 static void ioasid_free_work_fn(struct work_struct *work);
 static LLIST_HEAD(ioasid_free_list);
 static DECLARE_WORK(ioasid_free_work, ioasid_free_work_fn);
+/* Bumped each time the work item has handed a batch back. */
+static atomic_t ioasid_free_seq = ATOMIC_INIT(0);
 
 static void ioasid_allocator_release(struct kref *kref)
 {
@@ -121,6 +123,7 @@ static void ioasid_free_work_fn(struct work_struct *work)
 		kfree_rcu(data, rcu);
 	}
 	up_read(&ioasid_allocator_rwsem);
+	atomic_inc(&ioasid_free_seq);
 }
 
 /**
@@ -393,6 +396,7 @@ ioasid_t ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max,
 	struct ioasid_allocator *allocator;
 	struct ioasid_data *data;
 	bool retried = false;
+	unsigned int seq;
 	int ret;
 
 	might_sleep();
@@ -412,6 +416,7 @@ ioasid_t ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max,
 	refcount_set(&data->refs, 1);
 
 retry:
+	seq = atomic_read(&ioasid_free_seq);
 	down_read(&ioasid_allocator_rwsem);
 	allocator = list_first_entry_or_null(&ioasid_allocators,
 					     struct ioasid_allocator, node);
@@ -422,12 +427,13 @@ retry:
 	up_read(&ioasid_allocator_rwsem);
 
 	/*
-	 * IDs released a moment ago may still be on their way back: if the
-	 * work item was pending or running, wait for it and try again.
+	 * IDs released a moment ago may still be on their way back: wait
+	 * for them and try again if any arrived since the attempt began.
 	 */
 	if (ret && allocator && !retried) {
 		retried = true;
-		if (flush_work(&ioasid_free_work))
+		ioasid_flush_frees();
+		if (atomic_read(&ioasid_free_seq) != seq)
 			goto retry;
 	}
 	if (ret) {
