@@ -8,6 +8,7 @@
  *   ioas.c          the IOMMU_IOAS_* ioctls
  *   io_pagetable.c  IOVA bookkeeping of an IOAS and its iommu_domains
  *   pages.c         pinning and RLIMIT_MEMLOCK accounting of user memory
+ *   pasid_alloc.c   EXTENSION: global PASIDs drawn by a context, with quota
  */
 #ifndef __IOMMUFD_PRIVATE_H
 #define __IOMMUFD_PRIVATE_H
@@ -21,6 +22,7 @@
 #include <linux/xarray.h>
 
 struct iommu_domain;
+struct ioasid_set;
 struct mm_struct;
 struct page;
 struct user_struct;
@@ -60,10 +62,14 @@ struct iommufd_object {
  * @objects: ID -> struct iommufd_object; IDs start at 1.  An ID that is
  *           allocated but whose object is not finalized holds a reserved
  *           (zero) entry, which lookups do not see.
+ * @pasid_set: the ioasid set global PASIDs of this context are charged to
+ * @pasids: PASIDs userspace holds through IOMMU_PASID_ALLOC (value entries)
  */
 struct iommufd_ctx {
 	struct file *file;
 	struct xarray objects;
+	struct ioasid_set *pasid_set;
+	struct xarray pasids;
 };
 
 /**
@@ -96,6 +102,12 @@ void iommufd_put_object(struct iommufd_object *obj);
 int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id);
 void iommufd_objects_destroy_all(struct iommufd_ctx *ictx);
 int iommufd_destroy(struct iommufd_ucmd *ucmd);
+
+/* pasid_alloc.c (EXTENSION) */
+int iommufd_pasid_alloc_init(struct iommufd_ctx *ictx);
+void iommufd_pasid_alloc_destroy(struct iommufd_ctx *ictx);
+int iommufd_pasid_alloc_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_pasid_free_ioctl(struct iommufd_ucmd *ucmd);
 
 /* pages.c */
 

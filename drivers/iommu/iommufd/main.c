@@ -57,6 +57,8 @@ union iommufd_ucmd_buffer {
 	struct iommu_ioas_iova_ranges iova_ranges;
 	struct iommu_ioas_map map;
 	struct iommu_ioas_unmap unmap;
+	struct iommu_pasid_alloc pasid_alloc;
+	struct iommu_pasid_free pasid_free;
 };
 
 struct iommufd_ioctl_op {
@@ -91,6 +93,11 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		 iova),
 	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap,
 		 length),
+	/* EXTENSION, not mainline */
+	IOCTL_OP(IOMMU_PASID_ALLOC, iommufd_pasid_alloc_ioctl,
+		 struct iommu_pasid_alloc, __reserved),
+	IOCTL_OP(IOMMU_PASID_FREE, iommufd_pasid_free_ioctl,
+		 struct iommu_pasid_free, pasid),
 };
 
 /* The full ioctl number (type, number, direction and size) must match. */
@@ -136,10 +143,16 @@ static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 static int iommufd_fops_open(struct inode *inode, struct file *filp)
 {
 	struct iommufd_ctx *ictx;
+	int ret;
 
 	ictx = kzalloc(sizeof(*ictx), GFP_KERNEL_ACCOUNT);
 	if (!ictx)
 		return -ENOMEM;
+	ret = iommufd_pasid_alloc_init(ictx);
+	if (ret) {
+		kfree(ictx);
+		return ret;
+	}
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	ictx->file = filp;
 	filp->private_data = ictx;
@@ -152,6 +165,8 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 
 	iommufd_objects_destroy_all(ictx);
 	xa_destroy(&ictx->objects);
+	/* After the objects, so no user of a PASID outlives it. */
+	iommufd_pasid_alloc_destroy(ictx);
 	kfree(ictx);
 	return 0;
 }

@@ -63,6 +63,16 @@ enum {
 	 * Mainline uses 0x8e-0x95 for further commands.  EXTENSION commands
 	 * of this project take numbers far above them.
 	 */
+
+	/*
+	 * EXTENSION, NOT mainline: PASID allocation.  IOMMUFD_CMD_BASE + 0x40
+	 * leaves mainline room for 0x2a more commands after its last one
+	 * (0x95), so a mainline kernel never gives these numbers another
+	 * meaning in the foreseeable future and a mainline kernel answers
+	 * them with ENOTTY.
+	 */
+	IOMMUFD_CMD_EXT_PASID_ALLOC = IOMMUFD_CMD_BASE + 0x40,
+	IOMMUFD_CMD_EXT_PASID_FREE = IOMMUFD_CMD_BASE + 0x41,
 };
 
 /**
@@ -515,5 +525,59 @@ struct iommu_hwpt_invalidate {
 };
 
 #define IOMMU_HWPT_INVALIDATE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_INVALIDATE)
+
+/*
+ * EXTENSION, NOT mainline: global PASID allocation.
+ *
+ * A device that issues ENQCMD(S) puts the PASID from the IA32_PASID MSR
+ * on the bus, and the VMM makes a guest's ENQCMD use a host PASID through
+ * the CPU's PASID translation.  Such a PASID must be unique in the whole
+ * host, not only per device, so the VMM draws it from the global IOASID
+ * space through its iommufd.  Every context may hold at most the number
+ * of PASIDs given by the pasid_quota parameter of iommufd_pasid.ko at the
+ * time the context was opened; closing the context returns all of them.
+ * Mainline kernels fail these ioctls with ENOTTY.
+ */
+
+/**
+ * struct iommu_pasid_alloc - ioctl(IOMMU_PASID_ALLOC) (EXTENSION)
+ * @size: sizeof(struct iommu_pasid_alloc)
+ * @flags: must be 0
+ * @min_pasid: lowest acceptable PASID; 0 is taken as 1 because PASID 0
+ *	stands for requests without a PASID and is never allocated
+ * @max_pasid: highest acceptable PASID (inclusive), below 2^20
+ * @out_pasid: the PASID allocated, unique in the host until freed
+ * @__reserved: must be 0
+ *
+ * Errors: EOPNOTSUPP for non-zero @flags or @__reserved; EINVAL if
+ * @max_pasid is 2^20 or more or the range is empty; ENOSPC if the context
+ * already holds its quota of PASIDs or no PASID of the range is free.
+ */
+struct iommu_pasid_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 min_pasid;
+	__u32 max_pasid;
+	__u32 out_pasid;
+	__u32 __reserved;
+};
+
+#define IOMMU_PASID_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_EXT_PASID_ALLOC)
+
+/**
+ * struct iommu_pasid_free - ioctl(IOMMU_PASID_FREE) (EXTENSION)
+ * @size: sizeof(struct iommu_pasid_free)
+ * @pasid: a PASID this context allocated with IOMMU_PASID_ALLOC
+ *
+ * Returns the PASID to the host.  Fails with ENOENT if this context does
+ * not hold @pasid: never allocated, already freed, or held by another
+ * context.
+ */
+struct iommu_pasid_free {
+	__u32 size;
+	__u32 pasid;
+};
+
+#define IOMMU_PASID_FREE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_EXT_PASID_FREE)
 
 #endif /* _UAPI_IOMMUFD_H */
