@@ -49,7 +49,10 @@ done < "$VMDIR/debug.config"
 [ $bad = 0 ] || die "build-kernel: fix debug.config"
 
 echo "build-kernel: building (a cold build takes several minutes)" >&2
-make -s -C "$src" O="$out" -j"$(nproc)" all >&2
+if ! make -s -C "$src" O="$out" -j"$(nproc)" all > "$out/build.log" 2>&1; then
+	tail -n 40 "$out/build.log" >&2
+	die "build-kernel: build failed, see $out/build.log"
+fi
 echo "$ver $(( $(date +%s) - start ))s" > "$out/.done"
 # Builds for an older source or fragment are dead weight (several GiB).
 for old in "$CACHE"/kernel-*; do

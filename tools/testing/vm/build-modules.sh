@@ -16,8 +16,10 @@ out=$2
 shift 2
 [ -d "$kdir" ] || die "no kernel build at $kdir: run make deps"
 mkdir -p "$out/include"
+srcs=()
+for p in Kbuild drivers include; do
+	[ -e "$TOPDIR/$p" ] && srcs+=("$TOPDIR/$p")
+done
 rsync -a --delete --prune-empty-dirs --include='*/' --exclude='*.mod.c' \
-	--include='*.[ch]' \
-	--include=Kbuild --exclude='*' \
-	"$TOPDIR/Kbuild" "$TOPDIR/drivers" "$TOPDIR/include" "$out/"
+	--include='*.[ch]' --include=Kbuild --exclude='*' "${srcs[@]}" "$out/"
 make -s -C "$kdir" M="$out" "$@" modules
