@@ -11,10 +11,12 @@
  * with one 16-byte store, and the other pieces must already (or still) hold
  * what both the old and the new configuration need.
  */
+#include <linux/bitops.h>
 #include <linux/bug.h>
 #include <linux/errno.h>
 #include <linux/string.h>
-#include <asm/cmpxchg.h>
+#include <linux/atomic.h>
+#include <asm/cpufeature.h>
 #include <kunit/visibility.h>
 
 #include "pasid_entry.h"
@@ -247,3 +249,242 @@ void vtd_pasid_entry_used(const struct vtd_pasid_entry *pe,
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_entry_used);
+
+/*
+ * The writer.
+ *
+ * A "unit" is what one store writes atomically: a 128-bit piece (two words)
+ * with CMPXCHG16B, else one word.  Given the live entry (cur) and the target,
+ * with U(cur) and U(target) the bits each one uses:
+ *
+ * 1. prep = cur with every bit cur ignores set to the target's value.  The
+ *    hardware cannot tell prep from cur.
+ * 2. The critical units are those in which prep and target still differ in
+ *    bits the target uses.
+ *    - None: only ignored bits differ; write them.
+ *    - One: write prep outside that unit (fenced, if the target will use any
+ *      of those bits), switch with one store of the unit, then (fenced, if
+ *      cur used them) tidy the bits the target ignores.  Hitless.
+ *    - More: clear P with one store, fence, write everything but P, fence,
+ *      set P.  Not hitless: DMA is blocked in between.
+ */
+
+struct vtd_pasid_plan {
+	struct vtd_pasid_entry cur_used;
+	struct vtd_pasid_entry target_used;
+	struct vtd_pasid_entry prep;
+	enum vtd_pasid_update kind;
+	unsigned int unit;	/* words per atomic store: 1 or 2 */
+	int critical;		/* unit index, or -1 */
+	bool sync_after_prep;
+	bool sync_before_tidy;
+};
+
+static void vtd_pasid_make_plan(struct vtd_pasid_plan *plan,
+				const struct vtd_pasid_entry *cur,
+				const struct vtd_pasid_entry *target,
+				bool atomic128)
+{
+	const u64 *cu = plan->cur_used.val, *tu = plan->target_used.val;
+	unsigned int i, unit = atomic128 ? VTD_PASID_PIECE_QWORDS : 1;
+	u64 *prep = plan->prep.val;
+	unsigned long crit_mask = 0;
+
+	vtd_pasid_entry_used(cur, &plan->cur_used);
+	vtd_pasid_entry_used(target, &plan->target_used);
+	plan->unit = unit;
+	plan->critical = -1;
+	plan->sync_after_prep = false;
+	plan->sync_before_tidy = false;
+
+	for (i = 0; i < VTD_PASID_ENTRY_QWORDS; i++) {
+		prep[i] = (cur->val[i] & cu[i]) | (target->val[i] & ~cu[i]);
+		if ((prep[i] ^ target->val[i]) & tu[i])
+			crit_mask |= BIT(i / unit);
+	}
+
+	if (!memcmp(cur, target, sizeof(*cur))) {
+		plan->kind = VTD_PASID_UPDATE_NONE;
+		return;
+	}
+	if (!crit_mask) {
+		/* Only bits that both configurations ignore differ. */
+		plan->kind = VTD_PASID_UPDATE_HITLESS;
+		return;
+	}
+	if (hweight_long(crit_mask) > 1) {
+		plan->kind = VTD_PASID_UPDATE_TEARDOWN;
+		return;
+	}
+
+	plan->critical = __ffs(crit_mask);
+	for (i = 0; i < VTD_PASID_ENTRY_QWORDS; i++) {
+		if (i / unit == plan->critical)
+			continue;
+		/* prep is written first; the target will read these bits. */
+		if ((prep[i] ^ cur->val[i]) & tu[i])
+			plan->sync_after_prep = true;
+		/* tidy comes after the switch; the old config read these. */
+		if ((prep[i] ^ target->val[i]) & cu[i])
+			plan->sync_before_tidy = true;
+	}
+	plan->kind = plan->sync_after_prep ? VTD_PASID_UPDATE_HITLESS_SEQ :
+					     VTD_PASID_UPDATE_HITLESS;
+}
+
+static void vtd_pasid_stored(struct vtd_pasid_writer *writer, unsigned int qw,
+			     unsigned int nr)
+{
+	if (writer->ops->stored)
+		writer->ops->stored(writer, qw, nr);
+}
+
+/* Write with 64-bit stores every word of @pe that differs from @val. */
+static void vtd_pasid_store_words(struct vtd_pasid_writer *writer,
+				  struct vtd_pasid_entry *pe, const u64 *val,
+				  unsigned int unit, int skip)
+{
+	unsigned int i;
+
+	for (i = 0; i < VTD_PASID_ENTRY_QWORDS; i++) {
+		if (i / unit == skip || READ_ONCE(pe->val[i]) == val[i])
+			continue;
+		WRITE_ONCE(pe->val[i], val[i]);
+		vtd_pasid_stored(writer, i, 1);
+	}
+}
+
+/* Store one unit so that the hardware sees all of it or none of it. */
+static void vtd_pasid_store_unit(struct vtd_pasid_writer *writer,
+				 struct vtd_pasid_entry *pe, unsigned int unit,
+				 unsigned int idx, const u64 *val)
+{
+	unsigned int w = idx * unit;
+	u128 *p, old, new;
+
+	if (unit == 1) {
+		WRITE_ONCE(pe->val[w], val[w]);
+		vtd_pasid_stored(writer, w, 1);
+		return;
+	}
+
+	/*
+	 * CMPXCHG16B is used for its atomic 16-byte store.  The hardware never
+	 * writes PASID entries and writers are serialized, so the compare can
+	 * only fail if the two halves read here were torn by a racing writer.
+	 */
+	p = (u128 *)&pe->val[w];
+	old = ((u128)READ_ONCE(pe->val[w + 1]) << 64) | READ_ONCE(pe->val[w]);
+	new = ((u128)val[w + 1] << 64) | val[w];
+	while (!try_cmpxchg128(p, &old, new))
+		WARN_ON_ONCE(1);
+	vtd_pasid_stored(writer, w, VTD_PASID_PIECE_QWORDS);
+}
+
+static void vtd_pasid_sync(struct vtd_pasid_writer *writer)
+{
+	writer->ops->sync(writer);
+}
+
+/**
+ * __vtd_pasid_write_entry() - vtd_pasid_write_entry() with the store width
+ * @writer: callbacks
+ * @pe: the live entry
+ * @target: the entry to install
+ * @atomic128: 16-byte stores are available
+ *
+ * Return: what kind of update was made.
+ */
+VISIBLE_IF_KUNIT enum vtd_pasid_update
+__vtd_pasid_write_entry(struct vtd_pasid_writer *writer,
+			struct vtd_pasid_entry *pe,
+			const struct vtd_pasid_entry *target, bool atomic128)
+{
+	struct vtd_pasid_entry cur, tmp;
+	struct vtd_pasid_plan plan;
+	unsigned int i;
+
+	for (i = 0; i < VTD_PASID_ENTRY_QWORDS; i++)
+		cur.val[i] = READ_ONCE(pe->val[i]);
+	vtd_pasid_make_plan(&plan, &cur, target, atomic128);
+
+	switch (plan.kind) {
+	case VTD_PASID_UPDATE_NONE:
+		break;
+	case VTD_PASID_UPDATE_HITLESS:
+	case VTD_PASID_UPDATE_HITLESS_SEQ:
+		if (plan.critical < 0) {
+			vtd_pasid_store_words(writer, pe, target->val, 1, -1);
+			break;
+		}
+		vtd_pasid_store_words(writer, pe, plan.prep.val, plan.unit,
+				      plan.critical);
+		if (plan.sync_after_prep)
+			vtd_pasid_sync(writer);
+		vtd_pasid_store_unit(writer, pe, plan.unit, plan.critical,
+				     target->val);
+		if (plan.sync_before_tidy)
+			vtd_pasid_sync(writer);
+		vtd_pasid_store_words(writer, pe, target->val, 1, -1);
+		break;
+	case VTD_PASID_UPDATE_TEARDOWN:
+		/* Block: clear P, keep the rest of the unit as it is. */
+		tmp = cur;
+		tmp.val[0] &= ~VTD_PE0_P;
+		vtd_pasid_store_unit(writer, pe, plan.unit, 0, tmp.val);
+		vtd_pasid_sync(writer);
+		/* Everything but P, ignored while not present. */
+		tmp = *target;
+		tmp.val[0] &= ~VTD_PE0_P;
+		vtd_pasid_store_words(writer, pe, tmp.val, 1, -1);
+		vtd_pasid_sync(writer);
+		vtd_pasid_store_unit(writer, pe, plan.unit, 0, target->val);
+		break;
+	}
+	return plan.kind;
+}
+EXPORT_SYMBOL_IF_KUNIT(__vtd_pasid_write_entry);
+
+/**
+ * vtd_pasid_update_kind() - how vtd_pasid_write_entry() would update an entry
+ * @cur: the current entry (a snapshot)
+ * @target: the entry to install
+ *
+ * Return: the kind of update; lets a caller know in advance whether a
+ * replace is hitless or goes through a blocked state.
+ */
+enum vtd_pasid_update vtd_pasid_update_kind(const struct vtd_pasid_entry *cur,
+					    const struct vtd_pasid_entry *target)
+{
+	struct vtd_pasid_plan plan;
+
+	vtd_pasid_make_plan(&plan, cur, target, system_has_cmpxchg128());
+	return plan.kind;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_update_kind);
+
+/**
+ * vtd_pasid_write_entry() - move a live PASID entry to a target configuration
+ * @writer: callbacks; @writer->ops->sync fences the hardware between steps
+ * @pe: the live entry in the PASID table
+ * @target: the entry to install, built by a vtd_pasid_encode_*() function
+ *
+ * Never copies the entry wholesale.  Changes the bits the hardware uses with
+ * a single 16-byte store when they all lie in one 128-bit piece, writing
+ * first the bits the current configuration ignores and tidying afterwards
+ * the bits the target ignores; otherwise makes the entry not-present first.
+ * @writer->ops->sync is called only between steps that need it.  The caller
+ * then flushes as for any entry change: PASID cache, IOTLB and device TLB
+ * for the old and the new DID.  The caller serializes writers of @pe.
+ *
+ * Context: any; does not sleep unless @writer->ops->sync does.
+ * Return: the kind of update that was made (enum vtd_pasid_update).
+ */
+enum vtd_pasid_update vtd_pasid_write_entry(struct vtd_pasid_writer *writer,
+					    struct vtd_pasid_entry *pe,
+					    const struct vtd_pasid_entry *target)
+{
+	return __vtd_pasid_write_entry(writer, pe, target,
+				       system_has_cmpxchg128());
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_write_entry);

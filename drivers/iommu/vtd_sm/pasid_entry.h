@@ -252,4 +252,11 @@ enum vtd_pasid_update vtd_pasid_write_entry(struct vtd_pasid_writer *writer,
 					    struct vtd_pasid_entry *pe,
 					    const struct vtd_pasid_entry *target);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+enum vtd_pasid_update
+__vtd_pasid_write_entry(struct vtd_pasid_writer *writer,
+			struct vtd_pasid_entry *pe,
+			const struct vtd_pasid_entry *target, bool atomic128);
+#endif
+
 #endif /* _VTD_SM_PASID_ENTRY_H */
