@@ -83,7 +83,7 @@ int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		return -ERANGE;
 
 	mutex_lock(&vdev->pasid_lock);
-	u.pe = (struct vtd_pasid_entry *)vtd_pasid_entry(vdev, pasid, true);
+	u.pe = vtd_pasid_entry(vdev, pasid, true);
 	if (!u.pe) {
 		mutex_unlock(&vdev->pasid_lock);
 		return -ENOMEM;
@@ -119,11 +119,11 @@ int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
 				  struct vtd_pasid_entry *out)
 {
-	u64 *pe = NULL;
+	struct vtd_pasid_entry *pe = NULL;
 	unsigned int i;
 
 	if (pasid < vdev->max_pasids)
 		pe = vtd_pasid_entry(vdev, pasid, false);
 	for (i = 0; i < VTD_PASID_ENTRY_QWORDS; i++)
-		out->val[i] = pe ? READ_ONCE(pe[i]) : 0;
+		out->val[i] = pe ? READ_ONCE(pe->val[i]) : 0;
 }

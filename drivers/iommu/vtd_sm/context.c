@@ -19,6 +19,7 @@
 #include <linux/pci.h>
 #include <asm/cacheflush.h>
 
+#include "pasid_entry.h"
 #include "regs.h"
 #include "vtd.h"
 
@@ -35,7 +36,6 @@
 #define VTD_PDIR_P		BIT_ULL(0)
 
 #define VTD_PASID_TABLE_SHIFT	6	/* 64 entries per PASID table */
-#define VTD_PASID_ENTRY_QWORDS	8
 #define VTD_PDIR_MIN_ENTRIES	128
 
 /**
@@ -173,13 +173,15 @@ void vtd_ctx_pasid_dir_free(struct vtd_dev *vdev)
  * @alloc: allocate the PASID table if it does not exist yet
  *
  * Context: may sleep if @alloc.
- * Return: the eight quadwords of the entry, or NULL (PASID beyond the
- * directory, no table and !@alloc, or no memory).
+ * Return: the entry, or NULL (PASID beyond the directory, no table and
+ * !@alloc, or no memory).
  */
-u64 *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid, bool alloc)
+struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
+					bool alloc)
 {
 	unsigned int idx = pasid >> VTD_PASID_TABLE_SHIFT;
-	u64 de, old, *table;
+	struct vtd_pasid_entry *table;
+	u64 de, old;
 
 	if (idx >= vdev->dir_entries)
 		return NULL;
@@ -187,7 +189,7 @@ u64 *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid, bool alloc)
 	if (!(de & VTD_PDIR_P)) {
 		if (!alloc)
 			return NULL;
-		table = (u64 *)get_zeroed_page(GFP_KERNEL);
+		table = (void *)get_zeroed_page(GFP_KERNEL);
 		if (!table)
 			return NULL;
 		vtd_struct_flush(vdev->unit, table, PAGE_SIZE);
@@ -202,8 +204,7 @@ u64 *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid, bool alloc)
 		}
 	}
 	table = phys_to_virt(de & VTD_TABLE_ADDR);
-	return table + (pasid & GENMASK(VTD_PASID_TABLE_SHIFT - 1, 0)) *
-		       VTD_PASID_ENTRY_QWORDS;
+	return &table[pasid & GENMASK(VTD_PASID_TABLE_SHIFT - 1, 0)];
 }
 
 /**

@@ -137,11 +137,12 @@ int vtd_ctx_install(struct vtd_dev *vdev, u16 alias, struct vtd_qi_batch *b);
 void vtd_ctx_remove(struct vtd_dev *vdev, u16 alias, struct vtd_qi_batch *b);
 void vtd_struct_flush(struct vtd_unit *unit, void *p, size_t len);
 u64 *vtd_ctx_entry(struct vtd_unit *unit, u8 bus, u8 devfn);
-u64 *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid, bool alloc);
+struct vtd_pasid_entry;
+struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
+					bool alloc);
 void vtd_ctx_pasid_tables_free(struct vtd_dev *vdev);
 
 /* attach.c */
-struct vtd_pasid_entry;
 int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 			    const struct vtd_pasid_entry *target);
 void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
