@@ -34,7 +34,6 @@ static int vtd_dmar_add_unit(struct acpi_dmar_hardware_unit *drhd,
 	unit->segment = drhd->segment;
 	unit->include_all = drhd->flags & ACPI_DMAR_INCLUDE_ALL;
 	unit->reg_phys = drhd->address;
-	unit->reg_size = VTD_REG_MIN_SIZE;
 	if (scope_len) {
 		unit->scope = kmemdup(drhd + 1, scope_len, GFP_KERNEL);
 		if (!unit->scope) {
@@ -61,17 +60,14 @@ static void vtd_dmar_free_unit(struct vtd_unit *unit)
 	kfree(unit);
 }
 
-/* Map the registers and check that this driver can take the unit over. */
-static int vtd_dmar_check_unit(struct vtd_unit *unit)
+/* Can this driver take the unit over?  Reads registers only. */
+static int vtd_dmar_check_regs(struct vtd_unit *unit, void __iomem *regs)
 {
 	u32 gsts;
 
-	unit->regs = ioremap(unit->reg_phys, unit->reg_size);
-	if (!unit->regs)
-		return -ENOMEM;
-	unit->cap = readq(unit->regs + VTD_REG_CAP);
-	unit->ecap = readq(unit->regs + VTD_REG_ECAP);
-	gsts = readl(unit->regs + VTD_REG_GSTS);
+	unit->cap = readq(regs + VTD_REG_CAP);
+	unit->ecap = readq(regs + VTD_REG_ECAP);
+	gsts = readl(regs + VTD_REG_GSTS);
 
 	if (unit->cap == ~0ULL) {
 		pr_err("%s at %pa: registers read all-ones, refusing\n",
@@ -89,17 +85,31 @@ static int vtd_dmar_check_unit(struct vtd_unit *unit)
 		       unit->name, &unit->reg_phys, gsts);
 		return -ENODEV;
 	}
-	if (vtd_cap_fault_reg_offset(unit->cap) +
-	    vtd_cap_num_fault_regs(unit->cap) * 16 > unit->reg_size) {
-		size_t size = PAGE_ALIGN(vtd_cap_fault_reg_offset(unit->cap) +
-					 vtd_cap_num_fault_regs(unit->cap) * 16);
+	return 0;
+}
 
-		iounmap(unit->regs);
-		unit->reg_size = size;
-		unit->regs = ioremap(unit->reg_phys, size);
-		if (!unit->regs)
-			return -ENOMEM;
-	}
+/* Map the registers, fault recording registers included, and check them. */
+static int vtd_dmar_map_unit(struct vtd_unit *unit)
+{
+	void __iomem *regs;
+	size_t size;
+	int ret;
+
+	regs = ioremap(unit->reg_phys, VTD_REG_MIN_SIZE);
+	if (!regs)
+		return -ENOMEM;
+	ret = vtd_dmar_check_regs(unit, regs);
+	iounmap(regs);
+	if (ret)
+		return ret;
+
+	size = max_t(size_t, VTD_REG_MIN_SIZE,
+		     PAGE_ALIGN(vtd_cap_fault_reg_offset(unit->cap) +
+				vtd_cap_num_fault_regs(unit->cap) * 16));
+	unit->regs = ioremap(unit->reg_phys, size);
+	if (!unit->regs)
+		return -ENOMEM;
+	unit->reg_size = size;
 	return 0;
 }
 
@@ -144,7 +154,7 @@ int vtd_dmar_probe(void)
 	}
 	if (!ret) {
 		list_for_each_entry(unit, &vtd_units, node) {
-			ret = vtd_dmar_check_unit(unit);
+			ret = vtd_dmar_map_unit(unit);
 			if (ret)
 				break;
 		}

@@ -13,6 +13,7 @@
 #include <linux/io.h>
 #include <linux/jiffies.h>
 #include <linux/pci.h>
+#include <linux/string_choices.h>
 
 #include "regs.h"
 #include "vtd.h"
@@ -23,7 +24,7 @@ static const char *vtd_fault_type(u64 hi)
 {
 	if (hi & VTD_FRCD_HI_T2)
 		return "page request";
-	return hi & VTD_FRCD_HI_T1 ? "read" : "write";
+	return str_read_write(hi & VTD_FRCD_HI_T1);
 }
 
 static void vtd_fault_report(struct vtd_unit *unit, u64 lo, u64 hi)
