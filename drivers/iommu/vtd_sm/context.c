@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/pci.h>
 #include <asm/cacheflush.h>
+#include <kunit/visibility.h>
 
 #include "pasid_entry.h"
 #include "regs.h"
@@ -51,6 +52,7 @@ void vtd_struct_flush(struct vtd_unit *unit, void *p, size_t len)
 	if (!(unit->ecap & VTD_ECAP_C))
 		clflush_cache_range(p, len);
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_struct_flush);
 
 /**
  * vtd_ctx_tables_alloc() - allocate an empty root table
@@ -66,6 +68,7 @@ int vtd_ctx_tables_alloc(struct vtd_unit *unit)
 	vtd_struct_flush(unit, unit->root, PAGE_SIZE);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_tables_alloc);
 
 /**
  * vtd_ctx_tables_free() - free the root and context tables
@@ -82,6 +85,7 @@ void vtd_ctx_tables_free(struct vtd_unit *unit)
 	free_page((unsigned long)unit->root);
 	unit->root = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_tables_free);
 
 /**
  * vtd_ctx_entry() - the context entry of a source-id, if its table exists
@@ -97,6 +101,7 @@ u64 *vtd_ctx_entry(struct vtd_unit *unit, u8 bus, u8 devfn)
 
 	return table ? table + (devfn & 0x7f) * 4 : NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_entry);
 
 static u64 *vtd_ctx_entry_alloc(struct vtd_unit *unit, u8 bus, u8 devfn)
 {
@@ -146,6 +151,7 @@ int vtd_ctx_pasid_dir_alloc(struct vtd_dev *vdev)
 	vtd_struct_flush(vdev->unit, vdev->pasid_dir, n * sizeof(u64));
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_dir_alloc);
 
 /**
  * vtd_ctx_pasid_dir_free() - free a device's PASID directory and tables
@@ -165,6 +171,7 @@ void vtd_ctx_pasid_dir_free(struct vtd_dev *vdev)
 		   get_order(vdev->dir_entries * sizeof(u64)));
 	vdev->pasid_dir = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_dir_free);
 
 /**
  * vtd_pasid_entry() - the PASID table entry of one PASID of a device
@@ -206,6 +213,7 @@ struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 	table = phys_to_virt(de & VTD_TABLE_ADDR);
 	return &table[pasid & GENMASK(VTD_PASID_TABLE_SHIFT - 1, 0)];
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_entry);
 
 /**
  * vtd_ctx_install() - point a source-id's context entry at a device's
@@ -255,6 +263,7 @@ int vtd_ctx_install(struct vtd_dev *vdev, u16 alias, struct vtd_qi_batch *b)
 	vtd_qi_add_cc_device(b, 0, alias);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_install);
 
 /**
  * vtd_ctx_remove() - clear a source-id's context entry
@@ -279,3 +288,4 @@ void vtd_ctx_remove(struct vtd_dev *vdev, u16 alias, struct vtd_qi_batch *b)
 	spin_unlock(&unit->ctx_lock);
 	vtd_qi_add_cc_device(b, 0, alias);
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_remove);
