@@ -414,7 +414,7 @@ static void vtd_platform_remove(struct platform_device *pdev)
 
 static struct platform_driver vtd_platform_driver = {
 	.probe = vtd_platform_probe,
-	.remove_new = vtd_platform_remove,
+	.remove = vtd_platform_remove,
 	.driver = {
 		.name = VTD_DRIVER_NAME,
 	},
