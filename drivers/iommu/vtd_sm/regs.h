@@ -16,9 +16,74 @@
 #define VTD_REG_GCMD		0x18
 #define VTD_REG_GSTS		0x1c
 #define VTD_REG_RTADDR		0x20
+#define VTD_REG_CCMD		0x28
+#define VTD_REG_FSTS		0x34
+#define VTD_REG_FECTL		0x38
+#define VTD_REG_IQH		0x80
+#define VTD_REG_IQT		0x88
+#define VTD_REG_IQA		0x90
+#define VTD_REG_ICS		0x9c
+#define VTD_REG_IECTL		0xa0
+
+/* Size of the register window this driver maps (fault records beyond). */
+#define VTD_REG_MIN_SIZE	0x1000
+
+/* GCMD_REG commands and the matching GSTS_REG status bits. */
+#define VTD_GCMD_TE		BIT(31)
+#define VTD_GCMD_SRTP		BIT(30)
+#define VTD_GCMD_SFL		BIT(29)
+#define VTD_GCMD_EAFL		BIT(28)
+#define VTD_GCMD_WBF		BIT(27)
+#define VTD_GCMD_QIE		BIT(26)
+#define VTD_GCMD_IRE		BIT(25)
+#define VTD_GCMD_SIRTP		BIT(24)
+#define VTD_GCMD_CFI		BIT(23)
+/* One-shot commands: never written back from GSTS. */
+#define VTD_GCMD_ONESHOT	(VTD_GCMD_SRTP | VTD_GCMD_SFL | VTD_GCMD_WBF | \
+				 VTD_GCMD_SIRTP)
+
+#define VTD_GSTS_TES		BIT(31)
+#define VTD_GSTS_RTPS		BIT(30)
+#define VTD_GSTS_QIES		BIT(26)
+#define VTD_GSTS_IRES		BIT(25)
+
+/* RTADDR_REG: translation table mode. */
+#define VTD_RTADDR_TTM		GENMASK_ULL(11, 10)
+#define VTD_RTADDR_TTM_SM	1
+
+/* FSTS_REG */
+#define VTD_FSTS_PFO		BIT(0)
+#define VTD_FSTS_PPF		BIT(1)
+#define VTD_FSTS_IQE		BIT(4)
+#define VTD_FSTS_ICE		BIT(5)
+#define VTD_FSTS_ITE		BIT(6)
+#define VTD_FSTS_FRI		GENMASK(15, 8)
+#define VTD_FSTS_QI_ERRORS	(VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE)
+
+/* FECTL_REG */
+#define VTD_FECTL_IM		BIT(31)
+
+/* IQA_REG */
+#define VTD_IQA_ADDR		GENMASK_ULL(63, 12)
+#define VTD_IQA_DW		BIT_ULL(11)
+#define VTD_IQA_QS		GENMASK_ULL(2, 0)
+
+/* Fault recording register, as two 64-bit halves. */
+#define VTD_FRCD_LO_FI		GENMASK_ULL(63, 12)
+#define VTD_FRCD_HI_SID		GENMASK_ULL(15, 0)
+#define VTD_FRCD_HI_T2		BIT_ULL(28)
+#define VTD_FRCD_HI_PRIV	BIT_ULL(29)
+#define VTD_FRCD_HI_EXE		BIT_ULL(30)
+#define VTD_FRCD_HI_PP		BIT_ULL(31)
+#define VTD_FRCD_HI_FR		GENMASK_ULL(39, 32)
+#define VTD_FRCD_HI_PV		GENMASK_ULL(59, 40)
+#define VTD_FRCD_HI_AT		GENMASK_ULL(61, 60)
+#define VTD_FRCD_HI_T1		BIT_ULL(62)
+#define VTD_FRCD_HI_F		BIT_ULL(63)
 
 /* CAP_REG */
 #define VTD_CAP_ND		GENMASK_ULL(2, 0)
+#define VTD_CAP_CM		BIT_ULL(7)
 #define VTD_CAP_SAGAW		GENMASK_ULL(12, 8)
 #define VTD_CAP_MGAW		GENMASK_ULL(21, 16)
 #define VTD_CAP_FRO		GENMASK_ULL(33, 24)
@@ -28,6 +93,7 @@
 #define VTD_CAP_FL5LP		BIT_ULL(60)
 
 /* ECAP_REG */
+#define VTD_ECAP_C		BIT_ULL(0)
 #define VTD_ECAP_QI		BIT_ULL(1)
 #define VTD_ECAP_PT		BIT_ULL(6)
 #define VTD_ECAP_SC		BIT_ULL(7)
@@ -70,6 +136,12 @@ static inline unsigned int vtd_cap_sl_max_levels(u64 cap)
 		if (sagaw & BIT(level - 2))
 			return level;
 	return 0;
+}
+
+/* Number of domain ids the unit supports. */
+static inline unsigned int vtd_cap_ndoms(u64 cap)
+{
+	return 1U << (4 + 2 * FIELD_GET(VTD_CAP_ND, cap));
 }
 
 /* Fault recording registers: offset of the first one, and how many. */

@@ -89,6 +89,10 @@ leg() {		# leg <name> <kernel image> <module build> <vmtest args...>
 		args+=(--module "$mods/$(module_path "$m")")
 	done
 	args+=(--plan kmemleak-clear --plan "load $MODULES")
+	# vtd_sm end to end: edu DMA through its identity and blocked domains;
+	# the blocked DMA must have left a fault record.
+	args+=(--module "$mods/drivers/iommu/vtd_sm/tests/vtd_sm_edu_test.ko"
+		--plan "run insmod /modules/vtd_sm_edu_test.ko && cat /sys/kernel/debug/vtd_sm_edu_test/results; r=\$?; rmmod vtd_sm_edu_test; grep -q '^faults: [1-9]' /sys/kernel/debug/vtd_sm/dmar0/counters || { echo '# no fault recorded'; r=1; }; exit \$r")
 	for t in $tests; do
 		args+=(--test "$t" --plan "kselftest $(basename "$t")")
 	done

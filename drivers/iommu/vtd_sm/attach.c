@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Installing a PASID table entry on a device: the gap-free write (by the
+ * entry writer of pasid_entry.c) and the invalidations that make the unit
+ * forget the old entry, issued as one batch.
+ */
+#define pr_fmt(fmt) "vtd_sm: " fmt
+
+#include <linux/pci.h>
+
+#include "pasid_entry.h"
+#include "vtd.h"
+
+struct vtd_pe_update {
+	struct vtd_pasid_writer w;
+	struct vtd_dev *vdev;
+	struct vtd_pasid_entry *pe;
+	u32 pasid;
+	bool old_present;
+	u16 old_did;
+	u16 new_did;
+	int err;
+};
+
+/* PASID-cache invalidations for every domain id the entry was cached as. */
+static void vtd_pe_add_pc(struct vtd_qi_batch *b, struct vtd_pe_update *u)
+{
+	if (u->old_present)
+		vtd_qi_add_pc_pasid(b, u->old_did, u->pasid);
+	if (!u->old_present || u->new_did != u->old_did)
+		vtd_qi_add_pc_pasid(b, u->new_did, u->pasid);
+}
+
+static void vtd_pe_sync(struct vtd_pasid_writer *w)
+{
+	struct vtd_pe_update *u = container_of(w, struct vtd_pe_update, w);
+	struct vtd_unit *unit = u->vdev->unit;
+	struct vtd_qi_batch b;
+	int ret;
+
+	vtd_struct_flush(unit, u->pe, sizeof(*u->pe));
+	vtd_qi_batch_begin(&b, &unit->qi);
+	vtd_pe_add_pc(&b, u);
+	ret = vtd_qi_submit(&b);
+	if (ret && !u->err)
+		u->err = ret;
+}
+
+static const struct vtd_pasid_writer_ops vtd_pe_writer_ops = {
+	.sync = vtd_pe_sync,
+};
+
+/**
+ * vtd_dev_set_pasid_entry() - install a PASID entry and flush the caches
+ * @vdev: the device
+ * @pasid: the PASID (0 is the RID: context entries use RID_PASID 0)
+ * @target: the entry to install, from a vtd_pasid_encode_*() encoder
+ *
+ * The entry is changed without a window in which DMA on @pasid sees an
+ * invalid entry, unless the writer must tear it down (see pasid_entry.h).
+ * Afterwards one batch invalidates the PASID cache, the IOTLB entries of
+ * the old domain id, and, for the RID, the device's context-cache entry
+ * (some implementations re-evaluate pass-through only there).
+ *
+ * Context: process; caller holds no spinlock.  Serialized per device.
+ * Return: 0, -ERANGE for a PASID beyond the directory, -ENOMEM, or the
+ * error of an invalidation (the entry is written regardless).
+ */
+int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
+			    const struct vtd_pasid_entry *target)
+{
+	struct vtd_unit *unit = vdev->unit;
+	struct vtd_pe_update u = {
+		.w.ops = &vtd_pe_writer_ops,
+		.vdev = vdev,
+		.pasid = pasid,
+		.new_did = vtd_pasid_entry_did(target),
+	};
+	struct vtd_qi_batch b;
+	int ret;
+
+	if (pasid >= vdev->max_pasids)
+		return -ERANGE;
+
+	mutex_lock(&vdev->pasid_lock);
+	u.pe = vtd_pasid_entry(vdev, pasid, true);
+	if (!u.pe) {
+		mutex_unlock(&vdev->pasid_lock);
+		return -ENOMEM;
+	}
+	u.old_present = vtd_pasid_entry_present(u.pe);
+	u.old_did = vtd_pasid_entry_did(u.pe);
+
+	if (vtd_pasid_write_entry(&u.w, u.pe, target) == VTD_PASID_UPDATE_NONE) {
+		mutex_unlock(&vdev->pasid_lock);
+		return 0;
+	}
+
+	vtd_struct_flush(unit, u.pe, sizeof(*u.pe));
+	vtd_qi_batch_begin(&b, &unit->qi);
+	vtd_pe_add_pc(&b, &u);
+	if (u.old_present) {
+		vtd_qi_add_piotlb_pasid(&b, u.old_did, pasid);
+		vtd_qi_add_iotlb_domain(&b, u.old_did);
+	}
+	if (pasid == 0)
+		vtd_qi_add_cc_device(&b, 0, vdev->sid);
+	ret = vtd_qi_submit(&b);
+	mutex_unlock(&vdev->pasid_lock);
+	return u.err ?: ret;
+}
+
+/**
+ * vtd_dev_pasid_entry_snapshot() - copy a device's PASID entry
+ * @vdev: the device
+ * @pasid: the PASID
+ * @out: the copy; all zero (not present) if the entry has no table
+ */
+void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
+				  struct vtd_pasid_entry *out)
+{
+	struct vtd_pasid_entry *pe = NULL;
+	unsigned int i;
+
+	if (pasid < vdev->max_pasids)
+		pe = vtd_pasid_entry(vdev, pasid, false);
+	for (i = 0; i < VTD_PASID_ENTRY_QWORDS; i++)
+		out->val[i] = pe ? READ_ONCE(pe->val[i]) : 0;
+}

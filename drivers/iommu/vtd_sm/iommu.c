@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The IOMMU core side: iommu_ops, the identity and blocked domains, device
+ * probe and release, and one platform device per remapping unit whose
+ * driver registers the unit with the core.
+ *
+ * Registering after boot makes the core probe every PCI device, put it in
+ * a group and attach a default domain; every device asks for the identity
+ * domain, so its RID_PASID entry is pass-through before translation is
+ * turned on and DMA already in flight keeps flowing.
+ *
+ * The core holds a reference on this module for every probed device, so
+ * the module cannot go away while a unit is registered.  Unbinding a
+ * unit's platform device (see Documentation/driver-api/vtd_sm.rst) turns
+ * its translation off and unregisters it, which drops those references.
+ */
+#define pr_fmt(fmt) "vtd_sm: " fmt
+
+#include <linux/iommu.h>
+#include <linux/pci.h>
+#include <linux/pci-ats.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <uapi/linux/iommufd.h>
+
+#include "pasid_entry.h"
+#include "regs.h"
+#include "vtd.h"
+
+#define VTD_DRIVER_NAME		"vtd_sm"
+
+static const struct iommu_ops vtd_iommu_ops;
+
+static struct vtd_dev *vtd_dev_get(struct device *dev)
+{
+	return dev_iommu_priv_get(dev);
+}
+
+static int vtd_sl_levels(struct vtd_unit *unit)
+{
+	unsigned int levels = vtd_cap_sl_max_levels(unit->cap);
+
+	/* Pass-through ignores AW; keep it a value the unit accepts. */
+	return levels ? min(levels, 4U) : 4;
+}
+
+static int vtd_identity_attach(struct iommu_domain *domain, struct device *dev)
+{
+	struct vtd_dev *vdev = vtd_dev_get(dev);
+	struct vtd_pasid_cfg cfg = {
+		.did = VTD_DID_IDENTITY,
+		.sl.levels = vtd_sl_levels(vdev->unit),
+	};
+	struct vtd_pasid_entry pe;
+	int ret;
+
+	ret = vtd_pasid_encode_pt(&pe, &cfg);
+	if (ret)
+		return ret;
+	ret = vtd_dev_set_pasid_entry(vdev, 0, &pe);
+	if (!ret)
+		vdev->domain = domain;
+	return ret;
+}
+
+static int vtd_blocked_attach(struct iommu_domain *domain, struct device *dev)
+{
+	struct vtd_dev *vdev = vtd_dev_get(dev);
+	struct vtd_pasid_entry pe;
+	int ret;
+
+	vtd_pasid_encode_blocked(&pe, false);
+	ret = vtd_dev_set_pasid_entry(vdev, 0, &pe);
+	if (!ret)
+		vdev->domain = domain;
+	return ret;
+}
+
+static const struct iommu_domain_ops vtd_identity_ops = {
+	.attach_dev = vtd_identity_attach,
+};
+
+static const struct iommu_domain_ops vtd_blocked_ops = {
+	.attach_dev = vtd_blocked_attach,
+};
+
+static struct iommu_domain vtd_identity_domain = {
+	.type = IOMMU_DOMAIN_IDENTITY,
+	.ops = &vtd_identity_ops,
+};
+
+static struct iommu_domain vtd_blocked_domain = {
+	.type = IOMMU_DOMAIN_BLOCKED,
+	.ops = &vtd_blocked_ops,
+};
+
+/**
+ * vtd_dev_is_identity() - is the device's RID on the identity domain
+ * @vdev: the device
+ *
+ * Return: true if so.
+ */
+bool vtd_dev_is_identity(struct vtd_dev *vdev)
+{
+	return vdev->domain == &vtd_identity_domain;
+}
+
+struct vtd_alias_ctx {
+	struct vtd_dev *vdev;
+	struct vtd_qi_batch *b;
+	bool install;
+};
+
+static int vtd_alias_fn(struct pci_dev *pdev, u16 alias, void *data)
+{
+	struct vtd_alias_ctx *c = data;
+	int ret;
+
+	if (!c->install) {
+		vtd_ctx_remove(c->vdev, alias, c->b);
+		return 0;
+	}
+	ret = vtd_ctx_install(c->vdev, alias, c->b);
+	/* An alias shared with a device of the same group keeps its entry. */
+	return ret == -EBUSY ? 0 : ret;
+}
+
+/*
+ * Call vtd_alias_fn() for every requester id the device's DMA may carry
+ * when it reaches the unit: its own, quirk aliases on its bus, and the
+ * ids bridges on the way substitute (pci_for_each_dma_alias() is not
+ * exported to modules).
+ */
+static int vtd_walk_aliases(struct pci_dev *pdev, struct vtd_alias_ctx *data)
+{
+	struct pci_bus *bus;
+	unsigned int devfn;
+	int ret;
+
+	ret = vtd_alias_fn(pdev, pci_dev_id(pdev), data);
+	if (ret)
+		return ret;
+	if (pdev->dma_alias_mask) {
+		for_each_set_bit(devfn, pdev->dma_alias_mask, 256) {
+			ret = vtd_alias_fn(pdev, PCI_DEVID(pdev->bus->number, devfn), data);
+			if (ret)
+				return ret;
+		}
+	}
+	for (bus = pdev->bus; !pci_is_root_bus(bus); bus = bus->parent) {
+		struct pci_dev *br = bus->self;
+
+		if (!br)
+			continue;
+		if (pci_is_pcie(br)) {
+			switch (pci_pcie_type(br)) {
+			case PCI_EXP_TYPE_PCI_BRIDGE:
+				/* PCIe-to-PCI: transactions carry secondary bus, devfn 0. */
+				ret = vtd_alias_fn(br, PCI_DEVID(br->subordinate->number, 0), data);
+				break;
+			case PCI_EXP_TYPE_PCIE_BRIDGE:
+				ret = vtd_alias_fn(br, pci_dev_id(br), data);
+				break;
+			default:
+				continue;
+			}
+		} else {
+			/* Conventional PCI bridge: it takes ownership. */
+			ret = vtd_alias_fn(br, pci_dev_id(br), data);
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void vtd_dev_contexts(struct vtd_dev *vdev, bool install, int *err)
+{
+	struct vtd_qi_batch b;
+	struct vtd_alias_ctx c = { .vdev = vdev, .b = &b, .install = install };
+	int ret;
+
+	vtd_qi_batch_begin(&b, &vdev->unit->qi);
+	ret = vtd_walk_aliases(to_pci_dev(vdev->dev), &c);
+	if (!install) {
+		/* Whatever the device's entries were cached as goes too. */
+		vtd_qi_add_pc_global(&b);
+		vtd_qi_add_iotlb_global(&b);
+	}
+	/* Submit even on error: some entries may have become present. */
+	if (vtd_qi_submit(&b) && !ret)
+		ret = -EIO;
+	*err = ret;
+}
+
+static u32 vtd_dev_max_pasids(struct vtd_unit *unit, struct pci_dev *pdev)
+{
+	unsigned int bits = vtd_ecap_pasid_bits(unit->ecap);
+	int dev_pasids;
+
+	if (!bits || !pdev->pasid_cap)
+		return 1;
+	dev_pasids = pci_max_pasids(pdev);
+	if (dev_pasids <= 0)
+		return 1;
+	return min_t(u32, dev_pasids, 1U << bits);
+}
+
+static struct iommu_device *vtd_probe_device(struct device *dev)
+{
+	struct pci_dev *pdev;
+	struct vtd_unit *unit;
+	struct vtd_dev *vdev;
+	int ret, err;
+
+	if (!dev_is_pci(dev))
+		return ERR_PTR(-ENODEV);
+	pdev = to_pci_dev(dev);
+	unit = vtd_unit_for_pci(pdev);
+	/* A unit not yet enabled gets its devices when it registers. */
+	if (!unit || !unit->iommu_registered)
+		return ERR_PTR(-ENODEV);
+
+	vdev = kzalloc(sizeof(*vdev), GFP_KERNEL);
+	if (!vdev)
+		return ERR_PTR(-ENOMEM);
+	vdev->dev = dev;
+	vdev->unit = unit;
+	vdev->bus = pdev->bus->number;
+	vdev->devfn = pdev->devfn;
+	vdev->sid = PCI_DEVID(vdev->bus, vdev->devfn);
+	vdev->max_pasids = vtd_dev_max_pasids(unit, pdev);
+	mutex_init(&vdev->pasid_lock);
+
+	ret = vtd_ctx_pasid_dir_alloc(vdev);
+	if (ret)
+		goto err_free;
+	dev_iommu_priv_set(dev, vdev);
+
+	/* RID_PASID is pass-through before any context entry points at it. */
+	ret = vtd_identity_attach(&vtd_identity_domain, dev);
+	if (ret)
+		goto err_dir;
+	vtd_dev_contexts(vdev, true, &ret);
+	if (ret)
+		goto err_ctx;
+
+	ret = xa_err(xa_store(&unit->devices, vdev->sid, vdev, GFP_KERNEL));
+	if (ret)
+		goto err_ctx;
+	return &unit->iommu;
+
+err_ctx:
+	vtd_dev_contexts(vdev, false, &err);
+err_dir:
+	dev_iommu_priv_set(dev, NULL);
+	vtd_ctx_pasid_dir_free(vdev);
+err_free:
+	mutex_destroy(&vdev->pasid_lock);
+	kfree(vdev);
+	return ERR_PTR(ret);
+}
+
+static void vtd_release_device(struct device *dev)
+{
+	struct vtd_dev *vdev = vtd_dev_get(dev);
+	int ret;
+
+	xa_erase(&vdev->unit->devices, vdev->sid);
+	vtd_dev_contexts(vdev, false, &ret);
+	/* dev->iommu, and the pointer to @vdev in it, go with the core. */
+	vtd_ctx_pasid_dir_free(vdev);
+	mutex_destroy(&vdev->pasid_lock);
+	kfree(vdev);
+}
+
+static struct iommu_group *vtd_device_group(struct device *dev)
+{
+	return pci_device_group(dev);
+}
+
+static int vtd_def_domain_type(struct device *dev)
+{
+	return IOMMU_DOMAIN_IDENTITY;
+}
+
+static bool vtd_capable(struct device *dev, enum iommu_cap cap)
+{
+	return cap == IOMMU_CAP_CACHE_COHERENCY;
+}
+
+static void *vtd_hw_info(struct device *dev, u32 *length, u32 *type)
+{
+	struct vtd_dev *vdev = vtd_dev_get(dev);
+	struct iommu_hw_info_vtd *info;
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return ERR_PTR(-ENOMEM);
+	info->cap_reg = vdev->unit->cap;
+	info->ecap_reg = vdev->unit->ecap;
+	*length = sizeof(*info);
+	*type = IOMMU_HW_INFO_TYPE_INTEL_VTD;
+	return info;
+}
+
+static const struct iommu_ops vtd_iommu_ops = {
+	.capable = vtd_capable,
+	.hw_info = vtd_hw_info,
+	.probe_device = vtd_probe_device,
+	.release_device = vtd_release_device,
+	.device_group = vtd_device_group,
+	.def_domain_type = vtd_def_domain_type,
+	.identity_domain = &vtd_identity_domain,
+	.blocked_domain = &vtd_blocked_domain,
+	.release_domain = &vtd_blocked_domain,
+	.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G,
+	.owner = THIS_MODULE,
+};
+
+static struct vtd_unit *vtd_unit_of(struct platform_device *pdev)
+{
+	struct vtd_unit *unit;
+
+	list_for_each_entry(unit, &vtd_units, node)
+		if (unit->index == pdev->id)
+			return unit;
+	return NULL;
+}
+
+/* Every PCI device the unit covers must have a context entry. */
+static bool vtd_unit_all_covered(struct vtd_unit *unit)
+{
+	struct pci_dev *pdev = NULL;
+	bool ok = true;
+
+	for_each_pci_dev(pdev) {
+		if (vtd_unit_for_pci(pdev) != unit)
+			continue;
+		if (!xa_load(&unit->devices, PCI_DEVID(pdev->bus->number,
+						       pdev->devfn))) {
+			pci_err(pdev, "no context entry on %s, translation stays off\n",
+				unit->name);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static int vtd_platform_probe(struct platform_device *pdev)
+{
+	struct vtd_unit *unit = vtd_unit_of(pdev);
+	int ret;
+
+	if (!unit)
+		return -ENODEV;
+	ret = vtd_unit_enable(unit);
+	if (ret)
+		return ret;
+	vtd_fault_start(unit);
+
+	ret = iommu_device_sysfs_add(&unit->iommu, &pdev->dev, NULL, "%s",
+				     unit->name);
+	if (ret)
+		goto err_disable;
+	unit->iommu.max_pasids = vtd_ecap_pasid_bits(unit->ecap) ?
+		1U << vtd_ecap_pasid_bits(unit->ecap) : 0;
+	unit->iommu_registered = true;
+	ret = iommu_device_register(&unit->iommu, &vtd_iommu_ops, NULL);
+	if (ret) {
+		unit->iommu_registered = false;
+		goto err_sysfs;
+	}
+
+	if (vtd_unit_all_covered(unit)) {
+		ret = vtd_unit_enable_translation(unit);
+		if (ret)
+			goto err_unregister;
+	}
+	vtd_debugfs_add_unit(unit);
+	return 0;
+
+err_unregister:
+	iommu_device_unregister(&unit->iommu);
+	unit->iommu_registered = false;
+err_sysfs:
+	iommu_device_sysfs_remove(&unit->iommu);
+err_disable:
+	vtd_fault_stop(unit);
+	vtd_unit_disable(unit);
+	return ret;
+}
+
+static void vtd_platform_remove(struct platform_device *pdev)
+{
+	struct vtd_unit *unit = vtd_unit_of(pdev);
+	struct vtd_dev *vdev;
+	unsigned long sid;
+
+	xa_for_each(&unit->devices, sid, vdev)
+		if (!vtd_dev_is_identity(vdev))
+			dev_warn(vdev->dev, "%s going away while its DMA is not pass-through\n",
+				 unit->name);
+
+	vtd_debugfs_remove_unit(unit);
+	/* Untranslated DMA is what the identity entries gave: no change. */
+	vtd_unit_disable_translation(unit);
+	iommu_device_unregister(&unit->iommu);
+	unit->iommu_registered = false;
+	iommu_device_sysfs_remove(&unit->iommu);
+	vtd_fault_stop(unit);
+	vtd_unit_disable(unit);
+}
+
+static struct platform_driver vtd_platform_driver = {
+	.probe = vtd_platform_probe,
+	.remove = vtd_platform_remove,
+	.driver = {
+		.name = VTD_DRIVER_NAME,
+	},
+};
+
+/**
+ * vtd_iommu_driver_register() - register the driver and one platform
+ *				 device per unit, which enables the units
+ * Return: 0 if every unit came up, or a negative errno with none left.
+ */
+int vtd_iommu_driver_register(void)
+{
+	struct vtd_unit *unit;
+	int ret;
+
+	ret = platform_driver_register(&vtd_platform_driver);
+	if (ret)
+		return ret;
+	list_for_each_entry(unit, &vtd_units, node) {
+		unit->pdev = platform_device_register_simple(VTD_DRIVER_NAME,
+							     unit->index, NULL, 0);
+		if (IS_ERR(unit->pdev)) {
+			ret = PTR_ERR(unit->pdev);
+			unit->pdev = NULL;
+			break;
+		}
+		if (!unit->iommu_registered) {
+			ret = -ENODEV;
+			break;
+		}
+	}
+	if (ret)
+		vtd_iommu_driver_unregister();
+	return ret;
+}
+
+/**
+ * vtd_iommu_driver_unregister() - remove the platform devices and driver
+ */
+void vtd_iommu_driver_unregister(void)
+{
+	struct vtd_unit *unit;
+
+	list_for_each_entry_reverse(unit, &vtd_units, node) {
+		if (unit->pdev)
+			platform_device_unregister(unit->pdev);
+		unit->pdev = NULL;
+	}
+	platform_driver_unregister(&vtd_platform_driver);
+}

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Queued invalidation with 256-bit descriptors.
+ *
+ * Every change to a translation structure is followed by one batch: the
+ * descriptors the change needs, then a single invalidation wait descriptor
+ * whose status write tells software the hardware is done with all of them.
+ * A batch that does not fit its buffer spills into the ring early; the
+ * wait still comes once, at the end.
+ *
+ * Errors the unit reports while a batch is pending are handled here:
+ * an invalidation queue error (IQE, a descriptor the unit refused) is
+ * logged, the offending descriptor is replaced by a no-op and the queue is
+ * restarted; time-out (ITE) and completion (ICE) errors of device-TLB
+ * invalidations are logged and cleared.  The batch then fails.
+ */
+#define pr_fmt(fmt) "vtd_sm: " fmt
+
+#include <linux/delay.h>
+#include <linux/io.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <kunit/visibility.h>
+
+#include "qi.h"
+#include "regs.h"
+
+/* Status data the wait descriptor writes, and what a slot holds before. */
+#define VTD_QI_BUSY		0
+#define VTD_QI_DONE		1
+
+#define VTD_QI_DESC_SHIFT	5	/* 32 bytes per descriptor */
+#define VTD_QI_DEFAULT_TIMEOUT_US	(2 * USEC_PER_SEC)
+
+static u64 vtd_qi_type_bits(enum vtd_qi_type type)
+{
+	return FIELD_PREP(VTD_QI_TYPE_LO, type & 0xf) |
+	       FIELD_PREP(VTD_QI_TYPE_HI, type >> 4);
+}
+
+/**
+ * vtd_qi_init() - set up an invalidation queue in memory
+ * @qi: the queue
+ * @order: the ring is 2^@order pages (the QS field of IQA_REG)
+ * @io: register access
+ * @io_priv: argument of @io
+ * @name: for messages
+ *
+ * The unit is not touched; program vtd_qi_iqa() into IQA_REG and enable
+ * the queue afterwards.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vtd_qi_init(struct vtd_qi *qi, unsigned int order, const struct vtd_qi_io *io,
+		void *io_priv, const char *name)
+{
+	memset(qi, 0, sizeof(*qi));
+	spin_lock_init(&qi->lock);
+	qi->size = (PAGE_SIZE << order) >> VTD_QI_DESC_SHIFT;
+	qi->ring = (void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO, order);
+	if (!qi->ring)
+		return -ENOMEM;
+	qi->status = kcalloc(qi->size, sizeof(*qi->status), GFP_KERNEL);
+	if (!qi->status) {
+		free_pages((unsigned long)qi->ring, order);
+		qi->ring = NULL;
+		return -ENOMEM;
+	}
+	qi->timeout_us = VTD_QI_DEFAULT_TIMEOUT_US;
+	qi->io = io;
+	qi->io_priv = io_priv;
+	qi->name = name;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_init);
+
+/**
+ * vtd_qi_destroy() - free the memory of a queue the unit no longer uses
+ * @qi: the queue
+ */
+void vtd_qi_destroy(struct vtd_qi *qi)
+{
+	if (!qi->ring)
+		return;
+	free_pages((unsigned long)qi->ring,
+		   get_order(qi->size << VTD_QI_DESC_SHIFT));
+	kfree(qi->status);
+	qi->ring = NULL;
+	qi->status = NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_destroy);
+
+/**
+ * vtd_qi_iqa() - value for IQA_REG: ring address, 256-bit descriptors, size
+ * @qi: the queue
+ *
+ * Return: the register value.
+ */
+u64 vtd_qi_iqa(struct vtd_qi *qi)
+{
+	return (virt_to_phys(qi->ring) & VTD_IQA_ADDR) | VTD_IQA_DW |
+	       FIELD_PREP(VTD_IQA_QS, get_order(qi->size << VTD_QI_DESC_SHIFT));
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_iqa);
+
+static unsigned int vtd_qi_head(struct vtd_qi *qi)
+{
+	return (qi->io->read(qi->io_priv, VTD_REG_IQH) >> VTD_QI_DESC_SHIFT) &
+	       (qi->size - 1);
+}
+
+/*
+ * Look at the fault status for queue errors and recover from them.
+ * Returns 0 or the error the pending batch must report.
+ */
+static int vtd_qi_check_errors(struct vtd_qi *qi)
+{
+	u32 fsts = qi->io->read(qi->io_priv, VTD_REG_FSTS);
+	int ret = 0;
+
+	if (!(fsts & VTD_FSTS_QI_ERRORS))
+		return 0;
+
+	if (fsts & VTD_FSTS_IQE) {
+		unsigned int head = vtd_qi_head(qi);
+		struct vtd_qi_desc *bad = &qi->ring[head];
+
+		pr_err_ratelimited("%s: invalidation queue error at slot %u: %016llx %016llx %016llx %016llx\n",
+				   qi->name, head, bad->qw[0], bad->qw[1],
+				   bad->qw[2], bad->qw[3]);
+		/* A wait descriptor with no status write is a no-op. */
+		bad->qw[0] = vtd_qi_type_bits(VTD_QI_WAIT);
+		bad->qw[1] = 0;
+		bad->qw[2] = 0;
+		bad->qw[3] = 0;
+		atomic64_inc(&qi->stats.iqe);
+		qi->io->write(qi->io_priv, VTD_REG_FSTS, VTD_FSTS_IQE);
+		ret = -EIO;
+	}
+	if (fsts & VTD_FSTS_ITE) {
+		/* The unit dropped the pending waits: the batch is lost. */
+		pr_err_ratelimited("%s: invalidation time-out error\n", qi->name);
+		atomic64_inc(&qi->stats.ite);
+		qi->io->write(qi->io_priv, VTD_REG_FSTS, VTD_FSTS_ITE);
+		ret = -ETIMEDOUT;
+	}
+	if (fsts & VTD_FSTS_ICE) {
+		pr_err_ratelimited("%s: invalidation completion error\n", qi->name);
+		atomic64_inc(&qi->stats.ice);
+		qi->io->write(qi->io_priv, VTD_REG_FSTS, VTD_FSTS_ICE);
+		if (!ret)
+			ret = -EIO;
+	}
+	return ret;
+}
+
+/* Wait until the ring has room for @n more descriptors. */
+static int vtd_qi_wait_space(struct vtd_qi *qi, unsigned int n, ktime_t deadline)
+{
+	int ret = 0, err;
+
+	for (;;) {
+		unsigned int used = (qi->tail - vtd_qi_head(qi)) & (qi->size - 1);
+
+		if (qi->size - 1 - used >= n)
+			return ret;
+		err = vtd_qi_check_errors(qi);
+		if (err && !ret)
+			ret = err;
+		if (ktime_after(ktime_get(), deadline))
+			return -ETIMEDOUT;
+		udelay(1);
+	}
+}
+
+/* Copy descriptors into the ring and move the tail.  Lock held. */
+static int vtd_qi_push(struct vtd_qi *qi, const struct vtd_qi_desc *d,
+		       unsigned int n, bool wait, unsigned int *wait_slot,
+		       ktime_t deadline)
+{
+	int ret, i;
+
+	ret = vtd_qi_wait_space(qi, n + wait, deadline);
+	if (ret == -ETIMEDOUT)
+		return ret;
+
+	for (i = 0; i < n; i++) {
+		qi->ring[qi->tail] = d[i];
+		qi->tail = (qi->tail + 1) & (qi->size - 1);
+	}
+	if (wait) {
+		struct vtd_qi_desc *w = &qi->ring[qi->tail];
+
+		*wait_slot = qi->tail;
+		WRITE_ONCE(qi->status[qi->tail], VTD_QI_BUSY);
+		w->qw[0] = vtd_qi_type_bits(VTD_QI_WAIT) | VTD_QI_WAIT_SW |
+			   VTD_QI_WAIT_FN |
+			   FIELD_PREP(VTD_QI_WAIT_DATA, VTD_QI_DONE);
+		w->qw[1] = virt_to_phys(&qi->status[qi->tail]) & VTD_QI_WAIT_ADDR;
+		w->qw[2] = 0;
+		w->qw[3] = 0;
+		qi->tail = (qi->tail + 1) & (qi->size - 1);
+	}
+	atomic64_add(n + wait, &qi->stats.descs);
+	/* The ring must be visible before the unit sees the new tail. */
+	wmb();
+	qi->io->write(qi->io_priv, VTD_REG_IQT,
+		      (u64)qi->tail << VTD_QI_DESC_SHIFT);
+	return ret;
+}
+
+/**
+ * vtd_qi_batch_begin() - start the invalidations of one operation
+ * @b: the batch, usually on the stack
+ * @qi: the queue it goes to
+ */
+void vtd_qi_batch_begin(struct vtd_qi_batch *b, struct vtd_qi *qi)
+{
+	b->qi = qi;
+	b->n = 0;
+	b->err = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_batch_begin);
+
+/**
+ * vtd_qi_batch_add() - append a descriptor to a batch
+ * @b: the batch
+ * @d: the descriptor
+ *
+ * A full batch is written to the ring without a wait descriptor; the
+ * wait follows at vtd_qi_submit().
+ */
+void vtd_qi_batch_add(struct vtd_qi_batch *b, const struct vtd_qi_desc *d)
+{
+	if (b->n == VTD_QI_BATCH_MAX) {
+		struct vtd_qi *qi = b->qi;
+		unsigned long flags;
+		ktime_t deadline = ktime_add_us(ktime_get(), qi->timeout_us);
+		int ret;
+
+		spin_lock_irqsave(&qi->lock, flags);
+		ret = vtd_qi_push(qi, b->desc, b->n, false, NULL, deadline);
+		spin_unlock_irqrestore(&qi->lock, flags);
+		if (ret && !b->err)
+			b->err = ret;
+		b->n = 0;
+	}
+	b->desc[b->n++] = *d;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_batch_add);
+
+/**
+ * vtd_qi_submit() - write a batch and its wait descriptor, wait for it
+ * @b: the batch; empty afterwards
+ *
+ * Context: any; spins with interrupts off while the unit works.
+ * Return: 0 once the unit completed every descriptor of the batch;
+ * -EIO if it refused one (the rest were processed), -ETIMEDOUT if the
+ * wait did not complete in time.
+ */
+int vtd_qi_submit(struct vtd_qi_batch *b)
+{
+	struct vtd_qi *qi = b->qi;
+	ktime_t deadline = ktime_add_us(ktime_get(), qi->timeout_us);
+	unsigned long flags;
+	unsigned int slot;
+	int ret, err;
+
+	spin_lock_irqsave(&qi->lock, flags);
+	ret = vtd_qi_push(qi, b->desc, b->n, true, &slot, deadline);
+	b->n = 0;
+	if (ret == -ETIMEDOUT)
+		goto out;
+
+	while (READ_ONCE(qi->status[slot]) != VTD_QI_DONE) {
+		err = vtd_qi_check_errors(qi);
+		if (err && !ret)
+			ret = err;
+		if (err == -ETIMEDOUT)
+			break;
+		if (ktime_after(ktime_get(), deadline)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		udelay(1);
+	}
+	/* An error raised by the last descriptor may arrive with the wait. */
+	err = vtd_qi_check_errors(qi);
+	if (err && !ret)
+		ret = err;
+out:
+	atomic64_inc(&qi->stats.batches);
+	if (ret == -ETIMEDOUT)
+		atomic64_inc(&qi->stats.timeouts);
+	spin_unlock_irqrestore(&qi->lock, flags);
+	if (ret == -ETIMEDOUT)
+		pr_err_ratelimited("%s: invalidation wait timed out\n", qi->name);
+	return b->err ?: ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_submit);
+
+static void vtd_qi_add(struct vtd_qi_batch *b, enum vtd_qi_type type,
+		       u64 qw0, u64 qw1)
+{
+	struct vtd_qi_desc d = {
+		.qw = { vtd_qi_type_bits(type) | qw0, qw1, 0, 0 },
+	};
+
+	vtd_qi_batch_add(b, &d);
+}
+
+/**
+ * vtd_qi_add_cc_global() - invalidate the whole context cache
+ * @b: the batch
+ */
+void vtd_qi_add_cc_global(struct vtd_qi_batch *b)
+{
+	vtd_qi_add(b, VTD_QI_CC, FIELD_PREP(VTD_QI_GRAN, VTD_QI_CC_GLOBAL), 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_cc_global);
+
+/**
+ * vtd_qi_add_cc_device() - invalidate the context cache of one source-id
+ * @b: the batch
+ * @did: domain id the entry was cached with (0 for a non-present entry)
+ * @sid: source-id (bus << 8 | devfn)
+ */
+void vtd_qi_add_cc_device(struct vtd_qi_batch *b, u16 did, u16 sid)
+{
+	vtd_qi_add(b, VTD_QI_CC, FIELD_PREP(VTD_QI_GRAN, VTD_QI_CC_DEVICE) |
+		   FIELD_PREP(VTD_QI_DID, did) | FIELD_PREP(VTD_QI_SID, sid), 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_cc_device);
+
+/* PASID-cache granularities */
+#define VTD_QI_PC_DOMAIN	0
+#define VTD_QI_PC_PASID		1
+#define VTD_QI_PC_GLOBAL	3
+
+/**
+ * vtd_qi_add_pc_global() - invalidate the whole PASID cache
+ * @b: the batch
+ */
+void vtd_qi_add_pc_global(struct vtd_qi_batch *b)
+{
+	vtd_qi_add(b, VTD_QI_PC, FIELD_PREP(VTD_QI_GRAN, VTD_QI_PC_GLOBAL), 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_pc_global);
+
+/**
+ * vtd_qi_add_pc_pasid() - invalidate the PASID-cache entry of one PASID
+ * @b: the batch
+ * @did: domain id of the entry
+ * @pasid: the PASID
+ */
+void vtd_qi_add_pc_pasid(struct vtd_qi_batch *b, u16 did, u32 pasid)
+{
+	vtd_qi_add(b, VTD_QI_PC, FIELD_PREP(VTD_QI_GRAN, VTD_QI_PC_PASID) |
+		   FIELD_PREP(VTD_QI_DID, did) | FIELD_PREP(VTD_QI_PASID, pasid), 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_pc_pasid);
+
+/* IOTLB granularities */
+#define VTD_QI_IOTLB_GLOBAL	1
+#define VTD_QI_IOTLB_DOMAIN	2
+
+/**
+ * vtd_qi_add_iotlb_global() - invalidate every IOTLB entry
+ * @b: the batch
+ */
+void vtd_qi_add_iotlb_global(struct vtd_qi_batch *b)
+{
+	vtd_qi_add(b, VTD_QI_IOTLB, FIELD_PREP(VTD_QI_GRAN, VTD_QI_IOTLB_GLOBAL) |
+		   VTD_QI_IOTLB_DR | VTD_QI_IOTLB_DW, 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_iotlb_global);
+
+/**
+ * vtd_qi_add_iotlb_domain() - invalidate the IOTLB entries of a domain id
+ * @b: the batch
+ * @did: the domain id
+ */
+void vtd_qi_add_iotlb_domain(struct vtd_qi_batch *b, u16 did)
+{
+	vtd_qi_add(b, VTD_QI_IOTLB, FIELD_PREP(VTD_QI_GRAN, VTD_QI_IOTLB_DOMAIN) |
+		   VTD_QI_IOTLB_DR | VTD_QI_IOTLB_DW | FIELD_PREP(VTD_QI_DID, did), 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_iotlb_domain);
+
+/* PASID-based IOTLB granularities */
+#define VTD_QI_PIOTLB_PASID	2
+#define VTD_QI_PIOTLB_PAGE	3
+
+/**
+ * vtd_qi_add_piotlb_pasid() - invalidate the IOTLB entries of one PASID
+ * @b: the batch
+ * @did: domain id of the PASID entry
+ * @pasid: the PASID
+ */
+void vtd_qi_add_piotlb_pasid(struct vtd_qi_batch *b, u16 did, u32 pasid)
+{
+	vtd_qi_add(b, VTD_QI_PIOTLB, FIELD_PREP(VTD_QI_GRAN, VTD_QI_PIOTLB_PASID) |
+		   FIELD_PREP(VTD_QI_DID, did) | FIELD_PREP(VTD_QI_PASID, pasid), 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_piotlb_pasid);
+
+/**
+ * vtd_qi_add_piotlb_range() - invalidate an aligned range of one PASID
+ * @b: the batch
+ * @did: domain id of the PASID entry
+ * @pasid: the PASID
+ * @addr: start, aligned to 4 KiB << @order
+ * @order: the range is 2^@order pages
+ * @leaf: only leaf entries changed (the paging-structure caches may stay)
+ */
+void vtd_qi_add_piotlb_range(struct vtd_qi_batch *b, u16 did, u32 pasid,
+			     u64 addr, unsigned int order, bool leaf)
+{
+	vtd_qi_add(b, VTD_QI_PIOTLB, FIELD_PREP(VTD_QI_GRAN, VTD_QI_PIOTLB_PAGE) |
+		   FIELD_PREP(VTD_QI_DID, did) | FIELD_PREP(VTD_QI_PASID, pasid),
+		   (addr & VTD_QI_ADDR) | (leaf ? VTD_QI_IH : 0) |
+		   FIELD_PREP(VTD_QI_AM, order));
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_piotlb_range);

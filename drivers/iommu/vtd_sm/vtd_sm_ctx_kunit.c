@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the root, context and PASID directory/table management:
+ * directory sizing, lazily allocated PASID tables, and the context
+ * entries as the specification lays them out (checked with the field
+ * positions written out here, not with the driver's own macros).
+ */
+#include <kunit/test.h>
+#include <linux/io.h>
+
+#include "pasid_entry.h"
+#include "regs.h"
+#include "vtd.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* Scalable-mode context entry, per the VT-d specification. */
+#define CE0_P		BIT_ULL(0)
+#define CE0_PASIDE	BIT_ULL(3)
+#define CE0_PDTS	GENMASK_ULL(11, 9)
+#define CE0_DIR		GENMASK_ULL(63, 12)
+#define CE1_RID_PASID	GENMASK_ULL(19, 0)
+
+static void ctx_unit_exit(void *data)
+{
+	vtd_ctx_tables_free(data);
+}
+
+static struct vtd_unit *ctx_unit(struct kunit *test)
+{
+	struct vtd_unit *unit = kunit_kzalloc(test, sizeof(*unit), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, unit);
+	/* A coherent unit: no cache flushes needed. */
+	unit->ecap = VTD_ECAP_C;
+	spin_lock_init(&unit->ctx_lock);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_tables_alloc(unit), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ctx_unit_exit, unit), 0);
+	return unit;
+}
+
+static void ctx_dev_exit(void *data)
+{
+	vtd_ctx_pasid_dir_free(data);
+}
+
+static struct vtd_dev *ctx_dev(struct kunit *test, struct vtd_unit *unit,
+			       u32 max_pasids)
+{
+	struct vtd_dev *vdev = kunit_kzalloc(test, sizeof(*vdev), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, vdev);
+	vdev->unit = unit;
+	vdev->max_pasids = max_pasids;
+	KUNIT_ASSERT_EQ(test, vtd_ctx_pasid_dir_alloc(vdev), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ctx_dev_exit, vdev), 0);
+	return vdev;
+}
+
+static void ctx_test_dir_size(struct kunit *test)
+{
+	struct vtd_unit *unit = ctx_unit(test);
+
+	/* At least 128 entries: the smallest PDTS can describe. */
+	KUNIT_EXPECT_EQ(test, ctx_dev(test, unit, 1)->dir_entries, 128);
+	KUNIT_EXPECT_EQ(test, ctx_dev(test, unit, 100 * 64)->dir_entries, 128);
+	KUNIT_EXPECT_EQ(test, ctx_dev(test, unit, 200 * 64)->dir_entries, 256);
+	KUNIT_EXPECT_EQ(test, ctx_dev(test, unit, 1U << 20)->dir_entries, 16384);
+}
+
+static void ctx_test_lazy_tables(struct kunit *test)
+{
+	struct vtd_unit *unit = ctx_unit(test);
+	struct vtd_dev *vdev = ctx_dev(test, unit, 1U << 10);
+	struct vtd_pasid_entry *pe0, *pe63, *pe64;
+	unsigned int i;
+
+	/* No table until one is asked for. */
+	KUNIT_EXPECT_NULL(test, vtd_pasid_entry(vdev, 5, false));
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[0], 0);
+
+	pe0 = vtd_pasid_entry(vdev, 0, true);
+	KUNIT_ASSERT_NOT_NULL(test, pe0);
+	KUNIT_EXPECT_TRUE(test, vdev->pasid_dir[0] & BIT_ULL(0));
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[0] & GENMASK_ULL(63, 12),
+			(u64)virt_to_phys(pe0));
+	for (i = 0; i < VTD_PASID_ENTRY_QWORDS; i++)
+		KUNIT_EXPECT_EQ(test, pe0->val[i], 0);
+
+	/* PASIDs 0-63 share the table; 64 needs the next one. */
+	pe63 = vtd_pasid_entry(vdev, 63, false);
+	KUNIT_EXPECT_PTR_EQ(test, pe63, pe0 + 63);
+	KUNIT_EXPECT_PTR_EQ(test, vtd_pasid_entry(vdev, 0, true), pe0);
+	KUNIT_EXPECT_NULL(test, vtd_pasid_entry(vdev, 64, false));
+	pe64 = vtd_pasid_entry(vdev, 64, true);
+	KUNIT_ASSERT_NOT_NULL(test, pe64);
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[1] & GENMASK_ULL(63, 12),
+			(u64)virt_to_phys(pe64));
+	KUNIT_EXPECT_EQ(test, (unsigned long)pe64 & ~PAGE_MASK, 0);
+
+	/* Beyond the directory there is nothing to allocate. */
+	KUNIT_EXPECT_NULL(test, vtd_pasid_entry(vdev, 128 * 64, true));
+}
+
+static void ctx_test_install(struct kunit *test)
+{
+	struct vtd_unit *unit = ctx_unit(test);
+	struct vtd_dev *a = ctx_dev(test, unit, 1);
+	struct vtd_dev *b = ctx_dev(test, unit, 1U << 20);
+	struct vtd_qi dummy = {};
+	struct vtd_qi_batch batch;
+	u64 *ce;
+
+	vtd_qi_batch_begin(&batch, &dummy);
+	KUNIT_EXPECT_NULL(test, vtd_ctx_entry(unit, 1, 0x08));
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, 0x0108, &batch), 0);
+	ce = vtd_ctx_entry(unit, 1, 0x08);
+	KUNIT_ASSERT_NOT_NULL(test, ce);
+
+	/* Root entry 1, lower half, points at the context table. */
+	KUNIT_EXPECT_TRUE(test, unit->root[2] & BIT_ULL(0));
+	KUNIT_EXPECT_EQ(test, unit->root[2] & GENMASK_ULL(63, 12),
+			(u64)virt_to_phys(ce - 8 * 4));
+	KUNIT_EXPECT_EQ(test, unit->root[3], 0);
+
+	KUNIT_EXPECT_TRUE(test, ce[0] & CE0_P);
+	KUNIT_EXPECT_FALSE(test, ce[0] & CE0_PASIDE);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CE0_PDTS, ce[0]), 0);
+	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(a->pasid_dir));
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CE1_RID_PASID, ce[1]), 0);
+	KUNIT_EXPECT_EQ(test, ce[2] | ce[3], 0);
+
+	/* The context-cache invalidation for the source-id was queued. */
+	KUNIT_ASSERT_EQ(test, batch.n, 1);
+	KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(&batch.desc[0]), VTD_QI_CC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_SID, batch.desc[0].qw[0]), 0x0108);
+
+	/* Same directory again: nothing to do; another one: busy. */
+	KUNIT_EXPECT_EQ(test, vtd_ctx_install(a, 0x0108, &batch), 0);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_install(b, 0x0108, &batch), -EBUSY);
+	KUNIT_EXPECT_EQ(test, batch.n, 1);
+
+	/* devfn 0x88 lives in the upper half; PASIDE and PDTS for 2^20. */
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(b, 0x0188, &batch), 0);
+	ce = vtd_ctx_entry(unit, 1, 0x88);
+	KUNIT_ASSERT_NOT_NULL(test, ce);
+	KUNIT_EXPECT_TRUE(test, unit->root[3] & BIT_ULL(0));
+	KUNIT_EXPECT_TRUE(test, ce[0] & CE0_PASIDE);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CE0_PDTS, ce[0]), 7);
+
+	/* Removal only by the owner of the entry. */
+	vtd_ctx_remove(a, 0x0188, &batch);
+	KUNIT_EXPECT_TRUE(test, ce[0] & CE0_P);
+	vtd_ctx_remove(b, 0x0188, &batch);
+	KUNIT_EXPECT_FALSE(test, ce[0] & CE0_P);
+	KUNIT_EXPECT_EQ(test, batch.n, 3);
+}
+
+static struct kunit_case ctx_test_cases[] = {
+	KUNIT_CASE(ctx_test_dir_size),
+	KUNIT_CASE(ctx_test_lazy_tables),
+	KUNIT_CASE(ctx_test_install),
+	{}
+};
+
+static struct kunit_suite ctx_test_suite = {
+	.name = "vtd_sm_context",
+	.test_cases = ctx_test_cases,
+};
+
+kunit_test_suite(ctx_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests of vtd_sm root, context and PASID tables");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the queued-invalidation batches against a fake unit.
+ *
+ * The fake implements IQH/IQT/FSTS: writing IQT makes it consume the
+ * ring up to the new tail, performing the status writes of wait
+ * descriptors; it can be told to stall, to refuse a descriptor type
+ * (invalidation queue error) or to drop waits with a time-out error.
+ */
+#include <kunit/test.h>
+#include <linux/io.h>
+#include <linux/ktime.h>
+
+#include "qi.h"
+#include "regs.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+struct fake_unit {
+	struct vtd_qi qi;
+	u64 iqh;
+	u64 iqt;
+	u32 fsts;
+	bool stalled;
+	unsigned int refuse_type;
+	unsigned int refuse_left;
+	bool ite_on_wait;
+	unsigned int seen[8];
+	unsigned int noop_waits;
+	unsigned int order[16];
+	unsigned int nr_order;
+};
+
+static void fake_run(struct fake_unit *f)
+{
+	struct vtd_qi *qi = &f->qi;
+
+	while (!f->stalled && !(f->fsts & (VTD_FSTS_IQE | VTD_FSTS_ITE)) &&
+	       f->iqh != f->iqt) {
+		unsigned int idx = f->iqh >> 5;
+		struct vtd_qi_desc *d = &qi->ring[idx];
+		unsigned int type = vtd_qi_desc_type(d);
+
+		if (type == f->refuse_type && f->refuse_left) {
+			f->refuse_left--;
+			f->fsts |= VTD_FSTS_IQE;
+			return;
+		}
+		if (type == VTD_QI_WAIT && f->ite_on_wait) {
+			/* Abort the wait: no status write. */
+			f->fsts |= VTD_FSTS_ITE;
+		} else if (type == VTD_QI_WAIT && (d->qw[0] & VTD_QI_WAIT_SW)) {
+			u32 *status = phys_to_virt(d->qw[1] & VTD_QI_WAIT_ADDR);
+
+			WRITE_ONCE(*status, FIELD_GET(VTD_QI_WAIT_DATA, d->qw[0]));
+		} else if (type == VTD_QI_WAIT) {
+			f->noop_waits++;
+		}
+		if (type < ARRAY_SIZE(f->seen))
+			f->seen[type]++;
+		if (f->nr_order < ARRAY_SIZE(f->order))
+			f->order[f->nr_order++] = type;
+		f->iqh = (u64)((idx + 1) & (qi->size - 1)) << 5;
+	}
+}
+
+static u64 fake_read(void *priv, unsigned int reg)
+{
+	struct fake_unit *f = priv;
+
+	switch (reg) {
+	case VTD_REG_IQH:
+		/* Like a real unit, the fake moves on while software polls. */
+		fake_run(f);
+		return f->iqh;
+	case VTD_REG_IQT:
+		return f->iqt;
+	case VTD_REG_FSTS:
+		return f->fsts;
+	}
+	return 0;
+}
+
+static void fake_write(void *priv, unsigned int reg, u64 val)
+{
+	struct fake_unit *f = priv;
+
+	switch (reg) {
+	case VTD_REG_IQT:
+		f->iqt = val;
+		break;
+	case VTD_REG_FSTS:
+		f->fsts &= ~(u32)val;
+		break;
+	}
+	fake_run(f);
+}
+
+static const struct vtd_qi_io fake_io = {
+	.read = fake_read,
+	.write = fake_write,
+};
+
+static void fake_exit(void *data)
+{
+	vtd_qi_destroy(data);
+}
+
+static struct fake_unit *fake_new(struct kunit *test)
+{
+	struct fake_unit *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_ASSERT_EQ(test, vtd_qi_init(&f->qi, 0, &fake_io, f, "fake"), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_exit, &f->qi), 0);
+	/* 4 KiB of 256-bit descriptors. */
+	KUNIT_ASSERT_EQ(test, f->qi.size, 128);
+	/* Long enough for a busy emulated CPU, short for the stall tests. */
+	f->qi.timeout_us = 250 * USEC_PER_MSEC;
+	return f;
+}
+
+static void qi_test_iqa(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	u64 iqa = vtd_qi_iqa(&f->qi);
+
+	KUNIT_EXPECT_TRUE(test, iqa & VTD_IQA_DW);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_IQA_QS, iqa), 0);
+	KUNIT_EXPECT_EQ(test, iqa & VTD_IQA_ADDR, (u64)virt_to_phys(f->qi.ring));
+}
+
+static void qi_test_one_batch(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_batch b;
+	struct vtd_qi_desc *w;
+
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_cc_global(&b);
+	vtd_qi_add_pc_global(&b);
+	vtd_qi_add_iotlb_global(&b);
+	/* Nothing reaches the unit before submit. */
+	KUNIT_EXPECT_EQ(test, f->iqt, 0);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+
+	KUNIT_ASSERT_EQ(test, f->nr_order, 4);
+	KUNIT_EXPECT_EQ(test, f->order[0], VTD_QI_CC);
+	KUNIT_EXPECT_EQ(test, f->order[1], VTD_QI_PC);
+	KUNIT_EXPECT_EQ(test, f->order[2], VTD_QI_IOTLB);
+	KUNIT_EXPECT_EQ(test, f->order[3], VTD_QI_WAIT);
+	w = &f->qi.ring[3];
+	KUNIT_EXPECT_TRUE(test, w->qw[0] & VTD_QI_WAIT_SW);
+	KUNIT_EXPECT_TRUE(test, w->qw[0] & VTD_QI_WAIT_FN);
+	KUNIT_EXPECT_EQ(test, f->iqt, 4 << 5);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.batches), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.descs), 4);
+	/* Global context-cache invalidation: granularity 1. */
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_GRAN, f->qi.ring[0].qw[0]), 1);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_GRAN, f->qi.ring[1].qw[0]), 3);
+}
+
+static void qi_test_spill_one_wait(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	unsigned int i, n = 2 * VTD_QI_BATCH_MAX + 3;
+	struct vtd_qi_batch b;
+
+	vtd_qi_batch_begin(&b, &f->qi);
+	for (i = 0; i < n; i++)
+		vtd_qi_add_iotlb_domain(&b, i);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_IOTLB], n);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_WAIT], 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.descs), n + 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.batches), 1);
+	/* The descriptors kept their order across the spills. */
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_DID, f->qi.ring[i].qw[0]), i);
+}
+
+static void qi_test_ring_wrap(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	unsigned int i, j, batches = 100, per = 5;
+	struct vtd_qi_batch b;
+
+	for (i = 0; i < batches; i++) {
+		vtd_qi_batch_begin(&b, &f->qi);
+		for (j = 0; j < per; j++)
+			vtd_qi_add_pc_pasid(&b, i, j);
+		KUNIT_ASSERT_EQ(test, vtd_qi_submit(&b), 0);
+	}
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_PC], batches * per);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_WAIT], batches);
+	KUNIT_EXPECT_EQ(test, f->qi.tail, (batches * (per + 1)) % f->qi.size);
+	KUNIT_EXPECT_EQ(test, f->iqt >> 5, f->qi.tail);
+	KUNIT_EXPECT_EQ(test, f->iqh, f->iqt);
+}
+
+static void qi_test_timeout(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_batch b;
+
+	f->stalled = true;
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_global(&b);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.timeouts), 1);
+
+	/* A unit that comes back processes the lost batch and the next. */
+	f->stalled = false;
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_global(&b);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_IOTLB], 2);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_WAIT], 2);
+}
+
+static void qi_test_ring_full(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_batch b;
+	unsigned int i, j;
+
+	/*
+	 * A stalled unit: three batches of 50 (151 descriptors with their
+	 * waits) do not fit a ring of 128; what does not fit is dropped,
+	 * never written over descriptors the unit has not fetched.
+	 */
+	f->stalled = true;
+	for (i = 0; i < 3; i++) {
+		vtd_qi_batch_begin(&b, &f->qi);
+		for (j = 0; j < 50; j++)
+			vtd_qi_add_cc_global(&b);
+		KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), -ETIMEDOUT);
+	}
+	KUNIT_EXPECT_EQ(test, f->iqh, 0);
+	KUNIT_EXPECT_LE(test, atomic64_read(&f->qi.stats.descs), f->qi.size - 1);
+	KUNIT_EXPECT_GE(test, atomic64_read(&f->qi.stats.descs), 100);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.timeouts), 3);
+
+	f->stalled = false;
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_cc_global(&b);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	KUNIT_EXPECT_EQ(test, f->iqh, f->iqt);
+}
+
+static void qi_test_iqe_recovery(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_batch b;
+
+	f->refuse_type = VTD_QI_IOTLB;
+	f->refuse_left = 1;
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_cc_global(&b);
+	vtd_qi_add_iotlb_global(&b);
+	vtd_qi_add_pc_global(&b);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), -EIO);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.iqe), 1);
+	KUNIT_EXPECT_EQ(test, f->fsts & VTD_FSTS_IQE, 0);
+	/* The refused descriptor became a no-op; the rest went through. */
+	KUNIT_EXPECT_EQ(test, f->noop_waits, 1);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_IOTLB], 0);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_PC], 1);
+	KUNIT_EXPECT_EQ(test, f->iqh, f->iqt);
+
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_global(&b);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_IOTLB], 1);
+}
+
+static void qi_test_ite(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_batch b;
+	ktime_t start;
+
+	/* A time-out error ends the wait at once, not at the timeout. */
+	f->qi.timeout_us = 10 * USEC_PER_SEC;
+	f->ite_on_wait = true;
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_global(&b);
+	start = ktime_get();
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), -ETIMEDOUT);
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), start), 1000);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.ite), 1);
+	KUNIT_EXPECT_EQ(test, f->fsts & VTD_FSTS_ITE, 0);
+
+	f->ite_on_wait = false;
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_global(&b);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+}
+
+static void qi_test_encoding(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_desc *d = &f->qi.ring[0];
+	struct vtd_qi_batch b;
+
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_piotlb_range(&b, 0x1234, 0xabcde, 0x7654321000ULL, 3, true);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(d), VTD_QI_PIOTLB);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_GRAN, d->qw[0]), 3);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_DID, d->qw[0]), 0x1234);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_PASID, d->qw[0]), 0xabcde);
+	KUNIT_EXPECT_EQ(test, d->qw[1] & VTD_QI_ADDR, 0x7654321000ULL);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_AM, d->qw[1]), 3);
+	KUNIT_EXPECT_TRUE(test, d->qw[1] & VTD_QI_IH);
+	KUNIT_EXPECT_EQ(test, d->qw[2] | d->qw[3], 0);
+
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_cc_device(&b, 7, 0x0108);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	d = &f->qi.ring[2];
+	KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(d), VTD_QI_CC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_GRAN, d->qw[0]), 3);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_SID, d->qw[0]), 0x0108);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_DID, d->qw[0]), 7);
+}
+
+static struct kunit_case qi_test_cases[] = {
+	KUNIT_CASE(qi_test_iqa),
+	KUNIT_CASE(qi_test_one_batch),
+	KUNIT_CASE(qi_test_spill_one_wait),
+	KUNIT_CASE(qi_test_ring_wrap),
+	KUNIT_CASE(qi_test_timeout),
+	KUNIT_CASE(qi_test_ring_full),
+	KUNIT_CASE(qi_test_iqe_recovery),
+	KUNIT_CASE(qi_test_ite),
+	KUNIT_CASE(qi_test_encoding),
+	{}
+};
+
+static struct kunit_suite qi_test_suite = {
+	.name = "vtd_sm_qi",
+	.test_cases = qi_test_cases,
+};
+
+kunit_test_suite(qi_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests of vtd_sm queued invalidation");
+MODULE_LICENSE("GPL");
