@@ -24,7 +24,7 @@
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
-#define X_SID		((0x05 << 8) | (0x1a << 3) | 0x2)	/* 05:1a.2 */
+#define X_SID		((0x05 << 8) | (0x1a << 3) | 0x2)	/* 05:1a.2, devfn 0xd2 */
 #define X_PASID		70	/* directory entry 1, table entry 6 */
 #define X_ALL_SIZES	(SZ_4K | SZ_2M | SZ_1G)
 
@@ -103,11 +103,10 @@ static struct xc *x_new(struct kunit *test)
 	x->w.ops = &x_ops;
 	x->ctx.root = virt_to_phys(root);
 
-	/* Root entry: LP (bit 0) and LCTP (63:12) for devfn 0-127. */
-	KUNIT_ASSERT_LT(test, devfn, 128);
-	root[bus * 2] = virt_to_phys(ctxt) | 1;
+	/* Root entry: UP (bit 64) and UCTP (127:76) for devfn 128-255. */
+	root[bus * 2 + (devfn >= 128)] = virt_to_phys(ctxt) | 1;
 	/* Context entry: P, PASIDE (bit 3), PDTS 0 (128 entries), PASIDDIRPTR. */
-	ce = &ctxt[devfn * 4];
+	ce = &ctxt[(devfn & 127) * 4];
 	ce[0] = virt_to_phys(pdir) | (0ULL << 9) | (1ULL << 3) | 1;
 	/* PASID directory entry: P and the PASID table pointer. */
 	pdir[X_PASID >> 6] = virt_to_phys(ptbl) | 1;
