@@ -381,10 +381,11 @@ static void xcheck_pt_blocked(struct kunit *test)
 }
 
 /* Guest-physical addresses of the nested test. */
-#define G_ROOT		(1ULL << 40)		/* the guest's FL root table */
-#define G_BUF1		((1ULL << 40) + 0x200000)
-#define G_BUF2		((1ULL << 40) + 0x400000)
+#define G_ROOT		BIT_ULL(40)		/* the guest's FL root table */
+#define G_BUF1		(BIT_ULL(40) + 0x200000)
+#define G_BUF2		(BIT_ULL(40) + 0x400000)
 #define G_IOVA		0x7f1234567000ULL	/* a guest virtual address */
+#define G_ROOT2		(BIT_ULL(40) + 0x1000)
 
 /*
  * The guest FL tables below the root sit where pgtable.c put them; the
@@ -477,13 +478,15 @@ static void xcheck_nested(struct kunit *test)
 
 /* Entry types of the replace test. */
 enum {
-	E_BLOCKED, E_BLOCKED_FPD, E_PT, E_SL_A, E_SL_A_DID, E_SL_B, E_FL_A,
-	E_FL_A_DID, E_FL_B, E_NESTED, E_NR
+	E_BLOCKED, E_BLOCKED_FPD, E_PT, E_SL_A, E_SL_A_DID, E_SL_B, E_SL_C,
+	E_FL_A, E_FL_A_DID, E_FL_B, E_FL_C, E_NESTED, E_NESTED_B,
+	E_NESTED_B_DID, E_NR
 };
 
 static const char * const e_names[E_NR] = {
-	"blocked", "blocked-fpd", "pt", "sl-a", "sl-a-did", "sl-b", "fl-a",
-	"fl-a-did", "fl-b", "nested",
+	"blocked", "blocked-fpd", "pt", "sl-a", "sl-a-did", "sl-b", "sl-c",
+	"fl-a", "fl-a-did", "fl-b", "fl-c", "nested", "nested-b",
+	"nested-b-did",
 };
 
 #define X_PROBE		0x40201000ULL
@@ -507,6 +510,9 @@ static void x_build_entries(struct kunit *test, struct vtd_pasid_entry *e)
 	struct vtd_pgtable *flb = x_pgtable(test, VTD_PGTABLE_FL, 5);
 	struct vtd_pgtable *parent = x_pgtable(test, VTD_PGTABLE_SL, 4);
 	struct vtd_pgtable *guest = x_pgtable(test, VTD_PGTABLE_FL, 4);
+	struct vtd_pgtable *guest2 = x_pgtable(test, VTD_PGTABLE_FL, 5);
+	struct vtd_pgtable *slc = x_pgtable(test, VTD_PGTABLE_SL, 5);
+	struct vtd_pgtable *flc = x_pgtable(test, VTD_PGTABLE_FL, 4);
 	const int rw = IOMMU_READ | IOMMU_WRITE;
 	struct vtd_pasid_cfg cfg = { .did = 1, .sl.levels = 4 };
 
@@ -519,6 +525,13 @@ static void x_build_entries(struct kunit *test, struct vtd_pasid_entry *e)
 	      IOMMU_READ);
 	x_map(test, parent, G_BUF1, 0x555000, SZ_4K, rw);
 	x_map_fl_tables(test, parent, guest->root, guest->levels);
+	x_map(test, guest2, X_PROBE & ~(SZ_2M - 1), G_BUF2, SZ_2M, rw);
+	x_map(test, parent, G_ROOT2, vtd_pgtable_root_phys(guest2), SZ_4K,
+	      IOMMU_READ);
+	x_map(test, parent, G_BUF2, 0x40000000, SZ_2M, IOMMU_READ);
+	x_map_fl_tables(test, parent, guest2->root, guest2->levels);
+	x_map(test, slc, X_PROBE & ~(SZ_1G - 1), 0x80000000, SZ_1G, rw);
+	x_map(test, flc, X_PROBE & ~(SZ_2M - 1), 0x600000, SZ_2M, IOMMU_WRITE);
 
 	vtd_pasid_encode_blocked(&e[E_BLOCKED], false);
 	vtd_pasid_encode_blocked(&e[E_BLOCKED_FPD], true);
@@ -530,6 +543,24 @@ static void x_build_entries(struct kunit *test, struct vtd_pasid_entry *e)
 	x_sl_cfg(&cfg, slb, 3);
 	cfg.fpd = true;
 	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_sl(&e[E_SL_B], &cfg), 0);
+	/* Every optional field set: they must not disturb the others. */
+	x_sl_cfg(&cfg, slc, 0xffff);
+	cfg.fpd = true;
+	cfg.pwsnp = true;
+	cfg.pgsnp = true;
+	cfg.sl.dirty_tracking = true;
+	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_sl(&e[E_SL_C], &cfg), 0);
+	x_fl_cfg(&cfg, vtd_pgtable_root_phys(flc), 4, 0xfffe, true);
+	cfg.pwsnp = true;
+	cfg.pgsnp = true;
+	cfg.fl.eafe = true;
+	cfg.fl.cd = true;
+	cfg.fl.emte = true;
+	cfg.fl.emt = 7;
+	cfg.fl.pwt = true;
+	cfg.fl.pcd = true;
+	cfg.fl.pat = 0xffffffff;
+	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_fl(&e[E_FL_C], &cfg), 0);
 	x_fl_cfg(&cfg, vtd_pgtable_root_phys(fla), 4, 4, false);
 	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_fl(&e[E_FL_A], &cfg), 0);
 	cfg.did = 14;
@@ -542,6 +573,14 @@ static void x_build_entries(struct kunit *test, struct vtd_pasid_entry *e)
 	cfg.fl.levels = 4;
 	cfg.fl.sre = true;
 	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_nested(&e[E_NESTED], &cfg), 0);
+	cfg.fl.pgd = G_ROOT2;
+	cfg.fl.levels = 5;
+	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_nested(&e[E_NESTED_B], &cfg), 0);
+	cfg.did = 15;
+	cfg.fl.pat = 0x12345678;
+	cfg.fl.wpe = true;
+	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_nested(&e[E_NESTED_B_DID], &cfg),
+			0);
 }
 
 /*
@@ -620,6 +659,15 @@ static void xcheck_replace(struct kunit *test)
 					       e_names[from]);
 	}
 	KUNIT_EXPECT_EQ(test, (u64)ans[E_NESTED].phys, 0x555000);
+	KUNIT_EXPECT_EQ(test, (u64)ans[E_NESTED_B].phys,
+			0x40000000 + (X_PROBE & (SZ_2M - 1)));
+	KUNIT_EXPECT_EQ(test, ans[E_NESTED_B].page_size, SZ_2M);
+	KUNIT_EXPECT_EQ(test, (u64)ans[E_SL_C].phys,
+			0x80000000 + (X_PROBE & (SZ_1G - 1)));
+	KUNIT_EXPECT_EQ(test, ans[E_SL_C].did, 0xffff);
+	KUNIT_EXPECT_EQ(test, (u64)ans[E_FL_C].phys,
+			0x600000 + (X_PROBE & (SZ_2M - 1)));
+	KUNIT_EXPECT_EQ(test, ans[E_FL_C].did, 0xfffe);
 	KUNIT_EXPECT_EQ(test, (u64)ans[E_PT].phys, X_PROBE);
 
 	for (atomic128 = 1; atomic128 >= 0; atomic128--) {
