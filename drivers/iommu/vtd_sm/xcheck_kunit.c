@@ -382,10 +382,12 @@ static void xcheck_pt_blocked(struct kunit *test)
 
 /* Guest-physical addresses of the nested test. */
 #define G_ROOT		BIT_ULL(40)		/* the guest's FL root table */
-#define G_BUF1		(BIT_ULL(40) + 0x200000)
-#define G_BUF2		(BIT_ULL(40) + 0x400000)
+#define G_BUF1		(BIT_ULL(40) | 0x200000)
+#define G_BUF2		(BIT_ULL(40) | 0x400000)
 #define G_IOVA		0x7f1234567000ULL	/* a guest virtual address */
-#define G_ROOT2		(BIT_ULL(40) + 0x1000)
+#define G_IOVA2		0x7f1234568000ULL	/* the page after it */
+#define G_IOVA3		0x7f1234569000ULL	/* not mapped */
+#define G_ROOT2		(BIT_ULL(40) | 0x1000)
 
 /*
  * The guest FL tables below the root sit where pgtable.c put them; the
@@ -426,7 +428,7 @@ static void xcheck_nested(struct kunit *test)
 
 	/* Guest: G_IOVA -> G_BUF1, and a read-only page after it. */
 	x_map(test, fl, G_IOVA, G_BUF1, SZ_4K, IOMMU_READ | IOMMU_WRITE);
-	x_map(test, fl, G_IOVA + SZ_4K, G_BUF2, SZ_4K, IOMMU_READ);
+	x_map(test, fl, G_IOVA2, G_BUF2, SZ_4K, IOMMU_READ);
 	/* Host: the guest's memory. */
 	x_map(test, sl, G_ROOT, rootpa, SZ_4K, IOMMU_READ);
 	x_map(test, sl, G_BUF1, hpa1, SZ_4K, IOMMU_READ | IOMMU_WRITE);
@@ -447,10 +449,10 @@ static void xcheck_nested(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, res.pgtt, VTD_WALK_PGTT_NESTED);
 	KUNIT_EXPECT_EQ(test, res.did, 21);
 	x_ok(x, G_IOVA + 0x48, RW, hpa1 + 0x48, SZ_4K, rwu);
-	x_ok(x, G_IOVA + SZ_4K + 8, R, hpa2 + 8, SZ_4K,
+	x_ok(x, G_IOVA2 + 8, R, hpa2 + 8, SZ_4K,
 	     VTD_WALK_PERM_READ | VTD_WALK_PERM_USER);
-	x_fault(x, G_IOVA + SZ_4K + 8, W, VTD_WALK_FL_WRITE);
-	x_fault(x, G_IOVA + 2 * SZ_4K, R, VTD_WALK_FL_NP);
+	x_fault(x, G_IOVA2 + 8, W, VTD_WALK_FL_WRITE);
+	x_fault(x, G_IOVA3, R, VTD_WALK_FL_NP);
 
 	/* The guest changes its mapping: the answer follows. */
 	x_unmap(test, fl, G_IOVA, SZ_4K);
@@ -479,12 +481,14 @@ static void xcheck_nested(struct kunit *test)
 /* Entry types of the replace test. */
 enum {
 	E_BLOCKED, E_BLOCKED_FPD, E_PT, E_SL_A, E_SL_A_DID, E_SL_B, E_SL_C,
+	E_SL_D,
 	E_FL_A, E_FL_A_DID, E_FL_B, E_FL_C, E_NESTED, E_NESTED_B,
 	E_NESTED_B_DID, E_NR
 };
 
 static const char * const e_names[E_NR] = {
 	"blocked", "blocked-fpd", "pt", "sl-a", "sl-a-did", "sl-b", "sl-c",
+	"sl-d",
 	"fl-a", "fl-a-did", "fl-b", "fl-c", "nested", "nested-b",
 	"nested-b-did",
 };
@@ -512,12 +516,14 @@ static void x_build_entries(struct kunit *test, struct vtd_pasid_entry *e)
 	struct vtd_pgtable *guest = x_pgtable(test, VTD_PGTABLE_FL, 4);
 	struct vtd_pgtable *guest2 = x_pgtable(test, VTD_PGTABLE_FL, 5);
 	struct vtd_pgtable *slc = x_pgtable(test, VTD_PGTABLE_SL, 5);
+	struct vtd_pgtable *sld = x_pgtable(test, VTD_PGTABLE_SL, 4);
 	struct vtd_pgtable *flc = x_pgtable(test, VTD_PGTABLE_FL, 4);
 	const int rw = IOMMU_READ | IOMMU_WRITE;
 	struct vtd_pasid_cfg cfg = { .did = 1, .sl.levels = 4 };
 
 	x_map(test, sla, X_PROBE, 0x111000, SZ_4K, rw);
 	x_map(test, slb, X_PROBE, 0x222000, SZ_4K, IOMMU_READ);
+	x_map(test, sld, X_PROBE, 0x777000, SZ_4K, rw);
 	x_map(test, fla, X_PROBE, 0x333000, SZ_4K, rw);
 	x_map(test, flb, X_PROBE, 0x444000, SZ_4K, IOMMU_READ);
 	x_map(test, guest, X_PROBE, G_BUF1, SZ_4K, rw);
@@ -543,6 +549,9 @@ static void x_build_entries(struct kunit *test, struct vtd_pasid_entry *e)
 	x_sl_cfg(&cfg, slb, 3);
 	cfg.fpd = true;
 	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_sl(&e[E_SL_B], &cfg), 0);
+	/* Only the table and the DID differ from sl-a. */
+	x_sl_cfg(&cfg, sld, 22);
+	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_sl(&e[E_SL_D], &cfg), 0);
 	/* Every optional field set: they must not disturb the others. */
 	x_sl_cfg(&cfg, slc, 0xffff);
 	cfg.fpd = true;
@@ -660,13 +669,13 @@ static void xcheck_replace(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, (u64)ans[E_NESTED].phys, 0x555000);
 	KUNIT_EXPECT_EQ(test, (u64)ans[E_NESTED_B].phys,
-			0x40000000 + (X_PROBE & (SZ_2M - 1)));
+			0x40000000 | (X_PROBE & (SZ_2M - 1)));
 	KUNIT_EXPECT_EQ(test, ans[E_NESTED_B].page_size, SZ_2M);
 	KUNIT_EXPECT_EQ(test, (u64)ans[E_SL_C].phys,
-			0x80000000 + (X_PROBE & (SZ_1G - 1)));
+			0x80000000 | (X_PROBE & (SZ_1G - 1)));
 	KUNIT_EXPECT_EQ(test, ans[E_SL_C].did, 0xffff);
 	KUNIT_EXPECT_EQ(test, (u64)ans[E_FL_C].phys,
-			0x600000 + (X_PROBE & (SZ_2M - 1)));
+			0x600000 | (X_PROBE & (SZ_2M - 1)));
 	KUNIT_EXPECT_EQ(test, ans[E_FL_C].did, 0xfffe);
 	KUNIT_EXPECT_EQ(test, (u64)ans[E_PT].phys, X_PROBE);
 
