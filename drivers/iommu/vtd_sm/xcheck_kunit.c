@@ -381,13 +381,13 @@ static void xcheck_pt_blocked(struct kunit *test)
 }
 
 /* Guest-physical addresses of the nested test. */
-#define G_ROOT		BIT_ULL(40)		/* the guest's FL root table */
-#define G_BUF1		(BIT_ULL(40) | 0x200000)
-#define G_BUF2		(BIT_ULL(40) | 0x400000)
+#define G_ROOT		BIT_ULL(38)		/* the guest's FL root table */
+#define G_BUF1		(BIT_ULL(38) | 0x200000)
+#define G_BUF2		(BIT_ULL(38) | 0x400000)
 #define G_IOVA		0x7f1234567000ULL	/* a guest virtual address */
 #define G_IOVA2		0x7f1234568000ULL	/* the page after it */
 #define G_IOVA3		0x7f1234569000ULL	/* not mapped */
-#define G_ROOT2		(BIT_ULL(40) | 0x1000)
+#define G_ROOT2		(BIT_ULL(38) | 0x1000)
 
 /*
  * The guest FL tables below the root sit where pgtable.c put them; the
@@ -412,10 +412,11 @@ static void x_map_fl_tables(struct kunit *test, struct vtd_pgtable *sl,
 	}
 }
 
-static void xcheck_nested(struct kunit *test)
+static void x_nested(struct kunit *test, unsigned int sl_levels,
+		     unsigned int fl_levels)
 {
-	struct vtd_pgtable *sl = x_pgtable(test, VTD_PGTABLE_SL, 4);
-	struct vtd_pgtable *fl = x_pgtable(test, VTD_PGTABLE_FL, 4);
+	struct vtd_pgtable *sl = x_pgtable(test, VTD_PGTABLE_SL, sl_levels);
+	struct vtd_pgtable *fl = x_pgtable(test, VTD_PGTABLE_FL, fl_levels);
 	u64 *buf1 = x_page(test), *buf2 = x_page(test);
 	u64 hpa1 = virt_to_phys(buf1), hpa2 = virt_to_phys(buf2);
 	const unsigned int rwu = VTD_WALK_PERM_READ | VTD_WALK_PERM_WRITE |
@@ -437,9 +438,11 @@ static void xcheck_nested(struct kunit *test)
 	/* The root must be reached through G_ROOT, not at its own address. */
 	KUNIT_ASSERT_EQ(test, vtd_pgtable_iova_to_phys(sl, rootpa), 0);
 
+	kunit_info(test, "%u-level first level over %u-level second level",
+		   fl_levels, sl_levels);
 	x_sl_cfg(&cfg, sl, 21);
 	cfg.fl.pgd = G_ROOT;
-	cfg.fl.levels = 4;
+	cfg.fl.levels = fl_levels;
 	cfg.fl.sre = true;
 	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_nested(&pe, &cfg), 0);
 	x_install(x, &pe);
@@ -474,8 +477,17 @@ static void xcheck_nested(struct kunit *test)
 	x_unmap(test, sl, G_ROOT, SZ_4K);
 	x_walk(x, G_IOVA + 0x48, R, &res);
 	KUNIT_EXPECT_EQ(test, res.fault, VTD_WALK_NESTED_TABLE);
-	KUNIT_EXPECT_EQ(test, res.level, 4);
+	KUNIT_EXPECT_EQ(test, res.level, fl_levels);
 	KUNIT_EXPECT_EQ(test, res.fault_addr, G_ROOT);
+}
+
+static void xcheck_nested(struct kunit *test)
+{
+	unsigned int sl_levels, fl_levels;
+
+	for (sl_levels = 3; sl_levels <= 5; sl_levels++)
+		for (fl_levels = 4; fl_levels <= 5; fl_levels++)
+			x_nested(test, sl_levels, fl_levels);
 }
 
 /* Entry types of the replace test. */
@@ -606,6 +618,7 @@ static void x_check_states(struct xc *x, unsigned int from, unsigned int to,
 {
 	unsigned int bounds[X_MAX_SYNCS + 2], nb = 0, b, i, j, bad = 0;
 	struct vtd_walk_result res;
+	char line[160];
 
 	bounds[nb++] = 0;
 	for (b = 0; b < x->nr_syncs; b++)
@@ -628,13 +641,14 @@ static void x_check_states(struct xc *x, unsigned int from, unsigned int to,
 				if (res.fault == VTD_WALK_PASID_NP &&
 				    kind == VTD_PASID_UPDATE_TEARDOWN)
 					continue;
-				if (!bad++)
-					KUNIT_FAIL(x->test,
-						   "%s -> %s (%s stores): piece 0 of state %u, piece 1 of state %u: %s",
-						   e_names[from], e_names[to],
-						   atomic128 ? "16-byte" : "8-byte",
-						   i, j,
-						   vtd_walk_fault_str(res.fault));
+				if (bad++)
+					continue;
+				vtd_walk_format(&res, line, sizeof(line));
+				KUNIT_FAIL(x->test,
+					   "%s -> %s (%s stores): piece 0 of state %u, piece 1 of state %u: %s",
+					   e_names[from], e_names[to],
+					   atomic128 ? "16-byte" : "8-byte",
+					   i, j, line);
 			}
 		}
 	}
