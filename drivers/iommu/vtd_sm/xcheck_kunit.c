@@ -17,6 +17,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <asm/cpufeature.h>
 
 #include "pasid_entry.h"
 #include "pgtable.h"
@@ -612,9 +613,10 @@ static void x_build_entries(struct kunit *test, struct vtd_pasid_entry *e)
  * interval (pieces 2 and 3 are reserved and stay zero, so pieces 0 and 1
  * are enough).
  */
-static void x_check_states(struct xc *x, unsigned int from, unsigned int to,
-			   enum vtd_pasid_update kind, bool atomic128,
-			   const struct vtd_walk_result *ans)
+static noinline void x_check_states(struct xc *x, unsigned int from,
+				    unsigned int to, enum vtd_pasid_update kind,
+				    bool atomic128,
+				    const struct vtd_walk_result *ans)
 {
 	unsigned int bounds[X_MAX_SYNCS + 2], nb = 0, b, i, j, bad = 0;
 	struct vtd_walk_result res;
@@ -654,10 +656,16 @@ static void x_check_states(struct xc *x, unsigned int from, unsigned int to,
 	}
 }
 
+static bool x_is_sl(unsigned int i)
+{
+	return i == E_SL_A || i == E_SL_A_DID || i == E_SL_B || i == E_SL_C ||
+	       i == E_SL_D;
+}
+
 /* Replace: every pair of entry types, every state on the way. */
 static void xcheck_replace(struct kunit *test)
 {
-	struct vtd_walk_result ans[E_NR];
+	struct vtd_walk_result *ans;
 	struct vtd_pasid_entry *e;
 	unsigned int from, to, i;
 	struct xc *x = x_new(test);
@@ -665,6 +673,8 @@ static void xcheck_replace(struct kunit *test)
 
 	e = kunit_kcalloc(test, E_NR, sizeof(*e), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, e);
+	ans = kunit_kcalloc(test, E_NR, sizeof(*ans), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ans);
 	x_build_entries(test, e);
 
 	/* What each entry alone translates the probe to; all different. */
@@ -713,6 +723,23 @@ static void xcheck_replace(struct kunit *test)
 						    e_names[to]);
 				x_check_states(x, from, to, kind, atomic128,
 					       ans);
+				if (atomic128 == system_has_cmpxchg128())
+					KUNIT_EXPECT_EQ(test, kind,
+							vtd_pasid_update_kind(&e[from],
+									      &e[to]));
+				if (from == to)
+					KUNIT_EXPECT_EQ(test, x->nr_states, 1);
+				/* Nothing to tear down when blocked already. */
+				if (from <= E_BLOCKED_FPD)
+					KUNIT_EXPECT_NE(test, kind,
+							VTD_PASID_UPDATE_TEARDOWN);
+				/* SL to SL fits in the first 128 bits. */
+				if (atomic128 && x_is_sl(from) && x_is_sl(to))
+					KUNIT_EXPECT_NE_MSG(test, kind,
+							    VTD_PASID_UPDATE_TEARDOWN,
+							    "%s -> %s",
+							    e_names[from],
+							    e_names[to]);
 			}
 		}
 	}
