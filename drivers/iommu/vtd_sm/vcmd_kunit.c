@@ -118,14 +118,19 @@ static struct fake_host *fake_host_new(struct kunit *test)
 	return host;
 }
 
+/*
+ * Tests that expect a command to complete use the default timeout, which
+ * is never reached; only tests of the timeout path use a short one.
+ */
 static struct fake_unit *fake_unit_new(struct kunit *test,
-				       struct fake_host *host)
+				       struct fake_host *host,
+				       unsigned long timeout_us)
 {
 	struct fake_unit *u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, u);
 	u->host = host;
-	vtd_vcmd_init(&u->vcmd, &fake_ops, NULL, FAKE_TIMEOUT_US);
+	vtd_vcmd_init(&u->vcmd, &fake_ops, NULL, timeout_us);
 	return u;
 }
 
@@ -146,7 +151,7 @@ static void vcmd_test_supported(struct kunit *test)
 static void vcmd_test_alloc_free(struct kunit *test)
 {
 	struct fake_host *host = fake_host_new(test);
-	struct fake_unit *u = fake_unit_new(test, host);
+	struct fake_unit *u = fake_unit_new(test, host, 0);
 	ioasid_t ids[FAKE_POOL_SIZE], extra = INVALID_IOASID;
 	unsigned int i, j, nr;
 
@@ -187,7 +192,7 @@ static void vcmd_test_alloc_free(struct kunit *test)
 static void vcmd_test_delayed(struct kunit *test)
 {
 	struct fake_host *host = fake_host_new(test);
-	struct fake_unit *u = fake_unit_new(test, host);
+	struct fake_unit *u = fake_unit_new(test, host, 0);
 	ioasid_t id;
 
 	u->delay = 5;
@@ -205,7 +210,7 @@ static void vcmd_test_delayed(struct kunit *test)
 static void vcmd_test_timeout(struct kunit *test)
 {
 	struct fake_host *host = fake_host_new(test);
-	struct fake_unit *u = fake_unit_new(test, host);
+	struct fake_unit *u = fake_unit_new(test, host, FAKE_TIMEOUT_US);
 	ioasid_t id = INVALID_IOASID, id2;
 	unsigned int nr;
 
@@ -267,7 +272,7 @@ static void register_or_skip(struct kunit *test, struct fake_unit *u)
 static void vcmd_test_ioasid(struct kunit *test)
 {
 	struct fake_host *host = fake_host_new(test);
-	struct fake_unit *u = fake_unit_new(test, host);
+	struct fake_unit *u = fake_unit_new(test, host, 0);
 	ioasid_t ids[FAKE_POOL_SIZE], id;
 	struct ioasid_set *set;
 	unsigned int i, nr;
@@ -318,8 +323,8 @@ static void vcmd_test_ioasid(struct kunit *test)
 static void vcmd_test_ioasid_group(struct kunit *test)
 {
 	struct fake_host *host = fake_host_new(test);
-	struct fake_unit *a = fake_unit_new(test, host);
-	struct fake_unit *b = fake_unit_new(test, host);
+	struct fake_unit *a = fake_unit_new(test, host, 0);
+	struct fake_unit *b = fake_unit_new(test, host, 0);
 	ioasid_t x, y;
 	struct ioasid_set *set;
 	unsigned int nr_a, nr_b;
