@@ -72,7 +72,7 @@ struct vtd_vcmd {
 	const struct vtd_vcmd_reg_ops *ops;
 	void __iomem *base;
 	unsigned long timeout_us;
-	struct mutex lock;
+	struct mutex lock;	/* one command at a time */
 	bool stale_alloc;
 	struct ioasid_allocator_ops allocator;
 };
