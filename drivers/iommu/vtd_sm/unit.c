@@ -75,6 +75,41 @@ static void vtd_disable_qi(struct vtd_unit *unit)
 	vtd_gcmd(unit, VTD_GCMD_QIE, false, false);
 }
 
+/*
+ * A unit that offers PASID allocation through virtual commands (a guest's
+ * vIOMMU) hands PASIDs out on behalf of its host: route ioasid through it.
+ * Not fatal when refused (-EAGAIN once PASIDs were handed out): the default
+ * allocator then stays in use, as on a unit without the capability.
+ */
+static void vtd_unit_vcmd_register(struct vtd_unit *unit)
+{
+	u64 vccap = 0;
+	int ret;
+
+	if (unit->ecap & VTD_ECAP_VCS)
+		vccap = readq(unit->regs + VTD_REG_VCCAP);
+	if (!vtd_vcmd_supported(unit->ecap, vccap))
+		return;
+	vtd_vcmd_init(&unit->vcmd, NULL, unit->regs, 0);
+	ret = vtd_vcmd_register(&unit->vcmd);
+	if (ret) {
+		pr_warn("%s: PASID allocation through virtual commands not used: %d\n",
+			unit->name, ret);
+		vtd_vcmd_destroy(&unit->vcmd);
+		return;
+	}
+	unit->vcmd_registered = true;
+}
+
+static void vtd_unit_vcmd_unregister(struct vtd_unit *unit)
+{
+	if (!unit->vcmd_registered)
+		return;
+	vtd_vcmd_unregister(&unit->vcmd);
+	vtd_vcmd_destroy(&unit->vcmd);
+	unit->vcmd_registered = false;
+}
+
 /**
  * vtd_unit_enable() - take a unit into scalable mode with translation off
  * @unit: a unit vtd_dmar_probe() accepted
@@ -120,6 +155,8 @@ int vtd_unit_enable(struct vtd_unit *unit)
 	ret = vtd_qi_submit(&b);
 	if (ret)
 		goto err_qie;
+
+	vtd_unit_vcmd_register(unit);
 
 	pr_info("%s at %pa: scalable mode, cap %#llx ecap %#llx%s%s%s\n",
 		unit->name, &unit->reg_phys, unit->cap, unit->ecap,
@@ -169,6 +206,7 @@ void vtd_unit_disable_translation(struct vtd_unit *unit)
  */
 void vtd_unit_disable(struct vtd_unit *unit)
 {
+	vtd_unit_vcmd_unregister(unit);
 	vtd_unit_disable_translation(unit);
 	vtd_disable_qi(unit);
 	writeq(0, unit->regs + VTD_REG_RTADDR);

@@ -15,6 +15,7 @@
 #include <linux/xarray.h>
 
 #include "qi.h"
+#include "vcmd.h"
 
 struct acpi_dmar_hardware_unit;
 struct dentry;
@@ -88,6 +89,8 @@ struct vtd_unit {
 	struct delayed_work fault_work;
 	struct vtd_fault_stats faults;
 	struct dentry *debugfs;
+	struct vtd_vcmd vcmd;
+	bool vcmd_registered;
 };
 
 /**
