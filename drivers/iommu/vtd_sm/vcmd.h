@@ -14,30 +14,33 @@
 #include <linux/time64.h>
 #include <linux/types.h>
 
-/* Register offsets in the remapping unit's register window. */
-#define VTD_REG_VCCAP		0xe00
-#define VTD_REG_VCMD		0xe10
-#define VTD_REG_VCRSP		0xe20
+/*
+ * Register offsets in the remapping unit's register window, as VT-d 3.3
+ * placed them (earlier drafts had VCCAP first, at 0xe00).
+ */
+#define VTD_REG_VCMD		0xe00
+#define VTD_REG_VCRSP		0xe10
+#define VTD_REG_VCCAP		0xe30
 
 /* VCCAP_REG: the unit accepts the allocate/free PASID commands. */
 #define VTD_VCCAP_PAS		BIT_ULL(0)
 
 /* VCMD_REG: command code and operand. */
 #define VTD_VCMD_CMD		GENMASK_ULL(7, 0)
-#define VTD_VCMD_OPERAND	GENMASK_ULL(63, 8)
+#define VTD_VCMD_OPERAND	GENMASK_ULL(63, 16)
 #define VTD_VCMD_ALLOC_PASID	1
 #define VTD_VCMD_FREE_PASID	2
 
 /* VCRSP_REG: in progress, status code and result. */
 #define VTD_VCRSP_IP		BIT_ULL(0)
-#define VTD_VCRSP_SC		GENMASK_ULL(2, 1)
-#define VTD_VCRSP_RSLT		GENMASK_ULL(63, 8)
+#define VTD_VCRSP_SC		GENMASK_ULL(7, 1)
+#define VTD_VCRSP_RSLT		GENMASK_ULL(63, 16)
 #define VTD_VCRSP_SC_SUCCESS	0
-/* Status code 1 means "no PASID available" to ALLOC, "invalid PASID" to FREE. */
-#define VTD_VCRSP_SC_NO_PASID	1
-#define VTD_VCRSP_SC_INVALID_PASID	1
+/* One code means "no PASID available" to ALLOC, "invalid PASID" to FREE. */
+#define VTD_VCRSP_SC_NO_PASID	16
+#define VTD_VCRSP_SC_INVALID_PASID	16
 /* A PASID is 20 bits wide; the result field is wider. */
-#define VTD_VCRSP_PASID		GENMASK_ULL(27, 8)
+#define VTD_VCRSP_PASID		GENMASK_ULL(35, 16)
 
 /* Default bound on the wait for a command to complete. */
 #define VTD_VCMD_DEFAULT_TIMEOUT_US	(1000 * USEC_PER_MSEC)

@@ -38,29 +38,36 @@ struct fake_unit {
 	u64 last_cmd;
 };
 
+/*
+ * The fake host decodes and answers with the VT-d 3.3 layout written out as
+ * literal numbers, not with the driver's macros, so that a layout mistake
+ * in vcmd.h cannot be shared by the test: command in bits 7:0, operand and
+ * result from bit 16, status code in bits 7:1 (16: no/invalid PASID).
+ */
+#define FAKE_RSP_NO_PASID	(16ULL << 1)
+
 static u64 fake_host_exec(struct fake_host *host, u64 cmd)
 {
-	u64 operand = FIELD_GET(VTD_VCMD_OPERAND, cmd);
+	u64 operand = cmd >> 16;
 	unsigned int bit;
 
-	switch (FIELD_GET(VTD_VCMD_CMD, cmd)) {
-	case VTD_VCMD_ALLOC_PASID:
+	switch (cmd & 0xff) {
+	case 1:		/* allocate PASID */
 		bit = find_first_zero_bit(host->used, FAKE_POOL_SIZE);
 		if (bit >= FAKE_POOL_SIZE)
-			return FIELD_PREP(VTD_VCRSP_SC, VTD_VCRSP_SC_NO_PASID);
+			return FAKE_RSP_NO_PASID;
 		set_bit(bit, host->used);
-		return FIELD_PREP(VTD_VCRSP_RSLT, FAKE_POOL_BASE + bit);
-	case VTD_VCMD_FREE_PASID:
+		return (u64)(FAKE_POOL_BASE + bit) << 16;
+	case 2:		/* free PASID */
 		if (operand < FAKE_POOL_BASE ||
 		    operand >= FAKE_POOL_BASE + FAKE_POOL_SIZE ||
 		    !test_and_clear_bit(operand - FAKE_POOL_BASE, host->used)) {
 			host->nr_bad_free++;
-			return FIELD_PREP(VTD_VCRSP_SC,
-					  VTD_VCRSP_SC_INVALID_PASID);
+			return FAKE_RSP_NO_PASID;
 		}
 		return 0;
 	default:
-		return FIELD_PREP(VTD_VCRSP_SC, 3);
+		return 3ULL << 1;
 	}
 }
 
@@ -69,9 +76,9 @@ static u64 fake_read64(struct vtd_vcmd *vcmd, unsigned int off)
 	struct fake_unit *u = container_of(vcmd, struct fake_unit, vcmd);
 
 	switch (off) {
-	case VTD_REG_VCCAP:
+	case 0xe30:		/* VCCAP_REG */
 		return VTD_VCCAP_PAS;
-	case VTD_REG_VCRSP:
+	case 0xe10:		/* VCRSP_REG */
 		if ((u->vcrsp & VTD_VCRSP_IP) && !u->hung) {
 			if (u->polls_left)
 				u->polls_left--;
@@ -88,7 +95,7 @@ static void fake_write64(struct vtd_vcmd *vcmd, unsigned int off, u64 val)
 {
 	struct fake_unit *u = container_of(vcmd, struct fake_unit, vcmd);
 
-	if (off != VTD_REG_VCMD)
+	if (off != 0xe00)	/* VCMD_REG */
 		return;
 	if (u->vcrsp & VTD_VCRSP_IP) {
 		/* The interface takes one command at a time. */
@@ -171,9 +178,7 @@ static void vcmd_test_alloc_free(struct kunit *test)
 
 	for (i = 0; i < FAKE_POOL_SIZE; i++) {
 		KUNIT_EXPECT_EQ(test, vtd_vcmd_free_pasid(&u->vcmd, ids[i]), 0);
-		KUNIT_EXPECT_EQ(test, u->last_cmd,
-				FIELD_PREP(VTD_VCMD_CMD, VTD_VCMD_FREE_PASID) |
-				FIELD_PREP(VTD_VCMD_OPERAND, ids[i]));
+		KUNIT_EXPECT_EQ(test, u->last_cmd, 2 | (u64)ids[i] << 16);
 	}
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(host->used, FAKE_POOL_SIZE));
 
