@@ -34,12 +34,25 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+/*
+ * @refs: one for the owner (dropped by ioasid_set_free()) and one per
+ * allocated ID, dropped at the very end of its release, so that a release
+ * racing with ioasid_set_free() never touches a freed set.
+ */
 struct ioasid_set {
 	void *token;
 	unsigned int quota;
 	atomic_t nr_ids;
+	refcount_t refs;
 	struct atomic_notifier_head notifier;
 };
+
+/* Any context: the last put may come from an ID released in an interrupt. */
+static void ioasid_set_put(struct ioasid_set *set)
+{
+	if (refcount_dec_and_test(&set->refs))
+		kfree(set);
+}
 
 /*
  * A group of registered ops that share their alloc and free functions, and
@@ -206,10 +219,11 @@ static void ioasid_release(struct ioasid_data *data)
 	if (data->allocator) {
 		if (llist_add(&data->free_node, &ioasid_free_list))
 			queue_work(system_unbound_wq, &ioasid_free_work);
-		return;
+	} else {
+		ioasid_erase(data->id);
+		kfree_rcu(data, rcu);
 	}
-	ioasid_erase(data->id);
-	kfree_rcu(data, rcu);
+	ioasid_set_put(set);
 }
 
 /**
@@ -236,6 +250,7 @@ struct ioasid_set *ioasid_set_alloc(void *token, unsigned int quota)
 	set->token = token;
 	set->quota = quota;
 	atomic_set(&set->nr_ids, 0);
+	refcount_set(&set->refs, 1);
 	ATOMIC_INIT_NOTIFIER_HEAD(&set->notifier);
 	return set;
 }
@@ -251,8 +266,11 @@ EXPORT_SYMBOL_GPL(ioasid_set_alloc);
  * void afterwards (they could only ever be dropped through this set).
  * Subscribers registered on the set are forgotten with it.
  *
- * Context: any context where the caller may sleep.  Nobody may use @set
- * concurrently or after this call.
+ * A last ioasid_put() of one of the set's IDs may race with this call: the
+ * set's memory lives until that release is over.  Otherwise nobody may use
+ * @set concurrently or after this call.
+ *
+ * Context: any context where the caller may sleep.
  */
 void ioasid_set_free(struct ioasid_set *set)
 {
@@ -269,8 +287,8 @@ void ioasid_set_free(struct ioasid_set *set)
 	}
 	rcu_read_unlock();
 
-	WARN_ON_ONCE(atomic_read(&set->nr_ids));
-	kfree(set);
+	/* Releases still running elsewhere hold their own references. */
+	ioasid_set_put(set);
 }
 EXPORT_SYMBOL_GPL(ioasid_set_free);
 
@@ -412,6 +430,7 @@ ioasid_t ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max,
 	if (!data)
 		goto uncharge;
 	data->set = set;
+	refcount_inc(&set->refs);
 	RCU_INIT_POINTER(data->private, private);
 	refcount_set(&data->refs, 1);
 
@@ -438,6 +457,7 @@ retry:
 	}
 	if (ret) {
 		kfree(data);
+		ioasid_set_put(set);
 		goto uncharge;
 	}
 
