@@ -9,6 +9,7 @@
 #include <linux/pci.h>
 
 #include "pasid_entry.h"
+#include "regs.h"
 #include "vtd.h"
 
 struct vtd_pe_update {
@@ -29,6 +30,26 @@ static void vtd_pe_add_pc(struct vtd_qi_batch *b, struct vtd_pe_update *u)
 		vtd_qi_add_pc_pasid(b, u->old_did, u->pasid);
 	if (!u->old_present || u->new_did != u->old_did)
 		vtd_qi_add_pc_pasid(b, u->new_did, u->pasid);
+}
+
+/*
+ * In caching mode the unit may also have cached "not present" results and
+ * translations under the new domain id (an emulated unit shadows them):
+ * the entry becoming present, or moving to another domain id, needs the
+ * new domain id's PASID-based IOTLB and, for translation types that go
+ * through the second level, its domain-selective IOTLB invalidated too.
+ */
+static void vtd_pe_add_cm_new(struct vtd_qi_batch *b, struct vtd_pe_update *u,
+			      const struct vtd_pasid_entry *target)
+{
+	unsigned int pgtt = vtd_pasid_entry_pgtt(target);
+
+	if (!(u->vdev->unit->cap & VTD_CAP_CM) || !pgtt ||
+	    (u->old_present && u->new_did == u->old_did))
+		return;
+	vtd_qi_add_piotlb_pasid(b, u->new_did, u->pasid);
+	if (pgtt != VTD_PGTT_FL)
+		vtd_qi_add_iotlb_domain(b, u->new_did);
 }
 
 static void vtd_pe_sync(struct vtd_pasid_writer *w)
@@ -103,6 +124,7 @@ int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		vtd_qi_add_piotlb_pasid(&b, u.old_did, pasid);
 		vtd_qi_add_iotlb_domain(&b, u.old_did);
 	}
+	vtd_pe_add_cm_new(&b, &u, target);
 	if (pasid == 0)
 		vtd_qi_add_cc_device(&b, 0, vdev->sid);
 	ret = vtd_qi_submit(&b);
