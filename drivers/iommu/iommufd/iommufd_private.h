@@ -9,6 +9,10 @@
  *   io_pagetable.c  IOVA bookkeeping of an IOAS and its iommu_domains
  *   pages.c         pinning and RLIMIT_MEMLOCK accounting of user memory
  *   pasid_alloc.c   EXTENSION: global PASIDs drawn by a context, with quota
+ *   device.c        device objects: bind/unbind, DMA ownership, GET_HW_INFO
+ *   hw_pagetable.c  HWPT objects: IOMMU_HWPT_ALLOC, IOMMU_HWPT_INVALIDATE
+ *   pasid.c         what is attached where: RID and PASIDs of a device
+ *   iommufd_pci.c   the PCI driver and its /dev/iommufd/<BDF> nodes
  */
 #ifndef __IOMMUFD_PRIVATE_H
 #define __IOMMUFD_PRIVATE_H
@@ -21,7 +25,9 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
+struct device;
 struct iommu_domain;
+struct iommu_group;
 struct ioasid_set;
 struct mm_struct;
 struct page;
@@ -31,12 +37,18 @@ struct user_struct;
  * enum iommufd_object_type - kinds of objects in an iommufd context
  * @IOMMUFD_OBJ_NONE: no object; also "any type" for lookups
  * @IOMMUFD_OBJ_IOAS: struct iommufd_ioas
+ * @IOMMUFD_OBJ_DEVICE: struct iommufd_device
+ * @IOMMUFD_OBJ_HWPT_PAGING: struct iommufd_hwpt_paging
+ * @IOMMUFD_OBJ_HWPT_NESTED: struct iommufd_hwpt_nested
  * @IOMMUFD_OBJ_MAX: number of types
  */
 enum iommufd_object_type {
 	IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_DEVICE,
+	IOMMUFD_OBJ_HWPT_PAGING,
+	IOMMUFD_OBJ_HWPT_NESTED,
 	IOMMUFD_OBJ_MAX,
 };
 
@@ -231,5 +243,110 @@ int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_map(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
+
+/* hw_pagetable.c */
+
+/**
+ * struct iommufd_hw_pagetable - what HWPT objects have in common
+ * @obj: object header (IOMMUFD_OBJ_HWPT_PAGING or IOMMUFD_OBJ_HWPT_NESTED)
+ * @domain: the iommu_domain; its owner is the device's iommu_ops
+ * @pasid_compat: allocated with IOMMU_HWPT_ALLOC_PASID (nested: inherited
+ *		  from the flags of the nested allocation)
+ */
+struct iommufd_hw_pagetable {
+	struct iommufd_object obj;
+	struct iommu_domain *domain;
+	bool pasid_compat;
+};
+
+/**
+ * struct iommufd_hwpt_paging - a HWPT whose domain maps an IOAS
+ * @common: HWPT header
+ * @ioas: the IOAS the domain is kept in sync with (a reference)
+ * @auto_domain: created by attaching an IOAS, destroyed with its last
+ *		 attachment, invisible to IOMMU_DESTROY while attached
+ * @nest_parent: allocated with IOMMU_HWPT_ALLOC_NEST_PARENT
+ * @enforce_cache_coherency: the domain enforces snooping
+ */
+struct iommufd_hwpt_paging {
+	struct iommufd_hw_pagetable common;
+	struct iommufd_ioas *ioas;
+	bool auto_domain;
+	bool nest_parent;
+	bool enforce_cache_coherency;
+};
+
+/**
+ * struct iommufd_hwpt_nested - a HWPT translated through a nest parent
+ * @common: HWPT header
+ * @parent: the nest parent (a reference)
+ */
+struct iommufd_hwpt_nested {
+	struct iommufd_hw_pagetable common;
+	struct iommufd_hwpt_paging *parent;
+};
+
+struct iommufd_device;
+
+/*
+ * Look up @pt_id for attaching to @idev at @pasid: a HWPT is returned with
+ * a reference; an IOAS yields an auto-domain paging HWPT (found among the
+ * IOAS's auto domains compatible with the device, or allocated; with
+ * IOMMU_HWPT_ALLOC_PASID when @pasid is not IOMMU_NO_PASID).  Release
+ * with iommufd_hwpt_put().  ERR_PTR(-ENOENT) if @pt_id names neither.
+ */
+struct iommufd_hw_pagetable *
+iommufd_hwpt_get_for_attach(struct iommufd_device *idev, u32 pt_id,
+			    u32 pasid);
+void iommufd_hwpt_put(struct iommufd_hw_pagetable *hwpt);
+void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
+void iommufd_hwpt_nested_destroy(struct iommufd_object *obj);
+int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_invalidate_ioctl(struct iommufd_ucmd *ucmd);
+
+/* pasid.c */
+
+/**
+ * struct iommufd_attach - what a device has attached, owned by pasid.c
+ * @lock: serializes attach, replace and detach of every PASID of the
+ *	  device, the RID included
+ * @pasids: PASID (IOMMU_NO_PASID for the RID) -> pasid.c's record of the
+ *	    HWPT attached there
+ */
+struct iommufd_attach {
+	struct mutex lock; /* all attachments of one device */
+	struct xarray pasids;
+};
+
+void iommufd_attach_init(struct iommufd_attach *attach);
+/* Detach every PASID, then the RID; the device is blocked afterwards. */
+void iommufd_attach_destroy(struct iommufd_device *idev);
+
+/* device.c */
+
+/**
+ * struct iommufd_device - a device bound to an iommufd context
+ * @obj: object header (IOMMUFD_OBJ_DEVICE)
+ * @ictx: the context; the binding holds a reference on its file
+ * @dev: the device (a reference)
+ * @group: its IOMMU group (a reference)
+ * @max_pasids: PASIDs the device may use (dev->iommu->max_pasids at bind;
+ *		0 or 1: only the RID)
+ * @enforce_cache_coherency: the device's IOMMU can enforce snooping
+ * @attach: the RID and PASID attachments
+ */
+struct iommufd_device {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct device *dev;
+	struct iommu_group *group;
+	u32 max_pasids;
+	bool enforce_cache_coherency;
+	struct iommufd_attach attach;
+};
+
+struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, u32 id);
+void iommufd_device_destroy(struct iommufd_object *obj);
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
 
 #endif /* __IOMMUFD_PRIVATE_H */
