@@ -225,8 +225,8 @@ static int vtd_nested_cache_invalidate_user(struct iommu_domain *domain,
 	}
 	for (i = 0; i < array->entry_num; i++) {
 		ret = iommu_copy_struct_from_user_array(&inv[i], array,
-						IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
-						i, __reserved);
+							IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
+							i, __reserved);
 		if (!ret)
 			ret = vtd_nested_check_inv(&inv[i]);
 		if (ret)
