@@ -134,6 +134,43 @@ struct vtd_domain *vtd_domain_alloc(struct vtd_unit *unit, u32 flags)
 EXPORT_SYMBOL_IF_KUNIT(vtd_domain_alloc);
 
 /**
+ * vtd_domain_alloc_user_unit() - domain_alloc_user for a device's unit
+ * @unit: the unit of the device
+ * @flags: IOMMU_HWPT_ALLOC_NEST_PARENT (needs ECAP.NEST and second-level
+ *	translation) and IOMMU_HWPT_ALLOC_PASID
+ * @parent: NULL for a paging domain; the nest parent of a nested domain
+ * @user_data: NULL for a paging domain; IOMMU_HWPT_DATA_VTD_S1 for a
+ *	nested one
+ *
+ * Return: the domain (type IOMMU_DOMAIN_UNMANAGED or IOMMU_DOMAIN_NESTED,
+ * owner not set), or ERR_PTR(): -EOPNOTSUPP for unknown or unsupported
+ * flags and data, else as vtd_domain_alloc() and vtd_nested_alloc().
+ */
+struct iommu_domain *
+vtd_domain_alloc_user_unit(struct vtd_unit *unit, u32 flags,
+			   struct iommu_domain *parent,
+			   const struct iommu_user_data *user_data)
+{
+	struct vtd_domain *vd;
+
+	if (parent)
+		return vtd_nested_alloc(parent, flags, user_data);
+	if (flags & ~(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID))
+		return ERR_PTR(-EOPNOTSUPP);
+	if (user_data)
+		return ERR_PTR(-EOPNOTSUPP);
+	if ((flags & IOMMU_HWPT_ALLOC_NEST_PARENT) &&
+	    (!(unit->ecap & VTD_ECAP_NEST) || !(unit->ecap & VTD_ECAP_SLTS)))
+		return ERR_PTR(-EOPNOTSUPP);
+	vd = vtd_domain_alloc(unit, flags);
+	if (IS_ERR(vd))
+		return ERR_CAST(vd);
+	vd->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	return &vd->domain;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_domain_alloc_user_unit);
+
+/**
  * vtd_domain_get_did() - take a reference on the domain's id on a unit
  * @vd: the domain
  * @unit: the unit
@@ -379,6 +416,7 @@ struct iommu_domain *vtd_dev_domain(struct vtd_dev *vdev, u32 pasid)
 {
 	return pasid ? xa_load(&vdev->pasid_domains, pasid) : vdev->domain;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_dev_domain);
 
 /* Forget that @domain is attached to (vdev, pasid); the entry is gone. */
 static void vtd_domain_drop(struct iommu_domain *domain, struct vtd_dev *vdev,
@@ -475,6 +513,7 @@ int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 	vtd_domain_drop(old, vdev, pasid);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_dev_attach);
 
 /* Can @unit walk @vd's table (for a nested domain: its parent's)? */
 static int vtd_domain_check_unit(struct vtd_domain *vd, struct vtd_unit *unit)
@@ -529,8 +568,21 @@ static int vtd_domain_encode(struct vtd_domain *vd, struct vtd_unit *unit,
 	return -EINVAL;
 }
 
-static int vtd_domain_attach_pasid(struct iommu_domain *domain,
-				   struct vtd_dev *vdev, u32 pasid)
+/**
+ * vtd_domain_attach_pasid() - attach a paging or nested domain to a PASID
+ * @domain: the domain
+ * @vdev: the device
+ * @pasid: the PASID, 0 for the RID
+ *
+ * Takes the domain's id (and for a nested domain its parent's) on the
+ * device's unit, then installs the entry with vtd_dev_attach().
+ *
+ * Return: 0; -EINVAL if the unit cannot use the domain; -ENOSPC if it has
+ * no domain id left; the errors of vtd_dev_attach().  On error the old
+ * domain stays attached.
+ */
+VISIBLE_IF_KUNIT int vtd_domain_attach_pasid(struct iommu_domain *domain,
+					     struct vtd_dev *vdev, u32 pasid)
 {
 	struct vtd_domain *vd = to_vtd_domain(domain);
 	struct vtd_domain *sl = vd->kind == VTD_DOMAIN_NESTED ? vd->parent : vd;
@@ -582,6 +634,7 @@ err_free:
 	kfree(att);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_domain_attach_pasid);
 
 /**
  * vtd_domain_attach_dev() - attach_dev of paging and nested domains

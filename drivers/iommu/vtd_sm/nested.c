@@ -72,7 +72,7 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_nested_check_s1);
  * Return: the domain (type IOMMU_DOMAIN_NESTED; the caller sets its
  * owner), or ERR_PTR(): -EOPNOTSUPP for other flags or data types, -EINVAL
  * if @parent is not a nest parent of this driver or the data is not valid
- * (see vtd_nested_check_s1()), -EFAULT, -E2BIG, -ENOMEM.
+ * (see vtd_nested_check_s1()) or of another length, -EFAULT, -ENOMEM.
  */
 struct iommu_domain *vtd_nested_alloc(struct iommu_domain *parent, u32 flags,
 				      const struct iommu_user_data *user_data)

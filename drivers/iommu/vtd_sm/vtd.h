@@ -243,6 +243,10 @@ void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
 extern const struct iommu_domain_ops vtd_paging_ops;
 struct vtd_domain *to_vtd_domain(struct iommu_domain *domain);
 struct vtd_domain *vtd_domain_alloc(struct vtd_unit *unit, u32 flags);
+struct iommu_domain *
+vtd_domain_alloc_user_unit(struct vtd_unit *unit, u32 flags,
+			   struct iommu_domain *parent,
+			   const struct iommu_user_data *user_data);
 struct iommu_domain *vtd_dev_domain(struct vtd_dev *vdev, u32 pasid);
 int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 		   u32 pasid, struct vtd_attachment *att,
@@ -270,6 +274,8 @@ int vtd_nested_check_s1(const struct vtd_domain *parent,
 			const struct iommu_hwpt_vtd_s1 *s1);
 
 #if IS_ENABLED(CONFIG_KUNIT)
+int vtd_domain_attach_pasid(struct iommu_domain *domain, struct vtd_dev *vdev,
+			    u32 pasid);
 void vtd_domain_build_flush(struct vtd_domain *vd, struct vtd_domain_unit *du,
 			    struct vtd_qi_batch *b, u64 start, u64 end,
 			    unsigned int flags);
