@@ -144,7 +144,8 @@ enum vtd_domain_kind {
  * struct vtd_domain_unit - a unit a domain is live on
  * @node: in &vtd_domain.units
  * @unit: the unit
- * @did: the domain id the domain has on @unit
+ * @did: the domain id the domain has on @unit; a nested domain's is its
+ *	parent's
  * @refs: attachments on @unit that use @did (for a nest parent, also the
  *	attachments of its nested domains on @unit)
  */
@@ -161,8 +162,9 @@ struct vtd_domain_unit {
  * @vdev: the device
  * @pasid: the PASID (0: the RID)
  * @du: the domain's id on the device's unit
- * @parent_du: for a nested domain, its parent's id on that unit, held so
- *	that the parent's invalidations reach the unit
+ * @parent_du: for a nested domain, its parent's id on that unit: the id
+ *	the nested entry uses, held so that the parent's invalidations reach
+ *	the unit
  */
 struct vtd_attachment {
 	struct list_head node;

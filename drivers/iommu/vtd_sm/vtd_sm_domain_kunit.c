@@ -174,12 +174,12 @@ static struct vtd_attachment *dom_attach(struct kunit *test,
 
 	KUNIT_ASSERT_NOT_NULL(test, att);
 	att->pasid = pasid;
-	att->du = vtd_domain_get_did(vd, unit);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(att->du));
 	if (vd->parent) {
 		att->parent_du = vtd_domain_get_did(vd->parent, unit);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(att->parent_du));
 	}
+	att->du = vtd_domain_get_did(vd, unit);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(att->du));
 	spin_lock_irq(&vd->lock);
 	list_add_tail(&att->node, &vd->attachments);
 	spin_unlock_irq(&vd->lock);
@@ -547,8 +547,9 @@ static void dom_test_flush_fl_and_nested(struct kunit *test)
 	dom_detach(vd, a0);
 
 	/*
-	 * A nest parent's flush also drops, domain-selectively, what its
-	 * nested domains cached on the unit under their own ids.
+	 * A nested domain uses its parent's id; the parent's flush then
+	 * becomes domain-selective on the unit, which covers the nested
+	 * translations (a second-level address does not name them).
 	 */
 	child = kunit_kzalloc(test, sizeof(*child), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, child);
@@ -564,25 +565,34 @@ static void dom_test_flush_fl_and_nested(struct kunit *test)
 	spin_unlock_irq(&parent->lock);
 
 	pa = dom_attach(test, parent, &s->unit, 0);
-	na = dom_attach(test, child, &s->unit, 3);
-	/* The nested attachment holds the parent's id too. */
-	KUNIT_EXPECT_PTR_EQ(test, na->parent_du, pa->du);
-	KUNIT_EXPECT_EQ(test, pa->du->refs, 2);
-	KUNIT_EXPECT_NE(test, na->du->did, pa->du->did);
-
 	vtd_qi_batch_begin(&b, &s->unit.qi);
 	spin_lock_irq(&parent->lock);
 	vtd_domain_build_flush(parent, pa->du, &b, 0x5000, 0x5fff, VTD_FLUSH_LEAF);
 	spin_unlock_irq(&parent->lock);
-	KUNIT_ASSERT_EQ(test, b.n, 2);
+	KUNIT_ASSERT_EQ(test, b.n, 1);
 	dom_expect_desc(test, &b.desc[0], T_IOTLB, G_IOTLB_PAGE, pa->du->did, 0,
 			0x5000 | D_IH);
-	dom_expect_desc(test, &b.desc[1], T_IOTLB, G_IOTLB_DOMAIN, na->du->did,
+	b.n = 0;
+
+	na = dom_attach(test, child, &s->unit, 3);
+	/* The nested attachment holds the parent's id and uses it. */
+	KUNIT_EXPECT_PTR_EQ(test, na->parent_du, pa->du);
+	KUNIT_EXPECT_EQ(test, pa->du->refs, 2);
+	KUNIT_EXPECT_EQ(test, na->du->did, pa->du->did);
+
+	spin_lock_irq(&parent->lock);
+	vtd_domain_build_flush(parent, pa->du, &b, 0x5000, 0x5fff, VTD_FLUSH_LEAF);
+	spin_unlock_irq(&parent->lock);
+	KUNIT_ASSERT_EQ(test, b.n, 1);
+	dom_expect_desc(test, &b.desc[0], T_IOTLB, G_IOTLB_DOMAIN, pa->du->did,
 			0, 0);
 	b.n = 0;
 
 	dom_detach(child, na);
+	KUNIT_EXPECT_EQ(test, pa->du->refs, 1);
+	KUNIT_EXPECT_TRUE(test, list_empty(&child->units));
 	dom_detach(parent, pa);
+	KUNIT_EXPECT_TRUE(test, list_empty(&parent->units));
 	spin_lock_irq(&parent->lock);
 	list_del(&child->nested_node);
 	spin_unlock_irq(&parent->lock);
@@ -896,12 +906,77 @@ static void dom_test_attach_replace(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&b->units));
 }
 
+#define PE2_FLPTR	GENMASK_ULL(63, 12)
+
+static struct iommu_domain *dom_nested_at(struct kunit *test,
+					  struct vtd_domain *parent, u64 pgd)
+{
+	struct iommu_hwpt_vtd_s1 s1 = { .pgtbl_addr = pgd, .addr_width = 48 };
+	struct iommu_user_data ud = {
+		.type = IOMMU_HWPT_DATA_VTD_S1,
+		.len = sizeof(s1),
+		.uptr = dom_user(test, &s1, sizeof(s1)),
+	};
+	struct iommu_domain *d;
+
+	d = vtd_domain_alloc_user_unit(NULL, 0, &parent->domain, &ud);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	return d;
+}
+
+/*
+ * A guest switching a PASID to a new first-level table: nested domain to
+ * nested domain over the same parent, with the parent's id, is one store
+ * (a single batch, no fence), and leaves the parent's id in place.
+ */
+static void dom_test_nested_switch(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct vtd_dev *vdev = dom_dev(test, f);
+	struct vtd_domain *parent = dom_new(test, &f->unit,
+					    IOMMU_HWPT_ALLOC_NEST_PARENT);
+	struct iommu_domain *n1 = dom_nested_at(test, parent, 0x10000);
+	struct iommu_domain *n2 = dom_nested_at(test, parent, 0x20000);
+	struct vtd_pasid_entry pe, blocked;
+	u16 did;
+
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&parent->domain, vdev, 0), 0);
+	did = list_first_entry(&parent->units, struct vtd_domain_unit, node)->did;
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(n1, vdev, 3), 0);
+	vtd_dev_pasid_entry_snapshot(vdev, 3, &pe);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(PE0_PGTT, pe.val[0]), 3);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, pe.val[1]), did);
+	KUNIT_EXPECT_EQ(test, pe.val[0] & PE0_SLPTPTR,
+			(u64)vtd_pgtable_root_phys(&parent->pt));
+	KUNIT_EXPECT_EQ(test, pe.val[2] & PE2_FLPTR, 0x10000);
+	KUNIT_EXPECT_EQ(test, list_first_entry(&parent->units,
+					       struct vtd_domain_unit, node)->refs, 2);
+
+	dom_fake_clear(f);
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(n2, vdev, 3), 0);
+	KUNIT_EXPECT_EQ(test, f->waits, 1);
+	vtd_dev_pasid_entry_snapshot(vdev, 3, &pe);
+	KUNIT_EXPECT_EQ(test, pe.val[2] & PE2_FLPTR, 0x20000);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, pe.val[1]), did);
+	KUNIT_EXPECT_TRUE(test, list_empty(&to_vtd_domain(n1)->attachments));
+	KUNIT_EXPECT_TRUE(test, list_empty(&to_vtd_domain(n1)->units));
+	KUNIT_EXPECT_PTR_EQ(test, vtd_dev_domain(vdev, 3), n2);
+
+	vtd_pasid_encode_blocked(&blocked, false);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vdev, 3, NULL, &blocked), 0);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vdev, 0, NULL, &blocked), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&parent->units));
+	n2->ops->free(n2);
+	n1->ops->free(n1);
+}
+
 static struct kunit_case dom_test_cases[] = {
 	KUNIT_CASE(dom_test_alloc_flags),
 	KUNIT_CASE(dom_test_s1_check),
 	KUNIT_CASE(dom_test_nested_alloc),
 	KUNIT_CASE(dom_test_did_refcount),
 	KUNIT_CASE(dom_test_attach_replace),
+	KUNIT_CASE(dom_test_nested_switch),
 	KUNIT_CASE(dom_test_flush_sl),
 	KUNIT_CASE(dom_test_flush_fl_and_nested),
 	KUNIT_CASE(dom_test_inv_check),
