@@ -448,9 +448,10 @@ static void dom_test_did_refcount(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(x), -ENOSPC);
 	KUNIT_EXPECT_TRUE(test, list_empty(&more[i]->units));
 
-	for (i = 0; i < ARRAY_SIZE(more) - 1; i++)
-		vtd_domain_put_did(more[i], list_first_entry(&more[i]->units,
-				   struct vtd_domain_unit, node));
+	for (i = 0; i < ARRAY_SIZE(more) - 1; i++) {
+		x = list_first_entry(&more[i]->units, struct vtd_domain_unit, node);
+		vtd_domain_put_did(more[i], x);
+	}
 	vtd_domain_put_did(b, dub);
 	vtd_domain_put_did(b, dug);
 	KUNIT_EXPECT_TRUE(test, list_empty(&b->units));
@@ -989,6 +990,7 @@ static struct kunit_suite dom_test_suite = {
 	.name = "vtd_sm_domain",
 	.test_cases = dom_test_cases,
 };
+
 kunit_test_suite(dom_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests of vtd_sm paging and nested domains");
