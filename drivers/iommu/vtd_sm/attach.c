@@ -85,7 +85,8 @@ static const struct vtd_pasid_writer_ops vtd_pe_writer_ops = {
  * (some implementations re-evaluate pass-through only there).
  *
  * Context: process; caller holds no spinlock.  Serialized per device.
- * Return: 0, -ERANGE for a PASID beyond the directory, -ENOMEM, or the
+ * Return: 0, -ERANGE for a PASID beyond the directory, -ENODEV for an
+ * entry other than pass-through on a unit being released, -ENOMEM, or the
  * error of an invalidation (the entry is written regardless).
  */
 int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
@@ -105,6 +106,12 @@ int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		return -ERANGE;
 
 	mutex_lock(&vdev->pasid_lock);
+	/* A releasing unit keeps every device on pass-through (iommu.c). */
+	if (READ_ONCE(unit->releasing) &&
+	    vtd_pasid_entry_pgtt(target) != VTD_PGTT_PT) {
+		mutex_unlock(&vdev->pasid_lock);
+		return -ENODEV;
+	}
 	u.pe = vtd_pasid_entry(vdev, pasid, true);
 	if (!u.pe) {
 		mutex_unlock(&vdev->pasid_lock);

@@ -482,12 +482,107 @@ err_disable:
 	return ret;
 }
 
+/*
+ * A unit may let go of its devices only while none is translated by
+ * anything but pass-through: PASID 0 (the RID) on the identity entry and
+ * no other PASID entry present.  Turning translation off then changes
+ * nothing for any device; otherwise it would hand a device someone owns
+ * (a blocked or user-controlled entry) untranslated access to memory.
+ */
+static bool vtd_dev_pass_through_only(struct vtd_dev *vdev)
+{
+	struct vtd_pasid_entry *pe;
+	bool ok = true;
+	u32 pasid;
+
+	mutex_lock(&vdev->pasid_lock);
+	pe = vtd_pasid_entry(vdev, 0, false);
+	if (!pe || vtd_pasid_entry_pgtt(pe) != VTD_PGTT_PT)
+		ok = false;
+	for (pasid = 1; ok && pasid < vdev->max_pasids; pasid++) {
+		pe = vtd_pasid_entry(vdev, pasid, false);
+		if (!pe)	/* no table: skip the PASIDs it would hold */
+			pasid |= VTD_PASID_TABLE_ENTRIES - 1;
+		else if (vtd_pasid_entry_present(pe))
+			ok = false;
+	}
+	mutex_unlock(&vdev->pasid_lock);
+	return ok;
+}
+
+/*
+ * Stop new entries other than pass-through on the unit, then check that
+ * every device is on pass-through only.  Entries are written under the
+ * device's pasid_lock after the releasing flag is read (attach.c), so a
+ * write either is seen here or sees the flag.
+ */
+static int vtd_unit_quiesce(struct vtd_unit *unit)
+{
+	struct vtd_dev *vdev;
+	unsigned long sid;
+
+	WRITE_ONCE(unit->releasing, true);
+	/* Order the flag before the entries read below. */
+	smp_mb();
+	xa_for_each(&unit->devices, sid, vdev) {
+		if (!vtd_dev_pass_through_only(vdev)) {
+			dev_info(vdev->dev, "%s not released: the device is not on pass-through\n",
+				 unit->name);
+			WRITE_ONCE(unit->releasing, false);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+/*
+ * /sys/bus/platform/drivers/vtd_sm/release: write a unit's platform
+ * device name (vtd_sm.<N>) to unbind it, which unregisters the unit from
+ * the IOMMU core and so drops the core's references on this module.
+ * Refused with -EBUSY while a device of the unit is translated by
+ * anything but pass-through.  (The unbind file is suppressed: unbinding
+ * cannot fail, this can.)
+ */
+static ssize_t release_store(struct device_driver *drv, const char *buf,
+			     size_t count)
+{
+	struct vtd_unit *unit;
+	struct device *dev;
+	char name[32];
+	int ret;
+
+	if (count >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, buf, count);
+	name[count] = 0;
+	dev = bus_find_device_by_name(&platform_bus_type, NULL, strim(name));
+	if (!dev)
+		return -ENODEV;
+	device_lock(dev);
+	unit = dev->driver == drv ? vtd_unit_of(to_platform_device(dev)) : NULL;
+	ret = unit ? vtd_unit_quiesce(unit) : -ENODEV;
+	device_unlock(dev);
+	/* Releasing stays set: nothing but pass-through can come back. */
+	if (!ret)
+		device_release_driver(dev);
+	put_device(dev);
+	return ret ?: count;
+}
+static DRIVER_ATTR_WO(release);
+
+static struct attribute *vtd_driver_attrs[] = {
+	&driver_attr_release.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vtd_driver);
+
 static void vtd_platform_remove(struct platform_device *pdev)
 {
 	struct vtd_unit *unit = vtd_unit_of(pdev);
 	struct vtd_dev *vdev;
 	unsigned long sid;
 
+	/* Only module exit gets here without release_store(): no devices. */
 	xa_for_each(&unit->devices, sid, vdev)
 		if (!vtd_dev_is_identity(vdev))
 			dev_warn(vdev->dev, "%s going away while its DMA is not pass-through\n",
@@ -508,6 +603,8 @@ static struct platform_driver vtd_platform_driver = {
 	.remove = vtd_platform_remove,
 	.driver = {
 		.name = VTD_DRIVER_NAME,
+		.groups = vtd_driver_groups,
+		.suppress_bind_attrs = true,
 	},
 };
 

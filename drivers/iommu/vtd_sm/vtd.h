@@ -26,6 +26,9 @@ struct dentry;
 struct pci_dev;
 struct platform_device;
 
+/* PASID table entries per PASID directory entry (a 4 KiB table). */
+#define VTD_PASID_TABLE_ENTRIES	64
+
 /* Domain id of the identity domain on every unit; 0 stays unused. */
 #define VTD_DID_IDENTITY	1
 
@@ -66,6 +69,10 @@ struct vtd_fault_stats {
  * @fault_work: polls the fault recording registers
  * @faults: fault counters
  * @debugfs: the unit's debugfs directory
+ * @releasing: the unit is letting go of its devices: no PASID entry but
+ *	       pass-through may be written (see release_store() in iommu.c)
+ * @vcmd: virtual command interface (paravirtual PASID allocation)
+ * @vcmd_registered: @vcmd is registered as an ioasid allocator
  */
 struct vtd_unit {
 	struct list_head node;
@@ -93,6 +100,7 @@ struct vtd_unit {
 	struct delayed_work fault_work;
 	struct vtd_fault_stats faults;
 	struct dentry *debugfs;
+	bool releasing;
 	struct vtd_vcmd vcmd;
 	bool vcmd_registered;
 };
