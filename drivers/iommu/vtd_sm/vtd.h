@@ -36,10 +36,16 @@ struct platform_device;
  * struct vtd_fault_stats - faults a unit reported
  * @records: fault records read
  * @overflows: times the unit said it lost records (PFO)
+ * @last_lock: protects @last_lo and @last_hi
+ * @last_lo: low half of the last record read (0: none yet)
+ * @last_hi: high half of the last record read
  */
 struct vtd_fault_stats {
 	atomic64_t records;
 	atomic64_t overflows;
+	spinlock_t last_lock;	/* @last_lo, @last_hi */
+	u64 last_lo;
+	u64 last_hi;
 };
 
 /**
@@ -242,6 +248,9 @@ struct vtd_pasid_entry;
 struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 					bool alloc);
 void vtd_ctx_pasid_tables_free(struct vtd_dev *vdev);
+u32 vtd_ctx_rid_pasid(struct vtd_dev *vdev);
+int vtd_ctx_set_rid_pasid(struct vtd_dev *vdev, u32 pasid);
+int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids);
 
 /* attach.c */
 int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
@@ -298,6 +307,8 @@ void vtd_nested_build_inv(struct vtd_domain *vd, struct vtd_domain_unit *du,
 /* fault.c */
 void vtd_fault_start(struct vtd_unit *unit);
 void vtd_fault_stop(struct vtd_unit *unit);
+void vtd_fault_sync(struct vtd_unit *unit);
+bool vtd_fault_last(struct vtd_unit *unit, u64 *lo, u64 *hi);
 
 /* iommu.c */
 int vtd_iommu_driver_register(void);
@@ -309,5 +320,14 @@ void vtd_debugfs_init(void);
 void vtd_debugfs_add_unit(struct vtd_unit *unit);
 void vtd_debugfs_remove_unit(struct vtd_unit *unit);
 void vtd_debugfs_exit(void);
+
+/* debug.c */
+struct vtd_sm_fault_info;
+struct vtd_walk_result;
+void vtd_debug_add_unit(struct vtd_unit *unit, struct dentry *root);
+void vtd_debug_remove_unit(struct vtd_unit *unit);
+void vtd_debug_fault_info(struct vtd_unit *unit, struct vtd_sm_fault_info *info);
+int vtd_debug_walk(struct vtd_unit *unit, u16 sid, u32 pasid, u64 addr,
+		   unsigned int access, struct vtd_walk_result *res);
 
 #endif /* _VTD_SM_VTD_H */
