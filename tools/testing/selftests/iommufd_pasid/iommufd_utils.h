@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,22 +359,15 @@ static inline long long vtd_fault_wait(long long before)
 	return now;
 }
 
-/* Path of a per-device vtd_sm debug knob, or -ENOENT. */
+/* Path of a per-device vtd_sm debug knob: <debugfs>/vtd_sm/<BDF>/<knob>. */
 static inline int vtd_knob_path(const char *bdf, const char *knob, char *path,
 				size_t len)
 {
-	glob_t g;
-	int rc = -ENOENT;
-	char pat[256];
+	int n = snprintf(path, len, VTD_DEBUGFS "/%s/%s", bdf, knob);
 
-	snprintf(pat, sizeof(pat), VTD_DEBUGFS "/*/%s/%s", bdf, knob);
-	if (!glob(pat, 0, NULL, &g)) {
-		if (g.gl_pathc)
-			rc = snprintf(path, len, "%s", g.gl_pathv[0]) < (int)len ?
-			     0 : -ENAMETOOLONG;
-		globfree(&g);
-	}
-	return rc;
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return access(path, F_OK) ? -ENOENT : 0;
 }
 
 static inline int vtd_knob_set(const char *bdf, const char *knob,
@@ -395,42 +389,39 @@ static inline int vtd_knob_get(const char *bdf, const char *knob,
 }
 
 /*
- * Asks vtd_sm's independent walker to translate @addr for requests of
- * device @bdf with PASID @pasid (RID for pasid < 0).  @line gets the
- * walker's answer.  Returns 0 and sets @phys when the answer is "ok",
- * -EFAULT when the walk faulted, another -errno when it could not ask.
+ * Asks vtd_sm's independent walker to translate a read of @addr by device
+ * @bdf with PASID @pasid (without PASID for pasid < 0: RID_PASID selects
+ * the entry).  @line gets the walker's answer.  Returns 0 and sets @phys
+ * when the answer is "ok", -EFAULT when the walk faulted, another -errno
+ * when it could not ask.
  */
 static inline int vtd_translate(const char *bdf, long pasid, __u64 addr,
 				__u64 *phys, char *line, size_t len)
 {
+	const char *path = VTD_DEBUGFS "/translate";
 	unsigned long long pa;
-	char path[256];
-	glob_t g;
-	char *p;
+	char *p, *end;
 	int rc;
 
-	if (glob(VTD_DEBUGFS "/*/translate", 0, NULL, &g))
-		return -ENOENT;
-	rc = g.gl_pathc ? 0 : -ENOENT;
-	if (!rc)
-		snprintf(path, sizeof(path), "%s", g.gl_pathv[0]);
-	globfree(&g);
-	if (rc)
-		return rc;
+	line[0] = 0;
 	if (pasid < 0)
-		rc = file_write(path, "%s none %#llx\n", bdf,
+		rc = file_write(path, "%s - %llx\n", bdf,
 				(unsigned long long)addr);
 	else
-		rc = file_write(path, "%s %ld %#llx\n", bdf, pasid,
+		rc = file_write(path, "%s %ld %llx\n", bdf, pasid,
 				(unsigned long long)addr);
 	if (!rc)
 		rc = file_read(path, line, len);
 	if (rc)
 		return rc;
-	if (!strncmp(line, "fault", 5))
+	if (!strncmp(line, "fault ", 6))
 		return -EFAULT;
 	p = strstr(line, " phys ");
-	if (strncmp(line, "ok ", 3) || !p || sscanf(p, " phys %lli", &pa) != 1)
+	if (strncmp(line, "ok ", 3) || !p)
+		return -EPROTO;
+	errno = 0;
+	pa = strtoull(p + 6, &end, 0);
+	if (errno || end == p + 6)
 		return -EPROTO;
 	*phys = pa;
 	return 0;
@@ -472,6 +463,7 @@ static inline int virt_to_phys_user(const void *va, __u64 *pa)
  * @bar: edu's BAR 0, mmap()ed through @devfd
  * @cmd_orig: edu's PCI command register before the test
  * @pasid_bits_orig: the pasid_bits knob before the test (if it was set)
+ * @pasid_bits: the PASID width in bits the driver applied (if it was set)
  * @knobs_set: the test changed rid_pasid / pasid_bits
  * @err: what failed in ifd_dev_setup()
  */
@@ -483,6 +475,7 @@ struct ifd_dev {
 	void *bar;
 	unsigned short cmd_orig;
 	unsigned long long pasid_bits_orig;
+	unsigned long long pasid_bits;
 	int knobs_set;
 	char err[160];
 };
@@ -644,8 +637,10 @@ static inline void ifd_dev_teardown(struct ifd_dev *d)
 }
 
 /*
- * Sets the device's PASID width through vtd_sm's pasid_bits knob (before
- * the device is bound; ifd_dev_teardown() restores it and rid_pasid).
+ * Asks for a PASID width of @bits through vtd_sm's pasid_bits knob (before
+ * the device is bound; ifd_dev_teardown() restores it and rid_pasid).  The
+ * driver caps it to the unit's width (1 bit on QEMU without x-pasid-mode):
+ * @d->pasid_bits gets the width applied.
  */
 static inline int ifd_dev_pasid_bits(struct ifd_dev *d, unsigned int bits)
 {
@@ -663,6 +658,8 @@ static inline int ifd_dev_pasid_bits(struct ifd_dev *d, unsigned int bits)
 		d->knobs_set = 1;
 	}
 	rc = vtd_knob_set(d->bdf, VTD_KNOB_PASID_BITS, bits);
+	if (!rc)
+		rc = vtd_knob_get(d->bdf, VTD_KNOB_PASID_BITS, &d->pasid_bits);
 	if (rc)
 		snprintf(d->err, sizeof(d->err), "set %s=%u: %s",
 			 VTD_KNOB_PASID_BITS, bits, strerror(-rc));
