@@ -45,45 +45,58 @@ FIXTURE_VARIANT_ADD(e2e, pasid) {
 	.pasid_bits = 3,
 };
 
+/* What setup does once edu is bound: 0 or -errno, with @what set. */
+static int setup_rest(FIXTURE_DATA(e2e) * self, const char **what)
+{
+	int fd = self->d.iommufd;
+	size_t len = DST_PAGES * self->psz;
+
+	*what = "no PASID width granted";
+	/* Every VT-d unit has at least PASIDs 0 and 1. */
+	if (self->pasid >= 0 && !self->d.pasid_bits)
+		return -ERANGE;
+	if (self->pasid > (1L << self->d.pasid_bits) - 1)
+		self->pasid = (1L << self->d.pasid_bits) - 1;
+	*what = "set rid_pasid";
+	if (self->pasid >= 0 &&
+	    vtd_knob_set(self->d.bdf, VTD_KNOB_RID_PASID, self->pasid))
+		return -EIO;
+	*what = "IOAS";
+	if (ioas_alloc(fd, &self->ioas_a) || ioas_alloc(fd, &self->ioas_b))
+		return -EIO;
+	*what = "IOAS_MAP";
+	if (ioas_map(fd, self->ioas_a, self->src, self->psz, IOVA_SRC) ||
+	    ioas_map(fd, self->ioas_b, self->src, self->psz, IOVA_SRC) ||
+	    ioas_map(fd, self->ioas_a, self->a, len, IOVA_DST) ||
+	    ioas_map(fd, self->ioas_b, self->b, len, IOVA_DST))
+		return -EIO;
+	return 0;
+}
+
 FIXTURE_SETUP(e2e)
 {
+	const char *what;
 	int rc;
 
 	self->psz = page_size();
-	rc = ifd_dev_setup(&self->d, variant->pasid_bits);
-	if (rc == -ENODEV)
-		SKIP(return, "%s", self->d.err);
-	ASSERT_EQ(0, rc) TH_LOG("%s", self->d.err);
-	self->pasid = variant->pasid;
-	if (variant->pasid >= 0) {
-		/* Every VT-d unit has at least PASIDs 0 and 1. */
-		if (!self->d.pasid_bits)
-			ifd_dev_teardown(&self->d);
-		ASSERT_NE(0ULL, self->d.pasid_bits) TH_LOG("no PASID width granted");
-		if (self->pasid > (1L << self->d.pasid_bits) - 1)
-			self->pasid = (1L << self->d.pasid_bits) - 1;
-		rc = vtd_knob_set(self->d.bdf, VTD_KNOB_RID_PASID, self->pasid);
-		if (rc)
-			ifd_dev_teardown(&self->d);
-		ASSERT_EQ(0, rc) TH_LOG("set rid_pasid=%ld", self->pasid);
-		self->hwpt_flags = IOMMU_HWPT_ALLOC_PASID;
-	}
 	self->src = buf_alloc(self->psz, 0);
 	self->a = buf_alloc(DST_PAGES * self->psz, SENTINEL);
 	self->b = buf_alloc(DST_PAGES * self->psz, SENTINEL);
 	ASSERT_NE(NULL, self->src);
 	ASSERT_NE(NULL, self->a);
 	ASSERT_NE(NULL, self->b);
-	ASSERT_EQ(0, ioas_alloc(self->d.iommufd, &self->ioas_a));
-	ASSERT_EQ(0, ioas_alloc(self->d.iommufd, &self->ioas_b));
-	ASSERT_EQ(0, ioas_map(self->d.iommufd, self->ioas_a, self->src,
-			      self->psz, IOVA_SRC));
-	ASSERT_EQ(0, ioas_map(self->d.iommufd, self->ioas_b, self->src,
-			      self->psz, IOVA_SRC));
-	ASSERT_EQ(0, ioas_map(self->d.iommufd, self->ioas_a, self->a,
-			      DST_PAGES * self->psz, IOVA_DST));
-	ASSERT_EQ(0, ioas_map(self->d.iommufd, self->ioas_b, self->b,
-			      DST_PAGES * self->psz, IOVA_DST));
+	self->pasid = variant->pasid;
+	if (self->pasid >= 0)
+		self->hwpt_flags = IOMMU_HWPT_ALLOC_PASID;
+	rc = ifd_dev_setup(&self->d, variant->pasid_bits);
+	if (rc == -ENODEV)
+		SKIP(return, "%s", self->d.err);
+	ASSERT_EQ(0, rc) TH_LOG("%s", self->d.err);
+	/* From here on a failure must give edu back before it ends. */
+	rc = setup_rest(self, &what);
+	if (rc)
+		ifd_dev_teardown(&self->d);
+	ASSERT_EQ(0, rc) TH_LOG("%s", what);
 }
 
 FIXTURE_TEARDOWN(e2e)

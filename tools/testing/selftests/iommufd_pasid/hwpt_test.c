@@ -35,20 +35,33 @@ FIXTURE(hwpt) {
 
 FIXTURE_SETUP(hwpt)
 {
+	const char *what = "";
 	int rc;
 
 	self->psz = page_size();
+	self->gpa_page = buf_alloc(self->psz, 0);
+	ASSERT_NE(NULL, self->gpa_page);
 	rc = ifd_dev_setup(&self->d, 0);
 	if (rc == -ENODEV)
 		SKIP(return, "%s", self->d.err);
 	ASSERT_EQ(0, rc) TH_LOG("%s", self->d.err);
 	self->fd = self->d.iommufd;
-	ASSERT_EQ(0, hw_info_vtd(self->fd, self->d.dev_id, &self->vtd));
-	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas));
-	self->gpa_page = buf_alloc(self->psz, 0);
-	ASSERT_NE(NULL, self->gpa_page);
-	ASSERT_EQ(0, ioas_map(self->fd, self->ioas, self->gpa_page, self->psz,
-			      GPA_TABLE));
+	/* From here on a failure must give edu back before it ends. */
+	rc = hw_info_vtd(self->fd, self->d.dev_id, &self->vtd);
+	if (rc)
+		what = "GET_HW_INFO";
+	if (!rc) {
+		rc = ioas_alloc(self->fd, &self->ioas);
+		what = "IOAS_ALLOC";
+	}
+	if (!rc) {
+		rc = ioas_map(self->fd, self->ioas, self->gpa_page, self->psz,
+			      GPA_TABLE);
+		what = "IOAS_MAP";
+	}
+	if (rc)
+		ifd_dev_teardown(&self->d);
+	ASSERT_EQ(0, rc) TH_LOG("%s", what);
 }
 
 FIXTURE_TEARDOWN(hwpt)

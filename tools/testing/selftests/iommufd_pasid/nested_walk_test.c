@@ -38,7 +38,6 @@ FIXTURE(nw) {
 	char *tgt;
 	__u64 tgt_phys[TGT_PAGES];
 	__u32 ioas, parent, nested;
-	int attached;
 };
 
 static __u64 *table(FIXTURE_DATA(nw) * self, unsigned int page)
@@ -70,65 +69,89 @@ static void build_tables(FIXTURE_DATA(nw) * self)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+#define NO_PARENT	1
+#define NO_NESTING	2
+
+/*
+ * What setup does once edu is bound: 0, NO_PARENT or NO_NESTING (the
+ * unit cannot do it: skip), or -errno with @what set.
+ */
+static int setup_rest(FIXTURE_DATA(nw) * self, const char **what)
+{
+	struct iommu_hw_info_vtd vtd = {};
+	int fd = self->fd = self->d.iommufd;
+	unsigned int i;
+	int rc;
+
+	*what = "no PASID width granted";
+	/* Every VT-d unit has at least PASIDs 0 and 1. */
+	if (!self->d.pasid_bits)
+		return -ERANGE;
+	self->pasid = (1L << self->d.pasid_bits) - 1;
+	if (self->pasid > 5)
+		self->pasid = 5;
+	*what = "IOAS";
+	if (ioas_alloc(fd, &self->ioas) ||
+	    ioas_map(fd, self->ioas, self->mem, MEM_PAGES * self->psz,
+		     GPA_MEM) ||
+	    ioas_map(fd, self->ioas, self->tgt, TGT_PAGES * self->psz,
+		     GPA_TGT))
+		return -EIO;
+	/* Pinned by the map: the physical pages stay put from now on. */
+	*what = "/proc/self/pagemap";
+	for (i = 0; i < TGT_PAGES; i++)
+		if (virt_to_phys_user(self->tgt + i * self->psz,
+				      &self->tgt_phys[i]))
+			return -EIO;
+	*what = "GET_HW_INFO";
+	if (hw_info_vtd(fd, self->d.dev_id, &vtd))
+		return -EIO;
+	*what = "nest parent";
+	rc = hwpt_alloc(fd, IOMMU_HWPT_ALLOC_NEST_PARENT |
+			IOMMU_HWPT_ALLOC_PASID, self->d.dev_id, self->ioas,
+			&self->parent);
+	if (rc == -EOPNOTSUPP && !(vtd.ecap_reg & VTD_ECAP_NEST))
+		return NO_PARENT;
+	if (rc)
+		return rc;
+	*what = "nested HWPT";
+	rc = hwpt_alloc_vtd_s1(fd, IOMMU_HWPT_ALLOC_PASID, self->d.dev_id,
+			       self->parent, GPA_MEM, 48, 0, &self->nested);
+	if (rc)
+		return rc;
+	*what = "attach of the nested HWPT";
+	rc = dev_attach(self->d.devfd, self->pasid, self->nested, NULL);
+	/* Without nesting the unit must refuse it, and EINVAL is the way. */
+	if (rc == -EINVAL && !(vtd.ecap_reg & VTD_ECAP_NEST))
+		return NO_NESTING;
+	return rc;
+}
+
 FIXTURE_SETUP(nw)
 {
-	unsigned int i;
+	const char *what;
 	int rc;
 
 	self->psz = page_size();
 	ASSERT_EQ(4096U, self->psz);
-	rc = ifd_dev_setup(&self->d, 3);
-	if (rc == -ENODEV)
-		SKIP(return, "%s", self->d.err);
-	ASSERT_EQ(0, rc) TH_LOG("%s", self->d.err);
-	self->fd = self->d.iommufd;
-	/* Every VT-d unit has at least PASIDs 0 and 1. */
-	ASSERT_LE(1ULL, self->d.pasid_bits);
-	self->pasid = (1L << self->d.pasid_bits) - 1;
-	if (self->pasid > 5)
-		self->pasid = 5;
-
 	self->mem = buf_alloc(MEM_PAGES * self->psz, 0);
 	self->tgt = buf_alloc(TGT_PAGES * self->psz, 0x42);
 	ASSERT_NE(NULL, self->mem);
 	ASSERT_NE(NULL, self->tgt);
 	build_tables(self);
-	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas));
-	ASSERT_EQ(0, ioas_map(self->fd, self->ioas, self->mem,
-			      MEM_PAGES * self->psz, GPA_MEM));
-	ASSERT_EQ(0, ioas_map(self->fd, self->ioas, self->tgt,
-			      TGT_PAGES * self->psz, GPA_TGT));
-	/* pinned by the map: the physical pages stay put */
-	for (i = 0; i < TGT_PAGES; i++) {
-		ASSERT_EQ(0, virt_to_phys_user(self->tgt + i * self->psz,
-					       &self->tgt_phys[i]));
-		ASSERT_NE(0ULL, self->tgt_phys[i]);
-	}
-
-	rc = hwpt_alloc(self->fd, IOMMU_HWPT_ALLOC_NEST_PARENT |
-			IOMMU_HWPT_ALLOC_PASID, self->d.dev_id, self->ioas,
-			&self->parent);
-	if (rc == -EOPNOTSUPP) {
+	rc = ifd_dev_setup(&self->d, 3);
+	if (rc == -ENODEV)
+		SKIP(return, "%s", self->d.err);
+	ASSERT_EQ(0, rc) TH_LOG("%s", self->d.err);
+	/* From here on a failure must give edu back before it ends. */
+	rc = setup_rest(self, &what);
+	if (rc)
 		ifd_dev_teardown(&self->d);
+	if (rc == NO_PARENT)
 		SKIP(return, "no nest parent: unit without second level");
-	}
-	ASSERT_EQ(0, rc);
-	ASSERT_EQ(0, hwpt_alloc_vtd_s1(self->fd, IOMMU_HWPT_ALLOC_PASID,
-				       self->d.dev_id, self->parent, GPA_MEM,
-				       48, 0, &self->nested));
-	rc = dev_attach(self->d.devfd, self->pasid, self->nested, NULL);
-	if (rc) {
-		struct iommu_hw_info_vtd vtd = {};
-
-		ASSERT_EQ(0, hw_info_vtd(self->fd, self->d.dev_id, &vtd));
-		if (!(vtd.ecap_reg & VTD_ECAP_NEST)) {
-			ifd_dev_teardown(&self->d);
-			ASSERT_EQ(-EINVAL, rc);
-			SKIP(return, "unit without nesting (ECAP.NEST clear)");
-		}
-	}
-	ASSERT_EQ(0, rc);
-	self->attached = 1;
+	if (rc == NO_NESTING)
+		SKIP(return, "no nesting (ECAP.NEST clear): attach refused");
+	ASSERT_EQ(0, rc) TH_LOG("%s", what);
 }
 
 FIXTURE_TEARDOWN(nw)

@@ -48,45 +48,59 @@ FIXTURE(pa) {
 
 #define HI	(self->nr - 1)
 
+/* What setup does once edu is bound: 0 or -errno, with @what set. */
+static int setup_rest(FIXTURE_DATA(pa) * self, const char **what)
+{
+	int fd = self->fd = self->d.iommufd;
+	__u32 dev = self->d.dev_id;
+
+	*what = "PASID width granted out of range";
+	/* Every VT-d unit has at least PASIDs 0 and 1. */
+	if (self->d.pasid_bits < 1 || self->d.pasid_bits > PASID_BITS)
+		return -ERANGE;
+	self->nr = 1U << self->d.pasid_bits;
+	*what = "IOAS";
+	if (ioas_alloc(fd, &self->ioas_a) || ioas_alloc(fd, &self->ioas_b))
+		return -EIO;
+	*what = "IOAS_MAP";
+	if (ioas_map(fd, self->ioas_a, self->src, self->psz, IOVA_SRC) ||
+	    ioas_map(fd, self->ioas_b, self->src, self->psz, IOVA_SRC) ||
+	    ioas_map(fd, self->ioas_a, self->a, DST_LEN, IOVA_DST) ||
+	    ioas_map(fd, self->ioas_b, self->b, DST_LEN, IOVA_DST))
+		return -EIO;
+	*what = "HWPT_ALLOC";
+	if (hwpt_alloc(fd, IOMMU_HWPT_ALLOC_PASID, dev, self->ioas_a,
+		       &self->pa) ||
+	    hwpt_alloc(fd, IOMMU_HWPT_ALLOC_PASID, dev, self->ioas_b,
+		       &self->pb) ||
+	    hwpt_alloc(fd, 0, dev, self->ioas_a, &self->na) ||
+	    hwpt_alloc(fd, 0, dev, self->ioas_b, &self->nb))
+		return -EIO;
+	return 0;
+}
+
 FIXTURE_SETUP(pa)
 {
+	const char *what;
 	int rc;
 
 	self->psz = page_size();
 	ASSERT_GE(DST_LEN, (int)self->psz);
-	rc = ifd_dev_setup(&self->d, PASID_BITS);
-	if (rc == -ENODEV)
-		SKIP(return, "%s", self->d.err);
-	ASSERT_EQ(0, rc) TH_LOG("%s", self->d.err);
-	self->fd = self->d.iommufd;
-	/* Every VT-d unit has at least PASIDs 0 and 1. */
-	ASSERT_LE(1ULL, self->d.pasid_bits);
-	ASSERT_GE((unsigned long long)PASID_BITS, self->d.pasid_bits);
-	self->nr = 1U << self->d.pasid_bits;
 	self->src = buf_alloc(self->psz, 0);
 	self->a = buf_alloc(DST_LEN, SENTINEL);
 	self->b = buf_alloc(DST_LEN, SENTINEL);
 	ASSERT_NE(NULL, self->src);
 	ASSERT_NE(NULL, self->a);
 	ASSERT_NE(NULL, self->b);
-	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_a));
-	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_b));
-	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_a, self->src, self->psz,
-			      IOVA_SRC));
-	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_b, self->src, self->psz,
-			      IOVA_SRC));
-	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_a, self->a, DST_LEN,
-			      IOVA_DST));
-	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_b, self->b, DST_LEN,
-			      IOVA_DST));
-	ASSERT_EQ(0, hwpt_alloc(self->fd, IOMMU_HWPT_ALLOC_PASID,
-				self->d.dev_id, self->ioas_a, &self->pa));
-	ASSERT_EQ(0, hwpt_alloc(self->fd, IOMMU_HWPT_ALLOC_PASID,
-				self->d.dev_id, self->ioas_b, &self->pb));
-	ASSERT_EQ(0, hwpt_alloc(self->fd, 0, self->d.dev_id, self->ioas_a,
-				&self->na));
-	ASSERT_EQ(0, hwpt_alloc(self->fd, 0, self->d.dev_id, self->ioas_b,
-				&self->nb));
+	rc = ifd_dev_setup(&self->d, PASID_BITS);
+	if (rc == -ENODEV)
+		SKIP(return, "%s", self->d.err);
+	ASSERT_EQ(0, rc) TH_LOG("%s", self->d.err);
+	/* From here on a failure must give edu back before it ends. */
+	rc = setup_rest(self, &what);
+	if (rc)
+		ifd_dev_teardown(&self->d);
+	ASSERT_EQ(0, rc) TH_LOG("%s", what);
 }
 
 FIXTURE_TEARDOWN(pa)
