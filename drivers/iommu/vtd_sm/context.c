@@ -289,3 +289,233 @@ void vtd_ctx_remove(struct vtd_dev *vdev, u16 alias, struct vtd_qi_batch *b)
 	vtd_qi_add_cc_device(b, 0, alias);
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_remove);
+
+typedef void (*vtd_ctx_fn_t)(u64 *ce, u16 sid, void *data);
+
+/*
+ * Call @fn on every context entry of @unit whose PASID directory pointer
+ * is @dir_phys: the device's own and those of its DMA aliases.
+ * Caller holds @unit->ctx_lock.
+ */
+static void vtd_ctx_visit_dir(struct vtd_unit *unit, phys_addr_t dir_phys,
+			      vtd_ctx_fn_t fn, void *data)
+{
+	unsigned int idx, i;
+	u64 *table;
+
+	for (idx = 0; idx < ARRAY_SIZE(unit->ctx); idx++) {
+		table = unit->ctx[idx];
+		if (!table)
+			continue;
+		for (i = 0; i < 128; i++) {
+			u64 *ce = table + i * 4;
+
+			if ((ce[0] & VTD_CTX_P) &&
+			    (ce[0] & VTD_TABLE_ADDR) == dir_phys)
+				fn(ce, (idx / 2) << 8 | (idx % 2) << 7 | i, data);
+		}
+	}
+}
+
+/**
+ * vtd_ctx_rid_pasid() - the PASID a device's requests without PASID use
+ * @vdev: the device
+ *
+ * Return: the RID_PASID field of the device's own context entry (0 when
+ * it has none).
+ */
+u32 vtd_ctx_rid_pasid(struct vtd_dev *vdev)
+{
+	u64 *ce = vtd_ctx_entry(vdev->unit, vdev->bus, vdev->devfn);
+
+	return ce ? FIELD_GET(VTD_CTX_RID_PASID, READ_ONCE(ce[1])) : 0;
+}
+
+struct vtd_ctx_update {
+	struct vtd_unit *unit;
+	struct vtd_qi_batch *b;
+	u64 qw0;
+	u64 qw1;
+	unsigned int n;
+};
+
+static void vtd_ctx_update_qw1(u64 *ce, u16 sid, void *data)
+{
+	struct vtd_ctx_update *u = data;
+
+	/* RID_PASID is the whole of the field a unit reads in this word. */
+	WRITE_ONCE(ce[1], (ce[1] & ~VTD_CTX_RID_PASID) | u->qw1);
+	vtd_struct_flush(u->unit, ce, 4 * sizeof(u64));
+	vtd_qi_add_cc_device(u->b, 0, sid);
+	u->n++;
+}
+
+static void vtd_ctx_update_qw0(u64 *ce, u16 sid, void *data)
+{
+	struct vtd_ctx_update *u = data;
+
+	/* Pointer, size and PASIDE change together in one 64-bit store. */
+	WRITE_ONCE(ce[0], u->qw0);
+	vtd_struct_flush(u->unit, ce, 4 * sizeof(u64));
+	vtd_qi_add_cc_device(u->b, 0, sid);
+	u->n++;
+}
+
+/*
+ * What the unit may have cached from the old context entries goes too:
+ * PASID-cache entries and translations found through them (a unit may
+ * tag IOTLB entries of requests without PASID by source-id alone).
+ */
+static int vtd_ctx_update_submit(struct vtd_ctx_update *u)
+{
+	vtd_qi_add_pc_global(u->b);
+	vtd_qi_add_iotlb_global(u->b);
+	return vtd_qi_submit(u->b);
+}
+
+/**
+ * vtd_ctx_set_rid_pasid() - make requests without PASID use another PASID
+ * @vdev: the device
+ * @pasid: PASID whose entry translates the device's requests without PASID
+ *
+ * Debug only (the driver itself always uses RID_PASID 0).  Writes the
+ * RID_PASID field of every context entry that points at the device's
+ * PASID directory, and invalidates the context cache for each of those
+ * source-ids, the PASID cache and the IOTLB in one invalidation batch.
+ *
+ * Context: process, may sleep.
+ * Return: 0, -ERANGE if @pasid is not below @vdev->max_pasids, -ENODEV if
+ * no context entry points at the directory, or -EIO if the invalidation
+ * failed (the entries are written regardless).
+ */
+int vtd_ctx_set_rid_pasid(struct vtd_dev *vdev, u32 pasid)
+{
+	struct vtd_unit *unit = vdev->unit;
+	struct vtd_qi_batch b;
+	struct vtd_ctx_update u = {
+		.unit = unit,
+		.b = &b,
+		.qw1 = FIELD_PREP(VTD_CTX_RID_PASID, pasid),
+	};
+	int ret;
+
+	mutex_lock(&vdev->pasid_lock);
+	if (pasid >= vdev->max_pasids) {
+		mutex_unlock(&vdev->pasid_lock);
+		return -ERANGE;
+	}
+	vtd_qi_batch_begin(&b, &unit->qi);
+	spin_lock(&unit->ctx_lock);
+	vtd_ctx_visit_dir(unit, virt_to_phys(vdev->pasid_dir),
+			  vtd_ctx_update_qw1, &u);
+	spin_unlock(&unit->ctx_lock);
+	ret = vtd_ctx_update_submit(&u);
+	mutex_unlock(&vdev->pasid_lock);
+	if (!u.n)
+		return -ENODEV;
+	return ret ? -EIO : 0;
+}
+
+/* Does any PASID in [@from, end of directory) have a present entry? */
+static bool vtd_ctx_pasids_in_use(struct vtd_dev *vdev, u32 from)
+{
+	struct vtd_pasid_entry *pe;
+	u32 pasid, end = vdev->dir_entries << VTD_PASID_TABLE_SHIFT;
+
+	for (pasid = from; pasid < end; pasid++) {
+		pe = vtd_pasid_entry(vdev, pasid, false);
+		if (!pe) {
+			/* No table: skip to the next one. */
+			pasid |= GENMASK(VTD_PASID_TABLE_SHIFT - 1, 0);
+			continue;
+		}
+		if (vtd_pasid_entry_present(pe))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * vtd_ctx_set_max_pasids() - change how many PASIDs a device may use
+ * @vdev: the device
+ * @max_pasids: the new number of PASIDs, 1 (the RID only) to 2^20
+ *
+ * Debug only: lets a device without the PCI PASID capability have PASID
+ * entries.  The PASID directory grows when it is too small for
+ * @max_pasids (it never shrinks); every context entry that points at the
+ * directory is rewritten with the new directory, its size and PASIDE
+ * (set when @max_pasids > 1), and one invalidation batch flushes the
+ * context cache of those source-ids, the PASID cache and the IOTLB.
+ *
+ * Refused while any PASID other than 0 has a present entry, or while a
+ * context entry's RID_PASID is not below @max_pasids.
+ *
+ * Context: process, may sleep.
+ * Return: 0, -EINVAL for a count out of range, -EBUSY, -ENOMEM, or -EIO if
+ * the invalidation failed.
+ */
+int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids)
+{
+	unsigned int need, old_entries = 0;
+	struct vtd_unit *unit = vdev->unit;
+	u64 *dir = NULL, *old_dir = NULL;
+	struct vtd_ctx_update u = { .unit = unit };
+	struct vtd_qi_batch b;
+	phys_addr_t old_phys;
+	int ret = 0;
+
+	if (!max_pasids || max_pasids > BIT(20))
+		return -EINVAL;
+	need = roundup_pow_of_two(max_t(unsigned int, VTD_PDIR_MIN_ENTRIES,
+					DIV_ROUND_UP(max_pasids,
+						     1U << VTD_PASID_TABLE_SHIFT)));
+
+	mutex_lock(&vdev->pasid_lock);
+	if (vtd_ctx_pasids_in_use(vdev, 1) ||
+	    vtd_ctx_rid_pasid(vdev) >= max_pasids) {
+		ret = -EBUSY;
+		goto out;
+	}
+	if (need > vdev->dir_entries) {
+		dir = (u64 *)__get_free_pages(GFP_KERNEL | __GFP_ZERO,
+					      get_order(need * sizeof(u64)));
+		if (!dir) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		/* The PASID tables move over as they are. */
+		memcpy(dir, vdev->pasid_dir, vdev->dir_entries * sizeof(u64));
+		vtd_struct_flush(unit, dir, need * sizeof(u64));
+	}
+
+	old_phys = virt_to_phys(vdev->pasid_dir);
+	u.qw0 = (virt_to_phys(dir ?: vdev->pasid_dir) & VTD_TABLE_ADDR) |
+		FIELD_PREP(VTD_CTX_PDTS, ilog2(dir ? need : vdev->dir_entries) - 7) |
+		VTD_CTX_P;
+	if (max_pasids > 1)
+		u.qw0 |= VTD_CTX_PASIDE;
+	u.b = &b;
+	vtd_qi_batch_begin(&b, &unit->qi);
+	spin_lock(&unit->ctx_lock);
+	vtd_ctx_visit_dir(unit, old_phys, vtd_ctx_update_qw0, &u);
+	spin_unlock(&unit->ctx_lock);
+	if (vtd_ctx_update_submit(&u))
+		ret = -EIO;
+
+	/* Readers that walk the directory without the mutex hold this lock. */
+	xa_lock(&unit->devices);
+	if (dir) {
+		old_dir = vdev->pasid_dir;
+		old_entries = vdev->dir_entries;
+		vdev->pasid_dir = dir;
+		vdev->dir_entries = need;
+	}
+	vdev->max_pasids = max_pasids;
+	xa_unlock(&unit->devices);
+	if (old_dir)
+		free_pages((unsigned long)old_dir,
+			   get_order(old_entries * sizeof(u64)));
+out:
+	mutex_unlock(&vdev->pasid_lock);
+	return ret;
+}

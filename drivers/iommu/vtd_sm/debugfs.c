@@ -1,17 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/kernel/debug/vtd_sm/<unit>/: the unit's registers and counters
- * ("counters") and a decoded dump of the root, context and PASID entries
- * of every device behind it ("tables").
+ * ("counters"), a decoded dump of the root, context and PASID entries
+ * of every device behind it ("tables") and its last fault record
+ * ("last_fault").
+ *
+ * /sys/kernel/debug/vtd_sm/translate: the independent walker's answer
+ * for a request (see Documentation/driver-api/vtd_sm-debug.rst), and
+ * /sys/kernel/debug/vtd_sm/<device>/: the debug knobs of debug.c.
  */
 #include <linux/debugfs.h>
+#include <linux/device.h>
 #include <linux/io.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/platform_device.h>
 #include <linux/seq_file.h>
+#include <linux/string_choices.h>
+#include <linux/uaccess.h>
 
 #include "pasid_entry.h"
 #include "regs.h"
 #include "vtd.h"
+#include "vtd_sm_debug.h"
+#include "walk.h"
 
 static struct dentry *vtd_debugfs_root;
 
@@ -111,12 +123,169 @@ static int vtd_tables_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vtd_tables);
 
+static int vtd_last_fault_show(struct seq_file *m, void *unused)
+{
+	struct vtd_unit *unit = m->private;
+	struct vtd_sm_fault_info fi;
+
+	vtd_fault_sync(unit);
+	vtd_debug_fault_info(unit, &fi);
+	if (!fi.valid) {
+		seq_printf(m, "none faults %llu overflows %llu\n", fi.count,
+			   fi.overflows);
+		return 0;
+	}
+	seq_printf(m, "sid %02x:%02x.%u", PCI_BUS_NUM(fi.sid),
+		   PCI_SLOT(fi.sid & 0xff), PCI_FUNC(fi.sid & 0xff));
+	if (fi.pasid_present)
+		seq_printf(m, " pasid %u", fi.pasid);
+	else
+		seq_puts(m, " pasid none");
+	seq_printf(m, " addr %#llx %s reason %#04x faults %llu overflows %llu\n",
+		   fi.addr, str_write_read(fi.write), fi.reason, fi.count,
+		   fi.overflows);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vtd_last_fault);
+
+/*
+ * translate: a write names a request, a read returns the walker's answer
+ * for the last one written.
+ */
+#define VTD_TRANSLATE_IN	128
+#define VTD_TRANSLATE_OUT	256
+
+static DEFINE_MUTEX(vtd_translate_lock);
+static char vtd_translate_out[VTD_TRANSLATE_OUT] = "none\n";
+
+static int vtd_translate_parse(char *buf, u32 *seg, u16 *sid, u32 *pasid,
+			       u64 *addr, unsigned int *access)
+{
+	unsigned int dom = 0, bus, slot, fn;
+	char *bdf, *p, *a, *acc;
+	int n;
+
+	bdf = strsep(&buf, " \t\n");
+	p = strsep(&buf, " \t\n");
+	a = strsep(&buf, " \t\n");
+	acc = strsep(&buf, " \t\n");
+	if (!bdf || !p || !a || (buf && strim(buf)[0]))
+		return -EINVAL;
+
+	if (sscanf(bdf, "%x:%x:%x.%x%n", &dom, &bus, &slot, &fn, &n) != 4 ||
+	    bdf[n]) {
+		dom = 0;
+		if (sscanf(bdf, "%x:%x.%x%n", &bus, &slot, &fn, &n) != 3 ||
+		    bdf[n])
+			return -EINVAL;
+	}
+	if (dom > 0xffff || bus > 0xff || slot > 0x1f || fn > 7)
+		return -EINVAL;
+	*seg = dom;
+	*sid = PCI_DEVID(bus, PCI_DEVFN(slot, fn));
+
+	if (!strcmp(p, "-"))
+		*pasid = VTD_WALK_NO_PASID;
+	else if (kstrtou32(p, 0, pasid) || *pasid >= BIT(20))
+		return -EINVAL;
+
+	if (kstrtou64(a, 16, addr))
+		return -EINVAL;
+
+	if (!acc || !*acc || !strcmp(acc, "r"))
+		*access = VTD_WALK_READ;
+	else if (!strcmp(acc, "w"))
+		*access = VTD_WALK_WRITE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static struct vtd_unit *vtd_translate_unit(u32 seg, u16 sid)
+{
+	struct vtd_unit *unit = NULL;
+	struct pci_dev *pdev;
+
+	pdev = pci_get_domain_bus_and_slot(seg, PCI_BUS_NUM(sid), sid & 0xff);
+	if (pdev)
+		unit = vtd_unit_for_pci(pdev);
+	pci_dev_put(pdev);
+	return unit;
+}
+
+static ssize_t vtd_translate_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	struct vtd_walk_result res;
+	char buf[VTD_TRANSLATE_IN];
+	struct vtd_unit *unit;
+	unsigned int access;
+	u32 seg, pasid;
+	u64 addr;
+	u16 sid;
+	int ret, n;
+
+	if (!count || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	ret = vtd_translate_parse(strim(buf), &seg, &sid, &pasid, &addr, &access);
+	if (ret)
+		return ret;
+	unit = vtd_translate_unit(seg, sid);
+	if (!unit || !unit->pdev)
+		return -ENODEV;
+
+	/* The unit's tables stay while its platform device stays bound. */
+	device_lock(&unit->pdev->dev);
+	if (!unit->iommu_registered) {
+		device_unlock(&unit->pdev->dev);
+		return -ENODEV;
+	}
+	ret = vtd_debug_walk(unit, sid, pasid, addr, access, &res);
+	device_unlock(&unit->pdev->dev);
+	if (ret && ret != -EFAULT)
+		return ret;
+
+	mutex_lock(&vtd_translate_lock);
+	n = vtd_walk_format(&res, vtd_translate_out, sizeof(vtd_translate_out));
+	/* The walk's depth goes at the end of the line. */
+	if (n && vtd_translate_out[n - 1] == '\n')
+		n--;
+	scnprintf(vtd_translate_out + n, sizeof(vtd_translate_out) - n,
+		  " levels %u\n", res.levels);
+	mutex_unlock(&vtd_translate_lock);
+	return count;
+}
+
+static ssize_t vtd_translate_read(struct file *file, char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	char out[VTD_TRANSLATE_OUT];
+
+	mutex_lock(&vtd_translate_lock);
+	strscpy(out, vtd_translate_out);
+	mutex_unlock(&vtd_translate_lock);
+	return simple_read_from_buffer(ubuf, count, ppos, out, strlen(out));
+}
+
+static const struct file_operations vtd_translate_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = vtd_translate_read,
+	.write = vtd_translate_write,
+	.llseek = default_llseek,
+};
+
 /**
  * vtd_debugfs_init() - create /sys/kernel/debug/vtd_sm
  */
 void vtd_debugfs_init(void)
 {
 	vtd_debugfs_root = debugfs_create_dir("vtd_sm", NULL);
+	debugfs_create_file("translate", 0600, vtd_debugfs_root, NULL,
+			    &vtd_translate_fops);
 }
 
 /**
@@ -130,6 +299,9 @@ void vtd_debugfs_add_unit(struct vtd_unit *unit)
 			    &vtd_counters_fops);
 	debugfs_create_file("tables", 0400, unit->debugfs, unit,
 			    &vtd_tables_fops);
+	debugfs_create_file("last_fault", 0400, unit->debugfs, unit,
+			    &vtd_last_fault_fops);
+	vtd_debug_add_unit(unit, vtd_debugfs_root);
 }
 
 /**
@@ -138,6 +310,7 @@ void vtd_debugfs_add_unit(struct vtd_unit *unit)
  */
 void vtd_debugfs_remove_unit(struct vtd_unit *unit)
 {
+	vtd_debug_remove_unit(unit);
 	debugfs_remove_recursive(unit->debugfs);
 	unit->debugfs = NULL;
 }

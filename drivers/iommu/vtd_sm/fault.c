@@ -31,7 +31,11 @@ static void vtd_fault_report(struct vtd_unit *unit, u64 lo, u64 hi)
 {
 	u16 sid = FIELD_GET(VTD_FRCD_HI_SID, hi);
 
+	spin_lock(&unit->faults.last_lock);
+	unit->faults.last_lo = lo;
+	unit->faults.last_hi = hi;
 	atomic64_inc(&unit->faults.records);
+	spin_unlock(&unit->faults.last_lock);
 	if (hi & VTD_FRCD_HI_PP)
 		pr_err_ratelimited("%s: DMA %s fault from %04x:%02x:%02x.%u pasid %#llx addr %#llx reason %#llx\n",
 				   unit->name, vtd_fault_type(hi), unit->segment,
@@ -97,6 +101,7 @@ void vtd_fault_start(struct vtd_unit *unit)
 {
 	/* Polled: keep the fault event interrupt masked. */
 	writel(VTD_FECTL_IM, unit->regs + VTD_REG_FECTL);
+	spin_lock_init(&unit->faults.last_lock);
 	INIT_DELAYED_WORK(&unit->fault_work, vtd_fault_work);
 	vtd_fault_poll(unit);
 	schedule_delayed_work(&unit->fault_work,
@@ -111,4 +116,36 @@ void vtd_fault_stop(struct vtd_unit *unit)
 {
 	cancel_delayed_work_sync(&unit->fault_work);
 	vtd_fault_poll(unit);
+}
+
+/**
+ * vtd_fault_sync() - read the fault recording registers now
+ * @unit: a unit whose fault reporting is started
+ *
+ * Runs the poll at once instead of at its next period and waits for it,
+ * so that a fault the unit has recorded is counted when this returns.
+ *
+ * Context: process, may sleep.
+ */
+void vtd_fault_sync(struct vtd_unit *unit)
+{
+	/* Queues the pending poll immediately; the poll then re-arms itself. */
+	flush_delayed_work(&unit->fault_work);
+}
+
+/**
+ * vtd_fault_last() - the last fault record read from a unit
+ * @unit: the unit
+ * @lo: low 64 bits of the record
+ * @hi: high 64 bits (F set in a valid record)
+ *
+ * Return: true if a record was read since the unit was enabled.
+ */
+bool vtd_fault_last(struct vtd_unit *unit, u64 *lo, u64 *hi)
+{
+	spin_lock(&unit->faults.last_lock);
+	*lo = unit->faults.last_lo;
+	*hi = unit->faults.last_hi;
+	spin_unlock(&unit->faults.last_lock);
+	return *hi & VTD_FRCD_HI_F;
 }

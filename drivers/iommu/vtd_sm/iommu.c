@@ -44,9 +44,9 @@ static int vtd_sl_levels(struct vtd_unit *unit)
 	return levels ? min(levels, 4U) : 4;
 }
 
-static int vtd_identity_attach(struct iommu_domain *domain, struct device *dev)
+static int vtd_identity_set(struct iommu_domain *domain, struct vtd_dev *vdev,
+			    u32 pasid)
 {
-	struct vtd_dev *vdev = vtd_dev_get(dev);
 	struct vtd_pasid_cfg cfg = {
 		.did = VTD_DID_IDENTITY,
 		.sl.levels = vtd_sl_levels(vdev->unit),
@@ -54,34 +54,75 @@ static int vtd_identity_attach(struct iommu_domain *domain, struct device *dev)
 	struct vtd_pasid_entry pe;
 	int ret;
 
+	if (vtd_dev_domain(vdev, pasid) == domain)
+		return 0;
 	ret = vtd_pasid_encode_pt(&pe, &cfg);
 	if (ret)
 		return ret;
-	ret = vtd_dev_set_pasid_entry(vdev, 0, &pe);
-	if (!ret)
-		vdev->domain = domain;
-	return ret;
+	return vtd_dev_attach(domain, vdev, pasid, NULL, &pe);
+}
+
+static int vtd_identity_attach(struct iommu_domain *domain, struct device *dev)
+{
+	return vtd_identity_set(domain, vtd_dev_get(dev), 0);
+}
+
+static int vtd_identity_set_dev_pasid(struct iommu_domain *domain,
+				      struct device *dev, ioasid_t pasid,
+				      struct iommu_domain *old)
+{
+	return vtd_identity_set(domain, vtd_dev_get(dev), pasid);
+}
+
+/* @domain NULL: the PASID is left with no domain at all. */
+static int vtd_blocked_set(struct iommu_domain *domain, struct vtd_dev *vdev,
+			   u32 pasid)
+{
+	struct vtd_pasid_entry pe;
+
+	if (domain && vtd_dev_domain(vdev, pasid) == domain)
+		return 0;
+	vtd_pasid_encode_blocked(&pe, false);
+	return vtd_dev_attach(domain, vdev, pasid, NULL, &pe);
 }
 
 static int vtd_blocked_attach(struct iommu_domain *domain, struct device *dev)
 {
+	return vtd_blocked_set(domain, vtd_dev_get(dev), 0);
+}
+
+static int vtd_blocked_set_dev_pasid(struct iommu_domain *domain,
+				     struct device *dev, ioasid_t pasid,
+				     struct iommu_domain *old)
+{
+	return vtd_blocked_set(domain, vtd_dev_get(dev), pasid);
+}
+
+/*
+ * The core detaches a PASID with this; the entry becomes not present
+ * (DMA with the PASID faults) and the domain's record goes.
+ */
+static void vtd_remove_dev_pasid(struct device *dev, ioasid_t pasid,
+				 struct iommu_domain *domain)
+{
 	struct vtd_dev *vdev = vtd_dev_get(dev);
-	struct vtd_pasid_entry pe;
 	int ret;
 
-	vtd_pasid_encode_blocked(&pe, false);
-	ret = vtd_dev_set_pasid_entry(vdev, 0, &pe);
-	if (!ret)
-		vdev->domain = domain;
-	return ret;
+	if (!pasid || !vtd_dev_domain(vdev, pasid))
+		return;
+	ret = vtd_blocked_set(NULL, vdev, pasid);
+	if (ret)
+		dev_err(dev, "PASID %u not detached: %d\n", pasid, ret);
 }
 
 static const struct iommu_domain_ops vtd_identity_ops = {
 	.attach_dev = vtd_identity_attach,
+	.set_dev_pasid = vtd_identity_set_dev_pasid,
 };
 
 static const struct iommu_domain_ops vtd_blocked_ops = {
 	.attach_dev = vtd_blocked_attach,
+	.set_dev_pasid = vtd_blocked_set_dev_pasid,
 };
 
 static struct iommu_domain vtd_identity_domain = {
@@ -231,6 +272,7 @@ static struct iommu_device *vtd_probe_device(struct device *dev)
 	vdev->sid = PCI_DEVID(vdev->bus, vdev->devfn);
 	vdev->max_pasids = vtd_dev_max_pasids(unit, pdev);
 	mutex_init(&vdev->pasid_lock);
+	xa_init(&vdev->pasid_domains);
 
 	ret = vtd_ctx_pasid_dir_alloc(vdev);
 	if (ret)
@@ -238,7 +280,7 @@ static struct iommu_device *vtd_probe_device(struct device *dev)
 	dev_iommu_priv_set(dev, vdev);
 
 	/* RID_PASID is pass-through before any context entry points at it. */
-	ret = vtd_identity_attach(&vtd_identity_domain, dev);
+	ret = vtd_identity_set(&vtd_identity_domain, vdev, 0);
 	if (ret)
 		goto err_dir;
 	vtd_dev_contexts(vdev, true, &ret);
@@ -264,8 +306,19 @@ err_free:
 static void vtd_release_device(struct device *dev)
 {
 	struct vtd_dev *vdev = vtd_dev_get(dev);
+	struct iommu_domain *domain;
+	unsigned long pasid;
 	int ret;
 
+	/* Users detach their PASIDs first; whatever is left goes now. */
+	xa_for_each(&vdev->pasid_domains, pasid, domain) {
+		dev_warn(dev, "PASID %lu still attached at release\n", pasid);
+		vtd_remove_dev_pasid(dev, pasid, domain);
+	}
+	/* The core attached the release (blocked) domain to the RID. */
+	if (WARN_ON(to_vtd_domain(vdev->domain)))
+		vtd_blocked_set(&vtd_blocked_domain, vdev, 0);
+	xa_destroy(&vdev->pasid_domains);
 	xa_erase(&vdev->unit->devices, vdev->sid);
 	vtd_dev_contexts(vdev, false, &ret);
 	/* dev->iommu, and the pointer to @vdev in it, go with the core. */
@@ -304,6 +357,58 @@ static void *vtd_hw_info(struct device *dev, u32 *length, u32 *type)
 	return info;
 }
 
+static struct iommu_domain *vtd_domain_alloc_paging(struct device *dev)
+{
+	struct vtd_domain *vd = vtd_domain_alloc(vtd_dev_get(dev)->unit, 0);
+
+	return IS_ERR(vd) ? ERR_CAST(vd) : &vd->domain;
+}
+
+static struct iommu_domain *
+vtd_domain_alloc_user(struct device *dev, u32 flags, struct iommu_domain *parent,
+		      const struct iommu_user_data *user_data)
+{
+	struct vtd_unit *unit = vtd_dev_get(dev)->unit;
+	struct iommu_domain *domain;
+	struct vtd_domain *vd;
+
+	if (parent) {
+		domain = vtd_nested_alloc(parent, flags, user_data);
+	} else {
+		if (flags & ~(IOMMU_HWPT_ALLOC_NEST_PARENT |
+			      IOMMU_HWPT_ALLOC_PASID))
+			return ERR_PTR(-EOPNOTSUPP);
+		if (user_data)
+			return ERR_PTR(-EOPNOTSUPP);
+		if ((flags & IOMMU_HWPT_ALLOC_NEST_PARENT) &&
+		    (!(unit->ecap & VTD_ECAP_NEST) ||
+		     !(unit->ecap & VTD_ECAP_SLTS)))
+			return ERR_PTR(-EOPNOTSUPP);
+		vd = vtd_domain_alloc(unit, flags);
+		if (IS_ERR(vd))
+			return ERR_CAST(vd);
+		domain = &vd->domain;
+		domain->type = IOMMU_DOMAIN_UNMANAGED;
+	}
+	if (!IS_ERR(domain))
+		domain->owner = &vtd_iommu_ops;
+	return domain;
+}
+
+/* Interrupt requests, never translated: keep IOVAs out of the window. */
+#define VTD_MSI_BASE		0xfee00000UL
+#define VTD_MSI_SIZE		SZ_1M
+
+static void vtd_get_resv_regions(struct device *dev, struct list_head *head)
+{
+	struct iommu_resv_region *reg;
+
+	reg = iommu_alloc_resv_region(VTD_MSI_BASE, VTD_MSI_SIZE, 0,
+				      IOMMU_RESV_MSI, GFP_KERNEL);
+	if (reg)
+		list_add_tail(&reg->list, head);
+}
+
 static const struct iommu_ops vtd_iommu_ops = {
 	.capable = vtd_capable,
 	.hw_info = vtd_hw_info,
@@ -311,6 +416,10 @@ static const struct iommu_ops vtd_iommu_ops = {
 	.release_device = vtd_release_device,
 	.device_group = vtd_device_group,
 	.def_domain_type = vtd_def_domain_type,
+	.domain_alloc_paging = vtd_domain_alloc_paging,
+	.domain_alloc_user = vtd_domain_alloc_user,
+	.get_resv_regions = vtd_get_resv_regions,
+	.remove_dev_pasid = vtd_remove_dev_pasid,
 	.identity_domain = &vtd_identity_domain,
 	.blocked_domain = &vtd_blocked_domain,
 	.release_domain = &vtd_blocked_domain,

@@ -14,10 +14,14 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "pasid_entry.h"
+#include "pgtable.h"
 #include "qi.h"
 #include "vcmd.h"
 
 struct acpi_dmar_hardware_unit;
+struct iommu_hwpt_vtd_s1;
+struct iommu_hwpt_vtd_s1_invalidate;
 struct dentry;
 struct pci_dev;
 struct platform_device;
@@ -29,10 +33,16 @@ struct platform_device;
  * struct vtd_fault_stats - faults a unit reported
  * @records: fault records read
  * @overflows: times the unit said it lost records (PFO)
+ * @last_lock: protects @last_lo and @last_hi
+ * @last_lo: low half of the last record read (0: none yet)
+ * @last_hi: high half of the last record read
  */
 struct vtd_fault_stats {
 	atomic64_t records;
 	atomic64_t overflows;
+	spinlock_t last_lock;	/* @last_lo, @last_hi */
+	u64 last_lo;
+	u64 last_hi;
 };
 
 /**
@@ -105,6 +115,8 @@ struct vtd_unit {
  * @dir_entries: number of directory entries (a power of two, >= 128)
  * @pasid_lock: serializes changes to the PASID table entries
  * @domain: domain attached to the RID (RID_PASID entry)
+ * @pasid_domains: domains attached to PASIDs other than 0, by PASID;
+ *	written under @pasid_lock's caller, the group mutex of the core
  */
 struct vtd_dev {
 	struct device *dev;
@@ -117,6 +129,88 @@ struct vtd_dev {
 	unsigned int dir_entries;
 	struct mutex pasid_lock;	/* PASID entries of the device */
 	struct iommu_domain *domain;
+	struct xarray pasid_domains;
+};
+
+/**
+ * enum vtd_domain_kind - what a vtd_domain translates with
+ * @VTD_DOMAIN_SL: a second-level table of its own (paging)
+ * @VTD_DOMAIN_FL: a first-level table of its own (paging, units without
+ *	second-level translation)
+ * @VTD_DOMAIN_NESTED: a guest's first-level table over the second-level
+ *	table of its parent
+ */
+enum vtd_domain_kind {
+	VTD_DOMAIN_SL,
+	VTD_DOMAIN_FL,
+	VTD_DOMAIN_NESTED,
+};
+
+/**
+ * struct vtd_domain_unit - a unit a domain is live on
+ * @node: in &vtd_domain.units
+ * @unit: the unit
+ * @did: the domain id the domain has on @unit
+ * @refs: attachments on @unit that use @did (for a nest parent, also the
+ *	attachments of its nested domains on @unit)
+ */
+struct vtd_domain_unit {
+	struct list_head node;
+	struct vtd_unit *unit;
+	u16 did;
+	unsigned int refs;
+};
+
+/**
+ * struct vtd_attachment - a (device, PASID) a domain is attached to
+ * @node: in &vtd_domain.attachments
+ * @vdev: the device
+ * @pasid: the PASID (0: the RID)
+ * @du: the domain's id on the device's unit
+ * @parent_du: for a nested domain, its parent's id on that unit, held so
+ *	that the parent's invalidations reach the unit
+ */
+struct vtd_attachment {
+	struct list_head node;
+	struct vtd_dev *vdev;
+	u32 pasid;
+	struct vtd_domain_unit *du;
+	struct vtd_domain_unit *parent_du;
+};
+
+/**
+ * struct vtd_domain - a paging or nested domain of vtd_sm
+ * @domain: the IOMMU core's domain
+ * @kind: what the domain translates with
+ * @alloc_flags: IOMMU_HWPT_ALLOC_* it was allocated with
+ * @cap: capability register of the unit it was allocated for
+ * @ecap: extended capability register of that unit
+ * @pt: the page table (paging domains)
+ * @s1: the guest first-level table (nested domains)
+ * @parent: the nest parent (nested domains)
+ * @nested_node: in the parent's @nested list (nested domains)
+ * @nested: nested domains over this one (nest parents)
+ * @attach_lock: serializes domain id allocation and release
+ * @lock: protects @units, @attachments and @nested; taken by the
+ *	invalidation paths, which may run in atomic context
+ * @units: &struct vtd_domain_unit, the units the domain is live on
+ * @attachments: &struct vtd_attachment, where the domain is attached
+ */
+struct vtd_domain {
+	struct iommu_domain domain;
+	enum vtd_domain_kind kind;
+	u32 alloc_flags;
+	u64 cap;
+	u64 ecap;
+	struct vtd_pgtable pt;
+	struct vtd_pasid_fl_cfg s1;
+	struct vtd_domain *parent;
+	struct list_head nested_node;
+	struct list_head nested;
+	struct mutex attach_lock;	/* domain ids */
+	spinlock_t lock;		/* units, attachments, nested */
+	struct list_head units;
+	struct list_head attachments;
 };
 
 /* dmar.c */
@@ -144,6 +238,9 @@ struct vtd_pasid_entry;
 struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 					bool alloc);
 void vtd_ctx_pasid_tables_free(struct vtd_dev *vdev);
+u32 vtd_ctx_rid_pasid(struct vtd_dev *vdev);
+int vtd_ctx_set_rid_pasid(struct vtd_dev *vdev, u32 pasid);
+int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids);
 
 /* attach.c */
 int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
@@ -151,9 +248,51 @@ int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
 				  struct vtd_pasid_entry *out);
 
+/* domain.c */
+extern const struct iommu_domain_ops vtd_paging_ops;
+struct vtd_domain *to_vtd_domain(struct iommu_domain *domain);
+struct vtd_domain *vtd_domain_alloc(struct vtd_unit *unit, u32 flags);
+struct iommu_domain *vtd_dev_domain(struct vtd_dev *vdev, u32 pasid);
+int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
+		   u32 pasid, struct vtd_attachment *att,
+		   const struct vtd_pasid_entry *pe);
+int vtd_domain_set_dev_pasid(struct iommu_domain *domain, struct device *dev,
+			     ioasid_t pasid, struct iommu_domain *old);
+int vtd_domain_attach_dev(struct iommu_domain *domain, struct device *dev);
+struct vtd_domain_unit *vtd_domain_get_did(struct vtd_domain *vd,
+					   struct vtd_unit *unit);
+void vtd_domain_put_did(struct vtd_domain *vd, struct vtd_domain_unit *du);
+void vtd_domain_flush_range(struct vtd_domain *vd, unsigned long start,
+			    unsigned long end, bool leaf);
+void vtd_domain_flush_all(struct vtd_domain *vd);
+
+/* Ways a flush may be narrowed (vtd_domain_build_flush()). */
+#define VTD_FLUSH_LEAF		BIT(0)	/* only leaves changed */
+#define VTD_FLUSH_CM_ONLY	BIT(1)	/* only units in caching mode */
+#define VTD_FLUSH_ALL		BIT(2)	/* the whole address space */
+
+/* nested.c */
+extern const struct iommu_domain_ops vtd_nested_ops;
+struct iommu_domain *vtd_nested_alloc(struct iommu_domain *parent, u32 flags,
+				      const struct iommu_user_data *user_data);
+int vtd_nested_check_s1(const struct vtd_domain *parent,
+			const struct iommu_hwpt_vtd_s1 *s1);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+void vtd_domain_build_flush(struct vtd_domain *vd, struct vtd_domain_unit *du,
+			    struct vtd_qi_batch *b, u64 start, u64 end,
+			    unsigned int flags);
+int vtd_nested_check_inv(const struct iommu_hwpt_vtd_s1_invalidate *inv);
+void vtd_nested_build_inv(struct vtd_domain *vd, struct vtd_domain_unit *du,
+			  struct vtd_qi_batch *b,
+			  const struct iommu_hwpt_vtd_s1_invalidate *inv);
+#endif
+
 /* fault.c */
 void vtd_fault_start(struct vtd_unit *unit);
 void vtd_fault_stop(struct vtd_unit *unit);
+void vtd_fault_sync(struct vtd_unit *unit);
+bool vtd_fault_last(struct vtd_unit *unit, u64 *lo, u64 *hi);
 
 /* iommu.c */
 int vtd_iommu_driver_register(void);
@@ -165,5 +304,14 @@ void vtd_debugfs_init(void);
 void vtd_debugfs_add_unit(struct vtd_unit *unit);
 void vtd_debugfs_remove_unit(struct vtd_unit *unit);
 void vtd_debugfs_exit(void);
+
+/* debug.c */
+struct vtd_sm_fault_info;
+struct vtd_walk_result;
+void vtd_debug_add_unit(struct vtd_unit *unit, struct dentry *root);
+void vtd_debug_remove_unit(struct vtd_unit *unit);
+void vtd_debug_fault_info(struct vtd_unit *unit, struct vtd_sm_fault_info *info);
+int vtd_debug_walk(struct vtd_unit *unit, u16 sid, u32 pasid, u64 addr,
+		   unsigned int access, struct vtd_walk_result *res);
 
 #endif /* _VTD_SM_VTD_H */

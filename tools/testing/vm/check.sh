@@ -81,6 +81,15 @@ fi
 
 tests=$(find "$B/selftests" -maxdepth 1 -type f -perm -u+x | sort)
 
+# vtd_sm's debugfs: the walker's answer for edu (back on pass-through), a
+# malformed request, the last fault record and the knob files.
+debugfs_check='d=/sys/kernel/debug/vtd_sm; e=$(grep -l 0x11e8 /sys/bus/pci/devices/*/device); e=${e%/device}; e=${e##*/}; echo 1..3;'\
+' echo "$e - 0x1234 w" > $d/translate; t=$(cat $d/translate); echo "# $t";'\
+' case "$t" in "ok sid "*" pasid 0 addr 0x1234 pgtt pt "*" phys 0x1234 "*" levels "*) echo "ok 1 debugfs translate";; *) echo "not ok 1 debugfs translate";; esac;'\
+' if echo "$e 0x1234" > $d/translate; then echo "not ok 2 debugfs translate rejects a malformed request"; else echo "ok 2 debugfs translate rejects a malformed request"; fi;'\
+' f="$(cat $d/dmar0/last_fault) $(cat $d/$e/rid_pasid) $(cat $d/$e/pasid_bits)"; echo "# $f";'\
+' case "$f" in "sid "*" addr 0x"*" reason 0x"*" faults "[1-9]*" 0 0") echo "ok 3 debugfs last_fault and knobs";; *) echo "not ok 3 debugfs last_fault and knobs";; esac'
+
 leg() {		# leg <name> <kernel image> <module build> <vmtest args...>
 	local name=$1 image=$2 mods=$3 m args=()
 	shift 3
@@ -93,6 +102,11 @@ leg() {		# leg <name> <kernel image> <module build> <vmtest args...>
 	# the blocked DMA must have left a fault record.
 	args+=(--module "$mods/drivers/iommu/vtd_sm/tests/vtd_sm_edu_test.ko"
 		--plan "run insmod /modules/vtd_sm_edu_test.ko && cat /sys/kernel/debug/vtd_sm_edu_test/results; r=\$?; rmmod vtd_sm_edu_test; grep -q '^faults: [1-9]' /sys/kernel/debug/vtd_sm/dmar0/counters || { echo '# no fault recorded'; r=1; }; exit \$r")
+	# Paging domains, PASIDs through the debug knobs and replace under DMA,
+	# with edu again; then the debugfs files of the knobs and the walker.
+	args+=(--module "$mods/drivers/iommu/vtd_sm/tests/vtd_sm_e2e_test.ko"
+		--plan "run insmod /modules/vtd_sm_e2e_test.ko && cat /sys/kernel/debug/vtd_sm_e2e_test/results; r=\$?; rmmod vtd_sm_e2e_test; exit \$r"
+		--plan "run $debugfs_check")
 	for t in $tests; do
 		args+=(--test "$t" --plan "kselftest $(basename "$t")")
 	done

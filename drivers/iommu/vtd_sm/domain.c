@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Paging domains and the bookkeeping of attachments.
+ *
+ * A paging domain owns one I/O page table: second level when the unit
+ * translates second level (ECAP.SLTS), else first level.  It gets a domain
+ * id on a unit when it is first attached to a device there, and gives it
+ * back when the last attachment on that unit goes.  Every attachment
+ * (device, PASID) is on the domain's list, so that an invalidation reaches
+ * every unit and domain id, and for first-level tables every PASID, the
+ * domain is live on.
+ *
+ * Each operation issues its invalidations as one batch per unit, ending in
+ * one wait descriptor; see Documentation/driver-api/vtd_sm-pasid-entry.rst
+ * for which descriptors each batch holds.
+ */
+#define pr_fmt(fmt) "vtd_sm: " fmt
+
+#include <linux/iommu.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include <kunit/visibility.h>
+
+#include "pasid_entry.h"
+#include "pgtable.h"
+#include "regs.h"
+#include "vtd.h"
+
+/* Capability fields only the invalidation paths need. */
+#define VTD_CAP_PSI		BIT_ULL(39)
+#define VTD_CAP_MAMV		GENMASK_ULL(53, 48)
+#define VTD_ECAP_SMPWC		BIT_ULL(48)
+
+/* IOTLB invalidation, page-selective-within-domain granularity. */
+#define VTD_QI_IOTLB_PAGE	3
+
+/**
+ * to_vtd_domain() - the vtd_domain of a paging or nested domain
+ * @domain: a domain, or NULL
+ *
+ * Return: the vtd_domain, or NULL for NULL and for the identity and
+ * blocked domains (and any domain not of this driver).
+ */
+struct vtd_domain *to_vtd_domain(struct iommu_domain *domain)
+{
+	if (!domain || (domain->ops != &vtd_paging_ops &&
+			domain->ops != &vtd_nested_ops))
+		return NULL;
+	return container_of(domain, struct vtd_domain, domain);
+}
+EXPORT_SYMBOL_IF_KUNIT(to_vtd_domain);
+
+/* Fewest second-level levels the unit walks that cover @aw bits. */
+static unsigned int vtd_sl_levels_for(u64 cap, unsigned int aw)
+{
+	unsigned long sagaw = FIELD_GET(VTD_CAP_SAGAW, cap);
+	unsigned int levels;
+
+	for (levels = 3; levels <= 5; levels++)
+		if ((sagaw & BIT(levels - 2)) && 9 * levels + PAGE_SHIFT >= aw)
+			return levels;
+	return vtd_cap_sl_max_levels(cap);
+}
+
+/**
+ * vtd_domain_alloc() - allocate an unattached paging domain
+ * @unit: the unit whose capabilities shape the page table
+ * @flags: IOMMU_HWPT_ALLOC_* (already validated by the caller)
+ *
+ * The table is second level if @unit translates second level, first level
+ * otherwise; a nest parent must be second level.  The domain's type and
+ * owner are left to the caller.
+ *
+ * Return: the domain, ERR_PTR(-EOPNOTSUPP) if @unit cannot translate with
+ * an own table (or a nest parent was asked of a first-level-only unit), or
+ * ERR_PTR(-ENOMEM).
+ */
+struct vtd_domain *vtd_domain_alloc(struct vtd_unit *unit, u32 flags)
+{
+	struct vtd_pgtable_cfg cfg = { .nid = NUMA_NO_NODE };
+	unsigned int mgaw = vtd_cap_mgaw(unit->cap);
+	struct vtd_domain *vd;
+	int ret;
+
+	if (unit->ecap & VTD_ECAP_SLTS) {
+		cfg.format = VTD_PGTABLE_SL;
+		cfg.levels = vtd_sl_levels_for(unit->cap, mgaw);
+		if (!cfg.levels)
+			return ERR_PTR(-EOPNOTSUPP);
+		cfg.aw = min(mgaw, 9 * cfg.levels + PAGE_SHIFT);
+		cfg.pgsize_bitmap = vtd_pgtable_sl_pgsizes(unit->cap);
+	} else if ((unit->ecap & VTD_ECAP_FLTS) &&
+		   !(flags & IOMMU_HWPT_ALLOC_NEST_PARENT)) {
+		cfg.format = VTD_PGTABLE_FL;
+		cfg.levels = (mgaw > 48 && (unit->cap & VTD_CAP_FL5LP)) ? 5 : 4;
+		/* 0: the lower, canonical half of what the levels translate */
+		cfg.aw = 0;
+		cfg.pgsize_bitmap = vtd_pgtable_fl_pgsizes(unit->cap);
+	} else {
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	if (!(unit->ecap & VTD_ECAP_C))
+		cfg.flags |= VTD_PGTABLE_NONCOHERENT;
+	if (unit->ecap & VTD_ECAP_SC)
+		cfg.flags |= VTD_PGTABLE_SNOOP_CTRL;
+
+	vd = kzalloc(sizeof(*vd), GFP_KERNEL);
+	if (!vd)
+		return ERR_PTR(-ENOMEM);
+	vd->kind = cfg.format == VTD_PGTABLE_SL ? VTD_DOMAIN_SL : VTD_DOMAIN_FL;
+	vd->alloc_flags = flags;
+	vd->cap = unit->cap;
+	vd->ecap = unit->ecap;
+	mutex_init(&vd->attach_lock);
+	spin_lock_init(&vd->lock);
+	INIT_LIST_HEAD(&vd->units);
+	INIT_LIST_HEAD(&vd->attachments);
+	INIT_LIST_HEAD(&vd->nested);
+	INIT_LIST_HEAD(&vd->nested_node);
+
+	ret = vtd_pgtable_init(&vd->pt, &cfg, GFP_KERNEL);
+	if (ret) {
+		mutex_destroy(&vd->attach_lock);
+		kfree(vd);
+		return ERR_PTR(ret);
+	}
+	vd->domain.ops = &vtd_paging_ops;
+	vd->domain.pgsize_bitmap = cfg.pgsize_bitmap;
+	vd->domain.geometry.aperture_start = 0;
+	vd->domain.geometry.aperture_end = BIT_ULL(vd->pt.aw) - 1;
+	vd->domain.geometry.force_aperture = true;
+	return vd;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_domain_alloc);
+
+/**
+ * vtd_domain_get_did() - take a reference on the domain's id on a unit
+ * @vd: the domain
+ * @unit: the unit
+ *
+ * The first reference allocates an id from @unit->domain_ids (never 0,
+ * unused, nor VTD_DID_IDENTITY).
+ *
+ * Context: process, may sleep.
+ * Return: the domain's record for @unit, or an ERR_PTR (-ENOSPC when the
+ * unit has no id left, -ENOMEM).
+ */
+struct vtd_domain_unit *vtd_domain_get_did(struct vtd_domain *vd,
+					   struct vtd_unit *unit)
+{
+	struct vtd_domain_unit *du;
+	unsigned long flags;
+	int did;
+
+	mutex_lock(&vd->attach_lock);
+	/* @units changes only under attach_lock too: no need for @lock. */
+	list_for_each_entry(du, &vd->units, node) {
+		if (du->unit == unit) {
+			du->refs++;
+			goto out;
+		}
+	}
+	du = kzalloc(sizeof(*du), GFP_KERNEL);
+	if (!du) {
+		du = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	did = ida_alloc_range(&unit->domain_ids, VTD_DID_IDENTITY + 1,
+			      vtd_cap_ndoms(unit->cap) - 1, GFP_KERNEL);
+	if (did < 0) {
+		kfree(du);
+		du = ERR_PTR(did);
+		goto out;
+	}
+	du->unit = unit;
+	du->did = did;
+	du->refs = 1;
+	spin_lock_irqsave(&vd->lock, flags);
+	list_add_tail(&du->node, &vd->units);
+	spin_unlock_irqrestore(&vd->lock, flags);
+out:
+	mutex_unlock(&vd->attach_lock);
+	return du;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_domain_get_did);
+
+/**
+ * vtd_domain_put_did() - drop a reference taken by vtd_domain_get_did()
+ * @vd: the domain
+ * @du: its record for a unit
+ *
+ * The last reference gives the id back to the unit.  The caller must have
+ * invalidated the unit's caches for the id first (vtd_dev_set_pasid_entry()
+ * does so when an entry stops using it).
+ */
+void vtd_domain_put_did(struct vtd_domain *vd, struct vtd_domain_unit *du)
+{
+	unsigned long flags;
+
+	mutex_lock(&vd->attach_lock);
+	if (--du->refs) {
+		mutex_unlock(&vd->attach_lock);
+		return;
+	}
+	spin_lock_irqsave(&vd->lock, flags);
+	list_del(&du->node);
+	spin_unlock_irqrestore(&vd->lock, flags);
+	mutex_unlock(&vd->attach_lock);
+	ida_free(&du->unit->domain_ids, du->did);
+	kfree(du);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_domain_put_did);
+
+/* Page-selective-within-domain IOTLB invalidation (second level). */
+static void vtd_add_iotlb_psi(struct vtd_qi_batch *b, u16 did, u64 addr,
+			      unsigned int order, bool leaf)
+{
+	struct vtd_qi_desc d = {
+		.qw = {
+			FIELD_PREP(VTD_QI_TYPE_LO, VTD_QI_IOTLB) |
+			FIELD_PREP(VTD_QI_GRAN, VTD_QI_IOTLB_PAGE) |
+			VTD_QI_IOTLB_DR | VTD_QI_IOTLB_DW |
+			FIELD_PREP(VTD_QI_DID, did),
+			(addr & VTD_QI_ADDR) | (leaf ? VTD_QI_IH : 0) |
+			FIELD_PREP(VTD_QI_AM, order),
+		},
+	};
+
+	vtd_qi_batch_add(b, &d);
+}
+
+/*
+ * The naturally aligned block of 2^order pages that covers [start, end]:
+ * its order, and its first address in *@addr.
+ */
+static unsigned int vtd_flush_order(u64 start, u64 end, u64 *addr)
+{
+	u64 first = start >> PAGE_SHIFT, last = end >> PAGE_SHIFT;
+	unsigned int order = first == last ? 0 : fls64(first ^ last);
+
+	*addr = order >= 64 - PAGE_SHIFT ? 0 : (first >> order << order) << PAGE_SHIFT;
+	return order;
+}
+
+static struct vtd_domain_unit *vtd_domain_unit_find(struct vtd_domain *vd,
+						    struct vtd_unit *unit)
+{
+	struct vtd_domain_unit *du;
+
+	list_for_each_entry(du, &vd->units, node)
+		if (du->unit == unit)
+			return du;
+	return NULL;
+}
+
+/**
+ * vtd_domain_build_flush() - queue what makes a unit forget a range
+ * @vd: a paging domain
+ * @du: its record for the unit the batch goes to
+ * @b: the batch
+ * @start: first IOVA
+ * @end: last IOVA
+ * @flags: VTD_FLUSH_*
+ *
+ * Second level: one IOTLB invalidation of the domain id, page-selective
+ * when the unit can do it for the range, else domain-selective (this also
+ * covers every PASID with a second-level entry of the domain).  First
+ * level: one PASID-based IOTLB invalidation per PASID the domain is
+ * attached to on the unit (first-level translations are tagged with the
+ * PASID).  Then, for a nest parent, a domain-selective IOTLB invalidation of
+ * each nested domain's id on the unit: nested translations combine both
+ * stages, are tagged with the nested domain's id and cannot be found by a
+ * second-level address.
+ *
+ * Context: @vd->lock held.
+ */
+VISIBLE_IF_KUNIT void vtd_domain_build_flush(struct vtd_domain *vd,
+					     struct vtd_domain_unit *du,
+					     struct vtd_qi_batch *b, u64 start,
+					     u64 end, unsigned int flags)
+{
+	u64 cap = du->unit->cap;
+	bool leaf = flags & VTD_FLUSH_LEAF;
+	struct vtd_attachment *att;
+	struct vtd_domain *child;
+	unsigned int order = 0;
+	bool psi = false;
+	u64 addr = 0;
+
+	lockdep_assert_held(&vd->lock);
+	if (!(flags & VTD_FLUSH_ALL) && (cap & VTD_CAP_PSI)) {
+		order = vtd_flush_order(start, end, &addr);
+		psi = order <= FIELD_GET(VTD_CAP_MAMV, cap);
+	}
+
+	if (vd->kind == VTD_DOMAIN_SL) {
+		if (psi)
+			vtd_add_iotlb_psi(b, du->did, addr, order, leaf);
+		else
+			vtd_qi_add_iotlb_domain(b, du->did);
+	} else {
+		list_for_each_entry(att, &vd->attachments, node) {
+			if (att->du != du)
+				continue;
+			if (psi)
+				vtd_qi_add_piotlb_range(b, du->did, att->pasid,
+							addr, order, leaf);
+			else
+				vtd_qi_add_piotlb_pasid(b, du->did, att->pasid);
+		}
+	}
+
+	list_for_each_entry(child, &vd->nested, nested_node) {
+		struct vtd_domain_unit *cdu;
+
+		spin_lock_nested(&child->lock, SINGLE_DEPTH_NESTING);
+		cdu = vtd_domain_unit_find(child, du->unit);
+		if (cdu)
+			vtd_qi_add_iotlb_domain(b, cdu->did);
+		spin_unlock(&child->lock);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_domain_build_flush);
+
+static int vtd_domain_flush(struct vtd_domain *vd, u64 start, u64 end,
+			    unsigned int flags)
+{
+	struct vtd_domain_unit *du;
+	struct vtd_qi_batch b;
+	unsigned long irqflags;
+	int ret = 0, err;
+
+	spin_lock_irqsave(&vd->lock, irqflags);
+	list_for_each_entry(du, &vd->units, node) {
+		if ((flags & VTD_FLUSH_CM_ONLY) && !(du->unit->cap & VTD_CAP_CM))
+			continue;
+		vtd_qi_batch_begin(&b, &du->unit->qi);
+		vtd_domain_build_flush(vd, du, &b, start, end, flags);
+		err = vtd_qi_submit(&b);
+		if (err && !ret)
+			ret = err;
+	}
+	spin_unlock_irqrestore(&vd->lock, irqflags);
+	return ret;
+}
+
+/**
+ * vtd_domain_flush_range() - invalidate an IOVA range of a paging domain
+ * @vd: the domain
+ * @start: first IOVA
+ * @end: last IOVA
+ * @leaf: only leaf entries changed
+ *
+ * One batch per unit the domain is live on.
+ */
+void vtd_domain_flush_range(struct vtd_domain *vd, unsigned long start,
+			    unsigned long end, bool leaf)
+{
+	vtd_domain_flush(vd, start, end, leaf ? VTD_FLUSH_LEAF : 0);
+}
+
+/**
+ * vtd_domain_flush_all() - invalidate everything a paging domain cached
+ * @vd: the domain
+ */
+void vtd_domain_flush_all(struct vtd_domain *vd)
+{
+	vtd_domain_flush(vd, 0, ULONG_MAX, VTD_FLUSH_ALL);
+}
+
+/**
+ * vtd_dev_domain() - the domain attached to a PASID of a device
+ * @vdev: the device
+ * @pasid: the PASID, 0 for the RID
+ *
+ * Return: the domain, or NULL if none is attached.
+ */
+struct iommu_domain *vtd_dev_domain(struct vtd_dev *vdev, u32 pasid)
+{
+	return pasid ? xa_load(&vdev->pasid_domains, pasid) : vdev->domain;
+}
+
+/* Forget that @domain is attached to (vdev, pasid); the entry is gone. */
+static void vtd_domain_drop(struct iommu_domain *domain, struct vtd_dev *vdev,
+			    u32 pasid)
+{
+	struct vtd_domain *vd = to_vtd_domain(domain);
+	struct vtd_attachment *att, *found = NULL;
+	unsigned long flags;
+
+	if (!vd)
+		return;
+	spin_lock_irqsave(&vd->lock, flags);
+	list_for_each_entry(att, &vd->attachments, node) {
+		if (att->vdev == vdev && att->pasid == pasid) {
+			list_del(&att->node);
+			found = att;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&vd->lock, flags);
+	if (WARN_ON(!found))
+		return;
+	vtd_domain_put_did(vd, found->du);
+	if (found->parent_du)
+		vtd_domain_put_did(vd->parent, found->parent_du);
+	kfree(found);
+}
+
+/**
+ * vtd_dev_attach() - install an entry for a domain, replacing the old one
+ * @domain: the domain; NULL to leave the PASID unattached (@pe blocking)
+ * @vdev: the device
+ * @pasid: the PASID, 0 for the RID
+ * @att: for a paging or nested domain, its attachment record (with the
+ *	domain ids taken); NULL for the identity and blocked domains
+ * @pe: the entry
+ *
+ * @att is on the domain's list before the entry can be used, so that no
+ * invalidation of the domain misses it.  If the entry was written but its
+ * invalidations failed, the old entry is written back, and the old domain
+ * stays attached; if that fails too, the PASID's state is unknown and an
+ * error is logged.  On success the old domain's record goes.
+ *
+ * Context: process; the caller serializes attachments of the device (the
+ * group mutex of the IOMMU core).
+ * Return: 0 or a negative errno.  On error @att is off the list again and
+ * still the caller's.
+ */
+int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
+		   u32 pasid, struct vtd_attachment *att,
+		   const struct vtd_pasid_entry *pe)
+{
+	struct iommu_domain *old = vtd_dev_domain(vdev, pasid);
+	struct vtd_domain *vd = to_vtd_domain(domain);
+	struct vtd_pasid_entry prev, now;
+	unsigned long flags;
+	int ret;
+
+	if (pasid && !old && domain) {
+		ret = xa_reserve(&vdev->pasid_domains, pasid, GFP_KERNEL);
+		if (ret)
+			return ret;
+	}
+	if (att) {
+		spin_lock_irqsave(&vd->lock, flags);
+		list_add_tail(&att->node, &vd->attachments);
+		spin_unlock_irqrestore(&vd->lock, flags);
+	}
+
+	vtd_dev_pasid_entry_snapshot(vdev, pasid, &prev);
+	ret = vtd_dev_set_pasid_entry(vdev, pasid, pe);
+	if (ret) {
+		vtd_dev_pasid_entry_snapshot(vdev, pasid, &now);
+		if (memcmp(&now, &prev, sizeof(now)) &&
+		    vtd_dev_set_pasid_entry(vdev, pasid, &prev))
+			dev_err(vdev->dev, "PASID %u: old entry not restored\n",
+				pasid);
+		if (att) {
+			spin_lock_irqsave(&vd->lock, flags);
+			list_del(&att->node);
+			spin_unlock_irqrestore(&vd->lock, flags);
+		}
+		if (pasid && !old && domain)
+			xa_release(&vdev->pasid_domains, pasid);
+		return ret;
+	}
+
+	if (!pasid)
+		vdev->domain = domain;
+	else if (domain)
+		xa_store(&vdev->pasid_domains, pasid, domain, GFP_KERNEL);
+	else
+		xa_erase(&vdev->pasid_domains, pasid);
+	vtd_domain_drop(old, vdev, pasid);
+	return 0;
+}
+
+/* Can @unit walk @vd's table (for a nested domain: its parent's)? */
+static int vtd_domain_check_unit(struct vtd_domain *vd, struct vtd_unit *unit)
+{
+	unsigned long sizes;
+
+	if (!(unit->ecap & VTD_ECAP_C) &&
+	    !(vd->pt.flags & VTD_PGTABLE_NONCOHERENT))
+		return -EINVAL;
+	if ((vd->pt.flags & VTD_PGTABLE_SNOOP_CTRL) &&
+	    !(unit->ecap & VTD_ECAP_SC))
+		return -EINVAL;
+	if (vd->kind == VTD_DOMAIN_SL) {
+		if (!(unit->ecap & VTD_ECAP_SLTS) ||
+		    !(FIELD_GET(VTD_CAP_SAGAW, unit->cap) & BIT(vd->pt.levels - 2)))
+			return -EINVAL;
+		sizes = vtd_pgtable_sl_pgsizes(unit->cap);
+	} else {
+		if (!(unit->ecap & VTD_ECAP_FLTS) ||
+		    (vd->pt.levels == 5 && !(unit->cap & VTD_CAP_FL5LP)))
+			return -EINVAL;
+		sizes = vtd_pgtable_fl_pgsizes(unit->cap);
+	}
+	return (vd->pt.pgsize_bitmap & ~sizes) ? -EINVAL : 0;
+}
+
+/* The PASID entry that makes @unit translate through @vd with @did. */
+static int vtd_domain_encode(struct vtd_domain *vd, struct vtd_unit *unit,
+			     u16 did, struct vtd_pasid_entry *pe)
+{
+	struct vtd_domain *sl = vd->kind == VTD_DOMAIN_NESTED ? vd->parent : vd;
+	struct vtd_pasid_cfg cfg = {
+		.did = did,
+		.pwsnp = !!(unit->ecap & VTD_ECAP_SMPWC),
+	};
+
+	switch (vd->kind) {
+	case VTD_DOMAIN_SL:
+		cfg.sl.pgd = vtd_pgtable_root_phys(&vd->pt);
+		cfg.sl.levels = vd->pt.levels;
+		return vtd_pasid_encode_sl(pe, &cfg);
+	case VTD_DOMAIN_FL:
+		cfg.fl.pgd = vtd_pgtable_root_phys(&vd->pt);
+		cfg.fl.levels = vd->pt.levels;
+		return vtd_pasid_encode_fl(pe, &cfg);
+	case VTD_DOMAIN_NESTED:
+		cfg.fl = vd->s1;
+		cfg.sl.pgd = vtd_pgtable_root_phys(&sl->pt);
+		cfg.sl.levels = sl->pt.levels;
+		return vtd_pasid_encode_nested(pe, &cfg);
+	}
+	return -EINVAL;
+}
+
+static int vtd_domain_attach_pasid(struct iommu_domain *domain,
+				   struct vtd_dev *vdev, u32 pasid)
+{
+	struct vtd_domain *vd = to_vtd_domain(domain);
+	struct vtd_domain *sl = vd->kind == VTD_DOMAIN_NESTED ? vd->parent : vd;
+	struct vtd_unit *unit = vdev->unit;
+	struct vtd_attachment *att;
+	struct vtd_pasid_entry pe;
+	int ret;
+
+	if (vtd_dev_domain(vdev, pasid) == domain)
+		return 0;
+	ret = vtd_domain_check_unit(sl, unit);
+	if (ret)
+		return ret;
+	if (vd->kind == VTD_DOMAIN_NESTED &&
+	    (!(unit->ecap & VTD_ECAP_NEST) ||
+	     (vd->s1.levels == 5 && !(unit->cap & VTD_CAP_FL5LP)) ||
+	     (vd->s1.sre && !(unit->ecap & VTD_ECAP_SRS)) ||
+	     (vd->s1.eafe && !(unit->ecap & VTD_ECAP_EAFS))))
+		return -EINVAL;
+
+	att = kzalloc(sizeof(*att), GFP_KERNEL);
+	if (!att)
+		return -ENOMEM;
+	att->vdev = vdev;
+	att->pasid = pasid;
+	att->du = vtd_domain_get_did(vd, unit);
+	if (IS_ERR(att->du)) {
+		ret = PTR_ERR(att->du);
+		goto err_free;
+	}
+	if (vd->kind == VTD_DOMAIN_NESTED) {
+		att->parent_du = vtd_domain_get_did(vd->parent, unit);
+		if (IS_ERR(att->parent_du)) {
+			ret = PTR_ERR(att->parent_du);
+			goto err_did;
+		}
+	}
+	ret = vtd_domain_encode(vd, unit, att->du->did, &pe);
+	if (!ret)
+		ret = vtd_dev_attach(domain, vdev, pasid, att, &pe);
+	if (!ret)
+		return 0;
+
+	if (att->parent_du)
+		vtd_domain_put_did(vd->parent, att->parent_du);
+err_did:
+	vtd_domain_put_did(vd, att->du);
+err_free:
+	kfree(att);
+	return ret;
+}
+
+/**
+ * vtd_domain_attach_dev() - attach_dev of paging and nested domains
+ * @domain: the domain
+ * @dev: the device; its RID_PASID (PASID 0) entry is written
+ *
+ * Return: 0, -EINVAL if the device's unit cannot use the domain, or the
+ * error of the update (the old domain is then still attached).
+ */
+int vtd_domain_attach_dev(struct iommu_domain *domain, struct device *dev)
+{
+	return vtd_domain_attach_pasid(domain, dev_iommu_priv_get(dev), 0);
+}
+
+/**
+ * vtd_domain_set_dev_pasid() - set_dev_pasid of paging and nested domains
+ * @domain: the domain
+ * @dev: the device
+ * @pasid: the PASID
+ * @old: the domain attached before, or NULL; the driver's own record is
+ *	what counts
+ *
+ * Return: as vtd_domain_attach_dev(), and -ERANGE for a PASID beyond the
+ * device's.
+ */
+int vtd_domain_set_dev_pasid(struct iommu_domain *domain, struct device *dev,
+			     ioasid_t pasid, struct iommu_domain *old)
+{
+	return vtd_domain_attach_pasid(domain, dev_iommu_priv_get(dev), pasid);
+}
+
+static int vtd_paging_map_pages(struct iommu_domain *domain, unsigned long iova,
+				phys_addr_t paddr, size_t pgsize, size_t pgcount,
+				int prot, gfp_t gfp, size_t *mapped)
+{
+	struct vtd_domain *vd = to_vtd_domain(domain);
+
+	return vtd_pgtable_map_pages(&vd->pt, iova, paddr, pgsize, pgcount,
+				     prot, gfp, mapped);
+}
+
+static size_t vtd_paging_unmap_pages(struct iommu_domain *domain,
+				     unsigned long iova, size_t pgsize,
+				     size_t pgcount,
+				     struct iommu_iotlb_gather *gather)
+{
+	struct vtd_domain *vd = to_vtd_domain(domain);
+
+	return vtd_pgtable_unmap_pages(&vd->pt, iova, pgsize, pgcount, gather);
+}
+
+static phys_addr_t vtd_paging_iova_to_phys(struct iommu_domain *domain,
+					   dma_addr_t iova)
+{
+	return vtd_pgtable_iova_to_phys(&to_vtd_domain(domain)->pt, iova);
+}
+
+/*
+ * Table pages the unmap detached may still be in the paging-structure
+ * caches: they are freed only once the invalidation completed.  If it did
+ * not, they are leaked rather than handed back while the unit may use them.
+ */
+static void vtd_paging_iotlb_sync(struct iommu_domain *domain,
+				  struct iommu_iotlb_gather *gather)
+{
+	struct vtd_domain *vd = to_vtd_domain(domain);
+	bool leaf = list_empty(&gather->freelist);
+	int ret;
+
+	if (gather->start > gather->end)
+		return;
+	ret = vtd_domain_flush(vd, gather->start, gather->end,
+			       leaf ? VTD_FLUSH_LEAF : 0);
+	if (ret) {
+		pr_err_ratelimited("IOTLB invalidation failed (%d), table pages leaked\n",
+				   ret);
+		INIT_LIST_HEAD(&gather->freelist);
+		return;
+	}
+	vtd_pgtable_put_pages(&gather->freelist);
+}
+
+static void vtd_paging_flush_iotlb_all(struct iommu_domain *domain)
+{
+	vtd_domain_flush_all(to_vtd_domain(domain));
+}
+
+/*
+ * A unit in caching mode may cache not-present entries (an emulated unit
+ * keeps a shadow it only updates on invalidation): new mappings are
+ * invalidated too.
+ */
+static int vtd_paging_iotlb_sync_map(struct iommu_domain *domain,
+				     unsigned long iova, size_t size)
+{
+	struct vtd_domain *vd = to_vtd_domain(domain);
+
+	if (!size)
+		return 0;
+	return vtd_domain_flush(vd, iova, iova + size - 1,
+				VTD_FLUSH_LEAF | VTD_FLUSH_CM_ONLY);
+}
+
+static void vtd_paging_free(struct iommu_domain *domain)
+{
+	struct vtd_domain *vd = to_vtd_domain(domain);
+
+	WARN_ON(!list_empty(&vd->attachments));
+	WARN_ON(!list_empty(&vd->nested));
+	vtd_pgtable_destroy(&vd->pt);
+	mutex_destroy(&vd->attach_lock);
+	kfree(vd);
+}
+
+const struct iommu_domain_ops vtd_paging_ops = {
+	.attach_dev = vtd_domain_attach_dev,
+	.set_dev_pasid = vtd_domain_set_dev_pasid,
+	.map_pages = vtd_paging_map_pages,
+	.unmap_pages = vtd_paging_unmap_pages,
+	.iova_to_phys = vtd_paging_iova_to_phys,
+	.iotlb_sync = vtd_paging_iotlb_sync,
+	.iotlb_sync_map = vtd_paging_iotlb_sync_map,
+	.flush_iotlb_all = vtd_paging_flush_iotlb_all,
+	.free = vtd_paging_free,
+};
