@@ -5,8 +5,11 @@
  * Every change to a translation structure is followed by one batch: the
  * descriptors the change needs, then a single invalidation wait descriptor
  * whose status write tells software the hardware is done with all of them.
- * A batch that does not fit its buffer spills into the ring early; the
- * wait still comes once, at the end.
+ * A batch that outgrows its buffer is never pushed in pieces (another
+ * submitter could then be blamed for, or swallow, an error of the first
+ * piece): it collapses into the global form of each kind of invalidation
+ * it holds (context cache, PASID cache, IOTLB), which the specification
+ * allows in place of any finer one, and goes to the ring whole.
  *
  * Errors the unit reports while a batch is pending are handled here:
  * an invalidation queue error (IQE, a descriptor the unit refused) is
@@ -219,32 +222,77 @@ void vtd_qi_batch_begin(struct vtd_qi_batch *b, struct vtd_qi *qi)
 {
 	b->qi = qi;
 	b->n = 0;
+	b->collapsed = 0;
 	b->err = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_qi_batch_begin);
+
+/*
+ * Kinds of invalidation a full batch collapses into one global descriptor
+ * each, in the order the specification asks for: context cache, then
+ * PASID cache, then IOTLB.  A global IOTLB invalidation also covers every
+ * PASID-based IOTLB entry.
+ */
+#define VTD_QI_KIND_CC		BIT(0)
+#define VTD_QI_KIND_PC		BIT(1)
+#define VTD_QI_KIND_IOTLB	BIT(2)
+
+static unsigned int vtd_qi_desc_kind(const struct vtd_qi_desc *d)
+{
+	switch (vtd_qi_desc_type(d)) {
+	case VTD_QI_CC:
+		return VTD_QI_KIND_CC;
+	case VTD_QI_PC:
+		return VTD_QI_KIND_PC;
+	case VTD_QI_IOTLB:
+	case VTD_QI_PIOTLB:
+		return VTD_QI_KIND_IOTLB;
+	}
+	return 0;
+}
+
+static void vtd_qi_batch_collapse(struct vtd_qi_batch *b, unsigned int kinds)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++)
+		kinds |= vtd_qi_desc_kind(&b->desc[i]);
+	b->n = 0;
+	b->collapsed = 0;
+	if (kinds & VTD_QI_KIND_CC)
+		vtd_qi_add_cc_global(b);
+	if (kinds & VTD_QI_KIND_PC)
+		vtd_qi_add_pc_global(b);
+	if (kinds & VTD_QI_KIND_IOTLB)
+		vtd_qi_add_iotlb_global(b);
+	b->collapsed = kinds;
+}
 
 /**
  * vtd_qi_batch_add() - append a descriptor to a batch
  * @b: the batch
  * @d: the descriptor
  *
- * A full batch is written to the ring without a wait descriptor; the
- * wait follows at vtd_qi_submit().
+ * Nothing reaches the ring before vtd_qi_submit().  Once the batch is
+ * full, it holds one global invalidation per kind instead (see above):
+ * descriptors of a kind already covered are dropped, a new kind adds its
+ * global form.  Only context-
+ * cache, PASID-cache and IOTLB descriptors may be added.
  */
 void vtd_qi_batch_add(struct vtd_qi_batch *b, const struct vtd_qi_desc *d)
 {
-	if (b->n == VTD_QI_BATCH_MAX) {
-		struct vtd_qi *qi = b->qi;
-		unsigned long flags;
-		ktime_t deadline = ktime_add_us(ktime_get(), qi->timeout_us);
-		int ret;
+	unsigned int kind = vtd_qi_desc_kind(d);
 
-		spin_lock_irqsave(&qi->lock, flags);
-		ret = vtd_qi_push(qi, b->desc, b->n, false, NULL, deadline);
-		spin_unlock_irqrestore(&qi->lock, flags);
-		if (ret && !b->err)
-			b->err = ret;
-		b->n = 0;
+	if (WARN_ON_ONCE(!kind)) {
+		b->err = -EINVAL;
+		return;
+	}
+	if (b->collapsed & kind)
+		return;
+	/* A collapsed batch stays in canonical order: collapse again. */
+	if (b->collapsed || b->n == VTD_QI_BATCH_MAX) {
+		vtd_qi_batch_collapse(b, kind);
+		return;
 	}
 	b->desc[b->n++] = *d;
 }
@@ -270,6 +318,7 @@ int vtd_qi_submit(struct vtd_qi_batch *b)
 	spin_lock_irqsave(&qi->lock, flags);
 	ret = vtd_qi_push(qi, b->desc, b->n, true, &slot, deadline);
 	b->n = 0;
+	b->collapsed = 0;
 	if (ret == -ETIMEDOUT)
 		goto out;
 

@@ -76,20 +76,23 @@ struct vtd_qi {
 	struct vtd_qi_stats stats;
 };
 
-/* Descriptors a batch holds before it spills into the ring. */
-#define VTD_QI_BATCH_MAX	8
+/* Descriptors a batch holds before it collapses to global invalidations. */
+#define VTD_QI_BATCH_MAX	16
 
 /**
  * struct vtd_qi_batch - invalidations of one operation
  * @qi: the queue the batch goes to
  * @desc: descriptors not yet in the ring
  * @n: number of valid entries in @desc
- * @err: first error met while spilling, reported by vtd_qi_submit()
+ * @collapsed: kinds of invalidation @desc holds in global form after the
+ *	       batch overflowed
+ * @err: error found while building the batch, reported by vtd_qi_submit()
  */
 struct vtd_qi_batch {
 	struct vtd_qi *qi;
 	struct vtd_qi_desc desc[VTD_QI_BATCH_MAX];
 	unsigned int n;
+	unsigned int collapsed;
 	int err;
 };
 

@@ -160,23 +160,70 @@ static void qi_test_one_batch(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_GRAN, f->qi.ring[1].qw[0]), 3);
 }
 
-static void qi_test_spill_one_wait(struct kunit *test)
+static void qi_test_full_batch_collapses(struct kunit *test)
 {
 	struct fake_unit *f = fake_new(test);
-	unsigned int i, n = 2 * VTD_QI_BATCH_MAX + 3;
+	unsigned int i;
 	struct vtd_qi_batch b;
 
+	/* Exactly full: every descriptor goes out as given. */
 	vtd_qi_batch_begin(&b, &f->qi);
-	for (i = 0; i < n; i++)
-		vtd_qi_add_iotlb_domain(&b, i);
+	for (i = 0; i < VTD_QI_BATCH_MAX; i++)
+		vtd_qi_add_iotlb_domain(&b, i + 2);
 	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
-	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_IOTLB], n);
-	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_WAIT], 1);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.descs), n + 1);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.batches), 1);
-	/* The descriptors kept their order across the spills. */
-	for (i = 0; i < n; i++)
-		KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_DID, f->qi.ring[i].qw[0]), i);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_IOTLB], VTD_QI_BATCH_MAX);
+	for (i = 0; i < VTD_QI_BATCH_MAX; i++) {
+		KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_GRAN, f->qi.ring[i].qw[0]), 2);
+		KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_DID, f->qi.ring[i].qw[0]), i + 2);
+	}
+
+	/*
+	 * One more: a single global IOTLB invalidation replaces them, and
+	 * nothing reached the ring before submit.
+	 */
+	memset(f->seen, 0, sizeof(f->seen));
+	f->nr_order = 0;
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_pc_pasid(&b, 3, 7);
+	for (i = 0; i < 2 * VTD_QI_BATCH_MAX; i++)
+		vtd_qi_add_piotlb_pasid(&b, i + 2, 7);
+	KUNIT_EXPECT_EQ(test, f->iqt, (u64)(VTD_QI_BATCH_MAX + 1) << 5);
+	vtd_qi_add_cc_device(&b, 0, 0x20);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	/* Canonical order: context cache, PASID cache, IOTLB, then the wait. */
+	KUNIT_ASSERT_EQ(test, f->nr_order, 4);
+	KUNIT_EXPECT_EQ(test, f->order[0], VTD_QI_CC);
+	KUNIT_EXPECT_EQ(test, f->order[1], VTD_QI_PC);
+	KUNIT_EXPECT_EQ(test, f->order[2], VTD_QI_IOTLB);
+	KUNIT_EXPECT_EQ(test, f->order[3], VTD_QI_WAIT);
+	i = VTD_QI_BATCH_MAX + 1;
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_GRAN, f->qi.ring[i].qw[0]), 1);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_GRAN, f->qi.ring[i + 1].qw[0]), 3);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_GRAN, f->qi.ring[i + 2].qw[0]), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.batches), 2);
+}
+
+static void qi_test_collapse_under_other_submitter(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_batch a, b;
+	unsigned int i;
+
+	/*
+	 * A refused descriptor in an overflowing batch is reported to that
+	 * batch only: nothing of it is in the ring while another submits.
+	 */
+	f->refuse_type = VTD_QI_IOTLB;
+	f->refuse_left = 1;
+	vtd_qi_batch_begin(&a, &f->qi);
+	for (i = 0; i <= VTD_QI_BATCH_MAX; i++)
+		vtd_qi_add_iotlb_domain(&a, i + 2);
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_pc_global(&b);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.iqe), 0);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&a), -EIO);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.iqe), 1);
 }
 
 static void qi_test_ring_wrap(struct kunit *test)
@@ -225,21 +272,24 @@ static void qi_test_ring_full(struct kunit *test)
 	unsigned int i, j;
 
 	/*
-	 * A stalled unit: three batches of 50 (151 descriptors with their
-	 * waits) do not fit a ring of 128; what does not fit is dropped,
-	 * never written over descriptors the unit has not fetched.
+	 * A stalled unit: eight full batches (8 x 17 descriptors with their
+	 * waits) do not fit a ring of 128; the seven that fit are written,
+	 * the eighth is dropped, never written over descriptors the unit has
+	 * not fetched.
 	 */
+	BUILD_BUG_ON(7 * (VTD_QI_BATCH_MAX + 1) > 127 ||
+		     8 * (VTD_QI_BATCH_MAX + 1) <= 127);
 	f->stalled = true;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 8; i++) {
 		vtd_qi_batch_begin(&b, &f->qi);
-		for (j = 0; j < 50; j++)
-			vtd_qi_add_cc_global(&b);
+		for (j = 0; j < VTD_QI_BATCH_MAX; j++)
+			vtd_qi_add_iotlb_domain(&b, j + 2);
 		KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), -ETIMEDOUT);
 	}
 	KUNIT_EXPECT_EQ(test, f->iqh, 0);
-	KUNIT_EXPECT_LE(test, atomic64_read(&f->qi.stats.descs), f->qi.size - 1);
-	KUNIT_EXPECT_GE(test, atomic64_read(&f->qi.stats.descs), 100);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.timeouts), 3);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.descs),
+			7 * (VTD_QI_BATCH_MAX + 1));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.timeouts), 8);
 
 	f->stalled = false;
 	vtd_qi_batch_begin(&b, &f->qi);
@@ -328,7 +378,8 @@ static void qi_test_encoding(struct kunit *test)
 static struct kunit_case qi_test_cases[] = {
 	KUNIT_CASE(qi_test_iqa),
 	KUNIT_CASE(qi_test_one_batch),
-	KUNIT_CASE(qi_test_spill_one_wait),
+	KUNIT_CASE(qi_test_full_batch_collapses),
+	KUNIT_CASE(qi_test_collapse_under_other_submitter),
 	KUNIT_CASE(qi_test_ring_wrap),
 	KUNIT_CASE(qi_test_timeout),
 	KUNIT_CASE(qi_test_ring_full),

@@ -27,11 +27,8 @@ for m in $MODULES; do
 	args+=(--module "$B/run/$(module_path "$m")")
 done
 args+=(--plan "load $MODULES")
-if [ -x "$B/run-demo" ]; then
-	args+=(--test "$B/run-demo" --plan "run run-demo")
-else
-	echo "make run: no demo VMM yet; booting with the modules loaded"
-fi
+make -s -C "$TOPDIR/tools/demo_vmm" OUTPUT="$B/run"
+args+=(--test "$B/run/demo_vmm" --plan "run demo_vmm")
 [ -n "${RUN_IOMMU_OPT:-}" ] && args+=(--iommu-opt "$RUN_IOMMU_OPT")
 if [ -t 0 ]; then
 	exec "$VMDIR/vmtest.py" --name run --kernel "$image" --qemu "$qemu" \
