@@ -27,6 +27,12 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	[IOMMUFD_OBJ_IOAS] = {
 		.destroy = iommufd_ioas_destroy,
 	},
+	[IOMMUFD_OBJ_HWPT_PAGING] = {
+		.destroy = iommufd_hwpt_paging_destroy,
+	},
+	[IOMMUFD_OBJ_HWPT_NESTED] = {
+		.destroy = iommufd_hwpt_nested_destroy,
+	},
 };
 
 /**
@@ -179,4 +185,33 @@ int iommufd_destroy(struct iommufd_ucmd *ucmd)
 	struct iommu_destroy *cmd = ucmd->cmd;
 
 	return iommufd_object_destroy_user(ucmd->ictx, cmd->id);
+}
+
+/**
+ * iommufd_object_put_and_try_destroy() - drop a reference, destroy if unused
+ * @ictx: context
+ * @obj: a finalized object the caller holds a reference on
+ *
+ * For objects the kernel made on its own and that go away with their last
+ * user (auto domains): if, once the caller's reference is gone, only the
+ * ID table's is left, the object is destroyed as IOMMU_DESTROY would.
+ * Dropping the reference and destroying happen under the XArray lock, so
+ * no lookup or IOMMU_DESTROY can come in between.  If an ioctl holds a
+ * short-lived reference at that moment the object stays, and the context
+ * destroys it when it closes (or IOMMU_DESTROY does).
+ */
+void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
+					struct iommufd_object *obj)
+{
+	bool destroy;
+
+	xa_lock(&ictx->objects);
+	refcount_dec(&obj->users);
+	destroy = refcount_dec_if_one(&obj->users);
+	if (destroy)
+		__xa_erase(&ictx->objects, obj->id);
+	xa_unlock(&ictx->objects);
+
+	if (destroy)
+		iommufd_object_free(obj);
 }

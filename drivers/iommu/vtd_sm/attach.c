@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
 #include <linux/pci.h>
+#include <kunit/visibility.h>
 
 #include "pasid_entry.h"
 #include "regs.h"
@@ -149,3 +150,4 @@ void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
 	for (i = 0; i < VTD_PASID_ENTRY_QWORDS; i++)
 		out->val[i] = pe ? READ_ONCE(pe->val[i]) : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_dev_pasid_entry_snapshot);

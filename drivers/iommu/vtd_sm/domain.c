@@ -133,13 +133,63 @@ struct vtd_domain *vtd_domain_alloc(struct vtd_unit *unit, u32 flags)
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_domain_alloc);
 
+static struct vtd_domain_unit *vtd_domain_unit_find(struct vtd_domain *vd,
+						    struct vtd_unit *unit)
+{
+	struct vtd_domain_unit *du;
+
+	list_for_each_entry(du, &vd->units, node)
+		if (du->unit == unit)
+			return du;
+	return NULL;
+}
+
+/**
+ * vtd_domain_alloc_user_unit() - domain_alloc_user for a device's unit
+ * @unit: the unit of the device
+ * @flags: IOMMU_HWPT_ALLOC_NEST_PARENT (needs ECAP.NEST and second-level
+ *	translation) and IOMMU_HWPT_ALLOC_PASID
+ * @parent: NULL for a paging domain; the nest parent of a nested domain
+ * @user_data: NULL for a paging domain; IOMMU_HWPT_DATA_VTD_S1 for a
+ *	nested one
+ *
+ * Return: the domain (type IOMMU_DOMAIN_UNMANAGED or IOMMU_DOMAIN_NESTED,
+ * owner not set), or ERR_PTR(): -EOPNOTSUPP for unknown or unsupported
+ * flags and data, else as vtd_domain_alloc() and vtd_nested_alloc().
+ */
+struct iommu_domain *
+vtd_domain_alloc_user_unit(struct vtd_unit *unit, u32 flags,
+			   struct iommu_domain *parent,
+			   const struct iommu_user_data *user_data)
+{
+	struct vtd_domain *vd;
+
+	if (parent)
+		return vtd_nested_alloc(parent, flags, user_data);
+	if (flags & ~(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID))
+		return ERR_PTR(-EOPNOTSUPP);
+	if (user_data)
+		return ERR_PTR(-EOPNOTSUPP);
+	if ((flags & IOMMU_HWPT_ALLOC_NEST_PARENT) &&
+	    (!(unit->ecap & VTD_ECAP_NEST) || !(unit->ecap & VTD_ECAP_SLTS)))
+		return ERR_PTR(-EOPNOTSUPP);
+	vd = vtd_domain_alloc(unit, flags);
+	if (IS_ERR(vd))
+		return ERR_CAST(vd);
+	vd->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	return &vd->domain;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_domain_alloc_user_unit);
+
 /**
  * vtd_domain_get_did() - take a reference on the domain's id on a unit
  * @vd: the domain
  * @unit: the unit
  *
- * The first reference allocates an id from @unit->domain_ids (never 0,
- * unused, nor VTD_DID_IDENTITY).
+ * The first reference of a paging domain allocates an id from
+ * @unit->domain_ids (never 0, unused, nor VTD_DID_IDENTITY).  A nested
+ * domain uses its parent's id on the unit: the caller must hold a
+ * reference on it (see &vtd_attachment.parent_du).
  *
  * Context: process, may sleep.
  * Return: the domain's record for @unit, or an ERR_PTR (-ENOSPC when the
@@ -148,29 +198,40 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_domain_alloc);
 struct vtd_domain_unit *vtd_domain_get_did(struct vtd_domain *vd,
 					   struct vtd_unit *unit)
 {
-	struct vtd_domain_unit *du;
+	struct vtd_domain_unit *du, *pdu = NULL;
 	unsigned long flags;
 	int did;
 
+	if (vd->kind == VTD_DOMAIN_NESTED) {
+		spin_lock_irqsave(&vd->parent->lock, flags);
+		pdu = vtd_domain_unit_find(vd->parent, unit);
+		spin_unlock_irqrestore(&vd->parent->lock, flags);
+		if (WARN_ON(!pdu))
+			return ERR_PTR(-EINVAL);
+	}
+
 	mutex_lock(&vd->attach_lock);
 	/* @units changes only under attach_lock too: no need for @lock. */
-	list_for_each_entry(du, &vd->units, node) {
-		if (du->unit == unit) {
-			du->refs++;
-			goto out;
-		}
+	du = vtd_domain_unit_find(vd, unit);
+	if (du) {
+		du->refs++;
+		goto out;
 	}
 	du = kzalloc(sizeof(*du), GFP_KERNEL);
 	if (!du) {
 		du = ERR_PTR(-ENOMEM);
 		goto out;
 	}
-	did = ida_alloc_range(&unit->domain_ids, VTD_DID_IDENTITY + 1,
-			      vtd_cap_ndoms(unit->cap) - 1, GFP_KERNEL);
-	if (did < 0) {
-		kfree(du);
-		du = ERR_PTR(did);
-		goto out;
+	if (pdu) {
+		did = pdu->did;
+	} else {
+		did = ida_alloc_range(&unit->domain_ids, VTD_DID_IDENTITY + 1,
+				      vtd_cap_ndoms(unit->cap) - 1, GFP_KERNEL);
+		if (did < 0) {
+			kfree(du);
+			du = ERR_PTR(did);
+			goto out;
+		}
 	}
 	du->unit = unit;
 	du->did = did;
@@ -189,9 +250,9 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_domain_get_did);
  * @vd: the domain
  * @du: its record for a unit
  *
- * The last reference gives the id back to the unit.  The caller must have
- * invalidated the unit's caches for the id first (vtd_dev_set_pasid_entry()
- * does so when an entry stops using it).
+ * The last reference of a paging domain gives the id back to the unit.
+ * The caller must have invalidated the unit's caches for the id first
+ * (vtd_dev_set_pasid_entry() does so when an entry stops using it).
  */
 void vtd_domain_put_did(struct vtd_domain *vd, struct vtd_domain_unit *du)
 {
@@ -206,7 +267,8 @@ void vtd_domain_put_did(struct vtd_domain *vd, struct vtd_domain_unit *du)
 	list_del(&du->node);
 	spin_unlock_irqrestore(&vd->lock, flags);
 	mutex_unlock(&vd->attach_lock);
-	ida_free(&du->unit->domain_ids, du->did);
+	if (vd->kind != VTD_DOMAIN_NESTED)
+		ida_free(&du->unit->domain_ids, du->did);
 	kfree(du);
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_domain_put_did);
@@ -242,17 +304,6 @@ static unsigned int vtd_flush_order(u64 start, u64 end, u64 *addr)
 	return order;
 }
 
-static struct vtd_domain_unit *vtd_domain_unit_find(struct vtd_domain *vd,
-						    struct vtd_unit *unit)
-{
-	struct vtd_domain_unit *du;
-
-	list_for_each_entry(du, &vd->units, node)
-		if (du->unit == unit)
-			return du;
-	return NULL;
-}
-
 /**
  * vtd_domain_build_flush() - queue what makes a unit forget a range
  * @vd: a paging domain
@@ -267,10 +318,10 @@ static struct vtd_domain_unit *vtd_domain_unit_find(struct vtd_domain *vd,
  * covers every PASID with a second-level entry of the domain).  First
  * level: one PASID-based IOTLB invalidation per PASID the domain is
  * attached to on the unit (first-level translations are tagged with the
- * PASID).  Then, for a nest parent, a domain-selective IOTLB invalidation of
- * each nested domain's id on the unit: nested translations combine both
- * stages, are tagged with the nested domain's id and cannot be found by a
- * second-level address.
+ * PASID).  A nest parent with nested domains live on the unit is always
+ * invalidated domain-selectively: they share its id, and their cached
+ * translations combine both stages, so a second-level address does not
+ * name them.
  *
  * Context: @vd->lock held.
  */
@@ -292,6 +343,12 @@ VISIBLE_IF_KUNIT void vtd_domain_build_flush(struct vtd_domain *vd,
 		order = vtd_flush_order(start, end, &addr);
 		psi = order <= FIELD_GET(VTD_CAP_MAMV, cap);
 	}
+	list_for_each_entry(child, &vd->nested, nested_node) {
+		spin_lock_nested(&child->lock, SINGLE_DEPTH_NESTING);
+		if (vtd_domain_unit_find(child, du->unit))
+			psi = false;
+		spin_unlock(&child->lock);
+	}
 
 	if (vd->kind == VTD_DOMAIN_SL) {
 		if (psi)
@@ -308,16 +365,6 @@ VISIBLE_IF_KUNIT void vtd_domain_build_flush(struct vtd_domain *vd,
 			else
 				vtd_qi_add_piotlb_pasid(b, du->did, att->pasid);
 		}
-	}
-
-	list_for_each_entry(child, &vd->nested, nested_node) {
-		struct vtd_domain_unit *cdu;
-
-		spin_lock_nested(&child->lock, SINGLE_DEPTH_NESTING);
-		cdu = vtd_domain_unit_find(child, du->unit);
-		if (cdu)
-			vtd_qi_add_iotlb_domain(b, cdu->did);
-		spin_unlock(&child->lock);
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_domain_build_flush);
@@ -379,6 +426,7 @@ struct iommu_domain *vtd_dev_domain(struct vtd_dev *vdev, u32 pasid)
 {
 	return pasid ? xa_load(&vdev->pasid_domains, pasid) : vdev->domain;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_dev_domain);
 
 /* Forget that @domain is attached to (vdev, pasid); the entry is gone. */
 static void vtd_domain_drop(struct iommu_domain *domain, struct vtd_dev *vdev,
@@ -475,6 +523,7 @@ int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 	vtd_domain_drop(old, vdev, pasid);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_dev_attach);
 
 /* Can @unit walk @vd's table (for a nested domain: its parent's)? */
 static int vtd_domain_check_unit(struct vtd_domain *vd, struct vtd_unit *unit)
@@ -529,8 +578,21 @@ static int vtd_domain_encode(struct vtd_domain *vd, struct vtd_unit *unit,
 	return -EINVAL;
 }
 
-static int vtd_domain_attach_pasid(struct iommu_domain *domain,
-				   struct vtd_dev *vdev, u32 pasid)
+/**
+ * vtd_domain_attach_pasid() - attach a paging or nested domain to a PASID
+ * @domain: the domain
+ * @vdev: the device
+ * @pasid: the PASID, 0 for the RID
+ *
+ * Takes the domain's id (and for a nested domain its parent's) on the
+ * device's unit, then installs the entry with vtd_dev_attach().
+ *
+ * Return: 0; -EINVAL if the unit cannot use the domain; -ENOSPC if it has
+ * no domain id left; the errors of vtd_dev_attach().  On error the old
+ * domain stays attached.
+ */
+VISIBLE_IF_KUNIT int vtd_domain_attach_pasid(struct iommu_domain *domain,
+					     struct vtd_dev *vdev, u32 pasid)
 {
 	struct vtd_domain *vd = to_vtd_domain(domain);
 	struct vtd_domain *sl = vd->kind == VTD_DOMAIN_NESTED ? vd->parent : vd;
@@ -556,17 +618,17 @@ static int vtd_domain_attach_pasid(struct iommu_domain *domain,
 		return -ENOMEM;
 	att->vdev = vdev;
 	att->pasid = pasid;
-	att->du = vtd_domain_get_did(vd, unit);
-	if (IS_ERR(att->du)) {
-		ret = PTR_ERR(att->du);
-		goto err_free;
-	}
 	if (vd->kind == VTD_DOMAIN_NESTED) {
 		att->parent_du = vtd_domain_get_did(vd->parent, unit);
 		if (IS_ERR(att->parent_du)) {
 			ret = PTR_ERR(att->parent_du);
-			goto err_did;
+			goto err_free;
 		}
+	}
+	att->du = vtd_domain_get_did(vd, unit);
+	if (IS_ERR(att->du)) {
+		ret = PTR_ERR(att->du);
+		goto err_parent;
 	}
 	ret = vtd_domain_encode(vd, unit, att->du->did, &pe);
 	if (!ret)
@@ -574,14 +636,15 @@ static int vtd_domain_attach_pasid(struct iommu_domain *domain,
 	if (!ret)
 		return 0;
 
+	vtd_domain_put_did(vd, att->du);
+err_parent:
 	if (att->parent_du)
 		vtd_domain_put_did(vd->parent, att->parent_du);
-err_did:
-	vtd_domain_put_did(vd, att->du);
 err_free:
 	kfree(att);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_domain_attach_pasid);
 
 /**
  * vtd_domain_attach_dev() - attach_dev of paging and nested domains

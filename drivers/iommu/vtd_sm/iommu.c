@@ -368,28 +368,10 @@ static struct iommu_domain *
 vtd_domain_alloc_user(struct device *dev, u32 flags, struct iommu_domain *parent,
 		      const struct iommu_user_data *user_data)
 {
-	struct vtd_unit *unit = vtd_dev_get(dev)->unit;
 	struct iommu_domain *domain;
-	struct vtd_domain *vd;
 
-	if (parent) {
-		domain = vtd_nested_alloc(parent, flags, user_data);
-	} else {
-		if (flags & ~(IOMMU_HWPT_ALLOC_NEST_PARENT |
-			      IOMMU_HWPT_ALLOC_PASID))
-			return ERR_PTR(-EOPNOTSUPP);
-		if (user_data)
-			return ERR_PTR(-EOPNOTSUPP);
-		if ((flags & IOMMU_HWPT_ALLOC_NEST_PARENT) &&
-		    (!(unit->ecap & VTD_ECAP_NEST) ||
-		     !(unit->ecap & VTD_ECAP_SLTS)))
-			return ERR_PTR(-EOPNOTSUPP);
-		vd = vtd_domain_alloc(unit, flags);
-		if (IS_ERR(vd))
-			return ERR_CAST(vd);
-		domain = &vd->domain;
-		domain->type = IOMMU_DOMAIN_UNMANAGED;
-	}
+	domain = vtd_domain_alloc_user_unit(vtd_dev_get(dev)->unit, flags,
+					    parent, user_data);
 	if (!IS_ERR(domain))
 		domain->owner = &vtd_iommu_ops;
 	return domain;

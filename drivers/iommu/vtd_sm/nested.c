@@ -4,17 +4,21 @@
  * root a guest physical address, i.e. an IOVA of the parent) translated
  * through the second-level table of a nest parent domain.
  *
- * Domain ids: a nested domain has its own id on each unit, as a paging
- * domain has.  Its PASID entries name that id, so its translations, which
- * combine both stages, are tagged apart from the parent's second-level-only
- * translations and from those of other nested domains over the same
- * parent.  The user's invalidations then become PASID-based IOTLB
- * invalidations with the nested domain's id, and a change of the parent's
- * table becomes, in addition to the parent's own invalidation, a
- * domain-selective IOTLB invalidation of every nested domain's id (the
- * cached nested translations are found by first-level address only).  An
- * attachment of a nested domain also holds the parent's id on the unit, so
- * the parent's invalidations reach every unit a nested domain is live on.
+ * Domain ids: a nested domain uses its parent's id on each unit.  Every
+ * PASID entry with that id then points at the same second-level table, as
+ * the specification requires of entries sharing an id, while first-level
+ * and nested translations are cached per PASID as well.  Switching a PASID
+ * from one nested domain to another over the same parent (a guest loading
+ * a new first-level table) changes only the first-level fields of the
+ * entry, one 128-bit piece, so the entry writer does it without a window
+ * (see vtd_sm-pasid-entry.rst); with an id per nested domain it would have
+ * to tear the entry down.  The user's invalidations become PASID-based
+ * IOTLB invalidations with the shared id and the PASIDs the nested domain
+ * is attached to, so they do not touch other nested domains.  A change of
+ * the parent's table is invalidated domain-selectively on every unit with
+ * nested domains live (nested translations are not found by second-level
+ * address); an attachment of a nested domain holds the parent's id, so
+ * the parent's invalidations reach the unit.
  */
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
@@ -72,7 +76,7 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_nested_check_s1);
  * Return: the domain (type IOMMU_DOMAIN_NESTED; the caller sets its
  * owner), or ERR_PTR(): -EOPNOTSUPP for other flags or data types, -EINVAL
  * if @parent is not a nest parent of this driver or the data is not valid
- * (see vtd_nested_check_s1()), -EFAULT, -E2BIG, -ENOMEM.
+ * (see vtd_nested_check_s1()) or of another length, -EFAULT, -ENOMEM.
  */
 struct iommu_domain *vtd_nested_alloc(struct iommu_domain *parent, u32 flags,
 				      const struct iommu_user_data *user_data)

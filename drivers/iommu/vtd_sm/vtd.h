@@ -150,7 +150,8 @@ enum vtd_domain_kind {
  * struct vtd_domain_unit - a unit a domain is live on
  * @node: in &vtd_domain.units
  * @unit: the unit
- * @did: the domain id the domain has on @unit
+ * @did: the domain id the domain has on @unit; a nested domain's is its
+ *	parent's
  * @refs: attachments on @unit that use @did (for a nest parent, also the
  *	attachments of its nested domains on @unit)
  */
@@ -167,8 +168,9 @@ struct vtd_domain_unit {
  * @vdev: the device
  * @pasid: the PASID (0: the RID)
  * @du: the domain's id on the device's unit
- * @parent_du: for a nested domain, its parent's id on that unit, held so
- *	that the parent's invalidations reach the unit
+ * @parent_du: for a nested domain, its parent's id on that unit: the id
+ *	the nested entry uses, held so that the parent's invalidations reach
+ *	the unit
  */
 struct vtd_attachment {
 	struct list_head node;
@@ -252,6 +254,10 @@ void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
 extern const struct iommu_domain_ops vtd_paging_ops;
 struct vtd_domain *to_vtd_domain(struct iommu_domain *domain);
 struct vtd_domain *vtd_domain_alloc(struct vtd_unit *unit, u32 flags);
+struct iommu_domain *
+vtd_domain_alloc_user_unit(struct vtd_unit *unit, u32 flags,
+			   struct iommu_domain *parent,
+			   const struct iommu_user_data *user_data);
 struct iommu_domain *vtd_dev_domain(struct vtd_dev *vdev, u32 pasid);
 int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 		   u32 pasid, struct vtd_attachment *att,
@@ -279,6 +285,8 @@ int vtd_nested_check_s1(const struct vtd_domain *parent,
 			const struct iommu_hwpt_vtd_s1 *s1);
 
 #if IS_ENABLED(CONFIG_KUNIT)
+int vtd_domain_attach_pasid(struct iommu_domain *domain, struct vtd_dev *vdev,
+			    u32 pasid);
 void vtd_domain_build_flush(struct vtd_domain *vd, struct vtd_domain_unit *du,
 			    struct vtd_qi_batch *b, u64 start, u64 end,
 			    unsigned int flags);

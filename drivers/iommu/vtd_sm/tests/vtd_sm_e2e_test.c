@@ -294,15 +294,8 @@ static void fail_all(struct e2e *t, const char * const *names, unsigned int nr,
 	unsigned int i;
 
 	diag(t, "%s: %d", why, err);
-	for (i = 0; i < nr; i++) {
-		/* Until vtd_sm has paging domains (TODO: drop once merged). */
-		if (err == -EOPNOTSUPP) {
-			seq_buf_printf(&t->tap, "ok %u %s # SKIP vtd_sm has no paging domains\n",
-				       ++t->n, names[i]);
-			continue;
-		}
+	for (i = 0; i < nr; i++)
 		result(t, false, names[i]);
-	}
 }
 
 /* The PGTT paging domains get: second level where the unit has it. */
@@ -387,6 +380,9 @@ static void test_rid_paging(struct e2e *t, struct iommu_group *group)
 
 	ok = walks_to(t, IOVA_A + 0x10, VTD_WALK_READ, 0, 0) &&
 	     walks_to(t, IOVA_B + XFER_OFF, VTD_WALK_WRITE, 0, 1);
+	if (ok)
+		diag(t, "RID's PASID entry: PGTT %s",
+		     want_pgtt(t) == VTD_WALK_PGTT_SL ? "second level" : "first level");
 	result(t, ok, rid_names[1]);
 
 	ret = vtd_sm_debug_translate(t->dev, VTD_WALK_NO_PASID, IOVA_U,

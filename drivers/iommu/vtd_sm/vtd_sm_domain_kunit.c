@@ -1,0 +1,997 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of vtd_sm's paging and nested domains against fake units:
+ * allocation flags, the VT-d first-stage description of a nested domain,
+ * domain id reference counting, and the invalidation descriptors of
+ * unmaps and of user invalidations (checked with the field positions of
+ * the specification written out here, not with the driver's macros).
+ *
+ * The fake unit consumes its invalidation queue when the tail moves,
+ * records every descriptor and completes wait descriptors.
+ */
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/io.h>
+#include <linux/mman.h>
+#include <linux/uaccess.h>
+
+#include "pasid_entry.h"
+#include "regs.h"
+#include "vtd.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* Invalidation descriptors, per the VT-d specification. */
+#define D_TYPE		GENMASK_ULL(3, 0)
+#define D_G		GENMASK_ULL(5, 4)
+#define D_DW		BIT_ULL(6)
+#define D_DR		BIT_ULL(7)
+#define D_DID		GENMASK_ULL(31, 16)
+#define D_PASID		GENMASK_ULL(51, 32)
+#define D_ADDR		GENMASK_ULL(63, 12)
+#define D_IH		BIT_ULL(6)
+#define D_AM		GENMASK_ULL(5, 0)
+#define T_IOTLB		2
+#define T_WAIT		5
+#define T_PIOTLB	6
+#define G_IOTLB_DOMAIN	2
+#define G_IOTLB_PAGE	3
+#define G_PIOTLB_PASID	2
+#define G_PIOTLB_PAGE	3
+
+/* CAP_REG fields the driver's header does not name. */
+#define CAP_PSI		BIT_ULL(39)
+#define CAP_MAMV	GENMASK_ULL(53, 48)
+
+/* 4-level (48-bit) second level, 16 domain ids, 2 MiB pages, AM up to 9. */
+#define FAKE_CAP	(FIELD_PREP(VTD_CAP_SAGAW, BIT(1) | BIT(2)) |	\
+			 FIELD_PREP(VTD_CAP_MGAW, 47) |			\
+			 FIELD_PREP(VTD_CAP_SLLPS, 1) |			\
+			 VTD_CAP_CM | CAP_PSI | FIELD_PREP(CAP_MAMV, 9))
+#define FAKE_ECAP	(VTD_ECAP_C | VTD_ECAP_QI | VTD_ECAP_PT |	\
+			 VTD_ECAP_NEST | VTD_ECAP_PASID | VTD_ECAP_SMTS |	\
+			 VTD_ECAP_SLTS | VTD_ECAP_FLTS)
+
+struct fake_unit {
+	struct vtd_unit unit;
+	u64 iqh;
+	u64 iqt;
+	u32 fsts;
+	unsigned int refuse_type;
+	unsigned int refuse_left;
+	struct vtd_qi_desc seen[32];
+	unsigned int nr_seen;
+	unsigned int waits;
+};
+
+static void fake_run(struct fake_unit *f)
+{
+	struct vtd_qi *qi = &f->unit.qi;
+
+	while (f->iqh != f->iqt && !(f->fsts & VTD_FSTS_IQE)) {
+		unsigned int idx = f->iqh >> 5;
+		struct vtd_qi_desc *d = &qi->ring[idx];
+
+		/* A refused descriptor stops the queue at it (IQE). */
+		if (FIELD_GET(D_TYPE, d->qw[0]) == f->refuse_type &&
+		    f->refuse_left) {
+			f->refuse_left--;
+			f->fsts |= VTD_FSTS_IQE;
+			return;
+		}
+		if (FIELD_GET(D_TYPE, d->qw[0]) == T_WAIT) {
+			u32 *status = phys_to_virt(d->qw[1] & VTD_QI_WAIT_ADDR);
+
+			f->waits++;
+			if (d->qw[0] & VTD_QI_WAIT_SW)
+				WRITE_ONCE(*status,
+					   FIELD_GET(VTD_QI_WAIT_DATA, d->qw[0]));
+		} else if (f->nr_seen < ARRAY_SIZE(f->seen)) {
+			f->seen[f->nr_seen++] = *d;
+		}
+		f->iqh = (u64)((idx + 1) & (qi->size - 1)) << 5;
+	}
+}
+
+static u64 fake_read(void *priv, unsigned int reg)
+{
+	struct fake_unit *f = priv;
+
+	switch (reg) {
+	case VTD_REG_IQH:
+		fake_run(f);
+		return f->iqh;
+	case VTD_REG_IQT:
+		return f->iqt;
+	case VTD_REG_FSTS:
+		return f->fsts;
+	}
+	return 0;
+}
+
+static void fake_write(void *priv, unsigned int reg, u64 val)
+{
+	struct fake_unit *f = priv;
+
+	if (reg == VTD_REG_IQT)
+		f->iqt = val;
+	else if (reg == VTD_REG_FSTS)
+		f->fsts &= ~(u32)val;
+	fake_run(f);
+}
+
+static const struct vtd_qi_io fake_io = {
+	.read = fake_read,
+	.write = fake_write,
+};
+
+static void fake_exit(void *data)
+{
+	struct fake_unit *f = data;
+
+	vtd_qi_destroy(&f->unit.qi);
+	ida_destroy(&f->unit.domain_ids);
+}
+
+static struct fake_unit *fake_new(struct kunit *test, u64 cap, u64 ecap)
+{
+	struct fake_unit *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->unit.cap = cap;
+	f->unit.ecap = ecap;
+	ida_init(&f->unit.domain_ids);
+	KUNIT_ASSERT_EQ(test, vtd_qi_init(&f->unit.qi, 0, &fake_io, f, "fake"), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_exit, f), 0);
+	return f;
+}
+
+static void dom_free(void *data)
+{
+	struct iommu_domain *domain = data;
+
+	domain->ops->free(domain);
+}
+
+/* A paging domain from domain_alloc_user, freed at the end of the test. */
+static struct vtd_domain *dom_new(struct kunit *test, struct vtd_unit *unit,
+				  u32 flags)
+{
+	struct iommu_domain *domain;
+
+	domain = vtd_domain_alloc_user_unit(unit, flags, NULL, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(domain));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dom_free, domain), 0);
+	return to_vtd_domain(domain);
+}
+
+/* Attachment records as the attach path makes them, without a device. */
+static struct vtd_attachment *dom_attach(struct kunit *test,
+					 struct vtd_domain *vd,
+					 struct vtd_unit *unit, u32 pasid)
+{
+	struct vtd_attachment *att = kzalloc(sizeof(*att), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, att);
+	att->pasid = pasid;
+	if (vd->parent) {
+		att->parent_du = vtd_domain_get_did(vd->parent, unit);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(att->parent_du));
+	}
+	att->du = vtd_domain_get_did(vd, unit);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(att->du));
+	spin_lock_irq(&vd->lock);
+	list_add_tail(&att->node, &vd->attachments);
+	spin_unlock_irq(&vd->lock);
+	return att;
+}
+
+static void dom_detach(struct vtd_domain *vd, struct vtd_attachment *att)
+{
+	spin_lock_irq(&vd->lock);
+	list_del(&att->node);
+	spin_unlock_irq(&vd->lock);
+	vtd_domain_put_did(vd, att->du);
+	if (att->parent_du)
+		vtd_domain_put_did(vd->parent, att->parent_du);
+	kfree(att);
+}
+
+/* Copy @len bytes of @src to a fresh user mapping. */
+static void __user *dom_user(struct kunit *test, const void *src, size_t len)
+{
+	unsigned long addr;
+
+	addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, addr, 0, "no user memory");
+	KUNIT_ASSERT_LT_MSG(test, addr, (unsigned long)TASK_SIZE, "no user memory");
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, src, len), 0);
+	return (void __user *)addr;
+}
+
+static void dom_test_alloc_flags(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct fake_unit *nonest = fake_new(test, FAKE_CAP, FAKE_ECAP & ~VTD_ECAP_NEST);
+	struct fake_unit *flonly = fake_new(test, FAKE_CAP, FAKE_ECAP & ~VTD_ECAP_SLTS);
+	struct iommu_user_data ud = { .type = IOMMU_HWPT_DATA_NONE };
+	struct vtd_domain *vd;
+	struct iommu_domain *d;
+
+	/* Second level where the unit has it, sized to MGAW. */
+	vd = dom_new(test, &f->unit, 0);
+	KUNIT_EXPECT_EQ(test, vd->kind, VTD_DOMAIN_SL);
+	KUNIT_EXPECT_EQ(test, vd->domain.type, IOMMU_DOMAIN_UNMANAGED);
+	KUNIT_EXPECT_EQ(test, vd->pt.levels, 4);
+	KUNIT_EXPECT_EQ(test, vd->domain.geometry.aperture_end, BIT_ULL(48) - 1);
+	KUNIT_EXPECT_TRUE(test, vd->domain.geometry.force_aperture);
+	KUNIT_EXPECT_EQ(test, vd->domain.pgsize_bitmap, SZ_4K | SZ_2M);
+
+	vd = dom_new(test, &f->unit, IOMMU_HWPT_ALLOC_NEST_PARENT |
+		     IOMMU_HWPT_ALLOC_PASID);
+	KUNIT_EXPECT_EQ(test, vd->alloc_flags, IOMMU_HWPT_ALLOC_NEST_PARENT |
+			IOMMU_HWPT_ALLOC_PASID);
+
+	/* Dirty tracking and unknown flags are not supported. */
+	d = vtd_domain_alloc_user_unit(&f->unit, IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+				       NULL, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EOPNOTSUPP);
+	d = vtd_domain_alloc_user_unit(&f->unit, BIT(2), NULL, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EOPNOTSUPP);
+	d = vtd_domain_alloc_user_unit(&f->unit, BIT(31), NULL, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EOPNOTSUPP);
+	/* Data only describes nested domains. */
+	d = vtd_domain_alloc_user_unit(&f->unit, 0, NULL, &ud);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EOPNOTSUPP);
+
+	/* A nest parent needs ECAP.NEST and a second level. */
+	d = vtd_domain_alloc_user_unit(&nonest->unit, IOMMU_HWPT_ALLOC_NEST_PARENT,
+				       NULL, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EOPNOTSUPP);
+	d = vtd_domain_alloc_user_unit(&flonly->unit, IOMMU_HWPT_ALLOC_NEST_PARENT,
+				       NULL, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EOPNOTSUPP);
+
+	/* First level on a unit without second level: canonical lower half. */
+	vd = dom_new(test, &flonly->unit, IOMMU_HWPT_ALLOC_PASID);
+	KUNIT_EXPECT_EQ(test, vd->kind, VTD_DOMAIN_FL);
+	KUNIT_EXPECT_EQ(test, vd->pt.levels, 4);
+	KUNIT_EXPECT_EQ(test, vd->domain.geometry.aperture_end, BIT_ULL(47) - 1);
+	KUNIT_EXPECT_EQ(test, vd->domain.pgsize_bitmap, SZ_4K | SZ_2M);
+
+	/* A unit with neither cannot have paging domains. */
+	d = vtd_domain_alloc_user_unit(&fake_new(test, FAKE_CAP, FAKE_ECAP &
+					~(VTD_ECAP_SLTS | VTD_ECAP_FLTS))->unit,
+				       0, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EOPNOTSUPP);
+}
+
+static void dom_test_s1_check(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct fake_unit *full = fake_new(test, FAKE_CAP | VTD_CAP_FL5LP,
+					  FAKE_ECAP | VTD_ECAP_SRS | VTD_ECAP_EAFS);
+	struct vtd_domain *p = dom_new(test, &f->unit, IOMMU_HWPT_ALLOC_NEST_PARENT);
+	struct vtd_domain *pf = dom_new(test, &full->unit, IOMMU_HWPT_ALLOC_NEST_PARENT);
+	const struct iommu_hwpt_vtd_s1 good = {
+		.pgtbl_addr = 0x12345000, .addr_width = 48,
+	};
+	struct iommu_hwpt_vtd_s1 s1;
+
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(p, &good), 0);
+	s1 = good;
+	s1.flags = IOMMU_VTD_S1_WPE;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(p, &s1), 0);
+
+	/* Unknown flag, reserved field. */
+	s1 = good;
+	s1.flags = BIT_ULL(3);
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(p, &s1), -EINVAL);
+	s1 = good;
+	s1.__reserved = 1;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(p, &s1), -EINVAL);
+
+	/* SRE needs ECAP.SRS, EAFE ECAP.EAFS. */
+	s1 = good;
+	s1.flags = IOMMU_VTD_S1_SRE;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(p, &s1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(pf, &s1), 0);
+	s1.flags = IOMMU_VTD_S1_EAFE;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(p, &s1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(pf, &s1), 0);
+
+	/* 48 or 57 bits; 57 needs CAP.FL5LP. */
+	s1 = good;
+	s1.addr_width = 39;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(p, &s1), -EINVAL);
+	s1.addr_width = 0;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(p, &s1), -EINVAL);
+	s1.addr_width = 57;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(p, &s1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(pf, &s1), 0);
+
+	/* The table: 4 KiB aligned, inside the parent's 48-bit space. */
+	s1 = good;
+	s1.pgtbl_addr = 0x12345800;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(p, &s1), -EINVAL);
+	s1.pgtbl_addr = BIT_ULL(48) - SZ_4K;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(p, &s1), 0);
+	s1.pgtbl_addr = BIT_ULL(48);
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_s1(p, &s1), -EINVAL);
+}
+
+static void dom_test_nested_alloc(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct vtd_domain *parent = dom_new(test, &f->unit,
+					    IOMMU_HWPT_ALLOC_NEST_PARENT);
+	struct vtd_domain *plain = dom_new(test, &f->unit, 0);
+	struct vtd_domain *fl = dom_new(test, &fake_new(test, FAKE_CAP,
+				FAKE_ECAP & ~VTD_ECAP_SLTS)->unit, 0);
+	struct {
+		struct iommu_hwpt_vtd_s1 s1;
+		u64 more;
+	} data = { .s1 = { .flags = IOMMU_VTD_S1_WPE, .pgtbl_addr = 0x40000,
+			   .addr_width = 48 } };
+	struct iommu_user_data ud = {
+		.type = IOMMU_HWPT_DATA_VTD_S1,
+		.len = sizeof(data.s1),
+	};
+	struct iommu_domain *d;
+	struct vtd_domain *vd;
+
+	ud.uptr = dom_user(test, &data, sizeof(data));
+
+	/* The parent must be a second-level nest parent of this driver. */
+	d = vtd_domain_alloc_user_unit(&f->unit, 0, &plain->domain, &ud);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EINVAL);
+	d = vtd_domain_alloc_user_unit(&f->unit, 0, &fl->domain, &ud);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EINVAL);
+	/* Only IOMMU_HWPT_ALLOC_PASID, only VTD_S1 data. */
+	d = vtd_domain_alloc_user_unit(&f->unit, IOMMU_HWPT_ALLOC_NEST_PARENT,
+				       &parent->domain, &ud);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EOPNOTSUPP);
+	ud.type = IOMMU_HWPT_DATA_ARM_SMMUV3;
+	d = vtd_domain_alloc_user_unit(&f->unit, 0, &parent->domain, &ud);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EOPNOTSUPP);
+	ud.type = IOMMU_HWPT_DATA_VTD_S1;
+	d = vtd_domain_alloc_user_unit(&f->unit, 0, &parent->domain, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EOPNOTSUPP);
+
+	/* Too short, or longer than the struct (6.12 rejects both). */
+	ud.len = sizeof(data.s1) - 4;
+	d = vtd_domain_alloc_user_unit(&f->unit, 0, &parent->domain, &ud);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EINVAL);
+	data.more = 1;
+	ud.uptr = dom_user(test, &data, sizeof(data));
+	ud.len = sizeof(data);
+	d = vtd_domain_alloc_user_unit(&f->unit, 0, &parent->domain, &ud);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EINVAL);
+
+	/* A bad field found by the check after the copy. */
+	ud.len = sizeof(data.s1);
+	data.more = 0;
+	data.s1.addr_width = 57;
+	ud.uptr = dom_user(test, &data, sizeof(data));
+	d = vtd_domain_alloc_user_unit(&f->unit, 0, &parent->domain, &ud);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EINVAL);
+
+	data.s1.addr_width = 48;
+	ud.uptr = dom_user(test, &data, sizeof(data));
+	d = vtd_domain_alloc_user_unit(&f->unit, IOMMU_HWPT_ALLOC_PASID,
+				       &parent->domain, &ud);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	vd = to_vtd_domain(d);
+	KUNIT_EXPECT_EQ(test, d->type, IOMMU_DOMAIN_NESTED);
+	KUNIT_EXPECT_NOT_NULL(test, d->ops->cache_invalidate_user);
+	KUNIT_EXPECT_NULL(test, d->ops->map_pages);
+	KUNIT_EXPECT_EQ(test, vd->kind, VTD_DOMAIN_NESTED);
+	KUNIT_EXPECT_PTR_EQ(test, vd->parent, parent);
+	KUNIT_EXPECT_EQ(test, vd->s1.pgd, 0x40000);
+	KUNIT_EXPECT_EQ(test, vd->s1.levels, 4);
+	KUNIT_EXPECT_TRUE(test, vd->s1.wpe);
+	KUNIT_EXPECT_FALSE(test, vd->s1.sre);
+	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&parent->nested,
+						   struct vtd_domain, nested_node), vd);
+	d->ops->free(d);
+	KUNIT_EXPECT_TRUE(test, list_empty(&parent->nested));
+}
+
+static void dom_test_did_refcount(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct fake_unit *g = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct vtd_domain *a = dom_new(test, &f->unit, 0);
+	struct vtd_domain *b = dom_new(test, &f->unit, 0);
+	struct vtd_domain *more[14];
+	struct vtd_domain_unit *du, *du2, *dub, *dug, *x;
+	unsigned int i;
+
+	/* 0 is unused and 1 the identity domain's. */
+	du = vtd_domain_get_did(a, &f->unit);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(du));
+	KUNIT_EXPECT_EQ(test, du->did, 2);
+	KUNIT_EXPECT_EQ(test, du->refs, 1);
+	du2 = vtd_domain_get_did(a, &f->unit);
+	KUNIT_EXPECT_PTR_EQ(test, du2, du);
+	KUNIT_EXPECT_EQ(test, du->refs, 2);
+	dub = vtd_domain_get_did(b, &f->unit);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dub));
+	KUNIT_EXPECT_EQ(test, dub->did, 3);
+	/* Ids are per unit. */
+	dug = vtd_domain_get_did(b, &g->unit);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dug));
+	KUNIT_EXPECT_EQ(test, dug->did, 2);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&b->units), 2);
+
+	/* The id stays while a reference does. */
+	vtd_domain_put_did(a, du);
+	KUNIT_EXPECT_EQ(test, du->refs, 1);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&a->units), 1);
+	vtd_domain_put_did(a, du);
+	KUNIT_EXPECT_TRUE(test, list_empty(&a->units));
+
+	/* ...and is free again afterwards: 14 domains fit in ids 2-15. */
+	for (i = 0; i < ARRAY_SIZE(more); i++)
+		more[i] = dom_new(test, &f->unit, 0);
+	for (i = 0; i < ARRAY_SIZE(more) - 1; i++) {
+		x = vtd_domain_get_did(more[i], &f->unit);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(x));
+		if (i == 0)
+			KUNIT_EXPECT_EQ(test, x->did, 2);
+		KUNIT_EXPECT_NE(test, x->did, 3);
+		KUNIT_EXPECT_LT(test, x->did, 16);
+	}
+	/* Unit f is out of ids; a failed get leaves nothing behind. */
+	x = vtd_domain_get_did(more[i], &f->unit);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(x), -ENOSPC);
+	KUNIT_EXPECT_TRUE(test, list_empty(&more[i]->units));
+
+	for (i = 0; i < ARRAY_SIZE(more) - 1; i++) {
+		x = list_first_entry(&more[i]->units, struct vtd_domain_unit, node);
+		vtd_domain_put_did(more[i], x);
+	}
+	vtd_domain_put_did(b, dub);
+	vtd_domain_put_did(b, dug);
+	KUNIT_EXPECT_TRUE(test, list_empty(&b->units));
+}
+
+static void dom_expect_desc(struct kunit *test, const struct vtd_qi_desc *d,
+			    unsigned int type, unsigned int g, u16 did, u32 pasid,
+			    u64 qw1)
+{
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, d->qw[0]), type);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_G, d->qw[0]), g);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_DID, d->qw[0]), did);
+	if (type == T_PIOTLB)
+		KUNIT_EXPECT_EQ(test, FIELD_GET(D_PASID, d->qw[0]), pasid);
+	else
+		KUNIT_EXPECT_EQ(test, d->qw[0] & (D_DR | D_DW), D_DR | D_DW);
+	KUNIT_EXPECT_EQ(test, d->qw[1], qw1);
+	KUNIT_EXPECT_EQ(test, d->qw[2], 0);
+	KUNIT_EXPECT_EQ(test, d->qw[3], 0);
+}
+
+static void dom_test_flush_sl(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct fake_unit *nopsi = fake_new(test, FAKE_CAP & ~CAP_PSI, FAKE_ECAP);
+	struct vtd_domain *vd = dom_new(test, &f->unit, 0);
+	struct vtd_attachment *att = dom_attach(test, vd, &f->unit, 0);
+	struct vtd_attachment *att2 = dom_attach(test, vd, &nopsi->unit, 7);
+	u16 did = att->du->did;
+	struct vtd_qi_batch b;
+
+	vtd_qi_batch_begin(&b, &f->unit.qi);
+	spin_lock_irq(&vd->lock);
+	/* One page, leaf only: page-selective, AM 0, IH. */
+	vtd_domain_build_flush(vd, att->du, &b, 0x5000, 0x5fff, VTD_FLUSH_LEAF);
+	/* Pages 0x1 to 0x2: the aligned block of four at 0. */
+	vtd_domain_build_flush(vd, att->du, &b, 0x1000, 0x2fff, 0);
+	/* 2 MiB at 6 MiB: AM 9. */
+	vtd_domain_build_flush(vd, att->du, &b, 0x600000, 0x7fffff, 0);
+	/* 4 MiB needs AM 10 > MAMV: domain-selective. */
+	vtd_domain_build_flush(vd, att->du, &b, 0x400000, 0x7fffff, 0);
+	vtd_domain_build_flush(vd, att->du, &b, 0, ULONG_MAX, VTD_FLUSH_ALL);
+	/* No PSI on the unit: domain-selective. */
+	vtd_domain_build_flush(vd, att2->du, &b, 0x5000, 0x5fff, 0);
+	spin_unlock_irq(&vd->lock);
+
+	KUNIT_ASSERT_EQ(test, b.n, 6);
+	dom_expect_desc(test, &b.desc[0], T_IOTLB, G_IOTLB_PAGE, did, 0,
+			0x5000 | D_IH);
+	dom_expect_desc(test, &b.desc[1], T_IOTLB, G_IOTLB_PAGE, did, 0,
+			FIELD_PREP(D_AM, 2));
+	dom_expect_desc(test, &b.desc[2], T_IOTLB, G_IOTLB_PAGE, did, 0,
+			0x600000 | FIELD_PREP(D_AM, 9));
+	dom_expect_desc(test, &b.desc[3], T_IOTLB, G_IOTLB_DOMAIN, did, 0, 0);
+	dom_expect_desc(test, &b.desc[4], T_IOTLB, G_IOTLB_DOMAIN, did, 0, 0);
+	dom_expect_desc(test, &b.desc[5], T_IOTLB, G_IOTLB_DOMAIN,
+			att2->du->did, 0, 0);
+	b.n = 0;
+
+	dom_detach(vd, att2);
+	dom_detach(vd, att);
+}
+
+static void dom_test_flush_fl_and_nested(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP & ~VTD_ECAP_SLTS);
+	struct fake_unit *s = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct vtd_domain *vd = dom_new(test, &f->unit, 0);
+	struct vtd_domain *parent = dom_new(test, &s->unit,
+					    IOMMU_HWPT_ALLOC_NEST_PARENT);
+	struct vtd_attachment *a0, *a5, *pa, *na;
+	struct vtd_domain *child;
+	struct vtd_qi_batch b;
+
+	/* First level: one PASID-based invalidation per attached PASID. */
+	a0 = dom_attach(test, vd, &f->unit, 0);
+	a5 = dom_attach(test, vd, &f->unit, 5);
+	vtd_qi_batch_begin(&b, &f->unit.qi);
+	spin_lock_irq(&vd->lock);
+	vtd_domain_build_flush(vd, a0->du, &b, 0x3000, 0x3fff, VTD_FLUSH_LEAF);
+	vtd_domain_build_flush(vd, a0->du, &b, 0, ULONG_MAX, VTD_FLUSH_ALL);
+	spin_unlock_irq(&vd->lock);
+	KUNIT_ASSERT_EQ(test, b.n, 4);
+	dom_expect_desc(test, &b.desc[0], T_PIOTLB, G_PIOTLB_PAGE, a0->du->did,
+			0, 0x3000 | D_IH);
+	dom_expect_desc(test, &b.desc[1], T_PIOTLB, G_PIOTLB_PAGE, a0->du->did,
+			5, 0x3000 | D_IH);
+	dom_expect_desc(test, &b.desc[2], T_PIOTLB, G_PIOTLB_PASID, a0->du->did,
+			0, 0);
+	dom_expect_desc(test, &b.desc[3], T_PIOTLB, G_PIOTLB_PASID, a0->du->did,
+			5, 0);
+	b.n = 0;
+	dom_detach(vd, a5);
+	dom_detach(vd, a0);
+
+	/*
+	 * A nested domain uses its parent's id; the parent's flush then
+	 * becomes domain-selective on the unit, which covers the nested
+	 * translations (a second-level address does not name them).
+	 */
+	child = kunit_kzalloc(test, sizeof(*child), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, child);
+	child->kind = VTD_DOMAIN_NESTED;
+	child->parent = parent;
+	mutex_init(&child->attach_lock);
+	spin_lock_init(&child->lock);
+	INIT_LIST_HEAD(&child->units);
+	INIT_LIST_HEAD(&child->attachments);
+	INIT_LIST_HEAD(&child->nested);
+	spin_lock_irq(&parent->lock);
+	list_add(&child->nested_node, &parent->nested);
+	spin_unlock_irq(&parent->lock);
+
+	pa = dom_attach(test, parent, &s->unit, 0);
+	vtd_qi_batch_begin(&b, &s->unit.qi);
+	spin_lock_irq(&parent->lock);
+	vtd_domain_build_flush(parent, pa->du, &b, 0x5000, 0x5fff, VTD_FLUSH_LEAF);
+	spin_unlock_irq(&parent->lock);
+	KUNIT_ASSERT_EQ(test, b.n, 1);
+	dom_expect_desc(test, &b.desc[0], T_IOTLB, G_IOTLB_PAGE, pa->du->did, 0,
+			0x5000 | D_IH);
+	b.n = 0;
+
+	na = dom_attach(test, child, &s->unit, 3);
+	/* The nested attachment holds the parent's id and uses it. */
+	KUNIT_EXPECT_PTR_EQ(test, na->parent_du, pa->du);
+	KUNIT_EXPECT_EQ(test, pa->du->refs, 2);
+	KUNIT_EXPECT_EQ(test, na->du->did, pa->du->did);
+
+	spin_lock_irq(&parent->lock);
+	vtd_domain_build_flush(parent, pa->du, &b, 0x5000, 0x5fff, VTD_FLUSH_LEAF);
+	spin_unlock_irq(&parent->lock);
+	KUNIT_ASSERT_EQ(test, b.n, 1);
+	dom_expect_desc(test, &b.desc[0], T_IOTLB, G_IOTLB_DOMAIN, pa->du->did,
+			0, 0);
+	b.n = 0;
+
+	dom_detach(child, na);
+	KUNIT_EXPECT_EQ(test, pa->du->refs, 1);
+	KUNIT_EXPECT_TRUE(test, list_empty(&child->units));
+	dom_detach(parent, pa);
+	KUNIT_EXPECT_TRUE(test, list_empty(&parent->units));
+	spin_lock_irq(&parent->lock);
+	list_del(&child->nested_node);
+	spin_unlock_irq(&parent->lock);
+	mutex_destroy(&child->attach_lock);
+}
+
+static void dom_test_inv_check(struct kunit *test)
+{
+	struct iommu_hwpt_vtd_s1_invalidate inv = { .addr = 0x1000, .npages = 1 };
+
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_inv(&inv), 0);
+	inv.flags = IOMMU_VTD_INV_FLAGS_LEAF;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_inv(&inv), 0);
+	inv.flags = BIT(1);
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_inv(&inv), -EOPNOTSUPP);
+	inv.flags = 0;
+	inv.__reserved = 1;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_inv(&inv), -EOPNOTSUPP);
+	inv.__reserved = 0;
+	inv.addr = 0x1800;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_inv(&inv), -EINVAL);
+	/* All pages only from 0. */
+	inv.addr = 0x1000;
+	inv.npages = U64_MAX;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_inv(&inv), -EINVAL);
+	inv.addr = 0;
+	KUNIT_EXPECT_EQ(test, vtd_nested_check_inv(&inv), 0);
+}
+
+/* A nested domain over @parent with attachments on @unit, PASIDs 1 and 9. */
+static struct vtd_domain *dom_nested(struct kunit *test,
+				     struct vtd_domain *parent,
+				     struct vtd_unit *unit,
+				     struct vtd_attachment **att)
+{
+	struct iommu_hwpt_vtd_s1 s1 = { .pgtbl_addr = 0x8000, .addr_width = 48 };
+	struct iommu_user_data ud = {
+		.type = IOMMU_HWPT_DATA_VTD_S1,
+		.len = sizeof(s1),
+		.uptr = dom_user(test, &s1, sizeof(s1)),
+	};
+	struct iommu_domain *d;
+
+	d = vtd_domain_alloc_user_unit(unit, 0, &parent->domain, &ud);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	att[0] = dom_attach(test, to_vtd_domain(d), unit, 1);
+	att[1] = dom_attach(test, to_vtd_domain(d), unit, 9);
+	return to_vtd_domain(d);
+}
+
+static void dom_test_inv_build(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct fake_unit *g = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct vtd_domain *parent = dom_new(test, &f->unit,
+					    IOMMU_HWPT_ALLOC_NEST_PARENT);
+	struct iommu_hwpt_vtd_s1_invalidate inv = {};
+	struct vtd_attachment *att[2], *other;
+	struct vtd_domain *vd;
+	struct vtd_qi_batch b;
+	u16 did;
+
+	vd = dom_nested(test, parent, &f->unit, att);
+	other = dom_attach(test, vd, &g->unit, 4);
+	did = att[0]->du->did;
+
+	vtd_qi_batch_begin(&b, &f->unit.qi);
+	spin_lock_irq(&vd->lock);
+	/* Nothing for no pages. */
+	inv.addr = 0x2000;
+	vtd_nested_build_inv(vd, att[0]->du, &b, &inv);
+	KUNIT_EXPECT_EQ(test, b.n, 0);
+	/* Three pages from 0x3000: the aligned block of 8 at 0 (AM 3). */
+	inv.addr = 0x3000;
+	inv.npages = 3;
+	inv.flags = IOMMU_VTD_INV_FLAGS_LEAF;
+	vtd_nested_build_inv(vd, att[0]->du, &b, &inv);
+	/* 8 GiB: AM 21 > MAMV, PASID-selective. */
+	inv.addr = 0;
+	inv.npages = SZ_8G >> PAGE_SHIFT;
+	inv.flags = 0;
+	vtd_nested_build_inv(vd, att[0]->du, &b, &inv);
+	/* The whole space. */
+	inv.npages = U64_MAX;
+	vtd_nested_build_inv(vd, att[0]->du, &b, &inv);
+	spin_unlock_irq(&vd->lock);
+
+	/* Each entry, once per PASID attached on the unit (not PASID 4). */
+	KUNIT_ASSERT_EQ(test, b.n, 6);
+	dom_expect_desc(test, &b.desc[0], T_PIOTLB, G_PIOTLB_PAGE, did, 1,
+			FIELD_PREP(D_AM, 3) | D_IH);
+	dom_expect_desc(test, &b.desc[1], T_PIOTLB, G_PIOTLB_PAGE, did, 9,
+			FIELD_PREP(D_AM, 3) | D_IH);
+	dom_expect_desc(test, &b.desc[2], T_PIOTLB, G_PIOTLB_PASID, did, 1, 0);
+	dom_expect_desc(test, &b.desc[3], T_PIOTLB, G_PIOTLB_PASID, did, 9, 0);
+	dom_expect_desc(test, &b.desc[4], T_PIOTLB, G_PIOTLB_PASID, did, 1, 0);
+	dom_expect_desc(test, &b.desc[5], T_PIOTLB, G_PIOTLB_PASID, did, 9, 0);
+	b.n = 0;
+
+	dom_detach(vd, other);
+	dom_detach(vd, att[1]);
+	dom_detach(vd, att[0]);
+	vd->domain.ops->free(&vd->domain);
+}
+
+static void dom_test_cache_invalidate_user(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct vtd_domain *parent = dom_new(test, &f->unit,
+					    IOMMU_HWPT_ALLOC_NEST_PARENT);
+	struct iommu_hwpt_vtd_s1_invalidate inv[3] = {
+		{ .addr = 0x1000, .npages = 1, .flags = IOMMU_VTD_INV_FLAGS_LEAF },
+		{ .addr = 0x40000, .npages = 0x40 },
+		{ .addr = 0x2001, .npages = 1 },
+	};
+	struct iommu_user_data_array array = {
+		.type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
+		.entry_len = sizeof(inv[0]),
+		.entry_num = ARRAY_SIZE(inv),
+	};
+	struct vtd_attachment *att[2];
+	struct vtd_domain *vd;
+	u16 did;
+
+	vd = dom_nested(test, parent, &f->unit, att);
+	did = att[0]->du->did;
+	array.uptr = dom_user(test, inv, sizeof(inv));
+
+	/* Stops at the unaligned third entry; the two before go out. */
+	KUNIT_EXPECT_EQ(test, vd->domain.ops->cache_invalidate_user(&vd->domain,
+								    &array),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, array.entry_num, 2);
+	/* One batch: one wait descriptor. */
+	KUNIT_EXPECT_EQ(test, f->waits, 1);
+	KUNIT_ASSERT_EQ(test, f->nr_seen, 4);
+	dom_expect_desc(test, &f->seen[0], T_PIOTLB, G_PIOTLB_PAGE, did, 1,
+			0x1000 | D_IH);
+	dom_expect_desc(test, &f->seen[1], T_PIOTLB, G_PIOTLB_PAGE, did, 9,
+			0x1000 | D_IH);
+	dom_expect_desc(test, &f->seen[2], T_PIOTLB, G_PIOTLB_PAGE, did, 1,
+			0x40000 | FIELD_PREP(D_AM, 6));
+	dom_expect_desc(test, &f->seen[3], T_PIOTLB, G_PIOTLB_PAGE, did, 9,
+			0x40000 | FIELD_PREP(D_AM, 6));
+
+	/* All good: all handled, still one batch. */
+	f->nr_seen = 0;
+	f->waits = 0;
+	array.entry_num = 2;
+	KUNIT_EXPECT_EQ(test, vd->domain.ops->cache_invalidate_user(&vd->domain,
+								    &array), 0);
+	KUNIT_EXPECT_EQ(test, array.entry_num, 2);
+	KUNIT_EXPECT_EQ(test, f->waits, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_seen, 4);
+
+	/* Entries longer than the driver's struct (6.12 rejects them). */
+	f->nr_seen = 0;
+	f->waits = 0;
+	array.entry_len = 2 * sizeof(inv[0]);
+	array.entry_num = 2;
+	KUNIT_EXPECT_EQ(test, vd->domain.ops->cache_invalidate_user(&vd->domain,
+								    &array),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, array.entry_num, 0);
+	KUNIT_EXPECT_EQ(test, f->nr_seen, 0);
+
+	/* Another data type. */
+	array.entry_len = sizeof(inv[0]);
+	array.entry_num = 1;
+	array.type = IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3;
+	KUNIT_EXPECT_EQ(test, vd->domain.ops->cache_invalidate_user(&vd->domain,
+								    &array),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, array.entry_num, 0);
+	KUNIT_EXPECT_EQ(test, f->nr_seen, 0);
+
+	dom_detach(vd, att[1]);
+	dom_detach(vd, att[0]);
+	vd->domain.ops->free(&vd->domain);
+}
+
+/* PASID entry fields, per the specification. */
+#define PE0_P		BIT_ULL(0)
+#define PE0_PGTT	GENMASK_ULL(8, 6)
+#define PE0_SLPTPTR	GENMASK_ULL(63, 12)
+#define PE1_DID		GENMASK_ULL(15, 0)
+#define T_CC		1
+#define T_PC		7
+
+static void dom_dev_exit(void *data)
+{
+	struct vtd_dev *vdev = data;
+
+	vtd_ctx_pasid_dir_free(vdev);
+	xa_destroy(&vdev->pasid_domains);
+	mutex_destroy(&vdev->pasid_lock);
+}
+
+/* A device behind @f with a PASID directory, as probe makes it. */
+static struct vtd_dev *dom_dev(struct kunit *test, struct fake_unit *f)
+{
+	struct vtd_dev *vdev = kunit_kzalloc(test, sizeof(*vdev), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, vdev);
+	vdev->dev = kunit_device_register(test, "vtd_sm_domain_dev");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(vdev->dev));
+	vdev->unit = &f->unit;
+	vdev->sid = 0x0108;
+	vdev->max_pasids = 64;
+	mutex_init(&vdev->pasid_lock);
+	xa_init(&vdev->pasid_domains);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_pasid_dir_alloc(vdev), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dom_dev_exit, vdev), 0);
+	return vdev;
+}
+
+static void dom_fake_clear(struct fake_unit *f)
+{
+	f->nr_seen = 0;
+	f->waits = 0;
+}
+
+static void dom_test_attach_replace(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct vtd_dev *vdev = dom_dev(test, f);
+	struct vtd_domain *a = dom_new(test, &f->unit, 0);
+	struct vtd_domain *b = dom_new(test, &f->unit, 0);
+	struct vtd_pasid_entry pe, blocked;
+	u16 did_a, did_b;
+
+	/* RID: a second-level entry with the domain's id, one batch. */
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&a->domain, vdev, 0), 0);
+	KUNIT_EXPECT_PTR_EQ(test, vdev->domain, &a->domain);
+	KUNIT_ASSERT_EQ(test, list_count_nodes(&a->attachments), 1);
+	did_a = list_first_entry(&a->units, struct vtd_domain_unit, node)->did;
+	KUNIT_EXPECT_EQ(test, did_a, 2);
+	vtd_dev_pasid_entry_snapshot(vdev, 0, &pe);
+	KUNIT_EXPECT_TRUE(test, pe.val[0] & PE0_P);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(PE0_PGTT, pe.val[0]), 2);
+	KUNIT_EXPECT_EQ(test, pe.val[0] & PE0_SLPTPTR,
+			(u64)vtd_pgtable_root_phys(&a->pt));
+	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, pe.val[1]), did_a);
+	/*
+	 * PASID cache for the new id; caching mode: the new id's PASID and
+	 * domain IOTLB; the RID's context cache.  One wait.
+	 */
+	KUNIT_EXPECT_EQ(test, f->waits, 1);
+	KUNIT_ASSERT_EQ(test, f->nr_seen, 4);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, f->seen[0].qw[0]), T_PC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_DID, f->seen[0].qw[0]), did_a);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, f->seen[1].qw[0]), T_PIOTLB);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, f->seen[2].qw[0]), T_IOTLB);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, f->seen[3].qw[0]), T_CC);
+
+	/* Attaching it again changes nothing. */
+	dom_fake_clear(f);
+	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&a->domain, vdev, 0), 0);
+	KUNIT_EXPECT_EQ(test, f->waits, 0);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&a->attachments), 1);
+
+	/* Replace: b's id in the entry, a's record and id gone. */
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&b->domain, vdev, 0), 0);
+	KUNIT_EXPECT_PTR_EQ(test, vdev->domain, &b->domain);
+	KUNIT_EXPECT_TRUE(test, list_empty(&a->attachments));
+	KUNIT_EXPECT_TRUE(test, list_empty(&a->units));
+	did_b = list_first_entry(&b->units, struct vtd_domain_unit, node)->did;
+	vtd_dev_pasid_entry_snapshot(vdev, 0, &pe);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, pe.val[1]), did_b);
+	KUNIT_EXPECT_EQ(test, pe.val[0] & PE0_SLPTPTR,
+			(u64)vtd_pgtable_root_phys(&b->pt));
+
+	/*
+	 * A replace whose invalidation the unit refuses: the old entry is
+	 * written back and b stays attached; a gets nothing.
+	 */
+	f->refuse_type = T_PC;
+	f->refuse_left = 1;
+	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&a->domain, vdev, 0), -EIO);
+	KUNIT_EXPECT_EQ(test, f->refuse_left, 0);
+	KUNIT_EXPECT_PTR_EQ(test, vdev->domain, &b->domain);
+	vtd_dev_pasid_entry_snapshot(vdev, 0, &pe);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, pe.val[1]), did_b);
+	KUNIT_EXPECT_EQ(test, pe.val[0] & PE0_SLPTPTR,
+			(u64)vtd_pgtable_root_phys(&b->pt));
+	KUNIT_EXPECT_TRUE(test, list_empty(&a->attachments));
+	KUNIT_EXPECT_TRUE(test, list_empty(&a->units));
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&b->attachments), 1);
+
+	/* A PASID, and one beyond the device's. */
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&a->domain, vdev, 5), 0);
+	KUNIT_EXPECT_PTR_EQ(test, vtd_dev_domain(vdev, 5), &a->domain);
+	KUNIT_EXPECT_EQ(test, list_first_entry(&a->attachments,
+					       struct vtd_attachment, node)->pasid, 5);
+	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&b->domain, vdev, 64),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&b->attachments), 1);
+	KUNIT_EXPECT_NULL(test, vtd_dev_domain(vdev, 64));
+
+	/* Detach: not present, no domain, records and ids gone. */
+	vtd_pasid_encode_blocked(&blocked, false);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vdev, 5, NULL, &blocked), 0);
+	KUNIT_EXPECT_NULL(test, vtd_dev_domain(vdev, 5));
+	vtd_dev_pasid_entry_snapshot(vdev, 5, &pe);
+	KUNIT_EXPECT_FALSE(test, pe.val[0] & PE0_P);
+	KUNIT_EXPECT_TRUE(test, list_empty(&a->attachments));
+	KUNIT_EXPECT_TRUE(test, list_empty(&a->units));
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vdev, 0, NULL, &blocked), 0);
+	KUNIT_EXPECT_NULL(test, vdev->domain);
+	KUNIT_EXPECT_TRUE(test, list_empty(&b->attachments));
+	KUNIT_EXPECT_TRUE(test, list_empty(&b->units));
+}
+
+#define PE2_FLPTR	GENMASK_ULL(63, 12)
+
+static struct iommu_domain *dom_nested_at(struct kunit *test,
+					  struct vtd_domain *parent, u64 pgd)
+{
+	struct iommu_hwpt_vtd_s1 s1 = { .pgtbl_addr = pgd, .addr_width = 48 };
+	struct iommu_user_data ud = {
+		.type = IOMMU_HWPT_DATA_VTD_S1,
+		.len = sizeof(s1),
+		.uptr = dom_user(test, &s1, sizeof(s1)),
+	};
+	struct iommu_domain *d;
+
+	d = vtd_domain_alloc_user_unit(NULL, 0, &parent->domain, &ud);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	return d;
+}
+
+/*
+ * A guest switching a PASID to a new first-level table: nested domain to
+ * nested domain over the same parent, with the parent's id, is one store
+ * (a single batch, no fence), and leaves the parent's id in place.
+ */
+static void dom_test_nested_switch(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct vtd_dev *vdev = dom_dev(test, f);
+	struct vtd_domain *parent = dom_new(test, &f->unit,
+					    IOMMU_HWPT_ALLOC_NEST_PARENT);
+	struct iommu_domain *n1 = dom_nested_at(test, parent, 0x10000);
+	struct iommu_domain *n2 = dom_nested_at(test, parent, 0x20000);
+	struct vtd_pasid_entry pe, blocked;
+	u16 did;
+
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&parent->domain, vdev, 0), 0);
+	did = list_first_entry(&parent->units, struct vtd_domain_unit, node)->did;
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(n1, vdev, 3), 0);
+	vtd_dev_pasid_entry_snapshot(vdev, 3, &pe);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(PE0_PGTT, pe.val[0]), 3);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, pe.val[1]), did);
+	KUNIT_EXPECT_EQ(test, pe.val[0] & PE0_SLPTPTR,
+			(u64)vtd_pgtable_root_phys(&parent->pt));
+	KUNIT_EXPECT_EQ(test, pe.val[2] & PE2_FLPTR, 0x10000);
+	KUNIT_EXPECT_EQ(test, list_first_entry(&parent->units,
+					       struct vtd_domain_unit, node)->refs, 2);
+
+	dom_fake_clear(f);
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(n2, vdev, 3), 0);
+	KUNIT_EXPECT_EQ(test, f->waits, 1);
+	vtd_dev_pasid_entry_snapshot(vdev, 3, &pe);
+	KUNIT_EXPECT_EQ(test, pe.val[2] & PE2_FLPTR, 0x20000);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, pe.val[1]), did);
+	KUNIT_EXPECT_TRUE(test, list_empty(&to_vtd_domain(n1)->attachments));
+	KUNIT_EXPECT_TRUE(test, list_empty(&to_vtd_domain(n1)->units));
+	KUNIT_EXPECT_PTR_EQ(test, vtd_dev_domain(vdev, 3), n2);
+
+	vtd_pasid_encode_blocked(&blocked, false);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vdev, 3, NULL, &blocked), 0);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vdev, 0, NULL, &blocked), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&parent->units));
+	n2->ops->free(n2);
+	n1->ops->free(n1);
+}
+
+static struct kunit_case dom_test_cases[] = {
+	KUNIT_CASE(dom_test_alloc_flags),
+	KUNIT_CASE(dom_test_s1_check),
+	KUNIT_CASE(dom_test_nested_alloc),
+	KUNIT_CASE(dom_test_did_refcount),
+	KUNIT_CASE(dom_test_attach_replace),
+	KUNIT_CASE(dom_test_nested_switch),
+	KUNIT_CASE(dom_test_flush_sl),
+	KUNIT_CASE(dom_test_flush_fl_and_nested),
+	KUNIT_CASE(dom_test_inv_check),
+	KUNIT_CASE(dom_test_inv_build),
+	KUNIT_CASE(dom_test_cache_invalidate_user),
+	{}
+};
+
+static struct kunit_suite dom_test_suite = {
+	.name = "vtd_sm_domain",
+	.test_cases = dom_test_cases,
+};
+
+kunit_test_suite(dom_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests of vtd_sm paging and nested domains");
+MODULE_LICENSE("GPL");
