@@ -111,6 +111,8 @@ void iommufd_object_abort(struct iommufd_ctx *ictx,
 struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 					  enum iommufd_object_type type);
 void iommufd_put_object(struct iommufd_object *obj);
+void iommufd_object_remove(struct iommufd_ctx *ictx,
+			   struct iommufd_object *obj);
 int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id);
 void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
 					struct iommufd_object *obj);
@@ -388,5 +390,9 @@ struct iommufd_device {
 struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, u32 id);
 void iommufd_device_destroy(struct iommufd_object *obj);
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
+
+/* iommufd_pci.c */
+int iommufd_pci_init(void);
+void iommufd_pci_exit(void);
 
 #endif /* __IOMMUFD_PRIVATE_H */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Device nodes of iommufd_pci: /dev/iommufd/<domain:bus:dev.fn>.
  *
