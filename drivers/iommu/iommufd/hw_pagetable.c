@@ -324,7 +324,7 @@ int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
 		.len = cmd->data_len,
 	};
 	struct iommufd_hw_pagetable *hwpt;
-	struct iommufd_object *dev_obj, *pt_obj;
+	struct iommufd_object *pt_obj;
 	struct iommufd_device *idev;
 	int rc;
 
@@ -334,11 +334,9 @@ int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !cmd->data_len))
 		return -EINVAL;
 
-	dev_obj = iommufd_get_object(ucmd->ictx, cmd->dev_id,
-				     IOMMUFD_OBJ_DEVICE);
-	if (IS_ERR(dev_obj))
-		return PTR_ERR(dev_obj);
-	idev = container_of(dev_obj, struct iommufd_device, obj);
+	idev = iommufd_get_device(ucmd->ictx, cmd->dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
 
 	pt_obj = iommufd_get_object(ucmd->ictx, cmd->pt_id, IOMMUFD_OBJ_ANY);
 	if (IS_ERR(pt_obj)) {
