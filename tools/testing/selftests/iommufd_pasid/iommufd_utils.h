@@ -592,7 +592,10 @@ static inline void edu_release(const char *bdf)
 	file_write(path, "\n");
 }
 
-/* Opens the node of a device already given to iommufd_pci and binds it. */
+/*
+ * Opens the node of a device already given to iommufd_pci, binds it and
+ * maps its BAR 0.
+ */
 static inline int ifd_dev_bind(struct ifd_dev *d)
 {
 	char path[300];
@@ -611,10 +614,23 @@ static inline int ifd_dev_bind(struct ifd_dev *d)
 		snprintf(d->err, sizeof(d->err), "BIND: %s", strerror(-rc));
 		return rc;
 	}
+	d->bar = mmap(NULL, EDU_BAR_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      d->devfd, 0);
+	if (d->bar == MAP_FAILED) {
+		rc = -errno;
+		d->bar = NULL;
+		snprintf(d->err, sizeof(d->err), "mmap BAR 0: %s",
+			 strerror(-rc));
+		return rc;
+	}
 	return 0;
 }
 
-static inline void ifd_dev_teardown(struct ifd_dev *d)
+/*
+ * Unbinds the device from its context: the mapping of BAR 0 holds the
+ * node's file as much as the descriptor does, so both go.
+ */
+static inline void ifd_dev_close_node(struct ifd_dev *d)
 {
 	if (d->bar)
 		munmap(d->bar, EDU_BAR_LEN);
@@ -622,6 +638,11 @@ static inline void ifd_dev_teardown(struct ifd_dev *d)
 	if (d->devfd >= 0)
 		close(d->devfd);
 	d->devfd = -1;
+}
+
+static inline void ifd_dev_teardown(struct ifd_dev *d)
+{
+	ifd_dev_close_node(d);
 	if (d->iommufd >= 0)
 		close(d->iommufd);
 	d->iommufd = -1;
@@ -716,15 +737,6 @@ static inline int ifd_dev_setup(struct ifd_dev *d, unsigned int pasid_bits)
 	rc = ifd_dev_bind(d);
 	if (rc)
 		goto err;
-	d->bar = mmap(NULL, EDU_BAR_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      d->devfd, 0);
-	if (d->bar == MAP_FAILED) {
-		rc = -errno;
-		d->bar = NULL;
-		snprintf(d->err, sizeof(d->err), "mmap BAR 0: %s",
-			 strerror(-rc));
-		goto err;
-	}
 	/* Memory space and bus master enable, as a VFIO user would. */
 	rc = pci_cmd_rw(d->bdf, &cmd, 0);
 	cmd |= 0x6;

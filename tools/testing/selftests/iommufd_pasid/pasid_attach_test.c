@@ -346,8 +346,7 @@ TEST_F(pa, close_detaches_everything)
 	ASSERT_EQ(-EBUSY, obj_destroy(self->fd, self->pa));
 
 	/* Unbinding (closing the node) drops every attachment. */
-	close(self->d.devfd);
-	self->d.devfd = -1;
+	ifd_dev_close_node(&self->d);
 	ASSERT_EQ(0, obj_destroy(self->fd, self->pa));
 	ASSERT_EQ(0, obj_destroy(self->fd, self->pb));
 	rc = vtd_translate(self->d.bdf, 1, IOVA_DST, &phys, line,
