@@ -53,9 +53,12 @@
 /* vtd_sm debug knobs of one device (debugfs, taint the kernel) */
 #define VTD_KNOB_RID_PASID	"rid_pasid"
 #define VTD_KNOB_PASID_BITS	"pasid_bits"
+/* vtd_sm debug parameter: nest parents and nested entries without NEST */
+#define VTD_DEBUG_NESTING	"/sys/module/vtd_sm/parameters/debug_nesting"
 
 /* VT-d Extended Capability Register bits */
 #define VTD_ECAP_NEST		BIT_ULL(26)
+#define VTD_ECAP_SLTS		BIT_ULL(46)
 #define VTD_ECAP_EAFS		BIT_ULL(52)
 /* VT-d Capability Register: first-level 5-level paging */
 #define VTD_CAP_FL5LP		BIT_ULL(60)
@@ -465,6 +468,7 @@ static inline int virt_to_phys_user(const void *va, __u64 *pa)
  * @pasid_bits_orig: the pasid_bits knob before the test (if it was set)
  * @pasid_bits: the PASID width in bits the driver applied (if it was set)
  * @knobs_set: the test changed rid_pasid / pasid_bits
+ * @nesting_set: the test turned vtd_sm's debug_nesting on
  * @err: what failed in ifd_dev_setup()
  */
 struct ifd_dev {
@@ -477,6 +481,7 @@ struct ifd_dev {
 	unsigned long long pasid_bits_orig;
 	unsigned long long pasid_bits;
 	int knobs_set;
+	int nesting_set;
 	char err[160];
 };
 
@@ -646,6 +651,10 @@ static inline void ifd_dev_teardown(struct ifd_dev *d)
 	if (d->iommufd >= 0)
 		close(d->iommufd);
 	d->iommufd = -1;
+	if (d->nesting_set) {
+		file_write(VTD_DEBUG_NESTING, "N\n");
+		d->nesting_set = 0;
+	}
 	if (d->knobs_set) {
 		vtd_knob_set(d->bdf, VTD_KNOB_RID_PASID, 0);
 		vtd_knob_set(d->bdf, VTD_KNOB_PASID_BITS, d->pasid_bits_orig);
@@ -655,6 +664,30 @@ static inline void ifd_dev_teardown(struct ifd_dev *d)
 		edu_release(d->bdf);
 		pci_cmd_rw(d->bdf, &d->cmd_orig, 1);
 	}
+}
+
+/*
+ * Lets a unit without ECAP.NEST hold nest parents and nested entries
+ * (vtd_sm's debug_nesting parameter; it taints the kernel, and DMA through
+ * such entries faults: only the walker can check them), if @ecap lacks
+ * NEST.  ifd_dev_teardown() turns it off again.
+ */
+static inline int ifd_dev_debug_nesting(struct ifd_dev *d, __u64 ecap)
+{
+	char buf[8];
+	int rc;
+
+	if (ecap & VTD_ECAP_NEST)
+		return 0;
+	rc = file_read(VTD_DEBUG_NESTING, buf, sizeof(buf));
+	if (rc)
+		return rc;
+	if (buf[0] == 'Y')
+		return 0;
+	rc = file_write(VTD_DEBUG_NESTING, "Y\n");
+	if (!rc)
+		d->nesting_set = 1;
+	return rc;
 }
 
 /*
