@@ -94,10 +94,13 @@ static int setup_rest(FIXTURE_DATA(nw) * self, const char **what)
 	*what = "IOAS";
 	if (ioas_alloc(fd, &self->ioas) ||
 	    ioas_map(fd, self->ioas, self->mem, MEM_PAGES * self->psz,
-		     GPA_MEM) ||
-	    ioas_map(fd, self->ioas, self->tgt, TGT_PAGES * self->psz,
-		     GPA_TGT))
+		     GPA_MEM))
 		return -EIO;
+	/* one mapping per target page, so that each can be unmapped */
+	for (i = 0; i < TGT_PAGES; i++)
+		if (ioas_map(fd, self->ioas, self->tgt + i * self->psz,
+			     self->psz, GPA_TGT + i * self->psz))
+			return -EIO;
 	/* Pinned by the map: the physical pages stay put from now on. */
 	*what = "/proc/self/pagemap";
 	for (i = 0; i < TGT_PAGES; i++)
