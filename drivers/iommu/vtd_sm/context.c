@@ -330,6 +330,7 @@ u32 vtd_ctx_rid_pasid(struct vtd_dev *vdev)
 
 	return ce ? FIELD_GET(VTD_CTX_RID_PASID, READ_ONCE(ce[1])) : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_rid_pasid);
 
 struct vtd_ctx_update {
 	struct vtd_unit *unit;
@@ -415,6 +416,7 @@ int vtd_ctx_set_rid_pasid(struct vtd_dev *vdev, u32 pasid)
 		return -ENODEV;
 	return ret ? -EIO : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_set_rid_pasid);
 
 /* Does any PASID in [@from, end of directory) have a present entry? */
 static bool vtd_ctx_pasids_in_use(struct vtd_dev *vdev, u32 from)
@@ -519,3 +521,4 @@ out:
 	mutex_unlock(&vdev->pasid_lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_set_max_pasids);

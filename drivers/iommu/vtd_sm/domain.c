@@ -18,6 +18,8 @@
 
 #include <linux/iommu.h>
 #include <linux/log2.h>
+#include <linux/moduleparam.h>
+#include <linux/panic.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>
 
@@ -144,6 +146,32 @@ static struct vtd_domain_unit *vtd_domain_unit_find(struct vtd_domain *vd,
 	return NULL;
 }
 
+/*
+ * DEBUG, taints the kernel: let units without ECAP.NEST hold nest parents
+ * and nested entries.  No emulator translates nested entries; with this
+ * set, the PASID entries are programmed all the same so that the debugfs
+ * walker (Documentation/driver-api/vtd_sm-debug.rst) can prove them, while
+ * DMA through them faults (the unit sees a reserved PGTT).
+ */
+static bool debug_nesting;
+module_param(debug_nesting, bool, 0600);
+MODULE_PARM_DESC(debug_nesting,
+		 "DEBUG, taints: program nested entries on units without ECAP.NEST (they fault; for the walker only)");
+
+static bool vtd_unit_can_nest(struct vtd_unit *unit)
+{
+	if (!(unit->ecap & VTD_ECAP_SLTS))
+		return false;
+	if (unit->ecap & VTD_ECAP_NEST)
+		return true;
+	if (!READ_ONCE(debug_nesting))
+		return false;
+	pr_warn_once("%s: debug_nesting: nested entries on a unit without nesting support\n",
+		     unit->name);
+	add_taint(TAINT_USER, LOCKDEP_STILL_OK);
+	return true;
+}
+
 /**
  * vtd_domain_alloc_user_unit() - domain_alloc_user for a device's unit
  * @unit: the unit of the device
@@ -170,8 +198,7 @@ vtd_domain_alloc_user_unit(struct vtd_unit *unit, u32 flags,
 		return ERR_PTR(-EOPNOTSUPP);
 	if (user_data)
 		return ERR_PTR(-EOPNOTSUPP);
-	if ((flags & IOMMU_HWPT_ALLOC_NEST_PARENT) &&
-	    (!(unit->ecap & VTD_ECAP_NEST) || !(unit->ecap & VTD_ECAP_SLTS)))
+	if ((flags & IOMMU_HWPT_ALLOC_NEST_PARENT) && !vtd_unit_can_nest(unit))
 		return ERR_PTR(-EOPNOTSUPP);
 	vd = vtd_domain_alloc(unit, flags);
 	if (IS_ERR(vd))
@@ -607,7 +634,7 @@ VISIBLE_IF_KUNIT int vtd_domain_attach_pasid(struct iommu_domain *domain,
 	if (ret)
 		return ret;
 	if (vd->kind == VTD_DOMAIN_NESTED &&
-	    (!(unit->ecap & VTD_ECAP_NEST) ||
+	    (!vtd_unit_can_nest(unit) ||
 	     (vd->s1.levels == 5 && !(unit->cap & VTD_CAP_FL5LP)) ||
 	     (vd->s1.sre && !(unit->ecap & VTD_ECAP_SRS)) ||
 	     (vd->s1.eafe && !(unit->ecap & VTD_ECAP_EAFS))))

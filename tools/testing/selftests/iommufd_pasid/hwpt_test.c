@@ -5,11 +5,12 @@
  * first-stage HWPTs over a nest parent, lifetime rules (EBUSY while in use)
  * and the errnos of mainline iommufd (v6.15) in every error case.
  *
- * Nested HWPTs: a nest parent needs a unit with second-level translation
- * (tests skip where vtd_sm refuses one with EOPNOTSUPP and ECAP.NEST is
- * clear); attaching a nested HWPT needs ECAP.NEST, which QEMU up to 10.0
- * does not offer: there the attach must fail with EINVAL, and the parts
- * that need the nested HWPT attached are left out (or the test skips).
+ * Nested HWPTs need a unit with second-level translation and ECAP.NEST.
+ * QEMU (up to 10.0) does not offer NEST: there a nest parent must be
+ * refused with EOPNOTSUPP, as mainline does, and the other tests turn on
+ * vtd_sm's debug_nesting parameter, with which such a unit holds nest
+ * parents and nested entries all the same.  Tests skip on a unit without
+ * second-level translation (QEMU 10 with x-flts=on).
  */
 #include "iommufd_utils.h"
 
@@ -28,8 +29,11 @@ FIXTURE(hwpt) {
 	struct iommu_hw_info_vtd vtd;
 };
 
-/* Can the unit translate nested (and so take a nested HWPT)? */
-#define NESTS(self)	(!!((self)->vtd.ecap_reg & VTD_ECAP_NEST))
+/* Does the unit (or debug_nesting) take nested HWPTs? */
+static int nests(FIXTURE_DATA(hwpt) * self)
+{
+	return (self->vtd.ecap_reg & VTD_ECAP_NEST) || self->d.nesting_set;
+}
 
 #define GPA_TABLE	0x80000000ULL
 
@@ -50,6 +54,10 @@ FIXTURE_SETUP(hwpt)
 	rc = hw_info_vtd(self->fd, self->d.dev_id, &self->vtd);
 	if (rc)
 		what = "GET_HW_INFO";
+	if (!rc && (self->vtd.ecap_reg & VTD_ECAP_SLTS)) {
+		rc = ifd_dev_debug_nesting(&self->d, self->vtd.ecap_reg);
+		what = "vtd_sm debug_nesting";
+	}
 	if (!rc) {
 		rc = ioas_alloc(self->fd, &self->ioas);
 		what = "IOAS_ALLOC";
@@ -72,8 +80,8 @@ FIXTURE_TEARDOWN(hwpt)
 #define NO_NESTING	1
 
 /*
- * A nest parent from @ioas: 0, -errno, or NO_NESTING when the unit cannot
- * nest and vtd_sm says so with EOPNOTSUPP (the test then skips).
+ * A nest parent from @ioas: 0, -errno, or NO_NESTING when the unit has no
+ * second level and vtd_sm says so with EOPNOTSUPP (the test then skips).
  */
 static int nest_parent(FIXTURE_DATA(hwpt) * self, __u32 flags, __u32 ioas,
 		       __u32 *id)
@@ -82,12 +90,12 @@ static int nest_parent(FIXTURE_DATA(hwpt) * self, __u32 flags, __u32 ioas,
 
 	rc = hwpt_alloc(self->fd, IOMMU_HWPT_ALLOC_NEST_PARENT | flags,
 			self->d.dev_id, ioas, id);
-	if (rc == -EOPNOTSUPP && !NESTS(self))
+	if (rc == -EOPNOTSUPP && !(self->vtd.ecap_reg & VTD_ECAP_SLTS))
 		return NO_NESTING;
 	return rc;
 }
 
-#define NO_NESTING_MSG	"no nest parent: unit without second level or nesting"
+#define NO_NESTING_MSG	"no nest parent: unit without second-level translation"
 
 static int nested(FIXTURE_DATA(hwpt) * self, __u32 flags, __u32 parent,
 		  __u64 pgtbl, __u32 aw, __u64 s1_flags, __u32 *id)
@@ -167,6 +175,20 @@ TEST_F(hwpt, alloc_nest_parent)
 	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, p, NULL));
 	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, q, NULL));
 	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+}
+
+TEST_F(hwpt, nest_parent_needs_nesting)
+{
+	if (!self->d.nesting_set)
+		SKIP(return, "the unit nests (or has no second level)");
+	/* What mainline does on a unit without ECAP.NEST. */
+	ASSERT_EQ(0, file_write(VTD_DEBUG_NESTING, "N\n"));
+	ASSERT_EQ(-EOPNOTSUPP, hwpt_alloc(self->fd,
+					  IOMMU_HWPT_ALLOC_NEST_PARENT,
+					  self->d.dev_id, self->ioas, NULL));
+	ASSERT_EQ(0, file_write(VTD_DEBUG_NESTING, "Y\n"));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, IOMMU_HWPT_ALLOC_NEST_PARENT,
+				self->d.dev_id, self->ioas, NULL));
 }
 
 TEST_F(hwpt, alloc_bad_flags)
@@ -258,7 +280,7 @@ TEST_F(hwpt, nested_over_parent)
 	ASSERT_NE(parent, n1);
 	ASSERT_EQ(0, nested(self, IOMMU_HWPT_ALLOC_PASID, parent, GPA_TABLE,
 			    48, 0, &n2));
-	if (!NESTS(self)) {
+	if (!nests(self)) {
 		ASSERT_EQ(-EINVAL, dev_attach(self->d.devfd, RID, n1, &pt));
 		SKIP(return, "unit without nesting: nested attach refused");
 	}
@@ -327,18 +349,23 @@ TEST_F(hwpt, nested_bad_fields)
 	rc = nested_refused(self, parent, GPA_TABLE, 48, 1ULL << 63);
 	ASSERT_TRUE(rc == -EINVAL || rc == -EOPNOTSUPP) TH_LOG("rc %d", rc);
 
-	/* data shorter than the structure; longer with a non-zero tail */
+	/*
+	 * Data shorter than the structure, or longer than the kernel knows
+	 * (mainline refuses both with EINVAL, whatever the extra bytes).
+	 */
 	ASSERT_EQ(-EINVAL, hwpt_alloc_data(self->fd, 0, self->d.dev_id, parent,
 					   IOMMU_HWPT_DATA_VTD_S1, &big, 8,
 					   NULL));
+	ASSERT_EQ(-EINVAL, hwpt_alloc_data(self->fd, 0, self->d.dev_id, parent,
+					   IOMMU_HWPT_DATA_VTD_S1, &big,
+					   sizeof(big), NULL));
 	big.tail = 1;
-	ASSERT_EQ(-E2BIG, hwpt_alloc_data(self->fd, 0, self->d.dev_id, parent,
-					  IOMMU_HWPT_DATA_VTD_S1, &big,
-					  sizeof(big), NULL));
-	big.tail = 0;
+	ASSERT_EQ(-EINVAL, hwpt_alloc_data(self->fd, 0, self->d.dev_id, parent,
+					   IOMMU_HWPT_DATA_VTD_S1, &big,
+					   sizeof(big), NULL));
 	ASSERT_EQ(0, hwpt_alloc_data(self->fd, 0, self->d.dev_id, parent,
-				     IOMMU_HWPT_DATA_VTD_S1, &big, sizeof(big),
-				     NULL));
+				     IOMMU_HWPT_DATA_VTD_S1, &big.s1,
+				     sizeof(big.s1), NULL));
 	/* a data type this unit does not have */
 	ASSERT_NE(0, hwpt_alloc_data(self->fd, 0, self->d.dev_id, parent,
 				     IOMMU_HWPT_DATA_ARM_SMMUV3, &big,
@@ -373,7 +400,7 @@ TEST_F(hwpt, destroy_parent_and_nested)
 	/* an attached parent */
 	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, parent, NULL));
 	ASSERT_EQ(-EBUSY, obj_destroy(self->fd, parent));
-	if (NESTS(self)) {
+	if (nests(self)) {
 		ASSERT_EQ(0, dev_attach(self->d.devfd, RID, n, NULL));
 		ASSERT_EQ(-EBUSY, obj_destroy(self->fd, n));
 		ASSERT_EQ(-EBUSY, obj_destroy(self->fd, parent));
@@ -407,7 +434,7 @@ TEST_F(hwpt, invalidate_array)
 	num = 3;
 	ASSERT_EQ(0, hwpt_invalidate(self->fd, n, inv, sizeof(inv[0]), &num));
 	ASSERT_EQ(3U, num);
-	if (!NESTS(self))
+	if (!nests(self))
 		return;
 	/* also while attached */
 	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, n, NULL));
@@ -491,14 +518,20 @@ TEST_F(hwpt, invalidate_entry_len_and_num)
 	num = 1;
 	ASSERT_EQ(-EINVAL, hwpt_invalidate(self->fd, n, big, 8, &num));
 	ASSERT_EQ(0U, num);
-	/* longer: accepted with a zero tail, E2BIG otherwise */
+	/* longer than the kernel's entry: EINVAL, as in mainline */
 	num = 2;
-	ASSERT_EQ(0, hwpt_invalidate(self->fd, n, big, sizeof(big[0]), &num));
-	ASSERT_EQ(2U, num);
+	ASSERT_EQ(-EINVAL, hwpt_invalidate(self->fd, n, big, sizeof(big[0]),
+					   &num));
+	ASSERT_EQ(0U, num);
 	big[1].tail = 1;
 	num = 2;
-	ASSERT_EQ(-E2BIG, hwpt_invalidate(self->fd, n, big, sizeof(big[0]),
-					  &num));
+	ASSERT_EQ(-EINVAL, hwpt_invalidate(self->fd, n, big, sizeof(big[0]),
+					   &num));
+	ASSERT_EQ(0U, num);
+	/* the exact length */
+	num = 1;
+	ASSERT_EQ(0, hwpt_invalidate(self->fd, n, big, sizeof(big[0].e),
+				     &num));
 	ASSERT_EQ(1U, num);
 	/* a bad array pointer */
 	num = 1;

@@ -53,9 +53,12 @@
 /* vtd_sm debug knobs of one device (debugfs, taint the kernel) */
 #define VTD_KNOB_RID_PASID	"rid_pasid"
 #define VTD_KNOB_PASID_BITS	"pasid_bits"
+/* vtd_sm debug parameter: nest parents and nested entries without NEST */
+#define VTD_DEBUG_NESTING	"/sys/module/vtd_sm/parameters/debug_nesting"
 
 /* VT-d Extended Capability Register bits */
 #define VTD_ECAP_NEST		BIT_ULL(26)
+#define VTD_ECAP_SLTS		BIT_ULL(46)
 #define VTD_ECAP_EAFS		BIT_ULL(52)
 /* VT-d Capability Register: first-level 5-level paging */
 #define VTD_CAP_FL5LP		BIT_ULL(60)
@@ -465,6 +468,7 @@ static inline int virt_to_phys_user(const void *va, __u64 *pa)
  * @pasid_bits_orig: the pasid_bits knob before the test (if it was set)
  * @pasid_bits: the PASID width in bits the driver applied (if it was set)
  * @knobs_set: the test changed rid_pasid / pasid_bits
+ * @nesting_set: the test turned vtd_sm's debug_nesting on
  * @err: what failed in ifd_dev_setup()
  */
 struct ifd_dev {
@@ -477,6 +481,7 @@ struct ifd_dev {
 	unsigned long long pasid_bits_orig;
 	unsigned long long pasid_bits;
 	int knobs_set;
+	int nesting_set;
 	char err[160];
 };
 
@@ -592,7 +597,10 @@ static inline void edu_release(const char *bdf)
 	file_write(path, "\n");
 }
 
-/* Opens the node of a device already given to iommufd_pci and binds it. */
+/*
+ * Opens the node of a device already given to iommufd_pci, binds it and
+ * maps its BAR 0.
+ */
 static inline int ifd_dev_bind(struct ifd_dev *d)
 {
 	char path[300];
@@ -611,10 +619,23 @@ static inline int ifd_dev_bind(struct ifd_dev *d)
 		snprintf(d->err, sizeof(d->err), "BIND: %s", strerror(-rc));
 		return rc;
 	}
+	d->bar = mmap(NULL, EDU_BAR_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      d->devfd, 0);
+	if (d->bar == MAP_FAILED) {
+		rc = -errno;
+		d->bar = NULL;
+		snprintf(d->err, sizeof(d->err), "mmap BAR 0: %s",
+			 strerror(-rc));
+		return rc;
+	}
 	return 0;
 }
 
-static inline void ifd_dev_teardown(struct ifd_dev *d)
+/*
+ * Unbinds the device from its context: the mapping of BAR 0 holds the
+ * node's file as much as the descriptor does, so both go.
+ */
+static inline void ifd_dev_close_node(struct ifd_dev *d)
 {
 	if (d->bar)
 		munmap(d->bar, EDU_BAR_LEN);
@@ -622,9 +643,18 @@ static inline void ifd_dev_teardown(struct ifd_dev *d)
 	if (d->devfd >= 0)
 		close(d->devfd);
 	d->devfd = -1;
+}
+
+static inline void ifd_dev_teardown(struct ifd_dev *d)
+{
+	ifd_dev_close_node(d);
 	if (d->iommufd >= 0)
 		close(d->iommufd);
 	d->iommufd = -1;
+	if (d->nesting_set) {
+		file_write(VTD_DEBUG_NESTING, "N\n");
+		d->nesting_set = 0;
+	}
 	if (d->knobs_set) {
 		vtd_knob_set(d->bdf, VTD_KNOB_RID_PASID, 0);
 		vtd_knob_set(d->bdf, VTD_KNOB_PASID_BITS, d->pasid_bits_orig);
@@ -634,6 +664,30 @@ static inline void ifd_dev_teardown(struct ifd_dev *d)
 		edu_release(d->bdf);
 		pci_cmd_rw(d->bdf, &d->cmd_orig, 1);
 	}
+}
+
+/*
+ * Lets a unit without ECAP.NEST hold nest parents and nested entries
+ * (vtd_sm's debug_nesting parameter; it taints the kernel, and DMA through
+ * such entries faults: only the walker can check them), if @ecap lacks
+ * NEST.  ifd_dev_teardown() turns it off again.
+ */
+static inline int ifd_dev_debug_nesting(struct ifd_dev *d, __u64 ecap)
+{
+	char buf[8];
+	int rc;
+
+	if (ecap & VTD_ECAP_NEST)
+		return 0;
+	rc = file_read(VTD_DEBUG_NESTING, buf, sizeof(buf));
+	if (rc)
+		return rc;
+	if (buf[0] == 'Y')
+		return 0;
+	rc = file_write(VTD_DEBUG_NESTING, "Y\n");
+	if (!rc)
+		d->nesting_set = 1;
+	return rc;
 }
 
 /*
@@ -716,15 +770,6 @@ static inline int ifd_dev_setup(struct ifd_dev *d, unsigned int pasid_bits)
 	rc = ifd_dev_bind(d);
 	if (rc)
 		goto err;
-	d->bar = mmap(NULL, EDU_BAR_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      d->devfd, 0);
-	if (d->bar == MAP_FAILED) {
-		rc = -errno;
-		d->bar = NULL;
-		snprintf(d->err, sizeof(d->err), "mmap BAR 0: %s",
-			 strerror(-rc));
-		goto err;
-	}
 	/* Memory space and bus master enable, as a VFIO user would. */
 	rc = pci_cmd_rw(d->bdf, &cmd, 0);
 	cmd |= 0x6;

@@ -279,6 +279,7 @@ TEST_F(pa, failed_replace_keeps_old_hwpt)
 {
 	struct iommu_hw_info_vtd vtd = {};
 	__u32 parent, bad_nested;
+	int rc;
 
 	ASSERT_EQ(0, dev_attach(self->d.devfd, HI, self->pa, NULL));
 	ASSERT_TRUE(dma_to(self, HI, self->a, self->b, 16));
@@ -291,22 +292,24 @@ TEST_F(pa, failed_replace_keeps_old_hwpt)
 				      NULL));
 	ASSERT_TRUE(dma_to(self, HI, self->a, self->b, 18));
 	/*
-	 * To a nested HWPT the unit cannot install (no nesting at all, or a
-	 * first stage with a feature it lacks): the driver refuses late,
-	 * after the PASID layer accepted, and must unwind.
+	 * To a nested HWPT with a first stage the unit cannot use (EAFE
+	 * without ECAP.EAFS), refused when it is allocated or, at the
+	 * latest, when it would be installed.  Units without ECAP.NEST
+	 * (QEMU) hold nest parents through vtd_sm's debug_nesting.
 	 */
 	ASSERT_EQ(0, hw_info_vtd(self->fd, self->d.dev_id, &vtd));
-	if (!hwpt_alloc(self->fd, IOMMU_HWPT_ALLOC_NEST_PARENT |
-			IOMMU_HWPT_ALLOC_PASID, self->d.dev_id, self->ioas_b,
-			&parent) &&
-	    !hwpt_alloc_vtd_s1(self->fd, IOMMU_HWPT_ALLOC_PASID,
-			       self->d.dev_id, parent, IOVA_DST, 48,
-			       (vtd.ecap_reg & VTD_ECAP_EAFS) ?
-			       0 : IOMMU_VTD_S1_EAFE, &bad_nested) &&
-	    (!(vtd.ecap_reg & VTD_ECAP_NEST) ||
-	     !(vtd.ecap_reg & VTD_ECAP_EAFS))) {
-		ASSERT_EQ(-EINVAL, dev_attach(self->d.devfd, HI, bad_nested,
-					      NULL));
+	if ((vtd.ecap_reg & VTD_ECAP_SLTS) &&
+	    !(vtd.ecap_reg & VTD_ECAP_EAFS)) {
+		ASSERT_EQ(0, ifd_dev_debug_nesting(&self->d, vtd.ecap_reg));
+		ASSERT_EQ(0, hwpt_alloc(self->fd, IOMMU_HWPT_ALLOC_NEST_PARENT |
+					IOMMU_HWPT_ALLOC_PASID, self->d.dev_id,
+					self->ioas_b, &parent));
+		rc = hwpt_alloc_vtd_s1(self->fd, IOMMU_HWPT_ALLOC_PASID,
+				       self->d.dev_id, parent, IOVA_DST, 48,
+				       IOMMU_VTD_S1_EAFE, &bad_nested);
+		if (!rc)
+			rc = dev_attach(self->d.devfd, HI, bad_nested, NULL);
+		ASSERT_EQ(-EINVAL, rc);
 		ASSERT_TRUE(dma_to(self, HI, self->a, self->b, 19));
 	}
 	/* all the while the old one was held */
@@ -346,8 +349,7 @@ TEST_F(pa, close_detaches_everything)
 	ASSERT_EQ(-EBUSY, obj_destroy(self->fd, self->pa));
 
 	/* Unbinding (closing the node) drops every attachment. */
-	close(self->d.devfd);
-	self->d.devfd = -1;
+	ifd_dev_close_node(&self->d);
 	ASSERT_EQ(0, obj_destroy(self->fd, self->pa));
 	ASSERT_EQ(0, obj_destroy(self->fd, self->pb));
 	rc = vtd_translate(self->d.bdf, 1, IOVA_DST, &phys, line,
