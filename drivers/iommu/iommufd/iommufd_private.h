@@ -111,7 +111,11 @@ void iommufd_object_abort(struct iommufd_ctx *ictx,
 struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 					  enum iommufd_object_type type);
 void iommufd_put_object(struct iommufd_object *obj);
+void iommufd_object_remove(struct iommufd_ctx *ictx,
+			   struct iommufd_object *obj);
 int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id);
+void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
+					struct iommufd_object *obj);
 void iommufd_objects_destroy_all(struct iommufd_ctx *ictx);
 int iommufd_destroy(struct iommufd_ucmd *ucmd);
 
@@ -291,14 +295,19 @@ struct iommufd_device;
 /*
  * Look up @pt_id for attaching to @idev at @pasid: a HWPT is returned with
  * a reference; an IOAS yields an auto-domain paging HWPT (found among the
- * IOAS's auto domains compatible with the device, or allocated; with
- * IOMMU_HWPT_ALLOC_PASID when @pasid is not IOMMU_NO_PASID).  Release
- * with iommufd_hwpt_put().  ERR_PTR(-ENOENT) if @pt_id names neither.
+ * IOAS's auto domains compatible with the device, or allocated) for the
+ * RID, and -EINVAL for a PASID (auto domains are not PASID compatible, as
+ * in mainline).  Release with iommufd_hwpt_put().  ERR_PTR(-ENOENT) if
+ * @pt_id names nothing.
  */
 struct iommufd_hw_pagetable *
 iommufd_hwpt_get_for_attach(struct iommufd_device *idev, u32 pt_id,
 			    u32 pasid);
-void iommufd_hwpt_put(struct iommufd_hw_pagetable *hwpt);
+void iommufd_hwpt_put(struct iommufd_ctx *ictx,
+		      struct iommufd_hw_pagetable *hwpt);
+struct iommufd_hwpt_paging *
+iommufd_hwpt_to_paging(struct iommufd_hw_pagetable *hwpt);
+int iommufd_hwpt_enforce_cc(struct iommufd_hw_pagetable *hwpt);
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
 void iommufd_hwpt_nested_destroy(struct iommufd_object *obj);
 int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd);
@@ -319,6 +328,39 @@ struct iommufd_attach {
 };
 
 void iommufd_attach_init(struct iommufd_attach *attach);
+
+/**
+ * struct iommufd_attach_rule - what the PASID rules look at
+ * @pasid: the PASID to attach or replace (IOMMU_NO_PASID: the RID)
+ * @max_pasids: the device's PASID width (&iommufd_device.max_pasids)
+ * @replace: a replace, not an attach
+ * @attached: @pasid holds a HWPT now
+ * @same: that HWPT is the one to attach
+ * @new_compat: the HWPT to attach is PASID compatible
+ * @rid_incompat: the RID holds a HWPT that is not PASID compatible
+ * @pasids_attached: a PASID other than the RID holds a HWPT
+ */
+struct iommufd_attach_rule {
+	u32 pasid;
+	u32 max_pasids;
+	bool replace;
+	bool attached;
+	bool same;
+	bool new_compat;
+	bool rid_incompat;
+	bool pasids_attached;
+};
+
+/*
+ * Exported by the IOMMU core for iommufd (IOMMUFD_INTERNAL namespace) but
+ * declared only in its private drivers/iommu/iommu-priv.h.
+ */
+int iommu_group_replace_domain(struct iommu_group *group,
+			       struct iommu_domain *new_domain);
+
+/* iommufd_attach_check(): nothing to do, the HWPT is attached already */
+#define IOMMUFD_ATTACH_NOP 1
+int iommufd_attach_check(const struct iommufd_attach_rule *rule);
 /* Detach every PASID, then the RID; the device is blocked afterwards. */
 void iommufd_attach_destroy(struct iommufd_device *idev);
 
@@ -348,5 +390,9 @@ struct iommufd_device {
 struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, u32 id);
 void iommufd_device_destroy(struct iommufd_object *obj);
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
+
+/* iommufd_pci.c */
+int iommufd_pci_init(void);
+void iommufd_pci_exit(void);
 
 #endif /* __IOMMUFD_PRIVATE_H */

@@ -12,7 +12,10 @@
 #define pr_fmt(fmt) "iommufd_pasid: " fmt
 
 #include <linux/build_bug.h>
+#include <linux/export.h>
+#include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/iommufd_pasid.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -51,6 +54,9 @@ int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
 
 union iommufd_ucmd_buffer {
 	struct iommu_destroy destroy;
+	struct iommu_hw_info hw_info;
+	struct iommu_hwpt_alloc hwpt_alloc;
+	struct iommu_hwpt_invalidate hwpt_invalidate;
 	struct iommu_ioas_alloc alloc;
 	struct iommu_ioas_allow_iovas allow_iovas;
 	struct iommu_ioas_copy ioas_copy;
@@ -81,6 +87,12 @@ struct iommufd_ioctl_op {
 
 static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_DESTROY, iommufd_destroy, struct iommu_destroy, id),
+	IOCTL_OP(IOMMU_GET_HW_INFO, iommufd_get_hw_info, struct iommu_hw_info,
+		 __reserved),
+	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc_ioctl,
+		 struct iommu_hwpt_alloc, __reserved),
+	IOCTL_OP(IOMMU_HWPT_INVALIDATE, iommufd_hwpt_invalidate_ioctl,
+		 struct iommu_hwpt_invalidate, __reserved),
 	IOCTL_OP(IOMMU_IOAS_ALLOC, iommufd_ioas_alloc_ioctl,
 		 struct iommu_ioas_alloc, out_ioas_id),
 	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
@@ -179,6 +191,36 @@ static const struct file_operations iommufd_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
+/**
+ * iommufd_ctx_from_file() - the iommufd context of an open /dev/iommu
+ * @file: a file userspace passed, which may be anything
+ *
+ * Takes a reference on @file, which keeps the context alive; drop it with
+ * iommufd_ctx_put().
+ *
+ * Return: the context, or ERR_PTR(-EBADFD) if @file is not /dev/iommu.
+ */
+struct iommufd_ctx *iommufd_ctx_from_file(struct file *file)
+{
+	if (file->f_op != &iommufd_fops)
+		return ERR_PTR(-EBADFD);
+	get_file(file);
+	return file->private_data;
+}
+EXPORT_SYMBOL_GPL(iommufd_ctx_from_file);
+
+/**
+ * iommufd_ctx_put() - drop a reference on an iommufd context
+ * @ictx: a context from iommufd_ctx_from_file()
+ *
+ * The context is freed once the file is closed and no reference is left.
+ */
+void iommufd_ctx_put(struct iommufd_ctx *ictx)
+{
+	fput(ictx->file);
+}
+EXPORT_SYMBOL_GPL(iommufd_ctx_put);
+
 static struct miscdevice iommufd_misc_dev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "iommu",
@@ -189,11 +231,21 @@ static struct miscdevice iommufd_misc_dev = {
 
 static int __init iommufd_pasid_init(void)
 {
-	return misc_register(&iommufd_misc_dev);
+	int ret;
+
+	ret = misc_register(&iommufd_misc_dev);
+	if (ret)
+		return ret;
+	ret = iommufd_pci_init();
+	if (ret)
+		misc_deregister(&iommufd_misc_dev);
+	return ret;
 }
 
 static void __exit iommufd_pasid_exit(void)
 {
+	/* Unbinds every device node, which may drop the last contexts. */
+	iommufd_pci_exit();
 	misc_deregister(&iommufd_misc_dev);
 }
 

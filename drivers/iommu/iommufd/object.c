@@ -13,6 +13,7 @@
  * destroyed while something still points at it.
  */
 #include <linux/slab.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include <uapi/linux/iommufd.h>
@@ -27,7 +28,20 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	[IOMMUFD_OBJ_IOAS] = {
 		.destroy = iommufd_ioas_destroy,
 	},
+	/* Only reached through iommufd_device_unbind(): the binding holds it. */
+	[IOMMUFD_OBJ_DEVICE] = {
+		.destroy = iommufd_device_destroy,
+	},
+	[IOMMUFD_OBJ_HWPT_PAGING] = {
+		.destroy = iommufd_hwpt_paging_destroy,
+	},
+	[IOMMUFD_OBJ_HWPT_NESTED] = {
+		.destroy = iommufd_hwpt_nested_destroy,
+	},
 };
+
+/* iommufd_object_remove() waits here for ioctls to put their references. */
+static DECLARE_WAIT_QUEUE_HEAD(iommufd_object_wait);
 
 /**
  * iommufd_object_reserve() - give a new object an ID
@@ -108,6 +122,30 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 void iommufd_put_object(struct iommufd_object *obj)
 {
 	refcount_dec(&obj->users);
+	/* @obj may be gone now: only the global queue is touched. */
+	if (wq_has_sleeper(&iommufd_object_wait))
+		wake_up_all(&iommufd_object_wait);
+}
+
+/**
+ * iommufd_object_remove() - take a kernel-owned object out of its context
+ * @ictx: context
+ * @obj: a finalized object on which the caller holds a reference besides
+ *	 the ID table's (a device's binding, say)
+ *
+ * The ID becomes unknown to lookups and to IOMMU_DESTROY at once; then the
+ * call waits until the ioctls that found the object before have put their
+ * references.  Afterwards the caller owns @obj alone, with neither the ID
+ * table nor anything else pointing at it, and frees it.
+ *
+ * Context: process context; sleeps.
+ */
+void iommufd_object_remove(struct iommufd_ctx *ictx,
+			   struct iommufd_object *obj)
+{
+	WARN_ON(xa_erase(&ictx->objects, obj->id) != obj);
+	/* The ID table's reference, now the caller's, and the caller's own. */
+	wait_event(iommufd_object_wait, refcount_read(&obj->users) == 2);
 }
 
 static void iommufd_object_free(struct iommufd_object *obj)
@@ -179,4 +217,33 @@ int iommufd_destroy(struct iommufd_ucmd *ucmd)
 	struct iommu_destroy *cmd = ucmd->cmd;
 
 	return iommufd_object_destroy_user(ucmd->ictx, cmd->id);
+}
+
+/**
+ * iommufd_object_put_and_try_destroy() - drop a reference, destroy if unused
+ * @ictx: context
+ * @obj: a finalized object the caller holds a reference on
+ *
+ * For objects the kernel made on its own and that go away with their last
+ * user (auto domains): if, once the caller's reference is gone, only the
+ * ID table's is left, the object is destroyed as IOMMU_DESTROY would.
+ * Dropping the reference and destroying happen under the XArray lock, so
+ * no lookup or IOMMU_DESTROY can come in between.  If an ioctl holds a
+ * short-lived reference at that moment the object stays, and the context
+ * destroys it when it closes (or IOMMU_DESTROY does).
+ */
+void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
+					struct iommufd_object *obj)
+{
+	bool destroy;
+
+	xa_lock(&ictx->objects);
+	refcount_dec(&obj->users);
+	destroy = refcount_dec_if_one(&obj->users);
+	if (destroy)
+		__xa_erase(&ictx->objects, obj->id);
+	xa_unlock(&ictx->objects);
+
+	if (destroy)
+		iommufd_object_free(obj);
 }

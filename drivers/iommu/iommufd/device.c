@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Device objects: binding a device to a context, and IOMMU_GET_HW_INFO.
+ *
+ * A driver that hands a device to userspace (iommufd_pci) binds it to the
+ * context userspace names.  The binding claims the DMA ownership of the
+ * device's IOMMU group for that context, so no kernel driver and no other
+ * context can use its DMA until the binding ends, and creates an
+ * IOMMUFD_OBJ_DEVICE object whose ID userspace uses for the device.
+ *
+ * The binding owns the object: besides the reference of the context's ID
+ * table it holds one of its own, so IOMMU_DESTROY of a bound device fails
+ * with EBUSY.  The binding also holds a reference on the /dev/iommu file,
+ * so the context, and every object the device's attachments use, lives
+ * as long as any device is bound to it.
+ */
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/iommu.h>
+#include <linux/iommufd_pasid.h>
+#include <linux/log2.h>
+#include <linux/pci.h>
+#include <linux/pci-ats.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <uapi/linux/iommufd.h>
+
+#include "iommufd_private.h"
+
+/* The IOMMU core keeps its own helper for this private. */
+static const struct iommu_ops *iommufd_dev_iommu_ops(struct device *dev)
+{
+	return dev->iommu->iommu_dev->ops;
+}
+
+/**
+ * iommufd_device_bind() - bind a device to an iommufd context
+ * @ictx: the context
+ * @dev: a device behind an IOMMU, whose driver does no DMA of its own
+ *	 (&device_driver.driver_managed_dma)
+ * @id: returns the device's object ID in @ictx
+ *
+ * Claims the DMA ownership of @dev's IOMMU group for @ictx: the group
+ * leaves its default domain and the device's RID is blocked until a HW
+ * pagetable is attached.  The binding holds a reference on @ictx of its
+ * own; the caller may drop its reference afterwards.  Undo with
+ * iommufd_device_unbind().
+ *
+ * Context: process context; may sleep.
+ * Return: the device, or ERR_PTR(-ENODEV) if @dev is not behind an IOMMU,
+ * ERR_PTR(-EBUSY) if a kernel driver or another context owns the DMA of
+ * its group, or another negative errno.
+ */
+struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
+					   struct device *dev, u32 *id)
+{
+	struct iommufd_device *idev;
+	struct iommu_group *group;
+	int rc;
+
+	if (!device_iommu_mapped(dev) || !dev->iommu)
+		return ERR_PTR(-ENODEV);
+	group = iommu_group_get(dev);
+	if (!group)
+		return ERR_PTR(-ENODEV);
+
+	rc = iommu_device_claim_dma_owner(dev, ictx);
+	if (rc)
+		goto err_group;
+
+	idev = kzalloc(sizeof(*idev), GFP_KERNEL_ACCOUNT);
+	if (!idev) {
+		rc = -ENOMEM;
+		goto err_owner;
+	}
+	rc = iommufd_object_reserve(ictx, &idev->obj, IOMMUFD_OBJ_DEVICE);
+	if (rc)
+		goto err_free;
+
+	idev->ictx = ictx;
+	idev->dev = get_device(dev);
+	idev->group = group;
+	idev->max_pasids = dev->iommu->max_pasids;
+	idev->enforce_cache_coherency =
+		device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
+	iommufd_attach_init(&idev->attach);
+	get_file(ictx->file);
+	/* The binding's own reference, dropped by iommufd_device_unbind(). */
+	refcount_inc(&idev->obj.users);
+	iommufd_object_finalize(ictx, &idev->obj);
+	*id = idev->obj.id;
+	return idev;
+
+err_free:
+	kfree(idev);
+err_owner:
+	iommu_device_release_dma_owner(dev);
+err_group:
+	iommu_group_put(group);
+	return ERR_PTR(rc);
+}
+EXPORT_SYMBOL_GPL(iommufd_device_bind);
+
+/* Everything but the attachments: they are gone already. */
+static void iommufd_device_free(struct iommufd_device *idev)
+{
+	struct iommufd_ctx *ictx = idev->ictx;
+
+	iommu_device_release_dma_owner(idev->dev);
+	iommu_group_put(idev->group);
+	put_device(idev->dev);
+	kfree(idev);
+	/* Last: it may drop the last reference on the /dev/iommu file. */
+	iommufd_ctx_put(ictx);
+}
+
+/**
+ * iommufd_device_unbind() - end a binding made by iommufd_device_bind()
+ * @idev: the device
+ *
+ * Detaches every PASID, then the RID, removes the device object (its ID
+ * becomes unknown; ioctls using it at that moment are waited for), and
+ * gives the DMA ownership of the device's group back: the group returns
+ * to its default domain.  The caller must make sure that no attach,
+ * replace or detach on @idev runs at the same time or later.
+ *
+ * Context: process context; may sleep.
+ */
+void iommufd_device_unbind(struct iommufd_device *idev)
+{
+	/* First, so nothing an attachment holds can keep the object. */
+	iommufd_attach_destroy(idev);
+	iommufd_object_remove(idev->ictx, &idev->obj);
+	iommufd_device_free(idev);
+}
+EXPORT_SYMBOL_GPL(iommufd_device_unbind);
+
+/**
+ * iommufd_device_destroy() - destroy op of IOMMUFD_OBJ_DEVICE
+ * @obj: the object, which nothing references any more
+ *
+ * Never reached while the binding holds its reference, that is never in
+ * practice: iommufd_device_unbind() takes the object out of its context
+ * itself.  It tears everything down all the same.
+ */
+void iommufd_device_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_device *idev =
+		container_of(obj, struct iommufd_device, obj);
+
+	iommufd_attach_destroy(idev);
+	iommufd_device_free(idev);
+}
+
+/**
+ * iommufd_get_device() - look up a bound device and take a reference
+ * @ictx: context
+ * @id: the device's object ID
+ *
+ * Return: the device or ERR_PTR(-ENOENT).  Release with
+ * iommufd_put_object().
+ */
+struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, u32 id)
+{
+	struct iommufd_object *obj;
+
+	obj = iommufd_get_object(ictx, id, IOMMUFD_OBJ_DEVICE);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct iommufd_device, obj);
+}
+
+/*
+ * The PASID width and the PASID features the device uses.  The Execute
+ * and Privileged bits are those enabled in the PCI PASID capability's
+ * control register: only what the device has been set up to send counts.
+ */
+static void iommufd_hw_info_pasid(struct iommufd_device *idev,
+				  struct iommu_hw_info *cmd)
+{
+	int ctrl;
+
+	cmd->out_max_pasid_log2 = 0;
+	if (!idev->max_pasids)
+		return;
+	cmd->out_max_pasid_log2 = ilog2(idev->max_pasids);
+
+	if (!dev_is_pci(idev->dev))
+		return;
+	ctrl = pci_pasid_status(to_pci_dev(idev->dev));
+	if (ctrl < 0)
+		return;
+	if (ctrl & PCI_PASID_CTRL_EXEC)
+		cmd->out_capabilities |= IOMMU_HW_CAP_PCI_PASID_EXEC;
+	if (ctrl & PCI_PASID_CTRL_PRIV)
+		cmd->out_capabilities |= IOMMU_HW_CAP_PCI_PASID_PRIV;
+}
+
+/*
+ * Copy @data (@data_len bytes) to the user buffer of @len bytes: truncated
+ * if the buffer is smaller, the buffer's tail zeroed if it is larger.
+ */
+static int iommufd_hw_info_copy(void __user *ubuf, u32 len, const void *data,
+				u32 data_len)
+{
+	u32 copy = min(len, data_len);
+
+	if (copy_to_user(ubuf, data, copy))
+		return -EFAULT;
+	if (copy < len && clear_user(ubuf + copy, len - copy))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * iommufd_get_hw_info() - ioctl(IOMMU_GET_HW_INFO)
+ * @ucmd: the call; struct iommu_hw_info
+ *
+ * Reports the IOMMU driver's data about the unit behind a bound device
+ * (ops->hw_info), the generic capabilities and the device's PASID width.
+ * With IOMMU_HW_INFO_FLAG_INPUT_TYPE, @in_data_type names the data type
+ * wanted; a type the driver does not report gives EOPNOTSUPP.
+ *
+ * Return: 0, -EOPNOTSUPP for unknown flags or a non-zero reserved byte,
+ * -ENOENT for an unknown device ID, -EFAULT, or the driver's error.
+ */
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hw_info *cmd = ucmd->cmd;
+	void __user *ubuf = u64_to_user_ptr(cmd->data_uptr);
+	const struct iommu_ops *ops;
+	struct iommufd_device *idev;
+	u32 want = IOMMU_HW_INFO_TYPE_DEFAULT;
+	u32 data_len = 0;
+	void *data = NULL;
+	int rc;
+
+	if (cmd->flags & ~IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		return -EOPNOTSUPP;
+	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)))
+		return -EOPNOTSUPP;
+	if (cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		want = cmd->in_data_type;
+
+	idev = iommufd_get_device(ucmd->ictx, cmd->dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+
+	ops = iommufd_dev_iommu_ops(idev->dev);
+	if (ops->hw_info) {
+		data = ops->hw_info(idev->dev, &data_len, &cmd->out_data_type);
+		if (IS_ERR(data)) {
+			rc = PTR_ERR(data);
+			data = NULL;
+			goto out;
+		}
+		/* A driver with data has a type of its own. */
+		if (WARN_ON_ONCE(cmd->out_data_type == IOMMU_HW_INFO_TYPE_NONE)) {
+			rc = -EOPNOTSUPP;
+			goto out;
+		}
+		if (want != IOMMU_HW_INFO_TYPE_DEFAULT &&
+		    want != cmd->out_data_type) {
+			rc = -EOPNOTSUPP;
+			goto out;
+		}
+	} else {
+		cmd->out_data_type = IOMMU_HW_INFO_TYPE_NONE;
+	}
+
+	rc = iommufd_hw_info_copy(ubuf, cmd->data_len, data, data_len);
+	if (rc)
+		goto out;
+	/* What the kernel has, whatever userspace's buffer could take. */
+	cmd->data_len = data_len;
+
+	cmd->out_capabilities = 0;
+	if (device_iommu_capable(idev->dev, IOMMU_CAP_DIRTY_TRACKING))
+		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	iommufd_hw_info_pasid(idev, cmd);
+
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out:
+	kfree(data);
+	iommufd_put_object(&idev->obj);
+	return rc;
+}

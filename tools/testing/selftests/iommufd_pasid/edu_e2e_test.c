@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End to end: QEMU's edu does DMA through HW pagetables that userspace
+ * built with /dev/iommu and attached through /dev/iommufd/<BDF>, on the
+ * RID and on a PASID N.  No emulated device sends PASID-tagged requests,
+ * so for PASID N vtd_sm's debug knobs give edu a PASID width (pasid_bits)
+ * and point its context entry's RID_PASID at PASID N (rid_pasid): edu's
+ * plain DMA then walks PASID N's entry.  N is 5, or the highest PASID the
+ * unit allows if that is lower (1 on QEMU without x-pasid-mode).
+ *
+ * Each test checks the bytes that arrive, that nothing around them
+ * changed, and that DMA the IOMMU must block is blocked and recorded as a
+ * fault by the unit.
+ */
+#include "iommufd_utils.h"
+
+#include "kselftest_harness.h"
+
+#define DST_PAGES	4
+#define SENTINEL	0xa5
+#define XFER		1024
+
+FIXTURE(e2e) {
+	struct ifd_dev d;
+	size_t psz;
+	char *src;	/* mapped at IOVA_SRC in both IOASes */
+	char *a;	/* IOVA_DST in IOAS a */
+	char *b;	/* IOVA_DST in IOAS b */
+	__u32 ioas_a, ioas_b;
+	__u32 hwpt_flags;
+	long pasid;	/* RID for < 0 */
+};
+
+FIXTURE_VARIANT(e2e) {
+	long pasid;		/* RID for < 0 */
+	unsigned int pasid_bits;
+};
+
+FIXTURE_VARIANT_ADD(e2e, rid) {
+	.pasid = RID,
+};
+
+FIXTURE_VARIANT_ADD(e2e, pasid) {
+	.pasid = 5,
+	.pasid_bits = 3,
+};
+
+/* What setup does once edu is bound: 0 or -errno, with @what set. */
+static int setup_rest(FIXTURE_DATA(e2e) * self, const char **what)
+{
+	int fd = self->d.iommufd;
+	size_t len = DST_PAGES * self->psz;
+
+	*what = "no PASID width granted";
+	/* Every VT-d unit has at least PASIDs 0 and 1. */
+	if (self->pasid >= 0 && !self->d.pasid_bits)
+		return -ERANGE;
+	if (self->pasid > (1L << self->d.pasid_bits) - 1)
+		self->pasid = (1L << self->d.pasid_bits) - 1;
+	*what = "set rid_pasid";
+	if (self->pasid >= 0 &&
+	    vtd_knob_set(self->d.bdf, VTD_KNOB_RID_PASID, self->pasid))
+		return -EIO;
+	*what = "IOAS";
+	if (ioas_alloc(fd, &self->ioas_a) || ioas_alloc(fd, &self->ioas_b))
+		return -EIO;
+	*what = "IOAS_MAP";
+	if (ioas_map(fd, self->ioas_a, self->src, self->psz, IOVA_SRC) ||
+	    ioas_map(fd, self->ioas_b, self->src, self->psz, IOVA_SRC) ||
+	    ioas_map(fd, self->ioas_a, self->a, len, IOVA_DST) ||
+	    ioas_map(fd, self->ioas_b, self->b, len, IOVA_DST))
+		return -EIO;
+	return 0;
+}
+
+FIXTURE_SETUP(e2e)
+{
+	const char *what;
+	int rc;
+
+	self->psz = page_size();
+	self->src = buf_alloc(self->psz, 0);
+	self->a = buf_alloc(DST_PAGES * self->psz, SENTINEL);
+	self->b = buf_alloc(DST_PAGES * self->psz, SENTINEL);
+	ASSERT_NE(NULL, self->src);
+	ASSERT_NE(NULL, self->a);
+	ASSERT_NE(NULL, self->b);
+	self->pasid = variant->pasid;
+	if (self->pasid >= 0)
+		self->hwpt_flags = IOMMU_HWPT_ALLOC_PASID;
+	rc = ifd_dev_setup(&self->d, variant->pasid_bits);
+	if (rc == -ENODEV)
+		SKIP(return, "%s", self->d.err);
+	ASSERT_EQ(0, rc) TH_LOG("%s", self->d.err);
+	/* From here on a failure must give edu back before it ends. */
+	rc = setup_rest(self, &what);
+	if (rc)
+		ifd_dev_teardown(&self->d);
+	ASSERT_EQ(0, rc) TH_LOG("%s", what);
+}
+
+FIXTURE_TEARDOWN(e2e)
+{
+	/* Closing the node detaches and unbinds; then edu goes back. */
+	ifd_dev_teardown(&self->d);
+}
+
+/*
+ * Copies a pattern (@seed) from the source buffer to IOVA_DST + @off and
+ * returns 1 if it arrived in @buf, every other byte of @buf being
+ * SENTINEL; the source must be unchanged too.
+ */
+static int dma_lands(struct ifd_dev *d, char *src, char *buf, size_t psz,
+		     size_t off, unsigned int seed, int *err)
+{
+	pattern_fill(src, XFER, seed);
+	*err = edu_copy(d, IOVA_SRC, IOVA_DST + off, XFER);
+	if (*err)
+		return 0;
+	return pattern_check(src, XFER, seed) &&
+	       pattern_check(buf + off, XFER, seed) &&
+	       all_bytes(buf, off, SENTINEL) &&
+	       all_bytes(buf + off + XFER, DST_PAGES * psz - off - XFER,
+			 SENTINEL);
+}
+
+/* edu -> IOVA_DST must not arrive, and the unit must record a fault. */
+static int dma_blocked(struct __test_metadata *_metadata, struct ifd_dev *d,
+		       char *buf, size_t len)
+{
+	long long before = vtd_fault_count(), after;
+
+	if (before < 0) {
+		TH_LOG("no vtd_sm fault counters");
+		return 0;
+	}
+	memset(buf, SENTINEL, len);
+	if (edu_dma(d, IOVA_DST, 0, XFER, 1)) {
+		TH_LOG("edu did not complete");
+		return 0;
+	}
+	after = vtd_fault_wait(before);
+	if (!all_bytes(buf, len, SENTINEL))
+		TH_LOG("blocked DMA changed memory");
+	if (after <= before)
+		TH_LOG("no fault recorded (%lld -> %lld)", before, after);
+	return all_bytes(buf, len, SENTINEL) && after > before;
+}
+
+TEST_F(e2e, dma_lands_in_mapped_buffer)
+{
+	__u32 hwpt;
+	int err;
+
+	ASSERT_EQ(0, hwpt_alloc(self->d.iommufd, self->hwpt_flags,
+				self->d.dev_id, self->ioas_a, &hwpt));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, self->pasid, hwpt, NULL));
+	/* Off the page start, across a page boundary, away from the ends. */
+	ASSERT_TRUE(dma_lands(&self->d, self->src, self->a, self->psz,
+			      self->psz + self->psz - XFER / 2, 1, &err))
+		TH_LOG("err %d", err);
+	EXPECT_TRUE(all_bytes(self->b, DST_PAGES * self->psz, SENTINEL));
+	/* A second transfer to another spot of the same mapping. */
+	memset(self->a, SENTINEL, DST_PAGES * self->psz);
+	ASSERT_TRUE(dma_lands(&self->d, self->src, self->a, self->psz,
+			      3 * self->psz, 2, &err))
+		TH_LOG("err %d", err);
+}
+
+TEST_F(e2e, replace_moves_dma)
+{
+	__u32 ha, hb;
+	int err;
+
+	ASSERT_EQ(0, hwpt_alloc(self->d.iommufd, self->hwpt_flags,
+				self->d.dev_id, self->ioas_a, &ha));
+	ASSERT_EQ(0, hwpt_alloc(self->d.iommufd, self->hwpt_flags,
+				self->d.dev_id, self->ioas_b, &hb));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, self->pasid, ha, NULL));
+	ASSERT_TRUE(dma_lands(&self->d, self->src, self->a, self->psz, 0, 3,
+			      &err))
+		TH_LOG("err %d", err);
+
+	/* A second ATTACH is a replace: the same IOVA now reaches b. */
+	ASSERT_EQ(0, dev_attach(self->d.devfd, self->pasid, hb, NULL));
+	ASSERT_TRUE(dma_lands(&self->d, self->src, self->b, self->psz, 0, 4,
+			      &err))
+		TH_LOG("err %d", err);
+	/* a kept the first copy and nothing else. */
+	ASSERT_TRUE(pattern_check(self->a, XFER, 3));
+	ASSERT_TRUE(all_bytes(self->a + XFER, DST_PAGES * self->psz - XFER,
+			      SENTINEL));
+
+	/* And back: the old HWPT works again, b is left alone. */
+	memset(self->a, SENTINEL, DST_PAGES * self->psz);
+	ASSERT_EQ(0, dev_attach(self->d.devfd, self->pasid, ha, NULL));
+	ASSERT_TRUE(dma_lands(&self->d, self->src, self->a, self->psz,
+			      self->psz, 5, &err))
+		TH_LOG("err %d", err);
+	ASSERT_TRUE(pattern_check(self->b, XFER, 4));
+}
+
+TEST_F(e2e, detach_blocks_dma)
+{
+	__u32 hwpt;
+	int err;
+
+	ASSERT_EQ(0, hwpt_alloc(self->d.iommufd, self->hwpt_flags,
+				self->d.dev_id, self->ioas_a, &hwpt));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, self->pasid, hwpt, NULL));
+	ASSERT_TRUE(dma_lands(&self->d, self->src, self->a, self->psz, 0, 6,
+			      &err))
+		TH_LOG("err %d", err);
+	ASSERT_EQ(0, dev_detach(self->d.devfd, self->pasid));
+	ASSERT_TRUE(dma_blocked(_metadata, &self->d, self->a,
+				DST_PAGES * self->psz));
+	/* Nothing holds the HWPT any more. */
+	ASSERT_EQ(0, obj_destroy(self->d.iommufd, hwpt));
+}
+
+TEST_F(e2e, bound_but_unattached_is_blocked)
+{
+	/* Binding claims the device: its DMA is blocked until an attach. */
+	ASSERT_TRUE(dma_blocked(_metadata, &self->d, self->a,
+				DST_PAGES * self->psz));
+}
+
+TEST_F(e2e, unmap_while_attached_blocks_dma)
+{
+	__u32 hwpt;
+	int err;
+
+	ASSERT_EQ(0, hwpt_alloc(self->d.iommufd, self->hwpt_flags,
+				self->d.dev_id, self->ioas_a, &hwpt));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, self->pasid, hwpt, NULL));
+	ASSERT_TRUE(dma_lands(&self->d, self->src, self->a, self->psz, 0, 7,
+			      &err))
+		TH_LOG("err %d", err);
+	/* The unmap must reach the IOTLB (caching mode caches everything). */
+	ASSERT_EQ(0, ioas_unmap(self->d.iommufd, self->ioas_a, IOVA_DST,
+				DST_PAGES * self->psz));
+	ASSERT_TRUE(dma_blocked(_metadata, &self->d, self->a,
+				DST_PAGES * self->psz));
+	/* Mapped again (b's pages this time): DMA follows the new mapping. */
+	ASSERT_EQ(0, ioas_map(self->d.iommufd, self->ioas_a, self->b,
+			      DST_PAGES * self->psz, IOVA_DST));
+	ASSERT_TRUE(dma_lands(&self->d, self->src, self->b, self->psz, 0, 8,
+			      &err))
+		TH_LOG("err %d", err);
+	ASSERT_TRUE(all_bytes(self->a, DST_PAGES * self->psz, SENTINEL));
+}
+
+TEST_F(e2e, map_after_attach)
+{
+	__u32 ioas, hwpt;
+	int err;
+
+	/* A HWPT attached while its IOAS is empty follows later maps. */
+	ASSERT_EQ(0, ioas_alloc(self->d.iommufd, &ioas));
+	ASSERT_EQ(0, hwpt_alloc(self->d.iommufd, self->hwpt_flags,
+				self->d.dev_id, ioas, &hwpt));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, self->pasid, hwpt, NULL));
+	ASSERT_EQ(0, ioas_map(self->d.iommufd, ioas, self->src, self->psz,
+			      IOVA_SRC));
+	ASSERT_EQ(0, ioas_map(self->d.iommufd, ioas, self->a,
+			      DST_PAGES * self->psz, IOVA_DST));
+	ASSERT_TRUE(dma_lands(&self->d, self->src, self->a, self->psz,
+			      2 * self->psz, 9, &err))
+		TH_LOG("err %d", err);
+}
+
+TEST_F(e2e, attach_ioas_gets_auto_hwpt)
+{
+	__u32 pt;
+	int err;
+
+	if (self->pasid >= 0)
+		SKIP(return, "IOAS on a PASID: see pasid_attach_test");
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, self->ioas_a, &pt));
+	ASSERT_NE(self->ioas_a, pt);
+	ASSERT_TRUE(dma_lands(&self->d, self->src, self->a, self->psz, 0, 10,
+			      &err))
+		TH_LOG("err %d", err);
+	/* The automatic HWPT keeps its IOAS busy while attached. */
+	ASSERT_EQ(-EBUSY, obj_destroy(self->d.iommufd, self->ioas_a));
+	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+	ASSERT_EQ(0, obj_destroy(self->d.iommufd, self->ioas_a));
+}
+
+TEST_HARNESS_MAIN
