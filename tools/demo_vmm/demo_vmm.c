@@ -102,7 +102,7 @@ static void guest_map(struct guest *g, __u64 root, __u64 gva, __u64 gpa)
 static bool walks_to(struct ifd_dev *d, long pasid, __u64 gva, __u8 *ram,
 		     __u64 gpa)
 {
-	__u64 got, want;
+	__u64 got = 0, want = 0;
 	char line[256];
 
 	if (virt_to_phys_user(ram + gpa, &want) ||

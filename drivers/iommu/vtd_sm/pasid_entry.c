@@ -172,6 +172,14 @@ int vtd_pasid_encode_fl(struct vtd_pasid_entry *pe,
 		memset(pe, 0, sizeof(*pe));
 		return -EINVAL;
 	}
+	/*
+	 * The specification ignores AW for first-level translation; QEMU's
+	 * unit takes its input-address width from AW for every PGTT (and
+	 * calls any address at or above 2^30 non-canonical when AW is 0).
+	 * The width the first-level paging mode translates is what AW says.
+	 */
+	pe->val[0] |= FIELD_PREP(VTD_PE0_AW, cfg->fl.levels == 5 ?
+				 VTD_AW_57BIT : VTD_AW_48BIT);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_encode_fl);
@@ -235,6 +243,8 @@ void vtd_pasid_entry_used(const struct vtd_pasid_entry *pe,
 		used->val[1] |= VTD_PE1_PWSNP;
 		break;
 	case VTD_PGTT_FL:
+		/* AW: see vtd_pasid_encode_fl() */
+		used->val[0] |= VTD_PE0_AW;
 		used->val[1] |= VTD_PE1_USED_FL;
 		used->val[2] |= VTD_PE2_USED_FL;
 		break;

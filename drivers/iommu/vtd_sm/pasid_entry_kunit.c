@@ -28,7 +28,7 @@ static const u64 rsvd_mask[VTD_PASID_ENTRY_QWORDS] = {
 #define T_USED0_BLOCKED	0x0000000000000003ULL
 #define T_USED0_PT	0x00000000000001dfULL
 #define T_USED0_SL	0xfffffffffffff3dfULL
-#define T_USED0_FL	0x00000000000001c3ULL
+#define T_USED0_FL	0x00000000000001dfULL	/* AW too: QEMU reads it */
 #define T_USED1_PT	0x000000000100ffffULL
 #define T_USED1_SL	0x000000000180ffffULL
 #define T_USED1_FL	0xffffffffff80ffffULL
@@ -180,17 +180,19 @@ static void vtd_pe_test_fl(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_fl(&pe, &cfg), 0);
 	/*
-	 * Word 0: P, PGTT=001b, no AW, no SL table.  Word 1: PAT in 63:32,
+	 * Word 0: P, PGTT=001b, AW = the first level's width (57 bits: 011b,
+	 * for QEMU; the specification ignores it), no SL table.  Word 1: PAT in 63:32,
 	 * PCD 31, PWT 30, EMT=110b in 29:27, EMTE 26, CD 25, PWSNP 23, DID.
 	 * Word 2: table | EAFE 7 | WPE 4 | FLPM=01b in 3:2 | SRE 0.
 	 */
-	expect_entry(test, &pe, 0x41, 0x07060504f6800007ULL, 0xabcdef095ULL);
+	expect_entry(test, &pe, 0x4d, 0x07060504f6800007ULL, 0xabcdef095ULL);
 	expect_clean(test, &pe);
 
 	cfg.fl = (struct vtd_pasid_fl_cfg){ .pgd = 0x1000, .levels = 4 };
 	cfg.pwsnp = false;
 	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_fl(&pe, &cfg), 0);
-	expect_entry(test, &pe, 0x41, 0x7, 0x1000);
+	/* 4-level: AW 48 bits (010b) */
+	expect_entry(test, &pe, 0x49, 0x7, 0x1000);
 
 	cfg.fl.levels = 3;
 	KUNIT_EXPECT_EQ(test, vtd_pasid_encode_fl(&pe, &cfg), -EINVAL);
