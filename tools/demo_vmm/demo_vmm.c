@@ -17,9 +17,9 @@
  *      IOMMU_HWPT_INVALIDATE move a mapping;
  *   6. detach the RID: edu DMA no longer reaches guest RAM.
  *
- * Every step prints one line; the exit status is 0 only if every step
- * that ran succeeded.  Steps the platform cannot do (no edu, no nesting)
- * say so and are skipped.
+ * Every step prints one TAP line ("ok N <step>" or "not ok N <step>");
+ * the exit status is 0 only if every step that ran succeeded.  Steps the
+ * platform cannot do (no edu, no nesting) say so in a comment line.
  */
 #include <stdbool.h>
 
@@ -31,13 +31,13 @@
 #define GUEST_MOVED_PAGE	(6UL << 20)
 #define XFER			2048
 
-static int failures;
+static int steps, failures;
 
 static void report(bool ok, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("demo_vmm: %s: ", ok ? "ok" : "FAILED");
+	printf("%sok %d demo_vmm: ", ok ? "" : "not ", ++steps);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -165,9 +165,13 @@ int main(void)
 
 	rc = ifd_dev_setup(&d, 3);
 	if (rc) {
-		printf("demo_vmm: %s: %s\n", rc == -ENODEV ? "skip" : "FAILED",
-		       d.err);
-		return rc == -ENODEV ? 4 : 1;
+		if (rc == -ENODEV) {
+			printf("1..0 # SKIP demo_vmm: %s\n", d.err);
+			return 4;
+		}
+		report(false, "setup: %s", d.err);
+		printf("1..%d\n", steps);
+		return 1;
 	}
 	report(true, "%s bound to /dev/iommu: dev_id %u", d.bdf, d.dev_id);
 	rc = hw_info_vtd(d.iommufd, d.dev_id, &vtd);
@@ -189,11 +193,11 @@ int main(void)
 	flags = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID;
 	rc = hwpt_alloc(d.iommufd, flags, d.dev_id, ioas, &s2);
 	if (rc == -EOPNOTSUPP) {
-		printf("demo_vmm: the unit cannot nest: plain second level\n");
+		printf("# demo_vmm: the unit cannot nest: a plain paging HWPT\n");
 		flags = IOMMU_HWPT_ALLOC_PASID;
 		rc = hwpt_alloc(d.iommufd, flags, d.dev_id, ioas, &s2);
 	}
-	report(!rc, "second-level HWPT %u over the guest RAM: %s", s2, err(rc));
+	report(!rc, "paging HWPT %u over the guest RAM: %s", s2, err(rc));
 	if (rc)
 		goto out;
 
@@ -205,7 +209,7 @@ int main(void)
 	if (d.pasid_bits)
 		pasid = (1L << d.pasid_bits) - 1 < 5 ? (1L << d.pasid_bits) - 1 : 5;
 	if (!pasid || vtd_knob_set(d.bdf, VTD_KNOB_RID_PASID, pasid)) {
-		printf("demo_vmm: skip: PASID steps need vtd_sm's debug knobs\n");
+		printf("# demo_vmm: skip: PASID steps need vtd_sm's debug knobs\n");
 	} else {
 		rc = dev_attach(d.devfd, pasid, s2, NULL);
 		report(!rc, "attach HWPT %u to PASID %ld: %s", s2, pasid, err(rc));
@@ -223,7 +227,8 @@ int main(void)
 	       "edu DMA after detach does not reach guest RAM");
 out:
 	ifd_dev_teardown(&d);
-	printf("demo_vmm: %s (%d failed)\n", failures ? "FAILED" : "done",
-	       failures);
+	printf("# demo_vmm: %s (%d of %d steps failed)\n",
+	       failures ? "FAILED" : "done", failures, steps);
+	printf("1..%d\n", steps);
 	return failures ? 1 : 0;
 }

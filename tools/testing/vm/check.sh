@@ -65,11 +65,14 @@ fi
 stock=$(stock_kdir)
 debug=$(debug_kdir)
 build_ok=0
+# Only the tests the Makefile lists now: no leftovers of other branches.
+rm -rf "$B/selftests"
 {
 	"$VMDIR/build-modules.sh" "$stock" "$B/stock" &&
 	"$VMDIR/build-modules.sh" "$debug" "$B/debug" &&
 	make -s -C "$TOPDIR/tools/testing/selftests/iommufd_pasid" \
-		OUTPUT="$B/selftests"
+		OUTPUT="$B/selftests" &&
+	make -s -C "$TOPDIR/tools/demo_vmm" OUTPUT="$B/demo"
 } > "$LOGS/build.log" 2>&1 || build_ok=1
 if [ $build_ok != 0 ]; then
 	cat "$LOGS/build.log"
@@ -99,6 +102,8 @@ leg() {		# leg <name> <kernel image> <module build> <vmtest args...>
 		--plan "run insmod /modules/vtd_sm_e2e_test.ko && cat /sys/kernel/debug/vtd_sm_e2e_test/results; r=\$?; rmmod vtd_sm_e2e_test; exit \$r"
 		--test "$VMDIR/vtd_sm_debugfs_check.sh"
 		--plan "run vtd_sm_debugfs_check.sh")
+	# The demo VMM flow of make run, so that it cannot rot.
+	args+=(--test "$B/demo/demo_vmm" --plan "run demo_vmm")
 	for t in $tests; do
 		args+=(--test "$t" --plan "kselftest $(basename "$t")")
 	done
