@@ -188,8 +188,12 @@ int main(void)
 	if (rc)
 		goto out;
 
-	/* Nesting on QEMU needs vtd_sm's debug_nesting (tainting) switch. */
-	file_write("/sys/module/vtd_sm/parameters/debug_nesting", "1\n");
+	/*
+	 * Nesting on a unit without ECAP.NEST (QEMU) needs vtd_sm's
+	 * debug_nesting (tainting) switch; ifd_dev_teardown() turns it off.
+	 */
+	if (!rc && (vtd.ecap_reg & VTD_ECAP_SLTS))
+		ifd_dev_debug_nesting(&d, vtd.ecap_reg);
 	flags = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID;
 	rc = hwpt_alloc(d.iommufd, flags, d.dev_id, ioas, &s2);
 	if (rc == -EOPNOTSUPP) {

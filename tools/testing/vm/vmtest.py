@@ -88,7 +88,8 @@ def parse_tap(step, lines):
         if m:
             ind = len(m.group(1))
             plans[ind] = int(m.group(2))
-            seen[ind] = 0
+            # A plan after its results (TAP allows it) keeps the count.
+            seen.setdefault(ind, 0)
             skip = re.search(r'#\s*SKIP\s*(.*)', line, re.I)
             if plans[ind] == 0 and skip:
                 t.skipped += 1
