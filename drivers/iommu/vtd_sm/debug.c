@@ -100,13 +100,16 @@ static int vtd_debug_pasid_bits(struct vtd_dev *vdev, unsigned int bits)
 	if (bits > VTD_DEBUG_MAX_PASID_BITS)
 		return -EINVAL;
 	vtd_debug_taint(vdev, "pasid_bits", bits);
-	if (bits > max_bits) {
-		dev_warn(vdev->dev, "vtd_sm: pasid_bits %u capped at the %u-bit PASID width %s reports (ECAP.PSS%s)\n",
+	/*
+	 * Wider than the unit says is the point of the knob on QEMU, whose
+	 * unit reports one bit (PSS 0) but walks any PASID table entry the
+	 * context entry's directory covers.  Real hardware may not.
+	 */
+	if (bits > max_bits)
+		dev_warn(vdev->dev, "vtd_sm: pasid_bits %u is wider than the %u-bit PASID width %s reports (ECAP.PSS%s)\n",
 			 bits, max_bits, vdev->unit->name,
 			 vdev->unit->ecap & VTD_ECAP_PASID ? "" :
 			 ", with ECAP.PASID clear");
-		bits = max_bits;
-	}
 	/* 0 gives the device back the PASIDs it has of its own. */
 	ret = vtd_ctx_set_max_pasids(vdev, bits ? 1U << bits : max(native, 1U));
 	if (ret)
@@ -155,12 +158,12 @@ EXPORT_SYMBOL_NS_GPL(vtd_sm_debug_set_rid_pasid, VTD_SM_DEBUG);
  * vtd_sm (its PASID directory grows if needed and PASIDE is set in its
  * context entries) and in the IOMMU core (dev->iommu->max_pasids), so
  * iommu_attach_device_pasid() accepts PASIDs below 2^@bits.  A width
- * above the one the unit reports in ECAP.PSS is capped to it, with a
- * warning; QEMU reports 1 bit.
+ * above the one the unit reports in ECAP.PSS is granted with a warning:
+ * QEMU reports 1 bit but walks any PASID the directory covers.
  *
  * Context: process, may sleep; no PASID of @dev may be attached
  * concurrently.
- * Return: the width applied (@bits or the cap), -ENODEV if vtd_sm does not
+ * Return: the width applied (@bits), -ENODEV if vtd_sm does not
  * translate @dev, -EINVAL for @bits above 20, -EBUSY while a PASID other
  * than 0 has an entry or RID_PASID would fall outside the new count,
  * -ENOMEM, or -EIO if the invalidation failed.
