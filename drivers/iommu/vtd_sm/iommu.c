@@ -430,7 +430,7 @@ static bool vtd_unit_all_covered(struct vtd_unit *unit)
 			continue;
 		if (!xa_load(&unit->devices, PCI_DEVID(pdev->bus->number,
 						       pdev->devfn))) {
-			pci_err(pdev, "no context entry on %s, translation stays off\n",
+			pci_err(pdev, "no context entry on %s, the unit is not used\n",
 				unit->name);
 			ok = false;
 		}
@@ -463,11 +463,18 @@ static int vtd_platform_probe(struct platform_device *pdev)
 		goto err_sysfs;
 	}
 
-	if (vtd_unit_all_covered(unit)) {
-		ret = vtd_unit_enable_translation(unit);
-		if (ret)
-			goto err_unregister;
+	/*
+	 * A unit registered without translation would let the core believe
+	 * it isolates devices (blocked and user domains "attach") while
+	 * their DMA is untranslated: give up the unit instead.
+	 */
+	if (!vtd_unit_all_covered(unit)) {
+		ret = -ENODEV;
+		goto err_unregister;
 	}
+	ret = vtd_unit_enable_translation(unit);
+	if (ret)
+		goto err_unregister;
 	vtd_debugfs_add_unit(unit);
 	return 0;
 
