@@ -41,17 +41,9 @@
 #include <linux/string_choices.h>
 
 #include "../vtd_sm_debug.h"
+#include "edu.h"
 #include "iommu_priv.h"
 #include "../walk.h"
-
-#define EDU_DMA_SRC		0x80
-#define EDU_DMA_DST		0x88
-#define EDU_DMA_CNT		0x90
-#define EDU_DMA_CMD		0x98
-#define EDU_CMD_START		BIT(0)
-#define EDU_CMD_TO_RAM		BIT(1)
-#define EDU_BUF_ADDR		0x40000
-#define EDU_TIMEOUT_MS		5000
 
 /* Bytes moved per transfer, and where they land in a page. */
 #define XFER_LEN		1024
@@ -103,18 +95,7 @@ static void result(struct e2e *t, bool ok, const char *what)
 
 static int edu_xfer(struct e2e *t, u64 ram, bool to_ram)
 {
-	unsigned long deadline = jiffies + msecs_to_jiffies(EDU_TIMEOUT_MS);
-
-	writeq(to_ram ? EDU_BUF_ADDR : ram, t->bar + EDU_DMA_SRC);
-	writeq(to_ram ? ram : EDU_BUF_ADDR, t->bar + EDU_DMA_DST);
-	writeq(XFER_LEN, t->bar + EDU_DMA_CNT);
-	writeq(EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0), t->bar + EDU_DMA_CMD);
-	while (readq(t->bar + EDU_DMA_CMD) & EDU_CMD_START) {
-		if (time_after(jiffies, deadline))
-			return -ETIMEDOUT;
-		usleep_range(2000, 5000);
-	}
-	return 0;
+	return edu_dma(t->bar, ram, XFER_LEN, to_ram);
 }
 
 static u8 pattern(u8 seed, unsigned int i)

@@ -9,11 +9,7 @@
  *     does not arrive (the unit blocks and records a fault);
  *  3. back on the identity domain, DMA works again.
  * The results are TAP, in /sys/kernel/debug/vtd_sm_edu_test/results.
- *
- * edu's registers (BAR 0): 0x80 DMA source, 0x88 destination, 0x90
- * count, 0x98 command (bit 0 start and busy, bit 1 direction edu -> RAM,
- * bit 2 interrupt on completion); its 4 KiB buffer is at 0x40000 in
- * the device's own address space.
+ * edu's registers: see edu.h.
  */
 #define pr_fmt(fmt) "vtd_sm_edu_test: " fmt
 
@@ -26,18 +22,10 @@
 #include <linux/seq_buf.h>
 #include <linux/slab.h>
 
-#define EDU_DMA_SRC		0x80
-#define EDU_DMA_DST		0x88
-#define EDU_DMA_CNT		0x90
-#define EDU_DMA_CMD		0x98
-#define EDU_CMD_START		BIT(0)
-#define EDU_CMD_TO_RAM		BIT(1)
-#define EDU_BUF_ADDR		0x40000
-#define EDU_BUF_SIZE		4096
+#include "edu.h"
+
 /* QEMU 7.2 rejects a transfer that ends exactly at the buffer's end. */
 #define EDU_XFER_SIZE		2048
-
-#define EDU_TEST_TIMEOUT_MS	5000
 
 struct edu_test {
 	struct pci_dev *pdev;
@@ -52,22 +40,6 @@ struct edu_test {
 	struct dentry *debugfs;
 };
 
-static int edu_dma(struct edu_test *t, dma_addr_t ram, bool to_ram)
-{
-	unsigned long deadline = jiffies + msecs_to_jiffies(EDU_TEST_TIMEOUT_MS);
-
-	writeq(to_ram ? EDU_BUF_ADDR : ram, t->bar + EDU_DMA_SRC);
-	writeq(to_ram ? ram : EDU_BUF_ADDR, t->bar + EDU_DMA_DST);
-	writeq(EDU_XFER_SIZE, t->bar + EDU_DMA_CNT);
-	writeq(EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0), t->bar + EDU_DMA_CMD);
-	while (readq(t->bar + EDU_DMA_CMD) & EDU_CMD_START) {
-		if (time_after(jiffies, deadline))
-			return -ETIMEDOUT;
-		usleep_range(5000, 10000);
-	}
-	return 0;
-}
-
 /* RAM (src) -> edu -> RAM (dst); true if dst ends up equal to src. */
 static bool edu_copy(struct edu_test *t, u8 seed, int *err)
 {
@@ -77,9 +49,9 @@ static bool edu_copy(struct edu_test *t, u8 seed, int *err)
 	for (i = 0; i < EDU_XFER_SIZE; i++)
 		s[i] = seed + i * 7;
 	memset(t->dst, 0, EDU_XFER_SIZE);
-	*err = edu_dma(t, t->src_dma, false);
+	*err = edu_dma(t->bar, t->src_dma, EDU_XFER_SIZE, false);
 	if (!*err)
-		*err = edu_dma(t, t->dst_dma, true);
+		*err = edu_dma(t->bar, t->dst_dma, EDU_XFER_SIZE, true);
 	return !*err && !memcmp(t->src, t->dst, EDU_XFER_SIZE);
 }
 
