@@ -392,12 +392,13 @@ static int ioasid_alloc_custom(struct ioasid_allocator *allocator,
 }
 
 /**
- * ioasid_alloc() - allocate an ID
+ * ioasid_alloc_id() - allocate an ID, saying why not
  * @set: the set the ID is charged to
  * @min: lowest acceptable ID
  * @max: highest acceptable ID (inclusive); values above
  *	%INVALID_IOASID - 1 are clamped
  * @private: data returned by ioasid_find(), may be NULL
+ * @out: the ID, set only on success
  *
  * The ID comes from the active allocator: the first registered custom
  * allocator, or the default one.  The caller holds one reference, dropped
@@ -405,11 +406,12 @@ static int ioasid_alloc_custom(struct ioasid_allocator *allocator,
  * be found.
  *
  * Context: process context; may sleep.
- * Return: the ID, or %INVALID_IOASID if the range is empty or exhausted,
- * the set's quota is used up, or memory runs out.
+ * Return: 0; -EINVAL without a set or for an empty range; -ENOSPC when the
+ * set's quota is used up, the range has no free ID or the custom allocator
+ * gave none; -ENOMEM when memory ran out.
  */
-ioasid_t ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max,
-		      void *private)
+int ioasid_alloc_id(struct ioasid_set *set, ioasid_t min, ioasid_t max,
+		    void *private, ioasid_t *out)
 {
 	struct ioasid_allocator *allocator;
 	struct ioasid_data *data;
@@ -419,16 +421,18 @@ ioasid_t ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max,
 
 	might_sleep();
 	if (!set)
-		return INVALID_IOASID;
+		return -EINVAL;
 	max = min_t(ioasid_t, max, INVALID_IOASID - 1);
 	if (min > max)
-		return INVALID_IOASID;
+		return -EINVAL;
 	if (!atomic_add_unless(&set->nr_ids, 1, set->quota))
-		return INVALID_IOASID;
+		return -ENOSPC;
 
 	data = kzalloc(sizeof(*data), GFP_KERNEL);
-	if (!data)
+	if (!data) {
+		ret = -ENOMEM;
 		goto uncharge;
+	}
 	data->set = set;
 	refcount_inc(&set->refs);
 	RCU_INIT_POINTER(data->private, private);
@@ -458,15 +462,42 @@ retry:
 	if (ret) {
 		kfree(data);
 		ioasid_set_put(set);
+		/* Only a lack of memory is told apart from a lack of IDs. */
+		if (ret != -ENOMEM)
+			ret = -ENOSPC;
 		goto uncharge;
 	}
 
 	ioasid_call_notifiers(data, IOASID_NOTIFY_ALLOC);
-	return data->id;
+	*out = data->id;
+	return 0;
 
 uncharge:
 	atomic_dec(&set->nr_ids);
-	return INVALID_IOASID;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(ioasid_alloc_id);
+
+/**
+ * ioasid_alloc() - allocate an ID
+ * @set: the set the ID is charged to
+ * @min: lowest acceptable ID
+ * @max: highest acceptable ID (inclusive); values above
+ *	%INVALID_IOASID - 1 are clamped
+ * @private: data returned by ioasid_find(), may be NULL
+ *
+ * As ioasid_alloc_id(), for callers that need no reason for a failure.
+ *
+ * Context: process context; may sleep.
+ * Return: the ID, or %INVALID_IOASID if the range is empty or exhausted,
+ * the set's quota is used up, or memory runs out.
+ */
+ioasid_t ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max,
+		      void *private)
+{
+	ioasid_t id;
+
+	return ioasid_alloc_id(set, min, max, private, &id) ? INVALID_IOASID : id;
 }
 EXPORT_SYMBOL_GPL(ioasid_alloc);
 

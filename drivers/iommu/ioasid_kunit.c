@@ -210,6 +210,36 @@ static void ioasid_test_range(struct kunit *test)
 	ioasid_set_free(set);
 }
 
+/* ioasid_alloc_id() says why it failed; the ID is written on success only. */
+static void ioasid_test_alloc_errno(struct kunit *test)
+{
+	struct ioasid_set *set = test_set(test, test, 2);
+	ioasid_t id = 1234, a;
+
+	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(NULL, TEST_BASE, TEST_BASE, NULL, &id),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(set, TEST_BASE + 1, TEST_BASE, NULL, &id),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, id, 1234);
+
+	KUNIT_ASSERT_EQ(test, ioasid_alloc_id(set, TEST_BASE, TEST_BASE, NULL, &a), 0);
+	KUNIT_EXPECT_EQ(test, a, TEST_BASE);
+	/* The range is used up... */
+	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(set, TEST_BASE, TEST_BASE, NULL, &id),
+			-ENOSPC);
+	KUNIT_ASSERT_EQ(test, ioasid_alloc_id(set, TEST_BASE + 1, TEST_BASE + 9,
+					      NULL, &a), 0);
+	/* ...and then the quota. */
+	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(set, TEST_BASE + 2, TEST_BASE + 9,
+					      NULL, &id), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, id, 1234);
+	KUNIT_EXPECT_EQ(test, ioasid_set_nr_ids(set), 2);
+
+	KUNIT_EXPECT_EQ(test, ioasid_put(set, TEST_BASE), 1);
+	KUNIT_EXPECT_EQ(test, ioasid_put(set, a), 1);
+	ioasid_set_free(set);
+}
+
 static void ioasid_test_quota(struct kunit *test)
 {
 	struct ioasid_set *set, *other;
@@ -956,6 +986,7 @@ static void ioasid_test_concurrency(struct kunit *test)
 
 static struct kunit_case ioasid_test_cases[] = {
 	KUNIT_CASE(ioasid_test_range),
+	KUNIT_CASE(ioasid_test_alloc_errno),
 	KUNIT_CASE(ioasid_test_quota),
 	KUNIT_CASE(ioasid_test_isolation),
 	KUNIT_CASE(ioasid_test_find),

@@ -87,6 +87,8 @@ void ioasid_set_free(struct ioasid_set *set);
 void *ioasid_set_token(const struct ioasid_set *set);
 unsigned int ioasid_set_nr_ids(const struct ioasid_set *set);
 
+int ioasid_alloc_id(struct ioasid_set *set, ioasid_t min, ioasid_t max,
+		    void *private, ioasid_t *out);
 ioasid_t ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max,
 		      void *private);
 int ioasid_get(struct ioasid_set *set, ioasid_t id);

@@ -90,32 +90,34 @@ int iommufd_pasid_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	if (last > IOMMUFD_PASID_MAX || first > last)
 		return -EINVAL;
 
-	/*
-	 * ioasid_alloc() does not say why it failed: the set's quota is
-	 * used up or the range has no free ID (memory running out during
-	 * an allocation this small is not told apart).
-	 */
-	pasid = ioasid_alloc(ictx->pasid_set, first, last, ictx);
-	if (pasid == INVALID_IOASID)
-		return -ENOSPC;
+	ret = ioasid_alloc_id(ictx->pasid_set, first, last, ictx, &pasid);
+	if (ret)
+		return ret;
 
-	ret = xa_insert(&ictx->pasids, pasid, xa_mk_value(pasid),
-			GFP_KERNEL_ACCOUNT);
+	/*
+	 * Reserve the record, answer, and only then publish it: until the
+	 * answer reached userspace the PASID is not the context's to free,
+	 * and IOMMU_PASID_FREE (which takes only published records) cannot
+	 * release it under us.
+	 */
+	ret = xa_reserve(&ictx->pasids, pasid, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto out_put;
 
 	cmd->out_pasid = pasid;
 	ret = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret)
-		goto out_erase;
+	if (ret) {
+		xa_release(&ictx->pasids, pasid);
+		goto out_put;
+	}
+	/* Storing into a reserved slot allocates nothing, so cannot fail. */
+	WARN_ON_ONCE(xa_is_err(xa_store(&ictx->pasids, pasid,
+					xa_mk_value(pasid), GFP_KERNEL)));
 	return 0;
 
-out_erase:
-	xa_erase(&ictx->pasids, pasid);
 out_put:
 	ioasid_put(ictx->pasid_set, pasid);
-	/* xa_insert() gives -EBUSY only if the record is corrupt. */
-	return ret == -EBUSY ? -EINVAL : ret;
+	return ret;
 }
 
 /**
@@ -130,8 +132,10 @@ int iommufd_pasid_free_ioctl(struct iommufd_ucmd *ucmd)
 	struct iommufd_ctx *ictx = ucmd->ictx;
 	int ret;
 
+	/* Only a published record: an ALLOC still answering keeps its own. */
 	if (cmd->pasid > IOMMUFD_PASID_MAX ||
-	    !xa_erase(&ictx->pasids, cmd->pasid))
+	    xa_cmpxchg(&ictx->pasids, cmd->pasid, xa_mk_value(cmd->pasid),
+		       NULL, 0) != xa_mk_value(cmd->pasid))
 		return -ENOENT;
 
 	ret = ioasid_put(ictx->pasid_set, cmd->pasid);

@@ -10,7 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/iommufd.h>
@@ -337,6 +342,262 @@ TEST_F(pasid, bad_input)
 	ASSERT_EQ(0, fill(self->fd, self->quota, self->ids));
 	EXPECT_EQ(-ENOSPC, pasid_alloc(self->fd, &pasid));
 #undef RESET
+}
+
+/* ---- IOMMU_PASID_ALLOC whose answer cannot be written, against FREE ---- */
+
+#define RACE_PASID	77U
+#define RACE_SECONDS	3
+
+struct race {
+	int fd1, fd2;			/* two contexts */
+	struct iommu_pasid_alloc *ro;	/* a read-only page holding a call */
+	int stop;
+	int holder;			/* 0, or the context holding RACE_PASID */
+	/* what went wrong, counted by the threads */
+	int bad_alloc, bad_free, double_holder, efault_seen, cycles;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Thread A: ALLOC(77) with the call in a read-only page: never succeeds. */
+static void *race_efault(void *arg)
+{
+	struct race *r = arg;
+	int rc;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		rc = xioctl(r->fd1, IOMMU_PASID_ALLOC, r->ro);
+		if (rc == -EFAULT)
+			__atomic_add_fetch(&r->efault_seen, 1, __ATOMIC_RELAXED);
+		else if (rc != -ENOSPC)
+			__atomic_add_fetch(&r->bad_alloc, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/*
+ * Takes RACE_PASID in context @me (1 or 2) and frees it again; FREE is
+ * also tried when ALLOC failed, when it must find nothing.
+ */
+static void race_cycle(struct race *r, int fd, int me)
+{
+	int expect = 0, rc;
+	__u32 pasid;
+
+	rc = pasid_alloc_range(fd, RACE_PASID, RACE_PASID, &pasid);
+	if (!rc) {
+		if (pasid != RACE_PASID ||
+		    !__atomic_compare_exchange_n(&r->holder, &expect, me, false,
+						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			__atomic_add_fetch(&r->double_holder, 1, __ATOMIC_RELAXED);
+		/* Hold it a moment, for the other context to try. */
+		sched_yield();
+		__atomic_store_n(&r->holder, 0, __ATOMIC_SEQ_CST);
+		if (pasid_free(fd, RACE_PASID))
+			__atomic_add_fetch(&r->bad_free, 1, __ATOMIC_RELAXED);
+	} else {
+		if (rc != -ENOSPC)
+			__atomic_add_fetch(&r->bad_alloc, 1, __ATOMIC_RELAXED);
+		/* Only context 1 can see thread A's record, and must not. */
+		if (pasid_free(fd, RACE_PASID) != -ENOENT)
+			__atomic_add_fetch(&r->bad_free, 1, __ATOMIC_RELAXED);
+	}
+	__atomic_add_fetch(&r->cycles, 1, __ATOMIC_RELAXED);
+}
+
+static void *race_ctx1(void *arg)
+{
+	struct race *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED))
+		race_cycle(r, r->fd1, 1);
+	return NULL;
+}
+
+static void *race_ctx2(void *arg)
+{
+	struct race *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED))
+		race_cycle(r, r->fd2, 2);
+	return NULL;
+}
+
+/*
+ * An ALLOC whose answer faults must give back only what it took: FREE in
+ * the same context must not find (and release) its PASID meanwhile, and
+ * the PASID must never be held by two contexts at once.
+ */
+TEST(alloc_efault_races_free)
+{
+	struct race r = { .fd1 = -1 };
+	pthread_t a, b, c;
+	double end;
+	__u32 pasid;
+	void *page;
+
+	page = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	r.ro = page;
+	r.ro->size = sizeof(*r.ro);
+	r.ro->min_pasid = RACE_PASID;
+	r.ro->max_pasid = RACE_PASID;
+	ASSERT_EQ(0, mprotect(page, getpagesize(), PROT_READ));
+	r.fd1 = open("/dev/iommu", O_RDWR);
+	ASSERT_LE(0, r.fd1);
+	r.fd2 = open("/dev/iommu", O_RDWR);
+	ASSERT_LE(0, r.fd2);
+
+	ASSERT_EQ(0, pthread_create(&a, NULL, race_efault, &r));
+	ASSERT_EQ(0, pthread_create(&b, NULL, race_ctx1, &r));
+	ASSERT_EQ(0, pthread_create(&c, NULL, race_ctx2, &r));
+	end = now_s() + RACE_SECONDS;
+	while (now_s() < end && !r.bad_alloc && !r.bad_free &&
+	       !r.double_holder)
+		usleep(10000);
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	pthread_join(c, NULL);
+	TH_LOG("%d cycles, %d faulting answers", r.cycles, r.efault_seen);
+
+	EXPECT_NE(0, r.efault_seen);
+	EXPECT_EQ(0, r.bad_alloc);
+	EXPECT_EQ(0, r.bad_free);
+	EXPECT_EQ(0, r.double_holder);
+
+	/* Nothing stayed behind: a third context can take the PASID. */
+	close(r.fd1);
+	close(r.fd2);
+	r.fd1 = open("/dev/iommu", O_RDWR);
+	ASSERT_LE(0, r.fd1);
+	EXPECT_EQ(0, pasid_alloc_range(r.fd1, RACE_PASID, RACE_PASID, &pasid));
+	close(r.fd1);
+	munmap(page, getpagesize());
+}
+
+/* ---- allocation failures injected with fail-nth (debug kernel) ---- */
+
+#define FAILSLAB	"/sys/kernel/debug/failslab/"
+#define FAILPAGE	"/sys/kernel/debug/fail_page_alloc/"
+
+static int put_str(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f)
+		return -errno;
+	rc = fputs(val, f) < 0 ? -EIO : 0;
+	if (fclose(f))
+		rc = -errno;
+	return rc;
+}
+
+static int get_str(const char *path, char *buf, int len)
+{
+	FILE *f = fopen(path, "r");
+	int rc;
+
+	if (!f)
+		return -errno;
+	rc = fgets(buf, len, f) ? 0 : -EIO;
+	fclose(f);
+	return rc;
+}
+
+/* Let fail-nth fail sleeping allocations too, quietly; undone by restore. */
+static int inject_setup(char saved[4][16])
+{
+	static const char * const knob[4] = {
+		FAILSLAB "ignore-gfp-wait", FAILSLAB "verbose",
+		FAILPAGE "ignore-gfp-wait", FAILPAGE "verbose",
+	};
+	static const char * const val[4] = { "N", "0", "N", "0" };
+	int i, rc;
+
+	for (i = 0; i < 4; i++) {
+		rc = get_str(knob[i], saved[i], 16);
+		if (rc)
+			return rc;
+	}
+	for (i = 0; i < 4; i++) {
+		rc = put_str(knob[i], val[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void inject_restore(char saved[4][16])
+{
+	put_str(FAILSLAB "ignore-gfp-wait", saved[0]);
+	put_str(FAILSLAB "verbose", saved[1]);
+	put_str(FAILPAGE "ignore-gfp-wait", saved[2]);
+	put_str(FAILPAGE "verbose", saved[3]);
+}
+
+static int fail_nth_path(char *path, size_t len)
+{
+	snprintf(path, len, "/proc/self/task/%ld/fail-nth",
+		 (long)syscall(SYS_gettid));
+	return access(path, W_OK) ? -errno : 0;
+}
+
+/*
+ * Every allocation ALLOC makes, failed in turn: the call answers ENOMEM
+ * (never ENOSPC, which means the quota or the range is used up), and
+ * leaves the context as it was.
+ */
+TEST_F(pasid, alloc_failure_is_enomem)
+{
+	char nth[64], saved[4][16], left[16];
+	unsigned int n, fired = 0;
+	__u32 pasid;
+	int rc;
+
+	if (fail_nth_path(nth, sizeof(nth)) ||
+	    access(FAILSLAB "ignore-gfp-wait", W_OK))
+		SKIP(return, "no fail-nth or failslab (kernel without fault injection)");
+	ASSERT_EQ(0, inject_setup(saved));
+
+	for (n = 1; n < 64; n++) {
+		char num[16];
+
+		snprintf(num, sizeof(num), "%u", n);
+		ASSERT_EQ(0, put_str(nth, num));
+		rc = pasid_alloc(self->fd, &pasid);
+		ASSERT_EQ(0, get_str(nth, left, sizeof(left)));
+		put_str(nth, "0");
+		if (atoi(left)) {
+			/* No injected failure fired: the call ran through. */
+			EXPECT_EQ(0, rc);
+			if (!rc)
+				EXPECT_EQ(0, pasid_free(self->fd, pasid));
+			break;
+		}
+		fired++;
+		/* Either the failure was absorbed, or the call says ENOMEM. */
+		EXPECT_EQ(rc ? -ENOMEM : 0, rc) TH_LOG("failure %u injected", n);
+		if (!rc)
+			EXPECT_EQ(0, pasid_free(self->fd, pasid));
+	}
+	inject_restore(saved);
+	TH_LOG("%u injected failures", fired);
+	EXPECT_NE(0U, fired);
+	EXPECT_GT(64U, n);
+
+	/* The whole quota is still there. */
+	ASSERT_EQ(0, fill(self->fd, self->quota, self->ids));
+	EXPECT_EQ(-ENOSPC, pasid_alloc(self->fd, &pasid));
 }
 
 TEST_HARNESS_MAIN
