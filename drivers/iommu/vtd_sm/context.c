@@ -450,7 +450,9 @@ static bool vtd_ctx_pasids_in_use(struct vtd_dev *vdev, u32 from)
  * context cache of those source-ids, the PASID cache and the IOTLB.
  *
  * Refused while any PASID other than 0 has a present entry, or while a
- * context entry's RID_PASID is not below @max_pasids.
+ * context entry's RID_PASID is not below @max_pasids.  When the batch
+ * fails, the change stays made but a replaced directory is not freed: the
+ * unit may still be using it.
  *
  * Context: process, may sleep.
  * Return: 0, -EINVAL for a count out of range, -EBUSY, -ENOMEM, or -EIO if
@@ -514,7 +516,15 @@ int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids)
 	}
 	vdev->max_pasids = max_pasids;
 	xa_unlock(&unit->devices);
-	if (old_dir)
+	/*
+	 * After a failed flush the unit may still hold the old directory in
+	 * its context cache and walk it: it is never freed then (it holds
+	 * the same tables as the new one, so what it translates is right).
+	 */
+	if (old_dir && ret)
+		dev_err(vdev->dev, "PASID directory %pa kept (%u entries): its flush failed\n",
+			&old_phys, old_entries);
+	else if (old_dir)
 		free_pages((unsigned long)old_dir,
 			   get_order(old_entries * sizeof(u64)));
 out:

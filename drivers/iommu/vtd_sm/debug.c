@@ -35,6 +35,15 @@
 
 #define VTD_DEBUG_MAX_PASID_BITS	20
 
+/*
+ * The knobs use a vtd_dev across sleeping calls.  They hold this mutex
+ * from the lookup of the device to the end of the call, and
+ * vtd_release_device() takes the device out of its unit's table under it:
+ * a knob either finds the device before its release and is done with it
+ * before the release frees it, or does not find it.
+ */
+DEFINE_MUTEX(vtd_debug_dev_lock);
+
 /* The remapping unit of @dev and its state, if vtd_sm translates it. */
 static struct vtd_dev *vtd_debug_vdev(struct device *dev)
 {
@@ -141,11 +150,14 @@ static int vtd_debug_pasid_bits(struct vtd_dev *vdev, unsigned int bits)
  */
 int vtd_sm_debug_set_rid_pasid(struct device *dev, u32 pasid)
 {
-	struct vtd_dev *vdev = vtd_debug_vdev(dev);
+	struct vtd_dev *vdev;
+	int ret;
 
-	if (IS_ERR(vdev))
-		return PTR_ERR(vdev);
-	return vtd_debug_rid_pasid(vdev, pasid);
+	mutex_lock(&vtd_debug_dev_lock);
+	vdev = vtd_debug_vdev(dev);
+	ret = IS_ERR(vdev) ? PTR_ERR(vdev) : vtd_debug_rid_pasid(vdev, pasid);
+	mutex_unlock(&vtd_debug_dev_lock);
+	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(vtd_sm_debug_set_rid_pasid, VTD_SM_DEBUG);
 
@@ -170,11 +182,14 @@ EXPORT_SYMBOL_NS_GPL(vtd_sm_debug_set_rid_pasid, VTD_SM_DEBUG);
  */
 int vtd_sm_debug_set_pasid_bits(struct device *dev, unsigned int bits)
 {
-	struct vtd_dev *vdev = vtd_debug_vdev(dev);
+	struct vtd_dev *vdev;
+	int ret;
 
-	if (IS_ERR(vdev))
-		return PTR_ERR(vdev);
-	return vtd_debug_pasid_bits(vdev, bits);
+	mutex_lock(&vtd_debug_dev_lock);
+	vdev = vtd_debug_vdev(dev);
+	ret = IS_ERR(vdev) ? PTR_ERR(vdev) : vtd_debug_pasid_bits(vdev, bits);
+	mutex_unlock(&vtd_debug_dev_lock);
+	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(vtd_sm_debug_set_pasid_bits, VTD_SM_DEBUG);
 
@@ -293,11 +308,14 @@ struct vtd_debug_dev {
 static LIST_HEAD(vtd_debug_devs);
 static DEFINE_MUTEX(vtd_debug_devs_lock);
 
+/* Caller holds vtd_debug_dev_lock. */
 static struct vtd_dev *vtd_debug_file_vdev(struct file *file)
 {
 	struct vtd_debug_dev *d = file->private_data;
-	struct vtd_dev *vdev = xa_load(&d->unit->devices, d->sid);
+	struct vtd_dev *vdev;
 
+	lockdep_assert_held(&vtd_debug_dev_lock);
+	vdev = xa_load(&d->unit->devices, d->sid);
 	return vdev ?: ERR_PTR(-ENODEV);
 }
 
@@ -305,37 +323,43 @@ static ssize_t vtd_debug_knob_write(struct file *file, const char __user *ubuf,
 				    size_t count, loff_t *ppos,
 				    int (*set)(struct vtd_dev *, u32))
 {
-	struct vtd_dev *vdev = vtd_debug_file_vdev(file);
+	struct vtd_dev *vdev;
 	u32 val;
 	int ret;
 
-	if (IS_ERR(vdev))
-		return PTR_ERR(vdev);
 	ret = kstrtou32_from_user(ubuf, count, 0, &val);
 	if (ret)
 		return ret;
-	ret = set(vdev, val);
+	mutex_lock(&vtd_debug_dev_lock);
+	vdev = vtd_debug_file_vdev(file);
+	ret = IS_ERR(vdev) ? PTR_ERR(vdev) : set(vdev, val);
+	mutex_unlock(&vtd_debug_dev_lock);
 	return ret < 0 ? ret : count;
 }
 
 static ssize_t vtd_debug_knob_read(struct file *file, char __user *ubuf,
-				   size_t count, loff_t *ppos, u32 val)
+				   size_t count, loff_t *ppos,
+				   u32 (*get)(struct vtd_dev *))
 {
+	struct vtd_dev *vdev;
 	char buf[16];
-	int n = scnprintf(buf, sizeof(buf), "%u\n", val);
+	int n;
 
+	mutex_lock(&vtd_debug_dev_lock);
+	vdev = vtd_debug_file_vdev(file);
+	if (IS_ERR(vdev)) {
+		mutex_unlock(&vtd_debug_dev_lock);
+		return PTR_ERR(vdev);
+	}
+	n = scnprintf(buf, sizeof(buf), "%u\n", get(vdev));
+	mutex_unlock(&vtd_debug_dev_lock);
 	return simple_read_from_buffer(ubuf, count, ppos, buf, n);
 }
 
 static ssize_t vtd_rid_pasid_read(struct file *file, char __user *ubuf,
 				  size_t count, loff_t *ppos)
 {
-	struct vtd_dev *vdev = vtd_debug_file_vdev(file);
-
-	if (IS_ERR(vdev))
-		return PTR_ERR(vdev);
-	return vtd_debug_knob_read(file, ubuf, count, ppos,
-				   vtd_ctx_rid_pasid(vdev));
+	return vtd_debug_knob_read(file, ubuf, count, ppos, vtd_ctx_rid_pasid);
 }
 
 static ssize_t vtd_rid_pasid_write(struct file *file, const char __user *ubuf,
@@ -352,15 +376,16 @@ static const struct file_operations vtd_rid_pasid_fops = {
 	.llseek = default_llseek,
 };
 
+static u32 vtd_debug_pasid_bits_get(struct vtd_dev *vdev)
+{
+	return ilog2(vdev->max_pasids);
+}
+
 static ssize_t vtd_pasid_bits_read(struct file *file, char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
-	struct vtd_dev *vdev = vtd_debug_file_vdev(file);
-
-	if (IS_ERR(vdev))
-		return PTR_ERR(vdev);
 	return vtd_debug_knob_read(file, ubuf, count, ppos,
-				   ilog2(vdev->max_pasids));
+				   vtd_debug_pasid_bits_get);
 }
 
 static int vtd_debug_pasid_bits_set(struct vtd_dev *vdev, u32 bits)

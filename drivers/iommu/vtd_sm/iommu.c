@@ -319,7 +319,10 @@ static void vtd_release_device(struct device *dev)
 	if (WARN_ON(to_vtd_domain(vdev->domain)))
 		vtd_blocked_set(&vtd_blocked_domain, vdev, 0);
 	xa_destroy(&vdev->pasid_domains);
+	/* Debug knobs in progress finish with @vdev; later ones miss it. */
+	mutex_lock(&vtd_debug_dev_lock);
 	xa_erase(&vdev->unit->devices, vdev->sid);
+	mutex_unlock(&vtd_debug_dev_lock);
 	vtd_dev_contexts(vdev, false, &ret);
 	/* dev->iommu, and the pointer to @vdev in it, go with the core. */
 	vtd_ctx_pasid_dir_free(vdev);

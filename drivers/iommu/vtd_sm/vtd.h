@@ -324,6 +324,7 @@ void vtd_debugfs_exit(void);
 /* debug.c */
 struct vtd_sm_fault_info;
 struct vtd_walk_result;
+extern struct mutex vtd_debug_dev_lock;
 void vtd_debug_add_unit(struct vtd_unit *unit, struct dentry *root);
 void vtd_debug_remove_unit(struct vtd_unit *unit);
 void vtd_debug_fault_info(struct vtd_unit *unit, struct vtd_sm_fault_info *info);

@@ -33,6 +33,7 @@ struct knob_fake {
 	u64 iqt;
 	struct vtd_qi_desc log[FAKE_LOG];
 	unsigned int nr;
+	bool drop_waits;	/* never complete a wait: batches time out */
 };
 
 static void knob_fake_run(struct knob_fake *f)
@@ -43,7 +44,7 @@ static void knob_fake_run(struct knob_fake *f)
 		struct vtd_qi_desc *d = &qi->ring[f->iqh >> 5];
 
 		if (vtd_qi_desc_type(d) == VTD_QI_WAIT &&
-		    (d->qw[0] & VTD_QI_WAIT_SW))
+		    (d->qw[0] & VTD_QI_WAIT_SW) && !f->drop_waits)
 			WRITE_ONCE(*(u32 *)phys_to_virt(d->qw[1] & VTD_QI_WAIT_ADDR),
 				   FIELD_GET(VTD_QI_WAIT_DATA, d->qw[0]));
 		if (f->nr < FAKE_LOG)
@@ -284,10 +285,40 @@ static void knob_test_busy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtd_ctx_set_max_pasids(vdev, 1), 0);
 }
 
+/*
+ * A directory the unit may still walk after a failed flush is not freed
+ * (on KASAN kernels, reading it below would report a use-after-free).
+ */
+static void knob_test_grow_flush_fails(struct kunit *test)
+{
+	struct knob_fake *f = knob_fake_new(test);
+	struct vtd_dev *vdev = knob_dev(test, f, 0x0500, 1);
+	u64 *ce = vtd_ctx_entry(&f->unit, 5, 0x00);
+	u64 *old_dir = vdev->pasid_dir;
+	u64 table0;
+
+	KUNIT_ASSERT_NOT_NULL(test, vtd_pasid_entry(vdev, 0, true));
+	table0 = old_dir[0];
+	KUNIT_ASSERT_NE(test, table0, 0);
+
+	f->drop_waits = true;
+	f->unit.qi.timeout_us = 20 * USEC_PER_MSEC;
+	KUNIT_EXPECT_EQ(test, vtd_ctx_set_max_pasids(vdev, 1U << 20), -EIO);
+	f->drop_waits = false;
+
+	/* The change was made: the entry points at the new directory... */
+	KUNIT_EXPECT_EQ(test, vdev->dir_entries, 16384);
+	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(vdev->pasid_dir));
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[0], table0);
+	/* ...and the old one, perhaps still cached, is intact. */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(old_dir[0]), table0);
+}
+
 static struct kunit_case knob_test_cases[] = {
 	KUNIT_CASE(knob_test_rid_pasid),
 	KUNIT_CASE(knob_test_grow),
 	KUNIT_CASE(knob_test_busy),
+	KUNIT_CASE(knob_test_grow_flush_fails),
 	{}
 };
 
