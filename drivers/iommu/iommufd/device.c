@@ -20,6 +20,7 @@
 #include <linux/iommu.h>
 #include <linux/iommufd_pasid.h>
 #include <linux/log2.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/pci-ats.h>
 #include <linux/slab.h>
@@ -28,6 +29,27 @@
 #include <uapi/linux/iommufd.h>
 
 #include "iommufd_private.h"
+
+static bool allow_unsafe_interrupts;
+module_param(allow_unsafe_interrupts, bool, 0644);
+MODULE_PARM_DESC(allow_unsafe_interrupts,
+		 "Bind devices whose MSIs the platform cannot isolate (no interrupt remapping); such a device can raise host interrupts with DMA writes (default: refuse)");
+
+/*
+ * A DMA write to the MSI window is an interrupt, and the IOMMU does not
+ * translate it: without interrupt remapping (or another way to isolate
+ * MSIs) a device userspace owns could raise any interrupt of the host.
+ */
+static int iommufd_device_check_msi(struct device *dev,
+				    struct iommu_group *group)
+{
+	if (iommu_group_has_isolated_msi(group))
+		return 0;
+	if (!READ_ONCE(allow_unsafe_interrupts))
+		return -EPERM;
+	dev_warn(dev, "MSIs not isolated (no interrupt remapping); bound because allow_unsafe_interrupts is set\n");
+	return 0;
+}
 
 /* The IOMMU core keeps its own helper for this private. */
 static const struct iommu_ops *iommufd_dev_iommu_ops(struct device *dev)
@@ -50,8 +72,10 @@ static const struct iommu_ops *iommufd_dev_iommu_ops(struct device *dev)
  *
  * Context: process context; may sleep.
  * Return: the device, or ERR_PTR(-ENODEV) if @dev is not behind an IOMMU,
- * ERR_PTR(-EBUSY) if a kernel driver or another context owns the DMA of
- * its group, or another negative errno.
+ * ERR_PTR(-EPERM) if the platform cannot isolate the device's MSIs and the
+ * allow_unsafe_interrupts parameter is not set, ERR_PTR(-EBUSY) if a
+ * kernel driver or another context owns the DMA of its group, or another
+ * negative errno.
  */
 struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 					   struct device *dev, u32 *id)
@@ -66,6 +90,9 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 	if (!group)
 		return ERR_PTR(-ENODEV);
 
+	rc = iommufd_device_check_msi(dev, group);
+	if (rc)
+		goto err_group;
 	rc = iommu_device_claim_dma_owner(dev, ictx);
 	if (rc)
 		goto err_group;

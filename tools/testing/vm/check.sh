@@ -92,6 +92,7 @@ leg() {		# leg <name> <kernel image> <module build> <vmtest args...>
 		args+=(--module "$mods/$(module_path "$m")")
 	done
 	args+=(--plan kmemleak-clear --plan "load $MODULES")
+	args+=(--plan "$UNSAFE_IRQ_STEP")
 	# vtd_sm end to end: edu DMA through its identity and blocked domains;
 	# the blocked DMA must have left a fault record.
 	args+=(--module "$mods/drivers/iommu/vtd_sm/tests/vtd_sm_edu_test.ko"

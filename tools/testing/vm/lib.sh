@@ -87,3 +87,7 @@ die() {
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	"$@"
 fi
+
+# Plan step after "load": the test machines have no interrupt remapping,
+# so iommufd_pasid would refuse to bind their devices (MSIs not isolated).
+UNSAFE_IRQ_STEP="run echo Y > /sys/module/iommufd_pasid/parameters/allow_unsafe_interrupts && echo 'ok 1 - allow_unsafe_interrupts=Y: this machine has no interrupt remapping'"

@@ -27,6 +27,7 @@ for m in $MODULES; do
 	args+=(--module "$B/run/$(module_path "$m")")
 done
 args+=(--plan "load $MODULES")
+args+=(--plan "$UNSAFE_IRQ_STEP")
 make -s -C "$TOPDIR/tools/demo_vmm" OUTPUT="$B/run"
 args+=(--test "$B/run/demo_vmm" --plan "run demo_vmm")
 [ -n "${RUN_IOMMU_OPT:-}" ] && args+=(--iommu-opt "$RUN_IOMMU_OPT")
