@@ -28,7 +28,7 @@ static int have_irq_remapping(void)
 	if (!f)
 		return 0;
 	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, "IR-") != NULL;
+		found = !!strstr(line, "IR-");
 	fclose(f);
 	return found;
 }
