@@ -545,11 +545,35 @@ static void inject_restore(char saved[4][16])
 	put_str(FAILPAGE "verbose", saved[3]);
 }
 
-static int fail_nth_path(char *path, size_t len)
+/*
+ * This thread's fail-nth file, opened once: opening it, or any stdio on
+ * it, would itself allocate and so consume an armed count.
+ */
+static int fail_nth_open(void)
 {
-	snprintf(path, len, "/proc/self/task/%ld/fail-nth",
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth",
 		 (long)syscall(SYS_gettid));
-	return access(path, W_OK) ? -errno : 0;
+	return open(path, O_RDWR);
+}
+
+static int fail_nth_set(int fd, unsigned int n)
+{
+	char num[16];
+	int len = snprintf(num, sizeof(num), "%u", n);
+
+	return pwrite(fd, num, len, 0) == len ? 0 : -errno;
+}
+
+/* The count left: 0 once the injected failure fired. */
+static int fail_nth_left(int fd)
+{
+	char num[16] = "";
+
+	if (pread(fd, num, sizeof(num) - 1, 0) <= 0)
+		return -1;
+	return atoi(num);
 }
 
 /*
@@ -559,25 +583,23 @@ static int fail_nth_path(char *path, size_t len)
  */
 TEST_F(pasid, alloc_failure_is_enomem)
 {
-	char nth[64], saved[4][16], left[16];
 	unsigned int n, fired = 0;
+	char saved[4][16];
+	int nth, rc, left;
 	__u32 pasid;
-	int rc;
 
-	if (fail_nth_path(nth, sizeof(nth)) ||
-	    access(FAILSLAB "ignore-gfp-wait", W_OK))
+	nth = fail_nth_open();
+	if (nth < 0 || access(FAILSLAB "ignore-gfp-wait", W_OK))
 		SKIP(return, "no fail-nth or failslab (kernel without fault injection)");
 	ASSERT_EQ(0, inject_setup(saved));
 
 	for (n = 1; n < 64; n++) {
-		char num[16];
-
-		snprintf(num, sizeof(num), "%u", n);
-		ASSERT_EQ(0, put_str(nth, num));
+		ASSERT_EQ(0, fail_nth_set(nth, n));
 		rc = pasid_alloc(self->fd, &pasid);
-		ASSERT_EQ(0, get_str(nth, left, sizeof(left)));
-		put_str(nth, "0");
-		if (atoi(left)) {
+		left = fail_nth_left(nth);
+		fail_nth_set(nth, 0);
+		ASSERT_LE(0, left);
+		if (left) {
 			/* No injected failure fired: the call ran through. */
 			EXPECT_EQ(0, rc);
 			if (!rc)
@@ -590,6 +612,7 @@ TEST_F(pasid, alloc_failure_is_enomem)
 		if (!rc)
 			EXPECT_EQ(0, pasid_free(self->fd, pasid));
 	}
+	close(nth);
 	inject_restore(saved);
 	TH_LOG("%u injected failures", fired);
 	EXPECT_NE(0U, fired);
