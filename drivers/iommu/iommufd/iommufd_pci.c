@@ -9,14 +9,23 @@
  * then attach, replace and detach HW pagetables on its RID and PASIDs.
  *
  * One file may be open on a node at a time (EBUSY otherwise); it is the
- * device's user.  Closing it unbinds the device, which detaches every
- * PASID and then the RID and hands the DMA ownership back.  Bus mastering
- * is on only while the device is bound, so the device never masters
- * through the kernel's default domain on userspace's behalf, and BAR 0 can
- * be mapped only while bound too.
+ * device's user.  Once bound, the node is also the device's VFIO device
+ * file as vfio-pci makes it (<uapi/linux/vfio.h>): device, region and IRQ
+ * information, the regions through pread/pwrite at index << 40 (config
+ * space filtered by pci_config.c), mmap of the memory BARs at their region
+ * offsets, interrupts as eventfds (pci_intrs.c), reset.  Closing the file
+ * unbinds the device, which takes the interrupts back, resets the function
+ * where the PCI core can and restores the config state the driver found,
+ * detaches every PASID and then the RID and hands the DMA ownership back;
+ * binding resets and restores the same way.  Bus mastering is on only
+ * while the device is bound, so the device never masters through the
+ * kernel's default domain on userspace's behalf, and the BARs can be
+ * accessed only while bound too.
  *
  * Removal of the device from the driver (unbind through sysfs, hot
- * unplug, rmmod) while the node is open ends the binding at once and
+ * unplug, rmmod) while the node is open signals the owner's request
+ * eventfd (VFIO_PCI_REQ_IRQ_INDEX), but does not wait: it ends the binding
+ * at once (without a reset: the PCI core holds the device lock) and
  * revokes the BAR mappings (later accesses get SIGBUS); the open file
  * stays, but every operation on it fails with ENODEV.
  *
@@ -44,40 +53,13 @@
 
 #include <uapi/linux/iommufd_pci.h>
 
+#include <uapi/linux/vfio.h>
+
+#include "iommufd_pci.h"
 #include "iommufd_private.h"
 
 #define IOMMUFD_PCI_NAME	"iommufd_pci"
 #define IOMMUFD_PCI_MINORS	256
-#define IOMMUFD_PCI_BAR		0
-
-/**
- * struct iommufd_pci_node - a PCI device handed to userspace
- * @dev: the node's device; the last reference frees the node
- * @cdev: the character device, /dev/iommufd/<BDF>; holds @dev while open
- * @pdev: the PCI device (a reference)
- * @lock: serializes ioctls, open, release and removal; protects the fields
- *	  up to @attached
- * @file: the file open on the node, or NULL (one at a time)
- * @removed: the driver has let go of @pdev; the node is dead
- * @idev: the binding, or NULL before IOMMUFD_PCI_BIND
- * @attached: the PASIDs (IOMMU_NO_PASID: the RID) that hold a HWPT,
- *	      which tells an attach from a replace
- * @map_lock: protects @mappable against the mmap and fault handlers
- * @mappable: BAR 0 may be mapped: the device is bound
- */
-struct iommufd_pci_node {
-	struct device dev;
-	struct cdev cdev;
-	struct pci_dev *pdev;
-	struct mutex lock; /* see above */
-	struct file *file;
-	bool removed;
-	struct iommufd_device *idev;
-	struct xarray attached;
-	struct mutex map_lock; /* see above */
-	bool mappable;
-};
-
 static dev_t iommufd_pci_devt;
 static DEFINE_IDA(iommufd_pci_minors);
 
@@ -105,7 +87,7 @@ static void iommufd_pci_node_release(struct device *dev)
 	kfree(node);
 }
 
-/* Revoke BAR 0: no mapping is made or faulted in again until set. */
+/* Revoke the BARs: no mapping is made or faulted in again until set. */
 static void iommufd_pci_set_mappable(struct iommufd_pci_node *node,
 				     bool mappable)
 {
@@ -116,14 +98,34 @@ static void iommufd_pci_set_mappable(struct iommufd_pci_node *node,
 	mutex_unlock(&node->map_lock);
 }
 
+/*
+ * Between two owners: reset the function if the PCI core can (not while
+ * the device is leaving the driver, whose core holds the device lock), and
+ * put the config state back to what it was when the driver took the
+ * device, so nothing an owner wrote survives it.  Bus mastering is off.
+ */
+static void iommufd_pci_quiesce(struct iommufd_pci_node *node)
+{
+	struct pci_dev *pdev = node->pdev;
+
+	lockdep_assert_held(&node->lock);
+	if (node->reset_works && !node->removed)
+		pci_try_reset_function(pdev);
+	pci_load_saved_state(pdev, node->saved);
+	pci_restore_state(pdev);
+	pci_clear_master(pdev);
+}
+
 static void iommufd_pci_unbind_locked(struct iommufd_pci_node *node)
 {
 	lockdep_assert_held(&node->lock);
 	if (!node->idev)
 		return;
-	/* No more DMA, then no more register access, then the unbind. */
+	/* No more DMA, register access or interrupts, then the unbind. */
 	pci_clear_master(node->pdev);
 	iommufd_pci_set_mappable(node, false);
+	iommufd_pci_intrs_release(node);
+	iommufd_pci_quiesce(node);
 	iommufd_device_unbind(node->idev);
 	node->idev = NULL;
 	xa_destroy(&node->attached);
@@ -143,7 +145,9 @@ static int iommufd_pci_bind_locked(struct iommufd_pci_node *node,
 	if (IS_ERR(idev))
 		return PTR_ERR(idev);
 	node->idev = idev;
-	/* DMA now goes where the context says: blocked until attached. */
+	/* A fresh device for the new owner: DMA blocked until attached. */
+	iommufd_pci_quiesce(node);
+	iommufd_pci_config_init(node);
 	pci_set_master(node->pdev);
 	iommufd_pci_set_mappable(node, true);
 	return 0;
@@ -301,6 +305,289 @@ out:
 	return ret;
 }
 
+/* ---- VFIO_DEVICE_GET_INFO, GET_REGION_INFO ---- */
+
+static int iommufd_pci_ioctl_get_info(struct iommufd_pci_node *node,
+				      struct vfio_device_info __user *arg)
+{
+	size_t minsz = offsetofend(struct vfio_device_info, num_irqs);
+	struct vfio_device_info info = {};
+
+	if (copy_from_user(&info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	/* No device capabilities: cap_offset stays 0 if it fits. */
+	minsz = min_t(size_t, info.argsz, sizeof(info));
+	info.flags = VFIO_DEVICE_FLAGS_PCI;
+	if (node->reset_works)
+		info.flags |= VFIO_DEVICE_FLAGS_RESET;
+	info.num_regions = VFIO_PCI_NUM_REGIONS;
+	info.num_irqs = VFIO_PCI_NUM_IRQS;
+	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
+}
+
+/*
+ * The parts of the MSI-X BAR that may be mapped: all but the pages of the
+ * table, which only the host may program.
+ */
+static int iommufd_pci_msix_sparse(struct iommufd_pci_node *node,
+				   struct vfio_region_info_cap_sparse_mmap *cap)
+{
+	u64 len = pci_resource_len(node->pdev, node->msix_bar);
+	u64 start = round_down(node->msix_start, PAGE_SIZE);
+	u64 end = round_up(node->msix_end, PAGE_SIZE);
+	int n = 0;
+
+	if (start) {
+		cap->areas[n].offset = 0;
+		cap->areas[n].size = start;
+		n++;
+	}
+	if (end < len) {
+		cap->areas[n].offset = end;
+		cap->areas[n].size = len - end;
+		n++;
+	}
+	return n;
+}
+
+static int iommufd_pci_ioctl_get_region_info(struct iommufd_pci_node *node,
+					     struct vfio_region_info __user *arg)
+{
+	const size_t minsz = offsetofend(struct vfio_region_info, offset);
+	/* The sparse mmap capability, with at most two areas */
+	u8 cap[sizeof(struct vfio_region_info_cap_sparse_mmap) +
+	       2 * sizeof(struct vfio_region_sparse_mmap_area)] __aligned(8) = {};
+	struct vfio_region_info_cap_sparse_mmap *sparse = (void *)cap;
+	struct pci_dev *pdev = node->pdev;
+	struct vfio_region_info info;
+	size_t cap_size = 0;
+
+	if (copy_from_user(&info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+
+	info.cap_offset = 0;
+	switch (info.index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		info.size = pdev->cfg_size;
+		info.flags = VFIO_REGION_INFO_FLAG_READ |
+			     VFIO_REGION_INFO_FLAG_WRITE;
+		break;
+	case VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX:
+		info.size = pci_resource_len(pdev, info.index);
+		info.flags = 0;
+		if (!info.size || !node->bar_io[info.index])
+			break;
+		info.flags = VFIO_REGION_INFO_FLAG_READ |
+			     VFIO_REGION_INFO_FLAG_WRITE;
+		if (!node->bar_mmap[info.index])
+			break;
+		info.flags |= VFIO_REGION_INFO_FLAG_MMAP;
+		if (info.index != node->msix_bar)
+			break;
+		sparse->header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+		sparse->header.version = 1;
+		sparse->nr_areas = iommufd_pci_msix_sparse(node, sparse);
+		cap_size = struct_size(sparse, areas, sparse->nr_areas);
+		break;
+	case VFIO_PCI_ROM_REGION_INDEX:
+		info.size = pci_resource_len(pdev, PCI_ROM_RESOURCE);
+		info.flags = info.size ? VFIO_REGION_INFO_FLAG_READ : 0;
+		break;
+	default:
+		/* No VGA region and no device specific regions */
+		return -EINVAL;
+	}
+	info.offset = IOMMUFD_PCI_INDEX_TO_OFFSET(info.index);
+
+	if (cap_size) {
+		info.flags |= VFIO_REGION_INFO_FLAG_CAPS;
+		if (info.argsz < sizeof(info) + cap_size) {
+			/* Tell the caller how much room the chain needs. */
+			info.argsz = sizeof(info) + cap_size;
+		} else {
+			/* One capability: its next stays 0. */
+			if (copy_to_user(arg + 1, cap, cap_size))
+				return -EFAULT;
+			info.cap_offset = sizeof(info);
+		}
+	}
+	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
+}
+
+/* ---- VFIO_DEVICE_RESET, GET_PCI_HOT_RESET_INFO, FEATURE ---- */
+
+static int iommufd_pci_ioctl_reset(struct iommufd_pci_node *node)
+{
+	int ret;
+
+	if (!node->reset_works)
+		return -EINVAL;
+	/* No access through the mappings while the device resets. */
+	iommufd_pci_set_mappable(node, false);
+	ret = pci_try_reset_function(node->pdev);
+	iommufd_pci_set_mappable(node, true);
+	return ret;
+}
+
+struct iommufd_pci_hot_reset_fill {
+	struct pci_dev *self;
+	struct pci_slot *slot;
+	u32 devid;
+	struct vfio_pci_dependent_device *devices;
+	u32 nr;
+	u32 count;
+};
+
+static int iommufd_pci_hot_reset_one(struct pci_dev *pdev, void *data)
+{
+	struct iommufd_pci_hot_reset_fill *fill = data;
+	struct vfio_pci_dependent_device *dev;
+
+	if (fill->slot && pdev->slot != fill->slot)
+		return 0;
+	if (fill->devices) {
+		if (fill->count >= fill->nr)
+			return -EAGAIN;
+		dev = &fill->devices[fill->count];
+		dev->devid = pdev == fill->self ? fill->devid :
+			     VFIO_PCI_DEVID_NOT_OWNED;
+		dev->segment = pci_domain_nr(pdev->bus);
+		dev->bus = pdev->bus->number;
+		dev->devfn = pdev->devfn;
+	}
+	fill->count++;
+	return 0;
+}
+
+/*
+ * The devices a slot or bus reset would reset with ours, in the device ID
+ * form of the cdev ABI.  Only our own device is reported as owned: other
+ * devices get VFIO_PCI_DEVID_NOT_OWNED, and VFIO_DEVICE_PCI_HOT_RESET
+ * itself is not implemented.
+ */
+static int iommufd_pci_ioctl_hot_reset_info(struct iommufd_pci_node *node,
+					    struct vfio_pci_hot_reset_info __user *arg)
+{
+	const size_t minsz = offsetofend(struct vfio_pci_hot_reset_info, count);
+	struct iommufd_pci_hot_reset_fill fill = {
+		.self = node->pdev,
+		.devid = node->idev->obj.id,
+	};
+	struct vfio_pci_hot_reset_info hdr;
+	struct pci_bus *bus = node->pdev->bus;
+	int ret = 0;
+
+	if (copy_from_user(&hdr, arg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz)
+		return -EINVAL;
+	hdr.flags = 0;
+	if (!pci_probe_reset_slot(node->pdev->slot))
+		fill.slot = node->pdev->slot;
+	else if (pci_probe_reset_bus(bus))
+		return -ENODEV;
+	if (fill.slot)
+		bus = fill.slot->bus;
+
+	pci_walk_bus(bus, iommufd_pci_hot_reset_one, &fill);
+	if (fill.count > (hdr.argsz - sizeof(hdr)) / sizeof(*fill.devices)) {
+		hdr.count = fill.count;
+		ret = -ENOSPC;
+		goto header;
+	}
+	fill.nr = fill.count;
+	fill.count = 0;
+	fill.devices = kcalloc(fill.nr, sizeof(*fill.devices), GFP_KERNEL);
+	if (!fill.devices)
+		return -ENOMEM;
+	pci_walk_bus(bus, iommufd_pci_hot_reset_one, &fill);
+	if (copy_to_user(arg->devices, fill.devices,
+			 sizeof(*fill.devices) * fill.count)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	hdr.count = fill.count;
+	hdr.flags = VFIO_PCI_HOT_RESET_FLAG_DEV_ID;
+	if (fill.count == 1)
+		hdr.flags |= VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED;
+header:
+	if (copy_to_user(arg, &hdr, minsz))
+		ret = -EFAULT;
+out:
+	kfree(fill.devices);
+	return ret;
+}
+
+/*
+ * No feature is implemented (no migration, dirty tracking, low power or
+ * VF token): after the checks every device gets, vfio-pci's answer for a
+ * feature the device lacks, ENOTTY, to a probe as to a request.
+ */
+static int iommufd_pci_ioctl_feature(struct vfio_device_feature __user *arg)
+{
+	const size_t minsz = offsetofend(struct vfio_device_feature, flags);
+	struct vfio_device_feature feature;
+
+	if (copy_from_user(&feature, arg, minsz))
+		return -EFAULT;
+	if (feature.argsz < minsz)
+		return -EINVAL;
+	if (feature.flags & ~(VFIO_DEVICE_FEATURE_MASK |
+			      VFIO_DEVICE_FEATURE_SET |
+			      VFIO_DEVICE_FEATURE_GET |
+			      VFIO_DEVICE_FEATURE_PROBE))
+		return -EINVAL;
+	if (!(feature.flags & VFIO_DEVICE_FEATURE_PROBE) &&
+	    (feature.flags & VFIO_DEVICE_FEATURE_SET) &&
+	    (feature.flags & VFIO_DEVICE_FEATURE_GET))
+		return -EINVAL;
+	return -ENOTTY;
+}
+
+/* The VFIO device ioctls, on a live and bound node. */
+static long iommufd_pci_ioctl_vfio(struct iommufd_pci_node *node,
+				   unsigned int cmd, void __user *uarg)
+{
+	long ret;
+
+	mutex_lock(&node->lock);
+	ret = iommufd_pci_check_bound(node);
+	if (ret)
+		goto out;
+	switch (cmd) {
+	case VFIO_DEVICE_GET_INFO:
+		ret = iommufd_pci_ioctl_get_info(node, uarg);
+		break;
+	case VFIO_DEVICE_GET_REGION_INFO:
+		ret = iommufd_pci_ioctl_get_region_info(node, uarg);
+		break;
+	case VFIO_DEVICE_GET_IRQ_INFO:
+		ret = iommufd_pci_ioctl_get_irq_info(node, uarg);
+		break;
+	case VFIO_DEVICE_SET_IRQS:
+		ret = iommufd_pci_ioctl_set_irqs(node, uarg);
+		break;
+	case VFIO_DEVICE_RESET:
+		ret = iommufd_pci_ioctl_reset(node);
+		break;
+	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+		ret = iommufd_pci_ioctl_hot_reset_info(node, uarg);
+		break;
+	case VFIO_DEVICE_FEATURE:
+		ret = iommufd_pci_ioctl_feature(uarg);
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+out:
+	mutex_unlock(&node->lock);
+	return ret;
+}
+
 static long iommufd_pci_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
@@ -314,19 +601,187 @@ static long iommufd_pci_ioctl(struct file *file, unsigned int cmd,
 		return iommufd_pci_ioctl_attach(node, uarg);
 	case IOMMUFD_PCI_DETACH:
 		return iommufd_pci_ioctl_detach(node, uarg);
+	case VFIO_DEVICE_GET_INFO:
+	case VFIO_DEVICE_GET_REGION_INFO:
+	case VFIO_DEVICE_GET_IRQ_INFO:
+	case VFIO_DEVICE_SET_IRQS:
+	case VFIO_DEVICE_RESET:
+	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+	case VFIO_DEVICE_FEATURE:
+		return iommufd_pci_ioctl_vfio(node, cmd, uarg);
 	}
 	return -ENOTTY;
 }
+
+/* ---- region reads and writes: pread/pwrite at index << 40 ---- */
+
+static bool iommufd_pci_in_msix(struct iommufd_pci_node *node, int bar,
+				u64 off, unsigned int size)
+{
+	return bar == node->msix_bar && off < node->msix_end &&
+	       off + size > node->msix_start;
+}
+
+static u32 iommufd_pci_ioread(void __iomem *addr, unsigned int size)
+{
+	if (size == 4)
+		return ioread32(addr);
+	if (size == 2)
+		return ioread16(addr);
+	return ioread8(addr);
+}
+
+static void iommufd_pci_iowrite(void __iomem *addr, u32 val, unsigned int size)
+{
+	if (size == 4)
+		iowrite32(val, addr);
+	else if (size == 2)
+		iowrite16(val, addr);
+	else
+		iowrite8(val, addr);
+}
+
+/*
+ * BAR accesses in naturally aligned pieces of up to 4 bytes; the MSI-X
+ * table reads as all ones and ignores writes.
+ */
+static ssize_t iommufd_pci_bar_rw(struct iommufd_pci_node *node, int bar,
+				  char __user *buf, size_t count, u64 off,
+				  bool write)
+{
+	void __iomem *io = node->bar_io[bar];
+	u64 len = pci_resource_len(node->pdev, bar);
+	unsigned int size;
+	ssize_t done = 0;
+	u32 val;
+
+	if (!io || off >= len)
+		return -EINVAL;
+	count = min_t(u64, count, len - off);
+	while (count) {
+		if (count >= 4 && !(off % 4))
+			size = 4;
+		else if (count >= 2 && !(off % 2))
+			size = 2;
+		else
+			size = 1;
+		if (write) {
+			val = 0;
+			if (copy_from_user(&val, buf, size))
+				break;
+			/* Writes to the MSI-X table are dropped. */
+			if (!iommufd_pci_in_msix(node, bar, off, size))
+				iommufd_pci_iowrite(io + off, val, size);
+		} else {
+			val = ~0U;
+			if (!iommufd_pci_in_msix(node, bar, off, size))
+				val = iommufd_pci_ioread(io + off, size);
+			if (copy_to_user(buf, &val, size))
+				break;
+		}
+		count -= size;
+		done += size;
+		off += size;
+		buf += size;
+		cond_resched();
+	}
+	return done ? done : -EFAULT;
+}
+
+static ssize_t iommufd_pci_rom_read(struct iommufd_pci_node *node,
+				    char __user *buf, size_t count, u64 off)
+{
+	void __iomem *io;
+	size_t size;
+	void *tmp;
+	ssize_t ret;
+
+	io = pci_map_rom(node->pdev, &size);
+	if (!io)
+		return -EIO;
+	ret = 0;
+	if (off >= size)
+		goto out;
+	count = min_t(u64, count, size - off);
+	count = min_t(size_t, count, SZ_64K);
+	ret = -ENOMEM;
+	tmp = kmalloc(count, GFP_KERNEL);
+	if (!tmp)
+		goto out;
+	memcpy_fromio(tmp, io + off, count);
+	ret = copy_to_user(buf, tmp, count) ? -EFAULT : count;
+	kfree(tmp);
+out:
+	pci_unmap_rom(node->pdev, io);
+	return ret;
+}
+
+static ssize_t iommufd_pci_rw(struct file *file, char __user *buf,
+			      size_t count, loff_t *ppos, bool write)
+{
+	struct iommufd_pci_node *node = file->private_data;
+	unsigned int index = (u64)*ppos >> IOMMUFD_PCI_OFFSET_SHIFT;
+	u64 off = (u64)*ppos & IOMMUFD_PCI_OFFSET_MASK;
+	ssize_t ret;
+
+	if (*ppos < 0)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	mutex_lock(&node->lock);
+	ret = iommufd_pci_check_bound(node);
+	if (ret)
+		goto out;
+	switch (index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		ret = iommufd_pci_config_rw(node, buf, count, off, write);
+		break;
+	case VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX:
+		ret = iommufd_pci_bar_rw(node, index, buf, count, off, write);
+		break;
+	case VFIO_PCI_ROM_REGION_INDEX:
+		ret = -EINVAL;
+		if (!write && pci_resource_len(node->pdev, PCI_ROM_RESOURCE))
+			ret = iommufd_pci_rom_read(node, buf, count, off);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	if (ret > 0)
+		*ppos += ret;
+out:
+	mutex_unlock(&node->lock);
+	return ret;
+}
+
+static ssize_t iommufd_pci_read(struct file *file, char __user *buf,
+				size_t count, loff_t *ppos)
+{
+	return iommufd_pci_rw(file, buf, count, ppos, false);
+}
+
+static ssize_t iommufd_pci_write(struct file *file, const char __user *buf,
+				 size_t count, loff_t *ppos)
+{
+	return iommufd_pci_rw(file, (char __user *)buf, count, ppos, true);
+}
+
+/* ---- mmap of the memory BARs at their region offsets ---- */
+
+#define IOMMUFD_PCI_PGOFF_SHIFT	(IOMMUFD_PCI_OFFSET_SHIFT - PAGE_SHIFT)
 
 static vm_fault_t iommufd_pci_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct iommufd_pci_node *node = vma->vm_private_data;
+	unsigned int bar = vma->vm_pgoff >> IOMMUFD_PCI_PGOFF_SHIFT;
+	unsigned long pgoff = vma->vm_pgoff &
+			      ((1UL << IOMMUFD_PCI_PGOFF_SHIFT) - 1);
 	unsigned long pfn;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 
-	pfn = (pci_resource_start(node->pdev, IOMMUFD_PCI_BAR) >> PAGE_SHIFT) +
-	      vma->vm_pgoff + ((vmf->address - vma->vm_start) >> PAGE_SHIFT);
+	pfn = (pci_resource_start(node->pdev, bar) >> PAGE_SHIFT) + pgoff +
+	      ((vmf->address - vma->vm_start) >> PAGE_SHIFT);
 	mutex_lock(&node->map_lock);
 	if (node->mappable)
 		ret = vmf_insert_pfn(vma, vmf->address, pfn);
@@ -339,26 +794,33 @@ static const struct vm_operations_struct iommufd_pci_vm_ops = {
 };
 
 /*
- * EXTENSION: offset 0 of the node is BAR 0 (a memory BAR whose start is
- * page aligned); a mapping must lie within its whole pages.  Pages are
- * faulted in on access, so revoking them at unbind or removal is complete.
+ * A memory BAR (page aligned, at least a page) maps at its region offset,
+ * BAR N at N << 40 (so BAR 0 at 0), within its whole pages and outside the
+ * pages of the MSI-X table.  Pages are faulted in on access, so revoking
+ * them at unbind, reset or removal is complete.
  */
 static int iommufd_pci_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct iommufd_pci_node *node = file->private_data;
-	struct pci_dev *pdev = node->pdev;
-	resource_size_t start = pci_resource_start(pdev, IOMMUFD_PCI_BAR);
-	unsigned long npages;
+	unsigned long bar = vma->vm_pgoff >> IOMMUFD_PCI_PGOFF_SHIFT;
+	unsigned long pgoff = vma->vm_pgoff &
+			      ((1UL << IOMMUFD_PCI_PGOFF_SHIFT) - 1);
+	unsigned long npages, first, last;
 	int ret = 0;
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	if (!(pci_resource_flags(pdev, IOMMUFD_PCI_BAR) & IORESOURCE_MEM) ||
-	    !PAGE_ALIGNED(start))
-		return -ENODEV;
-	npages = pci_resource_len(pdev, IOMMUFD_PCI_BAR) >> PAGE_SHIFT;
-	if (vma->vm_pgoff >= npages || vma_pages(vma) > npages - vma->vm_pgoff)
+	if (bar >= PCI_STD_NUM_BARS || !node->bar_mmap[bar])
 		return -EINVAL;
+	npages = pci_resource_len(node->pdev, bar) >> PAGE_SHIFT;
+	if (pgoff >= npages || vma_pages(vma) > npages - pgoff)
+		return -EINVAL;
+	if (bar == node->msix_bar) {
+		first = node->msix_start >> PAGE_SHIFT;
+		last = (node->msix_end - 1) >> PAGE_SHIFT;
+		if (pgoff <= last && pgoff + vma_pages(vma) > first)
+			return -EINVAL;
+	}
 
 	mutex_lock(&node->map_lock);
 	if (!node->mappable)
@@ -390,8 +852,9 @@ static int iommufd_pci_open(struct inode *inode, struct file *file)
 	mutex_unlock(&node->lock);
 	if (ret)
 		return ret;
+	/* Not a stream: pread and pwrite address the regions. */
 	file->private_data = node;
-	return stream_open(inode, file);
+	return 0;
 }
 
 static int iommufd_pci_release(struct inode *inode, struct file *file)
@@ -409,10 +872,64 @@ static const struct file_operations iommufd_pci_fops = {
 	.owner = THIS_MODULE,
 	.open = iommufd_pci_open,
 	.release = iommufd_pci_release,
+	.read = iommufd_pci_read,
+	.write = iommufd_pci_write,
 	.unlocked_ioctl = iommufd_pci_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = iommufd_pci_mmap,
 };
+
+/* Where the MSI-X table lies, which userspace must not reach. */
+static void iommufd_pci_find_msix(struct iommufd_pci_node *node)
+{
+	struct pci_dev *pdev = node->pdev;
+	u32 table;
+	u16 flags;
+
+	node->msix_bar = -1;
+	if (!pdev->msix_cap)
+		return;
+	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &flags);
+	pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE, &table);
+	node->msix_bar = table & PCI_MSIX_TABLE_BIR;
+	node->msix_start = table & PCI_MSIX_TABLE_OFFSET;
+	node->msix_end = node->msix_start +
+			 ((flags & PCI_MSIX_FLAGS_QSIZE) + 1) * PCI_MSIX_ENTRY_SIZE;
+}
+
+/* Claims and maps every BAR; a BAR that cannot be mapped is not offered. */
+static int iommufd_pci_setup_bars(struct iommufd_pci_node *node)
+{
+	struct pci_dev *pdev = node->pdev;
+	int bar, ret;
+
+	ret = pci_request_regions(pdev, IOMMUFD_PCI_NAME);
+	if (ret)
+		return ret;
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		if (!pci_resource_len(pdev, bar))
+			continue;
+		node->bar_io[bar] = pci_iomap(pdev, bar, 0);
+		node->bar_mmap[bar] =
+			node->bar_io[bar] &&
+			(pci_resource_flags(pdev, bar) & IORESOURCE_MEM) &&
+			PAGE_ALIGNED(pci_resource_start(pdev, bar)) &&
+			pci_resource_len(pdev, bar) >= PAGE_SIZE;
+	}
+	return 0;
+}
+
+static void iommufd_pci_release_bars(struct iommufd_pci_node *node)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		if (node->bar_io[bar])
+			pci_iounmap(node->pdev, node->bar_io[bar]);
+		node->bar_io[bar] = NULL;
+	}
+	pci_release_regions(node->pdev);
+}
 
 static int iommufd_pci_probe(struct pci_dev *pdev,
 			     const struct pci_device_id *id)
@@ -452,24 +969,32 @@ static int iommufd_pci_probe(struct pci_dev *pdev,
 		goto err_put;
 	/* Whatever the previous driver left: no DMA until bound. */
 	pci_clear_master(pdev);
-	if (pci_resource_flags(pdev, IOMMUFD_PCI_BAR) & IORESOURCE_MEM) {
-		ret = pci_request_region(pdev, IOMMUFD_PCI_BAR,
-					 IOMMUFD_PCI_NAME);
-		if (ret)
-			goto err_disable;
+	ret = iommufd_pci_setup_bars(node);
+	if (ret)
+		goto err_disable;
+	iommufd_pci_find_msix(node);
+	iommufd_pci_intrs_probe(node);
+	node->reset_works = pdev->reset_methods[0] != 0;
+	/* The state every owner starts from */
+	pci_save_state(pdev);
+	node->saved = pci_store_saved_state(pdev);
+	if (!node->saved) {
+		ret = -ENOMEM;
+		goto err_bars;
 	}
 
 	cdev_init(&node->cdev, &iommufd_pci_fops);
 	node->cdev.owner = THIS_MODULE;
 	ret = cdev_device_add(&node->cdev, &node->dev);
 	if (ret)
-		goto err_region;
+		goto err_saved;
 	pci_set_drvdata(pdev, node);
 	return 0;
 
-err_region:
-	if (pci_resource_flags(pdev, IOMMUFD_PCI_BAR) & IORESOURCE_MEM)
-		pci_release_region(pdev, IOMMUFD_PCI_BAR);
+err_saved:
+	kfree(node->saved);
+err_bars:
+	iommufd_pci_release_bars(node);
 err_disable:
 	pci_disable_device(pdev);
 err_put:
@@ -484,21 +1009,41 @@ static void iommufd_pci_remove(struct pci_dev *pdev)
 	/* No new opens; a file already open keeps the node. */
 	cdev_device_del(&node->cdev, &node->dev);
 	mutex_lock(&node->lock);
+	/* Ask the owner to let go: it is about to lose the device anyway. */
+	iommufd_pci_signal_req(node);
 	node->removed = true;
 	iommufd_pci_unbind_locked(node);
 	mutex_unlock(&node->lock);
 
-	if (pci_resource_flags(pdev, IOMMUFD_PCI_BAR) & IORESOURCE_MEM)
-		pci_release_region(pdev, IOMMUFD_PCI_BAR);
+	iommufd_pci_release_bars(node);
 	pci_disable_device(pdev);
+	kfree(node->saved);
+	node->saved = NULL;
 	put_device(&node->dev);
 }
+
+/* An uncorrectable error: tell the owner through the error eventfd. */
+static pci_ers_result_t iommufd_pci_error_detected(struct pci_dev *pdev,
+						   pci_channel_state_t state)
+{
+	struct iommufd_pci_node *node = pci_get_drvdata(pdev);
+
+	mutex_lock(&node->lock);
+	iommufd_pci_signal_err(node);
+	mutex_unlock(&node->lock);
+	return PCI_ERS_RESULT_CAN_RECOVER;
+}
+
+static const struct pci_error_handlers iommufd_pci_err_handlers = {
+	.error_detected = iommufd_pci_error_detected,
+};
 
 static struct pci_driver iommufd_pci_driver = {
 	.name = IOMMUFD_PCI_NAME,
 	/* No ID table: devices come through driver_override only. */
 	.probe = iommufd_pci_probe,
 	.remove = iommufd_pci_remove,
+	.err_handler = &iommufd_pci_err_handlers,
 	/* DMA is the business of the iommufd context the device is bound to. */
 	.driver_managed_dma = true,
 };

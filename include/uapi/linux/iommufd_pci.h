@@ -10,9 +10,13 @@
  * these nodes.  The names carry an IOMMUFD_PCI_ prefix so that this file
  * and <linux/vfio.h> can be included together.
  *
- * Besides the ioctls, the node can be mmap()ed: offset 0 maps the
- * device's BAR 0 (EXTENSION, not mainline: a test aid for devices such
- * as QEMU's edu, whose registers start DMA).
+ * Once bound, the node also answers the VFIO device ioctls of vfio-pci
+ * with the numbers and structures of <linux/vfio.h> (VFIO_DEVICE_GET_INFO,
+ * VFIO_DEVICE_GET_REGION_INFO, VFIO_DEVICE_GET_IRQ_INFO,
+ * VFIO_DEVICE_SET_IRQS, VFIO_DEVICE_RESET,
+ * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, VFIO_DEVICE_FEATURE), and pread(),
+ * pwrite() and mmap() reach the regions at the offsets
+ * VFIO_DEVICE_GET_REGION_INFO gives (region N at N << 40, so BAR 0 at 0).
  */
 #ifndef _UAPI_IOMMUFD_PCI_H
 #define _UAPI_IOMMUFD_PCI_H
