@@ -297,20 +297,27 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 		cmd->out_data_type = IOMMU_HW_INFO_TYPE_NONE;
 	}
 
+	cmd->out_capabilities = 0;
+	if (device_iommu_capable(idev->dev, IOMMU_CAP_DIRTY_TRACKING))
+		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	iommufd_hw_info_pasid(idev, cmd);
+	/*
+	 * Done with the device before touching user memory: a copy that
+	 * faults on a page userspace never provides (userfaultfd) must not
+	 * hold up its unbind.
+	 */
+	iommufd_put_object(&idev->obj);
+	idev = NULL;
+
 	rc = iommufd_hw_info_copy(ubuf, cmd->data_len, data, data_len);
 	if (rc)
 		goto out;
 	/* What the kernel has, whatever userspace's buffer could take. */
 	cmd->data_len = data_len;
-
-	cmd->out_capabilities = 0;
-	if (device_iommu_capable(idev->dev, IOMMU_CAP_DIRTY_TRACKING))
-		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
-	iommufd_hw_info_pasid(idev, cmd);
-
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 out:
 	kfree(data);
-	iommufd_put_object(&idev->obj);
+	if (idev)
+		iommufd_put_object(&idev->obj);
 	return rc;
 }
