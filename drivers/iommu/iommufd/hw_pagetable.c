@@ -28,12 +28,6 @@
 
 #include "iommufd_private.h"
 
-/*
- * Bounds of one IOMMU_HWPT_INVALIDATE call, so that a call cannot keep the
- * CPU for long or make the driver scan huge entries for non-zero tails.
- */
-#define IOMMUFD_INVALIDATE_ENTRY_NUM_MAX BIT(19)
-
 /* Serializes looking for an auto domain with allocating one. */
 static DEFINE_MUTEX(iommufd_auto_domain_lock);
 
@@ -306,7 +300,8 @@ void iommufd_hwpt_nested_destroy(struct iommufd_object *obj)
  * iommufd_hwpt_alloc_ioctl() - IOMMU_HWPT_ALLOC
  * @ucmd: the call
  *
- * Errors as mainline: EOPNOTSUPP for a non-zero reserved field, an
+ * Errors as mainline: EOPNOTSUPP for a non-zero @__reserved (not
+ * @__reserved2, which is padding and ignored), an
  * unknown or unsupported flag, or data the driver does not take; EINVAL
  * for data_type and data_len that disagree, a @pt_id that names neither
  * an IOAS nor a paging HWPT, or a parent that is no nest parent; ENOENT
@@ -328,7 +323,8 @@ int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	struct iommufd_device *idev;
 	int rc;
 
-	if (cmd->__reserved || cmd->__reserved2)
+	/* __reserved2 is padding; mainline does not check it either. */
+	if (cmd->__reserved)
 		return -EOPNOTSUPP;
 	if ((cmd->data_type == IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
 	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !cmd->data_len))
@@ -407,7 +403,7 @@ out_put_idev:
  *
  * Return: 0; EOPNOTSUPP for a non-zero reserved field or a domain
  * without user invalidation; EINVAL for entries without an array or a
- * length, or beyond the bounds above, and for a HWPT that is not nested;
+ * length, and for a HWPT that is not nested;
  * ENOENT for an unknown ID; or an error of the driver.
  */
 int iommufd_hwpt_invalidate_ioctl(struct iommufd_ucmd *ucmd)
@@ -428,10 +424,12 @@ int iommufd_hwpt_invalidate_ioctl(struct iommufd_ucmd *ucmd)
 		rc = -EOPNOTSUPP;
 		goto out;
 	}
-	if (cmd->entry_num &&
-	    (!cmd->data_uptr || !cmd->entry_len ||
-	     cmd->entry_len > PAGE_SIZE ||
-	     cmd->entry_num > IOMMUFD_INVALIDATE_ENTRY_NUM_MAX)) {
+	/*
+	 * As in mainline, neither the length nor the number of entries is
+	 * bounded here: the driver copies them one by one, refuses an entry
+	 * longer than its structure, and reports how many it handled.
+	 */
+	if (cmd->entry_num && (!cmd->data_uptr || !cmd->entry_len)) {
 		rc = -EINVAL;
 		goto out;
 	}
