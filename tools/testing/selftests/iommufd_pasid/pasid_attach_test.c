@@ -214,6 +214,41 @@ TEST_F(pa, second_attach_is_replace)
 	ASSERT_EQ(-EBUSY, obj_destroy(self->fd, self->pb));
 }
 
+/*
+ * PASID 0 with the PASID flag names the RID, but as in VFIO an ATTACH only
+ * replaces what the same kind of ATTACH attached: on a RID attached
+ * without the flag it is an attach on an attached RID, EBUSY (mainline),
+ * and the RID keeps translating with its HWPT.
+ */
+TEST_F(pa, pasid_flag_zero_on_attached_rid)
+{
+	__u32 pt;
+
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, self->pa, NULL));
+	ASSERT_TRUE(dma_to(self, 0, self->a, self->b, 30));
+	ASSERT_EQ(-EBUSY, dev_attach(self->d.devfd, 0, self->pb, NULL));
+	ASSERT_TRUE(dma_to(self, 0, self->a, self->b, 31));
+	/* PASID 0 with the flag was not attached: detaching it is a no-op */
+	ASSERT_EQ(0, dev_detach(self->d.devfd, 0));
+	ASSERT_TRUE(dma_to(self, 0, self->a, self->b, 32));
+	ASSERT_EQ(-EBUSY, obj_destroy(self->fd, self->pa));
+	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+	ASSERT_EQ(0, obj_destroy(self->fd, self->pa));
+
+	/* The other way round: attached with the flag, EBUSY without it. */
+	ASSERT_EQ(0, dev_attach(self->d.devfd, 0, self->pb, &pt));
+	ASSERT_EQ(self->pb, pt);
+	ASSERT_TRUE(dma_to(self, 0, self->b, self->a, 33));
+	ASSERT_EQ(-EBUSY, dev_attach(self->d.devfd, RID, self->nb, NULL));
+	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+	ASSERT_TRUE(dma_to(self, 0, self->b, self->a, 34));
+	/* with the flag again, it is a replace */
+	ASSERT_EQ(0, dev_attach(self->d.devfd, 0, self->nb, NULL));
+	ASSERT_EQ(0, obj_destroy(self->fd, self->pb));
+	ASSERT_EQ(0, dev_detach(self->d.devfd, 0));
+	ASSERT_EQ(0, obj_destroy(self->fd, self->nb));
+}
+
 TEST_F(pa, replace_with_same_hwpt_is_noop)
 {
 	__u32 pt;
