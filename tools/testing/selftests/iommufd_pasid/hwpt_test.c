@@ -298,6 +298,48 @@ TEST_F(hwpt, nested_over_parent)
 	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
 }
 
+/* The x86 MSI window: a reserved region of every device behind VT-d. */
+#define MSI_IOVA	0xfee00000ULL
+
+/*
+ * A nested HWPT on the RID translates through its parent's IOAS, so the
+ * device's reserved regions are reserved there, as in mainline.
+ */
+TEST_F(hwpt, nested_rid_reserves_in_parent_ioas)
+{
+	char *page = buf_alloc(self->psz, 0);
+	__u32 parent, n;
+	int rc;
+
+	ASSERT_NE(NULL, page);
+	rc = nest_parent(self, 0, self->ioas, &parent);
+	if (rc == NO_NESTING)
+		SKIP(return, NO_NESTING_MSG);
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, nested(self, 0, parent, GPA_TABLE, 48, 0, &n));
+	if (!nests(self))
+		SKIP(return, "unit without nesting: nested attach refused");
+
+	/* over a mapping of the window: refused */
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas, page, self->psz,
+			      MSI_IOVA));
+	ASSERT_EQ(-EADDRINUSE, dev_attach(self->d.devfd, RID, n, NULL));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas, MSI_IOVA, self->psz));
+	/* attached: the window cannot be mapped in the parent's IOAS */
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, n, NULL));
+	ASSERT_EQ(-EINVAL, ioas_map(self->fd, self->ioas, page, self->psz,
+				    MSI_IOVA));
+	/* still so after a replace with the parent itself, and back */
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, parent, NULL));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, n, NULL));
+	ASSERT_EQ(-EINVAL, ioas_map(self->fd, self->ioas, page, self->psz,
+				    MSI_IOVA));
+	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas, page, self->psz,
+			      MSI_IOVA));
+	munmap(page, self->psz);
+}
+
 TEST_F(hwpt, nested_over_non_parent)
 {
 	__u32 parent, paging, n;

@@ -249,6 +249,38 @@ TEST_F(pa, pasid_flag_zero_on_attached_rid)
 	ASSERT_EQ(0, obj_destroy(self->fd, self->nb));
 }
 
+/* The x86 MSI window: a reserved region of every device behind VT-d. */
+#define MSI_IOVA	0xfee00000ULL
+
+/*
+ * Reserved regions concern DMA without a PASID: as in mainline only a RID
+ * attachment reserves them in its IOAS, a PASID attach or replace does not.
+ */
+TEST_F(pa, reserved_regions_rid_only)
+{
+	char *page = buf_alloc(self->psz, 0);
+
+	ASSERT_NE(NULL, page);
+	ASSERT_EQ(0, dev_attach(self->d.devfd, HI, self->pa, NULL));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_a, page, self->psz,
+			      MSI_IOVA));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, HI, self->pb, NULL));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_b, page, self->psz,
+			      MSI_IOVA));
+	ASSERT_TRUE(dma_to(self, HI, self->b, self->a, 40));
+	/* The RID does reserve: not over a mapping, and no mapping after. */
+	ASSERT_EQ(-EADDRINUSE, dev_attach(self->d.devfd, RID, self->pa, NULL));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_a, MSI_IOVA, self->psz));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, self->pa, NULL));
+	ASSERT_EQ(-EINVAL, ioas_map(self->fd, self->ioas_a, page, self->psz,
+				    MSI_IOVA));
+	/* Detaching the RID gives the window back. */
+	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_a, page, self->psz,
+			      MSI_IOVA));
+	munmap(page, self->psz);
+}
+
 TEST_F(pa, replace_with_same_hwpt_is_noop)
 {
 	__u32 pt;
