@@ -9,9 +9,11 @@
  *   io_pagetable.c  IOVA bookkeeping of an IOAS and its iommu_domains
  *   pages.c         pinning and RLIMIT_MEMLOCK accounting of user memory
  *   pasid_alloc.c   EXTENSION: global PASIDs drawn by a context, with quota
- *   device.c        device objects: bind/unbind, DMA ownership, GET_HW_INFO
+ *   device.c        device objects: bind/unbind, DMA ownership, the
+ *                   context's IOMMU group records, GET_HW_INFO
  *   hw_pagetable.c  HWPT objects: IOMMU_HWPT_ALLOC, IOMMU_HWPT_INVALIDATE
- *   pasid.c         what is attached where: RID and PASIDs of a device
+ *   pasid.c         what is attached where: RID and PASIDs of the
+ *                   devices of an IOMMU group
  *   iommufd_pci.c   the PCI driver and its /dev/iommufd/<BDF> nodes
  */
 #ifndef __IOMMUFD_PRIVATE_H
