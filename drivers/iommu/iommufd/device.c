@@ -57,6 +57,97 @@ static const struct iommu_ops *iommufd_dev_iommu_ops(struct device *dev)
 	return dev->iommu->iommu_dev->ops;
 }
 
+static void iommufd_group_release(struct kref *kref)
+{
+	struct iommufd_group *igroup =
+		container_of(kref, struct iommufd_group, kref);
+
+	/* A newer record may have replaced this one already: leave it. */
+	xa_cmpxchg(&igroup->ictx->groups, iommu_group_id(igroup->group),
+		   igroup, NULL, GFP_KERNEL);
+	WARN_ON(!xa_empty(&igroup->pasid_attach));
+	xa_destroy(&igroup->pasid_attach);
+	mutex_destroy(&igroup->lock);
+	iommu_group_put(igroup->group);
+	kfree(igroup);
+}
+
+static void iommufd_group_put(struct iommufd_group *igroup)
+{
+	kref_put(&igroup->kref, iommufd_group_release);
+}
+
+/* A live record of @group, with a reference taken; xa_lock is held. */
+static bool iommufd_group_try_get(struct iommufd_group *igroup,
+				  struct iommu_group *group)
+{
+	return igroup && igroup->group == group &&
+	       kref_get_unless_zero(&igroup->kref);
+}
+
+/*
+ * The context's record of @dev's IOMMU group: the one its other bound
+ * devices use, or a new one.  A record whose last reference is being
+ * dropped right now is replaced, not revived.
+ */
+static struct iommufd_group *iommufd_group_get(struct iommufd_ctx *ictx,
+					       struct device *dev)
+{
+	struct iommufd_group *igroup, *cur, *new;
+	struct iommu_group *group;
+	unsigned int id;
+
+	group = iommu_group_get(dev);
+	if (!group)
+		return ERR_PTR(-ENODEV);
+	id = iommu_group_id(group);
+
+	xa_lock(&ictx->groups);
+	igroup = xa_load(&ictx->groups, id);
+	if (iommufd_group_try_get(igroup, group)) {
+		xa_unlock(&ictx->groups);
+		iommu_group_put(group);
+		return igroup;
+	}
+	xa_unlock(&ictx->groups);
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new) {
+		iommu_group_put(group);
+		return ERR_PTR(-ENOMEM);
+	}
+	kref_init(&new->kref);
+	new->ictx = ictx;
+	new->group = group;
+	mutex_init(&new->lock);
+	xa_init(&new->pasid_attach);
+
+	xa_lock(&ictx->groups);
+	cur = igroup;
+	for (;;) {
+		igroup = __xa_cmpxchg(&ictx->groups, id, cur, new,
+				      GFP_KERNEL_ACCOUNT);
+		if (xa_is_err(igroup)) {
+			xa_unlock(&ictx->groups);
+			kfree(new);
+			iommu_group_put(group);
+			return ERR_PTR(xa_err(igroup));
+		}
+		if (igroup == cur)	/* stored */
+			break;
+		/* Someone else stored a record meanwhile: use it if live. */
+		if (iommufd_group_try_get(igroup, group)) {
+			xa_unlock(&ictx->groups);
+			kfree(new);
+			iommu_group_put(group);
+			return igroup;
+		}
+		cur = igroup;
+	}
+	xa_unlock(&ictx->groups);
+	return new;
+}
+
 /**
  * iommufd_device_bind() - bind a device to an iommufd context
  * @ictx: the context
@@ -71,26 +162,37 @@ static const struct iommu_ops *iommufd_dev_iommu_ops(struct device *dev)
  * iommufd_device_unbind().
  *
  * Context: process context; may sleep.
+ * Devices of one IOMMU group bound to the same context share their
+ * attachments: see Documentation/userspace-api/iommufd.rst.
+ *
  * Return: the device, or ERR_PTR(-ENODEV) if @dev is not behind an IOMMU,
- * ERR_PTR(-EPERM) if the platform cannot isolate the device's MSIs and the
- * allow_unsafe_interrupts parameter is not set, ERR_PTR(-EBUSY) if a
- * kernel driver or another context owns the DMA of its group, or another
- * negative errno.
+ * ERR_PTR(-EINVAL) if its IOMMU cannot keep DMA cache coherent
+ * (IOMMU_CAP_CACHE_COHERENCY), ERR_PTR(-EPERM) if the platform cannot
+ * isolate the device's MSIs and the allow_unsafe_interrupts parameter is
+ * not set, ERR_PTR(-EBUSY) if a kernel driver or another context owns the
+ * DMA of its group, or another negative errno.
  */
 struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 					   struct device *dev, u32 *id)
 {
+	struct iommufd_group *igroup;
 	struct iommufd_device *idev;
-	struct iommu_group *group;
 	int rc;
 
 	if (!device_iommu_mapped(dev) || !dev->iommu)
 		return ERR_PTR(-ENODEV);
-	group = iommu_group_get(dev);
-	if (!group)
-		return ERR_PTR(-ENODEV);
+	/*
+	 * IOAS mappings are made with IOMMU_CACHE and userspace has no way
+	 * to restore coherency by hand, so, as in mainline, a device whose
+	 * IOMMU cannot keep its DMA cache coherent is refused.
+	 */
+	if (!device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))
+		return ERR_PTR(-EINVAL);
+	igroup = iommufd_group_get(ictx, dev);
+	if (IS_ERR(igroup))
+		return ERR_CAST(igroup);
 
-	rc = iommufd_device_check_msi(dev, group);
+	rc = iommufd_device_check_msi(dev, igroup->group);
 	if (rc)
 		goto err_group;
 	rc = iommu_device_claim_dma_owner(dev, ictx);
@@ -108,11 +210,10 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 
 	idev->ictx = ictx;
 	idev->dev = get_device(dev);
-	idev->group = group;
+	idev->igroup = igroup;
 	idev->max_pasids = dev->iommu->max_pasids;
 	idev->enforce_cache_coherency =
 		device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
-	iommufd_attach_init(&idev->attach);
 	get_file(ictx->file);
 	/* The binding's own reference, dropped by iommufd_device_unbind(). */
 	refcount_inc(&idev->obj.users);
@@ -125,7 +226,7 @@ err_free:
 err_owner:
 	iommu_device_release_dma_owner(dev);
 err_group:
-	iommu_group_put(group);
+	iommufd_group_put(igroup);
 	return ERR_PTR(rc);
 }
 EXPORT_SYMBOL_GPL(iommufd_device_bind);
@@ -136,7 +237,7 @@ static void iommufd_device_free(struct iommufd_device *idev)
 	struct iommufd_ctx *ictx = idev->ictx;
 
 	iommu_device_release_dma_owner(idev->dev);
-	iommu_group_put(idev->group);
+	iommufd_group_put(idev->igroup);
 	put_device(idev->dev);
 	kfree(idev);
 	/* Last: it may drop the last reference on the /dev/iommu file. */

@@ -28,12 +28,6 @@
 
 #include "iommufd_private.h"
 
-/*
- * Bounds of one IOMMU_HWPT_INVALIDATE call, so that a call cannot keep the
- * CPU for long or make the driver scan huge entries for non-zero tails.
- */
-#define IOMMUFD_INVALIDATE_ENTRY_NUM_MAX BIT(19)
-
 /* Serializes looking for an auto domain with allocating one. */
 static DEFINE_MUTEX(iommufd_auto_domain_lock);
 
@@ -66,6 +60,20 @@ iommufd_hwpt_to_paging(struct iommufd_hw_pagetable *hwpt)
 {
 	if (hwpt->obj.type != IOMMUFD_OBJ_HWPT_PAGING)
 		return NULL;
+	return to_hwpt_paging(hwpt);
+}
+
+/**
+ * iommufd_hwpt_find_paging() - the paging HWPT whose IOAS DMA goes through
+ * @hwpt: a paging or nested HWPT
+ *
+ * Return: @hwpt itself if it is a paging HWPT, its parent if it is nested.
+ */
+struct iommufd_hwpt_paging *
+iommufd_hwpt_find_paging(struct iommufd_hw_pagetable *hwpt)
+{
+	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED)
+		return to_hwpt_nested(hwpt)->parent;
 	return to_hwpt_paging(hwpt);
 }
 
@@ -306,7 +314,8 @@ void iommufd_hwpt_nested_destroy(struct iommufd_object *obj)
  * iommufd_hwpt_alloc_ioctl() - IOMMU_HWPT_ALLOC
  * @ucmd: the call
  *
- * Errors as mainline: EOPNOTSUPP for a non-zero reserved field, an
+ * Errors as mainline: EOPNOTSUPP for a non-zero @__reserved (not
+ * @__reserved2, which is padding and ignored), an
  * unknown or unsupported flag, or data the driver does not take; EINVAL
  * for data_type and data_len that disagree, a @pt_id that names neither
  * an IOAS nor a paging HWPT, or a parent that is no nest parent; ENOENT
@@ -328,7 +337,8 @@ int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	struct iommufd_device *idev;
 	int rc;
 
-	if (cmd->__reserved || cmd->__reserved2)
+	/* __reserved2 is padding; mainline does not check it either. */
+	if (cmd->__reserved)
 		return -EOPNOTSUPP;
 	if ((cmd->data_type == IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
 	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !cmd->data_len))
@@ -407,7 +417,7 @@ out_put_idev:
  *
  * Return: 0; EOPNOTSUPP for a non-zero reserved field or a domain
  * without user invalidation; EINVAL for entries without an array or a
- * length, or beyond the bounds above, and for a HWPT that is not nested;
+ * length, and for a HWPT that is not nested;
  * ENOENT for an unknown ID; or an error of the driver.
  */
 int iommufd_hwpt_invalidate_ioctl(struct iommufd_ucmd *ucmd)
@@ -428,10 +438,12 @@ int iommufd_hwpt_invalidate_ioctl(struct iommufd_ucmd *ucmd)
 		rc = -EOPNOTSUPP;
 		goto out;
 	}
-	if (cmd->entry_num &&
-	    (!cmd->data_uptr || !cmd->entry_len ||
-	     cmd->entry_len > PAGE_SIZE ||
-	     cmd->entry_num > IOMMUFD_INVALIDATE_ENTRY_NUM_MAX)) {
+	/*
+	 * As in mainline, neither the length nor the number of entries is
+	 * bounded here: the driver copies them one by one, refuses an entry
+	 * longer than its structure, and reports how many it handled.
+	 */
+	if (cmd->entry_num && (!cmd->data_uptr || !cmd->entry_len)) {
 		rc = -EINVAL;
 		goto out;
 	}
@@ -464,22 +476,21 @@ out:
 }
 
 /*
- * An auto domain of @ioas that @idev can share, with a reference taken,
- * or NULL.  Every domain of the device's driver will do, if it agrees on
- * enforcing coherency: the driver accepts its own domains on any of its
- * units.
+ * The next automatic HWPT of @ioas from ID *@index on, with a reference
+ * taken, or NULL; *@index is moved past it.  Domains of another IOMMU
+ * driver are passed over: attaching them would fail with EINVAL anyway.
  */
 static struct iommufd_hwpt_paging *
-iommufd_hwpt_find_auto(struct iommufd_device *idev, struct iommufd_ioas *ioas)
+iommufd_hwpt_next_auto(struct iommufd_device *idev, struct iommufd_ioas *ioas,
+		       unsigned long *index)
 {
 	const struct iommu_ops *ops = iommufd_hwpt_dev_ops(idev->dev);
 	struct iommufd_ctx *ictx = idev->ictx;
 	struct iommufd_hwpt_paging *found = NULL;
 	struct iommufd_object *obj;
-	unsigned long index;
 
 	xa_lock(&ictx->objects);
-	xa_for_each(&ictx->objects, index, obj) {
+	xa_for_each_start(&ictx->objects, *index, obj, *index) {
 		struct iommufd_hwpt_paging *hwpt_paging;
 
 		if (obj->type != IOMMUFD_OBJ_HWPT_PAGING)
@@ -487,9 +498,7 @@ iommufd_hwpt_find_auto(struct iommufd_device *idev, struct iommufd_ioas *ioas)
 		hwpt_paging = container_of(obj, struct iommufd_hwpt_paging,
 					   common.obj);
 		if (!hwpt_paging->auto_domain || hwpt_paging->ioas != ioas ||
-		    hwpt_paging->common.domain->owner != ops ||
-		    hwpt_paging->enforce_cache_coherency !=
-			    idev->enforce_cache_coherency)
+		    hwpt_paging->common.domain->owner != ops)
 			continue;
 		if (refcount_inc_not_zero(&obj->users)) {
 			found = hwpt_paging;
@@ -497,77 +506,63 @@ iommufd_hwpt_find_auto(struct iommufd_device *idev, struct iommufd_ioas *ioas)
 		}
 	}
 	xa_unlock(&ictx->objects);
+	(*index)++;
 	return found;
 }
 
-static struct iommufd_hw_pagetable *
-iommufd_hwpt_get_auto(struct iommufd_device *idev, struct iommufd_ioas *ioas)
+/**
+ * iommufd_hwpt_auto_attach() - attach an IOAS through an automatic HWPT
+ * @idev: the device
+ * @ioas: the IOAS
+ * @pasid: where; IOMMU_NO_PASID for the RID
+ * @try: the attach or replace to do with each candidate
+ * @pt_id: returns the ID of the HWPT @try succeeded with
+ *
+ * As in mainline, every automatic HWPT of @ioas is tried in turn with
+ * @try: one that gives -EINVAL does not fit the device (or its group) and
+ * the next is tried; any other error ends the search.  If none fits, a new
+ * automatic HWPT is allocated for the device and tried; it is destroyed
+ * again if that fails.  An automatic HWPT is destroyed with its last
+ * attachment.
+ *
+ * Context: process context; serialized with every other automatic attach.
+ * Return: 0, or the error of the last @try or of the allocation.
+ */
+int iommufd_hwpt_auto_attach(struct iommufd_device *idev,
+			     struct iommufd_ioas *ioas, u32 pasid,
+			     iommufd_hwpt_try_fn try, u32 *pt_id)
 {
 	struct iommufd_hwpt_paging *hwpt_paging;
+	unsigned long index = 0;
+	int rc;
 
 	mutex_lock(&iommufd_auto_domain_lock);
-	hwpt_paging = iommufd_hwpt_find_auto(idev, ioas);
-	if (hwpt_paging)
-		goto out_unlock;
+	while ((hwpt_paging = iommufd_hwpt_next_auto(idev, ioas, &index))) {
+		rc = try(idev, pasid, &hwpt_paging->common);
+		if (!rc)
+			*pt_id = hwpt_paging->common.obj.id;
+		iommufd_hwpt_put(idev->ictx, &hwpt_paging->common);
+		if (rc != -EINVAL)
+			goto out_unlock;
+	}
 
 	hwpt_paging = iommufd_hwpt_paging_alloc(idev, ioas, 0, NULL);
-	if (IS_ERR(hwpt_paging))
+	if (IS_ERR(hwpt_paging)) {
+		rc = PTR_ERR(hwpt_paging);
 		goto out_unlock;
+	}
 	hwpt_paging->auto_domain = true;
-	/* The caller's reference, besides the ID table's. */
-	refcount_inc(&hwpt_paging->common.obj.users);
+	/* Attached before it is visible, as mainline does. */
+	rc = try(idev, pasid, &hwpt_paging->common);
+	if (rc) {
+		iommufd_hwpt_abort(idev->ictx, &hwpt_paging->common);
+		goto out_unlock;
+	}
+	*pt_id = hwpt_paging->common.obj.id;
 	iommufd_object_finalize(idev->ictx, &hwpt_paging->common.obj);
 out_unlock:
 	mutex_unlock(&iommufd_auto_domain_lock);
-	return IS_ERR(hwpt_paging) ? ERR_CAST(hwpt_paging) :
-				     &hwpt_paging->common;
-}
-
-/**
- * iommufd_hwpt_get_for_attach() - the HWPT to attach for an ID
- * @idev: the device to attach
- * @pt_id: a HWPT, or an IOAS
- * @pasid: where it is to be attached; IOMMU_NO_PASID for the RID
- *
- * A HWPT is returned as it is.  An IOAS gives an auto domain: a paging
- * HWPT of that IOAS made for an earlier attachment, or a new one.  As in
- * mainline, auto domains are not PASID compatible, so an IOAS cannot be
- * attached to a PASID.
- *
- * Return: the HWPT with a reference, to be released with
- * iommufd_hwpt_put(); ERR_PTR(-ENOENT) for an unknown ID, -EINVAL for an
- * ID of another type or an IOAS for a PASID, or an allocation error.
- */
-struct iommufd_hw_pagetable *
-iommufd_hwpt_get_for_attach(struct iommufd_device *idev, u32 pt_id,
-			    u32 pasid)
-{
-	struct iommufd_hw_pagetable *hwpt;
-	struct iommufd_object *obj;
-	struct iommufd_ioas *ioas;
-
-	obj = iommufd_get_object(idev->ictx, pt_id, IOMMUFD_OBJ_ANY);
-	if (IS_ERR(obj))
-		return ERR_CAST(obj);
-
-	switch (obj->type) {
-	case IOMMUFD_OBJ_HWPT_PAGING:
-	case IOMMUFD_OBJ_HWPT_NESTED:
-		return container_of(obj, struct iommufd_hw_pagetable, obj);
-	case IOMMUFD_OBJ_IOAS:
-		if (pasid != IOMMU_NO_PASID) {
-			hwpt = ERR_PTR(-EINVAL);
-			break;
-		}
-		ioas = container_of(obj, struct iommufd_ioas, obj);
-		hwpt = iommufd_hwpt_get_auto(idev, ioas);
-		break;
-	default:
-		hwpt = ERR_PTR(-EINVAL);
-		break;
-	}
-	iommufd_put_object(obj);
-	return hwpt;
+	return rc;
 }
 
 /**

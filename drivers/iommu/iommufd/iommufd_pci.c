@@ -197,14 +197,24 @@ static int iommufd_pci_check_bound(struct iommufd_pci_node *node)
 	return 0;
 }
 
+/*
+ * As VFIO does, the node keeps apart what it attached with and without
+ * IOMMUFD_PCI_ATTACH_PASID: an ATTACH is a replace only of what the same
+ * kind of ATTACH attached.  So PASID 0 given with the PASID flag on a RID
+ * attached without it is an attach on an attached RID: EBUSY, as in
+ * mainline, never a replace; and the other way round.
+ */
 static int iommufd_pci_attach_locked(struct iommufd_pci_node *node,
 				     struct iommufd_pci_attach __user *arg,
-				     u32 pasid, u32 pt_id)
+				     u32 pasid, u32 pt_id, bool by_pasid)
 {
 	struct iommufd_device *idev = node->idev;
+	void *entry = xa_load(&node->attached, pasid);
 	int ret;
 
-	if (xa_load(&node->attached, pasid)) {
+	if (entry && xa_to_value(entry) != by_pasid)
+		return -EBUSY;
+	if (entry) {
 		/* The HWPT there stays if the replace fails. */
 		ret = iommufd_device_pasid_replace(idev, pasid, &pt_id);
 		if (ret)
@@ -228,7 +238,7 @@ static int iommufd_pci_attach_locked(struct iommufd_pci_node *node,
 		ret = -EFAULT;
 		goto err_detach;
 	}
-	xa_store(&node->attached, pasid, xa_mk_value(pasid), GFP_KERNEL);
+	xa_store(&node->attached, pasid, xa_mk_value(by_pasid), GFP_KERNEL);
 	return 0;
 
 err_detach:
@@ -263,7 +273,8 @@ static int iommufd_pci_ioctl_attach(struct iommufd_pci_node *node,
 		if (get_user(pasid, &arg->pasid))
 			goto out;
 	}
-	ret = iommufd_pci_attach_locked(node, arg, pasid, attach.pt_id);
+	ret = iommufd_pci_attach_locked(node, arg, pasid, attach.pt_id,
+					attach.flags & IOMMUFD_PCI_ATTACH_PASID);
 out:
 	mutex_unlock(&node->lock);
 	return ret;
@@ -275,6 +286,7 @@ static int iommufd_pci_ioctl_detach(struct iommufd_pci_node *node,
 	const size_t minsz = offsetofend(struct iommufd_pci_detach, flags);
 	struct iommufd_pci_detach detach;
 	u32 pasid = IOMMU_NO_PASID;
+	void *entry;
 	int ret;
 
 	mutex_lock(&node->lock);
@@ -294,8 +306,13 @@ static int iommufd_pci_ioctl_detach(struct iommufd_pci_node *node,
 		if (get_user(pasid, &arg->pasid))
 			goto out;
 	}
-	/* Detaching what holds nothing is not an error. */
-	if (xa_load(&node->attached, pasid)) {
+	/*
+	 * Detaching what holds nothing is not an error; nor is detaching
+	 * what the other kind of ATTACH attached, which stays.
+	 */
+	entry = xa_load(&node->attached, pasid);
+	if (entry && xa_to_value(entry) ==
+		     !!(detach.flags & IOMMUFD_PCI_DETACH_PASID)) {
 		iommufd_device_pasid_detach(node->idev, pasid);
 		xa_erase(&node->attached, pasid);
 	}

@@ -49,7 +49,9 @@ struct iommufd_pci_vec {
  * @removed: the driver has let go of @pdev; the node is dead
  * @idev: the binding, or NULL before IOMMUFD_PCI_BIND
  * @attached: the PASIDs (IOMMU_NO_PASID: the RID) that hold a HWPT,
- *	      which tells an attach from a replace
+ *	      which tells an attach from a replace; the value entry says
+ *	      whether the attach came with IOMMUFD_PCI_ATTACH_PASID, which
+ *	      matters for PASID 0 only (see iommufd_pci_attach_locked())
  * @map_lock: protects @mappable against the mmap and fault handlers
  * @mappable: the BARs may be mapped: the device is bound and not resetting
  * @bar_io: kernel mappings of the BARs, for region reads and writes

@@ -9,9 +9,11 @@
  *   io_pagetable.c  IOVA bookkeeping of an IOAS and its iommu_domains
  *   pages.c         pinning and RLIMIT_MEMLOCK accounting of user memory
  *   pasid_alloc.c   EXTENSION: global PASIDs drawn by a context, with quota
- *   device.c        device objects: bind/unbind, DMA ownership, GET_HW_INFO
+ *   device.c        device objects: bind/unbind, DMA ownership, the
+ *                   context's IOMMU group records, GET_HW_INFO
  *   hw_pagetable.c  HWPT objects: IOMMU_HWPT_ALLOC, IOMMU_HWPT_INVALIDATE
- *   pasid.c         what is attached where: RID and PASIDs of a device
+ *   pasid.c         what is attached where: RID and PASIDs of the
+ *                   devices of an IOMMU group
  *   iommufd_pci.c   the PCI driver and its /dev/iommufd/<BDF> nodes
  */
 #ifndef __IOMMUFD_PRIVATE_H
@@ -74,12 +76,15 @@ struct iommufd_object {
  * @objects: ID -> struct iommufd_object; IDs start at 1.  An ID that is
  *           allocated but whose object is not finalized holds a reserved
  *           (zero) entry, which lookups do not see.
+ * @groups: iommu_group_id() -> struct iommufd_group of the IOMMU groups
+ *	    whose devices are bound to this context
  * @pasid_set: the ioasid set global PASIDs of this context are charged to
  * @pasids: PASIDs userspace holds through IOMMU_PASID_ALLOC (value entries)
  */
 struct iommufd_ctx {
 	struct file *file;
 	struct xarray objects;
+	struct xarray groups;
 	struct ioasid_set *pasid_set;
 	struct xarray pasids;
 };
@@ -293,52 +298,67 @@ struct iommufd_hwpt_nested {
 struct iommufd_device;
 
 /*
- * Look up @pt_id for attaching to @idev at @pasid: a HWPT is returned with
- * a reference; an IOAS yields an auto-domain paging HWPT (found among the
- * IOAS's auto domains compatible with the device, or allocated) for the
- * RID, and -EINVAL for a PASID (auto domains are not PASID compatible, as
- * in mainline).  Release with iommufd_hwpt_put().  ERR_PTR(-ENOENT) if
- * @pt_id names nothing.
+ * Attach or replace @hwpt at @pasid of @idev; 0 or a negative errno, where
+ * -EINVAL means "this HWPT does not fit the device".  It takes references
+ * of its own on what it keeps.
  */
-struct iommufd_hw_pagetable *
-iommufd_hwpt_get_for_attach(struct iommufd_device *idev, u32 pt_id,
-			    u32 pasid);
+typedef int (*iommufd_hwpt_try_fn)(struct iommufd_device *idev, u32 pasid,
+				   struct iommufd_hw_pagetable *hwpt);
+int iommufd_hwpt_auto_attach(struct iommufd_device *idev,
+			     struct iommufd_ioas *ioas, u32 pasid,
+			     iommufd_hwpt_try_fn try, u32 *pt_id);
 void iommufd_hwpt_put(struct iommufd_ctx *ictx,
 		      struct iommufd_hw_pagetable *hwpt);
 struct iommufd_hwpt_paging *
 iommufd_hwpt_to_paging(struct iommufd_hw_pagetable *hwpt);
+struct iommufd_hwpt_paging *
+iommufd_hwpt_find_paging(struct iommufd_hw_pagetable *hwpt);
 int iommufd_hwpt_enforce_cc(struct iommufd_hw_pagetable *hwpt);
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
 void iommufd_hwpt_nested_destroy(struct iommufd_object *obj);
 int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_invalidate_ioctl(struct iommufd_ucmd *ucmd);
 
-/* pasid.c */
+/* device.c and pasid.c */
 
 /**
- * struct iommufd_attach - what a device has attached, owned by pasid.c
- * @lock: serializes attach, replace and detach of every PASID of the
- *	  device, the RID included
- * @pasids: PASID (IOMMU_NO_PASID for the RID) -> pasid.c's record of the
- *	    HWPT attached there
+ * struct iommufd_group - an IOMMU group as a context sees it
+ * @kref: one reference per bound device of the group
+ * @ictx: the context (not a reference: its bound devices hold it)
+ * @group: the IOMMU group (a reference)
+ * @lock: serializes attach, replace and detach of the RID and every PASID
+ *	  of every device of the group
+ * @pasid_attach: PASID (IOMMU_NO_PASID for the RID) -> pasid.c's record of
+ *		  the HWPT the group has attached there and of the devices
+ *		  that attached it
+ *
+ * The IOMMU core attaches a domain to a whole group, RID and PASIDs alike,
+ * so the attachments are the group's; each device of the group that
+ * attached a HWPT is recorded, and the group is detached when the last of
+ * them detaches.
  */
-struct iommufd_attach {
-	struct mutex lock; /* all attachments of one device */
-	struct xarray pasids;
+struct iommufd_group {
+	struct kref kref;
+	struct iommufd_ctx *ictx;
+	struct iommu_group *group;
+	struct mutex lock; /* all attachments of the group */
+	struct xarray pasid_attach;
 };
 
-void iommufd_attach_init(struct iommufd_attach *attach);
+/* pasid.c */
 
 /**
  * struct iommufd_attach_rule - what the PASID rules look at
  * @pasid: the PASID to attach or replace (IOMMU_NO_PASID: the RID)
  * @max_pasids: the device's PASID width (&iommufd_device.max_pasids)
  * @replace: a replace, not an attach
- * @attached: @pasid holds a HWPT now
- * @same: that HWPT is the one to attach
+ * @attached: the device holds a HWPT at @pasid now
+ * @same: the group holds at @pasid the HWPT to attach
+ * @group_other: another device of the group holds a different HWPT at
+ *		 @pasid (the device itself holds none)
  * @new_compat: the HWPT to attach is PASID compatible
- * @rid_incompat: the RID holds a HWPT that is not PASID compatible
- * @pasids_attached: a PASID other than the RID holds a HWPT
+ * @rid_incompat: the group's RID holds a HWPT that is not PASID compatible
+ * @pasids_attached: the group has a PASID other than the RID attached
  */
 struct iommufd_attach_rule {
 	u32 pasid;
@@ -346,6 +366,7 @@ struct iommufd_attach_rule {
 	bool replace;
 	bool attached;
 	bool same;
+	bool group_other;
 	bool new_compat;
 	bool rid_incompat;
 	bool pasids_attached;
@@ -364,6 +385,26 @@ int iommufd_attach_check(const struct iommufd_attach_rule *rule);
 /* Detach every PASID, then the RID; the device is blocked afterwards. */
 void iommufd_attach_destroy(struct iommufd_device *idev);
 
+/**
+ * struct iommufd_pasid_switch - a PASID replace across a group
+ * @to: the domain to switch to
+ * @from: the domain in use
+ * @pasid: the PASID
+ * @handle: the attach handle the IOMMU core holds for @pasid
+ * @failed: the device whose switch failed; the undo pass stops there
+ * @undo: this is the pass that switches back
+ */
+struct iommufd_pasid_switch {
+	struct iommu_domain *to;
+	struct iommu_domain *from;
+	u32 pasid;
+	struct iommu_attach_handle *handle;
+	struct device *failed;
+	bool undo;
+};
+
+int iommufd_pasid_switch_dev(struct device *dev, void *data);
+
 /* device.c */
 
 /**
@@ -371,20 +412,19 @@ void iommufd_attach_destroy(struct iommufd_device *idev);
  * @obj: object header (IOMMUFD_OBJ_DEVICE)
  * @ictx: the context; the binding holds a reference on its file
  * @dev: the device (a reference)
- * @group: its IOMMU group (a reference)
+ * @igroup: its IOMMU group in @ictx (a reference), which holds the RID
+ *	    and PASID attachments
  * @max_pasids: PASIDs the device may use (dev->iommu->max_pasids at bind;
  *		0 or 1: only the RID)
  * @enforce_cache_coherency: the device's IOMMU can enforce snooping
- * @attach: the RID and PASID attachments
  */
 struct iommufd_device {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
 	struct device *dev;
-	struct iommu_group *group;
+	struct iommufd_group *igroup;
 	u32 max_pasids;
 	bool enforce_cache_coherency;
-	struct iommufd_attach attach;
 };
 
 struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, u32 id);

@@ -166,6 +166,7 @@ static int iommufd_fops_open(struct inode *inode, struct file *filp)
 		return ret;
 	}
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	xa_init(&ictx->groups);
 	ictx->file = filp;
 	filp->private_data = ictx;
 	return 0;
@@ -177,6 +178,8 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 
 	iommufd_objects_destroy_all(ictx);
 	xa_destroy(&ictx->objects);
+	/* Every bound device held the file, so every group is gone. */
+	WARN_ON(!xa_empty(&ictx->groups));
 	/* After the objects, so no user of a PASID outlives it. */
 	iommufd_pasid_alloc_destroy(ictx);
 	kfree(ictx);

@@ -3,14 +3,21 @@
  * The PASID layer: which HW pagetable the RID and each PASID of a device
  * translate with.
  *
- * Every bound device has a struct iommufd_attach: a mutex and an XArray
- * from PASID (IOMMU_NO_PASID, 0, for the RID) to a record naming the HWPT
- * attached there.  The record holds a reference on the HWPT, so it cannot
- * be destroyed while attached.  Attach, replace and detach of any PASID of
- * the device run under the mutex, check the rules below against the
- * XArray, and change the IOMMU through the IOMMU core:
+ * The IOMMU core attaches domains to IOMMU groups, RID and PASIDs alike,
+ * so attachments are kept per group: every IOMMU group with a device bound
+ * to a context has a struct iommufd_group there (device.c), with a mutex
+ * and an XArray from PASID (IOMMU_NO_PASID, 0, for the RID) to a record of
+ * the HWPT the group has attached there and of the devices of the group
+ * that attached it.  Every such device holds a reference on the HWPT, so
+ * it cannot be destroyed while attached.  The first device of the group
+ * to attach a HWPT at a PASID attaches the group; the others attaching
+ * the same HWPT there are only recorded (a different HWPT gives EINVAL);
+ * the group is detached when the last of them detaches, and a replace by
+ * any of them switches the whole group.  Attach, replace and detach of any
+ * PASID of any device of the group run under the mutex, check the rules
+ * below against the XArray, and change the IOMMU through the IOMMU core:
  *
- * - the RID: the device's DMA ownership was claimed at bind, so its group
+ * - the RID: the devices' DMA ownership was claimed at bind, so the group
  *   sits on the core's blocking domain; attach is iommu_attach_group(),
  *   replace iommu_group_replace_domain(), detach iommu_detach_group(),
  *   which goes back to blocking;
@@ -24,17 +31,29 @@
  * for each device of the group that has PASIDs, with the old domain as
  * @old; the driver switches the PASID entry from one to the other without
  * a window in which DMA faults, and on failure leaves the old one in place.
- * The handle the core holds is then pointed at the new domain, so that
- * the core's view (iommu_get_domain_for_dev_pasid(), detach) stays right.
+ * The handle the core holds is pointed at the new domain in the same pass,
+ * under the group mutex, as soon as a device translates with it (and back
+ * if the replace is undone), so that the core (fault delivery, detach,
+ * iommu_get_domain_for_dev_pasid()) never sees the old domain once the
+ * replace is done.
+ *
+ * Each device that attaches a HWPT to the RID reserves its reserved
+ * regions (MSI window, RMRRs) in the IOAS the HWPT translates through: its
+ * own for a paging HWPT, its parent's for a nested one.  PASID attachments
+ * reserve nothing, as in mainline: the reserved regions concern DMA
+ * without a PASID.
  *
  * The rules (mainline's; iommufd_attach_check()):
  * - a PASID above the device's width, or at or above 2^20: EINVAL;
- * - attach where something is attached: EBUSY; replace where nothing is:
- *   EINVAL; replace with the HWPT already there: nothing happens;
+ * - attach where the device has something attached: EBUSY; attach of a
+ *   HWPT other than the one another device of the group attached there:
+ *   EINVAL; replace where the device has nothing attached: EINVAL;
+ *   replace with the HWPT already there: nothing happens;
  * - a PASID only takes a HWPT allocated with IOMMU_HWPT_ALLOC_PASID, and
- *   only while the RID is detached or holds such a HWPT: EINVAL;
- * - while any PASID is attached, the RID only takes such a HWPT: EINVAL;
- * - detaching what is not attached does nothing.
+ *   only while the group's RID is detached or holds such a HWPT: EINVAL;
+ * - while any PASID of the group is attached, the RID only takes such a
+ *   HWPT: EINVAL;
+ * - detaching what the device has not attached does nothing.
  * Unbinding detaches every PASID, then the RID.
  */
 #include <kunit/visibility.h>
@@ -58,13 +77,16 @@ MODULE_IMPORT_NS(IOMMUFD_INTERNAL);
 #define IOMMUFD_PASID_LIMIT BIT(20)
 
 /**
- * struct iommufd_pasid_record - a HWPT attached to the RID or a PASID
- * @hwpt: the HWPT; the record holds a reference on it
+ * struct iommufd_pasid_record - a HWPT a group has attached at a PASID
+ * @hwpt: the HWPT; each device in @devices holds a reference on it
+ * @devices: object ID -> struct iommufd_device of the devices of the group
+ *	     that attached @hwpt here
  * @handle: for a PASID, the handle the IOMMU core holds in the group's
  *	    pasid_array while attached; names the domain in use
  */
 struct iommufd_pasid_record {
 	struct iommufd_hw_pagetable *hwpt;
+	struct xarray devices;
 	struct iommu_attach_handle handle;
 };
 
@@ -86,6 +108,9 @@ int iommufd_attach_check(const struct iommufd_attach_rule *rule)
 		return -EINVAL;
 	if (rule->replace && rule->same)
 		return IOMMUFD_ATTACH_NOP;
+	/* The group's other devices attached another HWPT there. */
+	if (!rule->replace && rule->group_other)
+		return -EINVAL;
 	if (rule->pasid == IOMMU_NO_PASID) {
 		if (!rule->new_compat && rule->pasids_attached)
 			return -EINVAL;
@@ -97,48 +122,75 @@ int iommufd_attach_check(const struct iommufd_attach_rule *rule)
 }
 EXPORT_SYMBOL_IF_KUNIT(iommufd_attach_check);
 
+static struct iommufd_pasid_record *
+iommufd_pasid_record(struct iommufd_group *igroup, u32 pasid)
+{
+	lockdep_assert_held(&igroup->lock);
+	if (pasid >= IOMMUFD_PASID_LIMIT)
+		return NULL;
+	return xa_load(&igroup->pasid_attach, pasid);
+}
+
+/* @idev attached @rec's HWPT itself (not just another device of its group) */
+static bool iommufd_pasid_dev_attached(struct iommufd_pasid_record *rec,
+				       struct iommufd_device *idev)
+{
+	return rec && xa_load(&rec->devices, idev->obj.id) == idev;
+}
+
 static int iommufd_attach_rules(struct iommufd_device *idev, u32 pasid,
 				struct iommufd_hw_pagetable *hwpt,
 				bool replace)
 {
-	struct xarray *pasids = &idev->attach.pasids;
+	struct iommufd_group *igroup = idev->igroup;
 	struct iommufd_pasid_record *cur, *rid;
 	unsigned long next = IOMMU_NO_PASID + 1;
 	struct iommufd_attach_rule rule;
+	bool attached;
 
-	lockdep_assert_held(&idev->attach.lock);
-
-	cur = pasid < IOMMUFD_PASID_LIMIT ? xa_load(pasids, pasid) : NULL;
-	rid = xa_load(pasids, IOMMU_NO_PASID);
+	cur = iommufd_pasid_record(igroup, pasid);
+	rid = iommufd_pasid_record(igroup, IOMMU_NO_PASID);
+	attached = iommufd_pasid_dev_attached(cur, idev);
 	rule = (struct iommufd_attach_rule){
 		.pasid = pasid,
 		.max_pasids = idev->max_pasids,
 		.replace = replace,
-		.attached = !!cur,
+		.attached = attached,
 		.same = cur && cur->hwpt == hwpt,
+		.group_other = cur && !attached && cur->hwpt != hwpt,
 		.new_compat = hwpt->pasid_compat,
 		.rid_incompat = rid && !rid->hwpt->pasid_compat,
-		.pasids_attached = !!xa_find(pasids, &next, ULONG_MAX,
-					     XA_PRESENT),
+		.pasids_attached = !!xa_find(&igroup->pasid_attach, &next,
+					     ULONG_MAX, XA_PRESENT),
 	};
 	return iommufd_attach_check(&rule);
 }
 
 /*
- * Keep the device's reserved regions (MSI window, RMRRs) out of the IOAS
- * of a paging HWPT while @rec uses it: userspace cannot map over them, and
- * fails with EADDRINUSE if it already did.
+ * The IOAS whose IOVA space DMA without a PASID uses through @hwpt: a
+ * paging HWPT's own, or the parent's of a nested HWPT.
+ */
+static struct io_pagetable *iommufd_hwpt_iopt(struct iommufd_hw_pagetable *hwpt)
+{
+	struct iommufd_hwpt_paging *hwpt_paging = iommufd_hwpt_find_paging(hwpt);
+
+	return hwpt_paging ? &hwpt_paging->ioas->iopt : NULL;
+}
+
+/*
+ * Keep @idev's reserved regions (MSI window, RMRRs) out of @iopt while
+ * the device's RID uses it: userspace cannot map over them, and the
+ * reservation fails with EADDRINUSE if it already did.  The reservations
+ * are owned by @idev.
  */
 static int iommufd_pasid_reserve(struct iommufd_device *idev,
-				 struct iommufd_hw_pagetable *hwpt,
-				 struct iommufd_pasid_record *rec)
+				 struct io_pagetable *iopt)
 {
-	struct iommufd_hwpt_paging *hwpt_paging = iommufd_hwpt_to_paging(hwpt);
 	struct iommu_resv_region *region;
 	LIST_HEAD(regions);
 	int rc = 0;
 
-	if (!hwpt_paging)
+	if (!iopt)
 		return 0;
 
 	iommu_get_resv_regions(idev->dev, &regions);
@@ -146,31 +198,22 @@ static int iommufd_pasid_reserve(struct iommufd_device *idev,
 		if (region->type == IOMMU_RESV_DIRECT_RELAXABLE ||
 		    !region->length)
 			continue;
-		rc = iopt_reserve(&hwpt_paging->ioas->iopt, region->start,
-				  region->start + region->length - 1, rec);
+		rc = iopt_reserve(iopt, region->start,
+				  region->start + region->length - 1, idev);
 		if (rc)
 			break;
 	}
 	iommu_put_resv_regions(idev->dev, &regions);
 	if (rc)
-		iopt_unreserve(&hwpt_paging->ioas->iopt, rec);
+		iopt_unreserve(iopt, idev);
 	return rc;
 }
 
-static void iommufd_pasid_unreserve(struct iommufd_hw_pagetable *hwpt,
-				    struct iommufd_pasid_record *rec)
+static void iommufd_pasid_unreserve(struct iommufd_device *idev,
+				    struct io_pagetable *iopt)
 {
-	struct iommufd_hwpt_paging *hwpt_paging = iommufd_hwpt_to_paging(hwpt);
-
-	if (hwpt_paging)
-		iopt_unreserve(&hwpt_paging->ioas->iopt, rec);
-}
-
-static struct io_pagetable *iommufd_hwpt_iopt(struct iommufd_hw_pagetable *hwpt)
-{
-	struct iommufd_hwpt_paging *hwpt_paging = iommufd_hwpt_to_paging(hwpt);
-
-	return hwpt_paging ? &hwpt_paging->ioas->iopt : NULL;
+	if (iopt)
+		iopt_unreserve(iopt, idev);
 }
 
 /* A device whose IOMMU snoops must only use domains that enforce it. */
@@ -183,23 +226,20 @@ static int iommufd_pasid_prepare(struct iommufd_device *idev,
 }
 
 /**
- * struct iommufd_pasid_switch - a PASID replace across a group
- * @to: the domain to switch to
- * @from: the domain in use
- * @pasid: the PASID
- * @failed: the device whose switch failed; the undo pass stops there
- * @undo: this is the pass that switches back
+ * iommufd_pasid_switch_dev() - switch one device of a group to a domain
+ * @dev: the device
+ * @data: the struct iommufd_pasid_switch
+ *
+ * Called under the group mutex, for each device of the group in turn, by
+ * iommu_group_for_each_dev().  Once a device translates with @to, the
+ * core's attach handle names @to as well, so that nothing reading it
+ * under the group mutex or the pasid_array lock can find a domain no
+ * device uses any more once the pass is over.
+ *
+ * Return: 0, the driver's error, or -ECANCELED at the device whose switch
+ * failed during the undo pass.
  */
-struct iommufd_pasid_switch {
-	struct iommu_domain *to;
-	struct iommu_domain *from;
-	ioasid_t pasid;
-	struct device *failed;
-	bool undo;
-};
-
-/* Called under the group mutex, for each device of the group in turn. */
-static int iommufd_pasid_switch_dev(struct device *dev, void *data)
+int iommufd_pasid_switch_dev(struct device *dev, void *data)
 {
 	struct iommufd_pasid_switch *sw = data;
 	int rc;
@@ -216,8 +256,11 @@ static int iommufd_pasid_switch_dev(struct device *dev, void *data)
 	}
 	/* Going back to a domain the device just used must work. */
 	WARN_ON(rc);
+	/* Readers take the pasid_array lock, not the group mutex. */
+	WRITE_ONCE(sw->handle->domain, sw->to);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(iommufd_pasid_switch_dev);
 
 static int iommufd_pasid_hw_replace(struct iommufd_device *idev, u32 pasid,
 				    struct iommufd_pasid_record *rec,
@@ -227,11 +270,13 @@ static int iommufd_pasid_hw_replace(struct iommufd_device *idev, u32 pasid,
 		.to = hwpt->domain,
 		.from = rec->hwpt->domain,
 		.pasid = pasid,
+		.handle = &rec->handle,
 	};
+	struct iommu_group *group = idev->igroup->group;
 	int rc;
 
 	if (pasid == IOMMU_NO_PASID)
-		return iommu_group_replace_domain(idev->group, hwpt->domain);
+		return iommu_group_replace_domain(group, hwpt->domain);
 
 	/* What iommu_attach_device_pasid() checks. */
 	if (!hwpt->domain->ops->set_dev_pasid)
@@ -239,30 +284,244 @@ static int iommufd_pasid_hw_replace(struct iommufd_device *idev, u32 pasid,
 	if (hwpt->domain->owner != rec->hwpt->domain->owner)
 		return -EINVAL;
 
-	rc = iommu_group_for_each_dev(idev->group, &sw,
-				      iommufd_pasid_switch_dev);
-	if (rc) {
-		if (sw.failed) {
-			sw.to = rec->hwpt->domain;
-			sw.from = hwpt->domain;
-			sw.undo = true;
-			iommu_group_for_each_dev(idev->group, &sw,
-						 iommufd_pasid_switch_dev);
-		}
-		return rc;
+	rc = iommu_group_for_each_dev(group, &sw, iommufd_pasid_switch_dev);
+	if (rc && sw.failed) {
+		sw.to = rec->hwpt->domain;
+		sw.from = hwpt->domain;
+		sw.undo = true;
+		iommu_group_for_each_dev(group, &sw, iommufd_pasid_switch_dev);
 	}
-	/* The core's record of the attachment names the new domain. */
-	WRITE_ONCE(rec->handle.domain, hwpt->domain);
-	return 0;
+	return rc;
+}
+
+static int iommufd_pasid_hw_attach(struct iommufd_device *idev, u32 pasid,
+				   struct iommufd_pasid_record *rec,
+				   struct iommufd_hw_pagetable *hwpt)
+{
+	if (pasid == IOMMU_NO_PASID)
+		return iommu_attach_group(hwpt->domain, idev->igroup->group);
+	return iommu_attach_device_pasid(hwpt->domain, idev->dev, pasid,
+					 &rec->handle);
 }
 
 static void iommufd_pasid_hw_detach(struct iommufd_device *idev, u32 pasid,
 				    struct iommufd_pasid_record *rec)
 {
 	if (pasid == IOMMU_NO_PASID)
-		iommu_detach_group(rec->hwpt->domain, idev->group);
+		iommu_detach_group(rec->hwpt->domain, idev->igroup->group);
 	else
 		iommu_detach_device_pasid(rec->hwpt->domain, idev->dev, pasid);
+}
+
+/* Attach @hwpt at @pasid of @idev; the device takes a reference. */
+static int iommufd_pasid_do_attach(struct iommufd_device *idev, u32 pasid,
+				   struct iommufd_hw_pagetable *hwpt)
+{
+	struct iommufd_group *igroup = idev->igroup;
+	struct io_pagetable *iopt = NULL;
+	struct iommufd_pasid_record *rec;
+	bool first;
+	int rc;
+
+	mutex_lock(&igroup->lock);
+	rc = iommufd_attach_rules(idev, pasid, hwpt, false);
+	if (rc)
+		goto out_unlock;
+	rc = iommufd_pasid_prepare(idev, hwpt);
+	if (rc)
+		goto out_unlock;
+
+	rec = iommufd_pasid_record(igroup, pasid);
+	first = !rec;
+	if (first) {
+		rec = kzalloc(sizeof(*rec), GFP_KERNEL_ACCOUNT);
+		if (!rec) {
+			rc = -ENOMEM;
+			goto out_unlock;
+		}
+		xa_init(&rec->devices);
+		rec->hwpt = hwpt;
+		rc = xa_insert(&igroup->pasid_attach, pasid, rec,
+			       GFP_KERNEL_ACCOUNT);
+		if (rc)
+			goto err_free;
+	}
+	rc = xa_insert(&rec->devices, idev->obj.id, idev, GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto err_erase;
+	if (pasid == IOMMU_NO_PASID) {
+		iopt = iommufd_hwpt_iopt(hwpt);
+		rc = iommufd_pasid_reserve(idev, iopt);
+		if (rc)
+			goto err_erase_dev;
+	}
+	/* The group's later devices follow its first one's attachment. */
+	if (first) {
+		rc = iommufd_pasid_hw_attach(idev, pasid, rec, hwpt);
+		if (rc)
+			goto err_unreserve;
+	}
+	refcount_inc(&hwpt->obj.users);
+	mutex_unlock(&igroup->lock);
+	return 0;
+
+err_unreserve:
+	iommufd_pasid_unreserve(idev, iopt);
+err_erase_dev:
+	xa_erase(&rec->devices, idev->obj.id);
+err_erase:
+	if (first)
+		xa_erase(&igroup->pasid_attach, pasid);
+err_free:
+	if (first) {
+		xa_destroy(&rec->devices);
+		kfree(rec);
+	}
+out_unlock:
+	mutex_unlock(&igroup->lock);
+	return rc;
+}
+
+/* Undo the reservations of every device of @rec in @iopt. */
+static void iommufd_pasid_unreserve_all(struct iommufd_pasid_record *rec,
+					struct io_pagetable *iopt)
+{
+	struct iommufd_device *idev;
+	unsigned long id;
+
+	xa_for_each(&rec->devices, id, idev)
+		iommufd_pasid_unreserve(idev, iopt);
+}
+
+static int iommufd_pasid_reserve_all(struct iommufd_pasid_record *rec,
+				     struct io_pagetable *iopt)
+{
+	struct iommufd_device *idev;
+	unsigned long id;
+	int rc;
+
+	xa_for_each(&rec->devices, id, idev) {
+		rc = iommufd_pasid_reserve(idev, iopt);
+		if (rc) {
+			iommufd_pasid_unreserve_all(rec, iopt);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Replace at @pasid of @idev's group with @hwpt.  Every device of the group
+ * that had the old HWPT attached there now holds @hwpt instead; the number
+ * of references on the old HWPT the caller must drop is returned in
+ * @nr_old.
+ */
+static int iommufd_pasid_do_replace_locked(struct iommufd_device *idev,
+					   u32 pasid,
+					   struct iommufd_hw_pagetable *hwpt,
+					   unsigned int *nr_old,
+					   struct iommufd_hw_pagetable **old)
+{
+	struct io_pagetable *old_iopt = NULL, *new_iopt = NULL;
+	struct iommufd_pasid_record *rec;
+	struct iommufd_device *each;
+	unsigned int nr = 0;
+	unsigned long id;
+	int rc;
+
+	rc = iommufd_attach_rules(idev, pasid, hwpt, true);
+	if (rc == IOMMUFD_ATTACH_NOP)
+		return 0;
+	if (rc)
+		return rc;
+	rc = iommufd_pasid_prepare(idev, hwpt);
+	if (rc)
+		return rc;
+
+	rec = iommufd_pasid_record(idev->igroup, pasid);
+	/* Reservations only for the RID; they move to another IOAS. */
+	if (pasid == IOMMU_NO_PASID) {
+		old_iopt = iommufd_hwpt_iopt(rec->hwpt);
+		new_iopt = iommufd_hwpt_iopt(hwpt);
+		if (new_iopt == old_iopt) {
+			old_iopt = NULL;
+			new_iopt = NULL;
+		}
+	}
+	rc = iommufd_pasid_reserve_all(rec, new_iopt);
+	if (rc)
+		return rc;
+	rc = iommufd_pasid_hw_replace(idev, pasid, rec, hwpt);
+	if (rc) {
+		iommufd_pasid_unreserve_all(rec, new_iopt);
+		return rc;
+	}
+	iommufd_pasid_unreserve_all(rec, old_iopt);
+
+	xa_for_each(&rec->devices, id, each)
+		nr++;
+	refcount_add(nr, &hwpt->obj.users);
+	*old = rec->hwpt;
+	*nr_old = nr;
+	rec->hwpt = hwpt;
+	return 0;
+}
+
+static int iommufd_pasid_do_replace(struct iommufd_device *idev, u32 pasid,
+				    struct iommufd_hw_pagetable *hwpt)
+{
+	struct iommufd_hw_pagetable *old = NULL;
+	unsigned int nr_old = 0;
+	int rc;
+
+	mutex_lock(&idev->igroup->lock);
+	rc = iommufd_pasid_do_replace_locked(idev, pasid, hwpt, &nr_old, &old);
+	mutex_unlock(&idev->igroup->lock);
+	/* Outside the lock: the last put may destroy an automatic HWPT. */
+	while (nr_old--)
+		iommufd_hwpt_put(idev->ictx, old);
+	return rc;
+}
+
+/*
+ * Look @pt_id up and attach or replace with it: a HWPT as it is, an IOAS
+ * through an automatic HWPT (the RID only).
+ */
+static int iommufd_pasid_change(struct iommufd_device *idev, u32 pasid,
+				u32 *pt_id, iommufd_hwpt_try_fn change)
+{
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_object *obj;
+	int rc;
+
+	obj = iommufd_get_object(idev->ictx, *pt_id, IOMMUFD_OBJ_ANY);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+
+	switch (obj->type) {
+	case IOMMUFD_OBJ_HWPT_PAGING:
+	case IOMMUFD_OBJ_HWPT_NESTED:
+		hwpt = container_of(obj, struct iommufd_hw_pagetable, obj);
+		rc = change(idev, pasid, hwpt);
+		break;
+	case IOMMUFD_OBJ_IOAS:
+		/* Automatic HWPTs are not PASID compatible, as in mainline. */
+		if (pasid != IOMMU_NO_PASID) {
+			rc = -EINVAL;
+			break;
+		}
+		rc = iommufd_hwpt_auto_attach(idev,
+					      container_of(obj,
+							   struct iommufd_ioas,
+							   obj),
+					      pasid, change, pt_id);
+		break;
+	default:
+		rc = -EINVAL;
+		break;
+	}
+	iommufd_put_object(obj);
+	return rc;
 }
 
 /**
@@ -274,71 +533,23 @@ static void iommufd_pasid_hw_detach(struct iommufd_device *idev, u32 pasid,
  *	   destroyed with its last attachment)
  *
  * The HWPT translates the device's DMA with @pasid (the RID: without a
- * PASID) from now on.  Undo with iommufd_device_pasid_detach().
+ * PASID) from now on.  The IOMMU core attaches whole IOMMU groups: if
+ * another device of @idev's group has attached the same HWPT at @pasid,
+ * @idev joins that attachment.  Undo with iommufd_device_pasid_detach().
  *
- * Context: process context; takes the device's attach mutex.
- * Return: 0; -ENOENT if @pt_id names nothing; -EBUSY if @pasid holds a
- * HWPT already; -EINVAL for an out-of-range @pasid, an object that cannot
- * be attached there, or a HWPT the PASID rules forbid (see
- * Documentation/userspace-api/iommufd.rst); -EADDRINUSE if the IOAS maps
- * a reserved region of the device; or an error of the IOMMU driver.
+ * Context: process context; takes the group's attach mutex.
+ * Return: 0; -ENOENT if @pt_id names nothing; -EBUSY if @idev holds a
+ * HWPT at @pasid already; -EINVAL for an out-of-range @pasid, an object
+ * that cannot be attached there, a HWPT other than the one another device
+ * of the group has attached at @pasid, or a HWPT the PASID rules forbid
+ * (see Documentation/userspace-api/iommufd.rst); -EADDRINUSE if the IOAS
+ * maps a reserved region of the device; or an error of the IOMMU driver.
  */
 int iommufd_device_pasid_attach(struct iommufd_device *idev, u32 pasid,
 				u32 *pt_id)
 {
-	struct iommufd_attach *attach = &idev->attach;
-	struct iommufd_hw_pagetable *hwpt;
-	struct iommufd_pasid_record *rec;
-	int rc;
-
-	hwpt = iommufd_hwpt_get_for_attach(idev, *pt_id, pasid);
-	if (IS_ERR(hwpt))
-		return PTR_ERR(hwpt);
-
-	mutex_lock(&attach->lock);
-	rc = iommufd_attach_rules(idev, pasid, hwpt, false);
-	if (rc)
-		goto err_unlock;
-	rc = iommufd_pasid_prepare(idev, hwpt);
-	if (rc)
-		goto err_unlock;
-
-	rec = kzalloc(sizeof(*rec), GFP_KERNEL_ACCOUNT);
-	if (!rec) {
-		rc = -ENOMEM;
-		goto err_unlock;
-	}
-	rc = iommufd_pasid_reserve(idev, hwpt, rec);
-	if (rc)
-		goto err_free;
-	rc = xa_insert(&attach->pasids, pasid, rec, GFP_KERNEL_ACCOUNT);
-	if (rc)
-		goto err_unreserve;
-
-	if (pasid == IOMMU_NO_PASID)
-		rc = iommu_attach_group(hwpt->domain, idev->group);
-	else
-		rc = iommu_attach_device_pasid(hwpt->domain, idev->dev, pasid,
-					       &rec->handle);
-	if (rc)
-		goto err_erase;
-
-	/* The lookup's reference now belongs to the record. */
-	rec->hwpt = hwpt;
-	*pt_id = hwpt->obj.id;
-	mutex_unlock(&attach->lock);
-	return 0;
-
-err_erase:
-	xa_erase(&attach->pasids, pasid);
-err_unreserve:
-	iommufd_pasid_unreserve(hwpt, rec);
-err_free:
-	kfree(rec);
-err_unlock:
-	mutex_unlock(&attach->lock);
-	iommufd_hwpt_put(idev->ictx, hwpt);
-	return rc;
+	return iommufd_pasid_change(idev, pasid, pt_id,
+				    iommufd_pasid_do_attach);
 }
 EXPORT_SYMBOL_GPL(iommufd_device_pasid_attach);
 
@@ -350,95 +561,52 @@ EXPORT_SYMBOL_GPL(iommufd_device_pasid_attach);
  *
  * Like detach and attach, without the blocked moment between: the IOMMU
  * driver switches the translation in one step as far as DMA can tell.
- * Replacing with the HWPT already attached does nothing.  On failure the
- * old HWPT stays attached and translating.
+ * Every device of @idev's IOMMU group that had the old HWPT attached at
+ * @pasid has the new one afterwards.  Replacing with the HWPT already
+ * attached does nothing.  On failure the old HWPT stays attached and
+ * translating.
  *
- * Context: process context; takes the device's attach mutex.
- * Return: 0; -ENOENT if @pt_id names nothing; -EINVAL if nothing is
+ * Context: process context; takes the group's attach mutex.
+ * Return: 0; -ENOENT if @pt_id names nothing; -EINVAL if @idev has nothing
  * attached at @pasid, for an out-of-range @pasid, an object that cannot be
  * attached there or a HWPT the PASID rules forbid; -EADDRINUSE if the
- * IOAS maps a reserved region of the device; or an error of the IOMMU
- * driver.
+ * IOAS maps a reserved region of a device of the group; or an error of
+ * the IOMMU driver.
  */
 int iommufd_device_pasid_replace(struct iommufd_device *idev, u32 pasid,
 				 u32 *pt_id)
 {
-	struct iommufd_attach *attach = &idev->attach;
-	struct iommufd_hw_pagetable *hwpt, *old;
-	struct io_pagetable *old_iopt, *new_iopt;
-	struct iommufd_pasid_record *rec;
-	int rc;
-
-	hwpt = iommufd_hwpt_get_for_attach(idev, *pt_id, pasid);
-	if (IS_ERR(hwpt))
-		return PTR_ERR(hwpt);
-
-	mutex_lock(&attach->lock);
-	rc = iommufd_attach_rules(idev, pasid, hwpt, true);
-	if (rc == IOMMUFD_ATTACH_NOP) {
-		*pt_id = hwpt->obj.id;
-		rc = 0;
-		goto out_unlock;
-	}
-	if (rc)
-		goto out_unlock;
-	rc = iommufd_pasid_prepare(idev, hwpt);
-	if (rc)
-		goto out_unlock;
-
-	rec = xa_load(&attach->pasids, pasid);
-	old = rec->hwpt;
-	/* The reservations of @rec move with it to another IOAS. */
-	old_iopt = iommufd_hwpt_iopt(old);
-	new_iopt = iommufd_hwpt_iopt(hwpt);
-	if (new_iopt != old_iopt) {
-		rc = iommufd_pasid_reserve(idev, hwpt, rec);
-		if (rc)
-			goto out_unlock;
-	}
-
-	rc = iommufd_pasid_hw_replace(idev, pasid, rec, hwpt);
-	if (rc) {
-		if (new_iopt != old_iopt)
-			iommufd_pasid_unreserve(hwpt, rec);
-		goto out_unlock;
-	}
-	if (new_iopt != old_iopt)
-		iommufd_pasid_unreserve(old, rec);
-
-	rec->hwpt = hwpt;
-	*pt_id = hwpt->obj.id;
-	/* Release the old HWPT's reference below, outside the lock. */
-	hwpt = old;
-
-out_unlock:
-	mutex_unlock(&attach->lock);
-	iommufd_hwpt_put(idev->ictx, hwpt);
-	return rc;
+	return iommufd_pasid_change(idev, pasid, pt_id,
+				    iommufd_pasid_do_replace);
 }
 EXPORT_SYMBOL_GPL(iommufd_device_pasid_replace);
 
-/* Takes @pasid out of the device; the caller puts the HWPT and frees. */
-static struct iommufd_pasid_record *
+/*
+ * Takes @idev out of the attachment at @pasid, detaching the group if it
+ * was the last device there.  Returns the HWPT whose reference the caller
+ * must drop, or NULL if @idev had nothing attached there.
+ */
+static struct iommufd_hw_pagetable *
 iommufd_pasid_remove(struct iommufd_device *idev, u32 pasid)
 {
+	struct iommufd_group *igroup = idev->igroup;
 	struct iommufd_pasid_record *rec;
+	struct iommufd_hw_pagetable *hwpt;
 
-	lockdep_assert_held(&idev->attach.lock);
-
-	rec = xa_erase(&idev->attach.pasids, pasid);
-	if (!rec)
+	rec = iommufd_pasid_record(igroup, pasid);
+	if (!iommufd_pasid_dev_attached(rec, idev))
 		return NULL;
-	iommufd_pasid_hw_detach(idev, pasid, rec);
-	iommufd_pasid_unreserve(rec->hwpt, rec);
-	return rec;
-}
-
-static void iommufd_pasid_record_free(struct iommufd_device *idev,
-				      struct iommufd_pasid_record *rec)
-{
-	iommufd_hwpt_put(idev->ictx, rec->hwpt);
-	kfree(rec);
+	hwpt = rec->hwpt;
+	xa_erase(&rec->devices, idev->obj.id);
+	if (xa_empty(&rec->devices)) {
+		iommufd_pasid_hw_detach(idev, pasid, rec);
+		xa_erase(&igroup->pasid_attach, pasid);
+		xa_destroy(&rec->devices);
+		kfree(rec);
+	}
+	if (pasid == IOMMU_NO_PASID)
+		iommufd_pasid_unreserve(idev, iommufd_hwpt_iopt(hwpt));
+	return hwpt;
 }
 
 /**
@@ -446,60 +614,52 @@ static void iommufd_pasid_record_free(struct iommufd_device *idev,
  * @idev: a bound device
  * @pasid: the PASID, or IOMMU_NO_PASID (0) for the RID
  *
- * DMA with @pasid is blocked afterwards.  Nothing happens if nothing is
- * attached there.  Detaching the RID leaves the PASIDs attached.
+ * DMA with @pasid is blocked afterwards, once no other device of @idev's
+ * IOMMU group has the HWPT attached there any more: the group is detached
+ * with its last device.  Nothing happens if @idev has nothing attached
+ * there.  Detaching the RID leaves the PASIDs attached.
  *
- * Context: process context; takes the device's attach mutex.
+ * Context: process context; takes the group's attach mutex.
  */
 void iommufd_device_pasid_detach(struct iommufd_device *idev, u32 pasid)
 {
-	struct iommufd_pasid_record *rec;
+	struct iommufd_hw_pagetable *hwpt;
 
 	if (pasid >= IOMMUFD_PASID_LIMIT)
 		return;
 
-	mutex_lock(&idev->attach.lock);
-	rec = iommufd_pasid_remove(idev, pasid);
-	mutex_unlock(&idev->attach.lock);
-	if (rec)
-		iommufd_pasid_record_free(idev, rec);
+	mutex_lock(&idev->igroup->lock);
+	hwpt = iommufd_pasid_remove(idev, pasid);
+	mutex_unlock(&idev->igroup->lock);
+	if (hwpt)
+		iommufd_hwpt_put(idev->ictx, hwpt);
 }
 EXPORT_SYMBOL_GPL(iommufd_device_pasid_detach);
-
-/**
- * iommufd_attach_init() - start a device with nothing attached
- * @attach: the device's attachments
- */
-void iommufd_attach_init(struct iommufd_attach *attach)
-{
-	mutex_init(&attach->lock);
-	xa_init(&attach->pasids);
-}
 
 /**
  * iommufd_attach_destroy() - detach everything from a device being unbound
  * @idev: the device; nothing else attaches or detaches on it any more
  *
  * Every PASID is detached before the RID, and the HWPTs are released;
- * the device is blocked afterwards, ready for its DMA ownership to be
- * given back.
+ * the device is blocked afterwards (unless other devices of its group
+ * keep attachments), ready for its DMA ownership to be given back.
  */
 void iommufd_attach_destroy(struct iommufd_device *idev)
 {
-	struct iommufd_attach *attach = &idev->attach;
+	struct iommufd_group *igroup = idev->igroup;
 	struct iommufd_pasid_record *rec;
+	struct iommufd_hw_pagetable *hwpt;
 	unsigned long pasid;
 
-	mutex_lock(&attach->lock);
-	xa_for_each_start(&attach->pasids, pasid, rec, IOMMU_NO_PASID + 1) {
-		iommufd_pasid_remove(idev, pasid);
-		iommufd_pasid_record_free(idev, rec);
+	mutex_lock(&igroup->lock);
+	xa_for_each_start(&igroup->pasid_attach, pasid, rec,
+			  IOMMU_NO_PASID + 1) {
+		hwpt = iommufd_pasid_remove(idev, pasid);
+		if (hwpt)
+			iommufd_hwpt_put(idev->ictx, hwpt);
 	}
-	rec = iommufd_pasid_remove(idev, IOMMU_NO_PASID);
-	if (rec)
-		iommufd_pasid_record_free(idev, rec);
-	mutex_unlock(&attach->lock);
-
-	xa_destroy(&attach->pasids);
-	mutex_destroy(&attach->lock);
+	hwpt = iommufd_pasid_remove(idev, IOMMU_NO_PASID);
+	mutex_unlock(&igroup->lock);
+	if (hwpt)
+		iommufd_hwpt_put(idev->ictx, hwpt);
 }

@@ -107,6 +107,16 @@ static const struct pasid_rule_case pasid_rule_cases[] = {
 	    .rid_incompat = true }, 0 },
 	{ "RID of a device without PASIDs",
 	  { P(IOMMU_NO_PASID, 0) }, 0 },
+	/* IOMMU groups with several devices */
+	{ "attach of the HWPT another device of the group attached",
+	  { P(3, 8), .same = true, .new_compat = true }, 0 },
+	{ "attach of another HWPT than the group's",
+	  { P(3, 8), .group_other = true, .new_compat = true }, -EINVAL },
+	{ "RID attach of another HWPT than the group's",
+	  { P(IOMMU_NO_PASID, 8), .group_other = true }, -EINVAL },
+	{ "attach on a PASID the device itself attached, group's HWPT",
+	  { P(3, 8), .attached = true, .same = true, .new_compat = true },
+	  -EBUSY },
 };
 
 static void pasid_rule_desc(const struct pasid_rule_case *c, char *desc)
@@ -123,8 +133,102 @@ static void pasid_rule_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iommufd_attach_check(&c->rule), c->expect);
 }
 
+/*
+ * A PASID replace across a group: iommufd_pasid_switch_dev() runs for each
+ * device under the group mutex.  Fake devices and domains stand in for the
+ * group's; the driver's set_dev_pasid() fails for @switch_fail_dev.
+ */
+static struct device *switch_fail_dev;
+
+static int switch_set_dev_pasid(struct iommu_domain *domain,
+				struct device *dev, ioasid_t pasid,
+				struct iommu_domain *old)
+{
+	return dev == switch_fail_dev ? -EIO : 0;
+}
+
+static const struct iommu_domain_ops switch_ops = {
+	.set_dev_pasid = switch_set_dev_pasid,
+};
+
+struct switch_env {
+	struct dev_iommu di;
+	struct device dev[2];
+	struct iommu_domain from, to;
+	struct iommu_attach_handle handle;
+	struct iommufd_pasid_switch sw;
+};
+
+static struct switch_env *switch_env_new(struct kunit *test)
+{
+	struct switch_env *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	e->di.max_pasids = 8;
+	e->dev[0].iommu = &e->di;
+	e->dev[1].iommu = &e->di;
+	e->from.ops = &switch_ops;
+	e->to.ops = &switch_ops;
+	e->handle.domain = &e->from;
+	e->sw = (struct iommufd_pasid_switch){
+		.to = &e->to, .from = &e->from, .pasid = 5,
+		.handle = &e->handle,
+	};
+	switch_fail_dev = NULL;
+	return e;
+}
+
+/*
+ * The core's handle names the new domain as soon as a device of the group
+ * translates with it, within the pass under the group mutex, not after.
+ */
+static void pasid_switch_moves_handle(struct kunit *test)
+{
+	struct switch_env *e = switch_env_new(test);
+
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[0], &e->sw), 0);
+	KUNIT_EXPECT_PTR_EQ(test, e->handle.domain, &e->to);
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[1], &e->sw), 0);
+	KUNIT_EXPECT_PTR_EQ(test, e->handle.domain, &e->to);
+}
+
+/* A device without PASIDs is skipped and does not move the handle. */
+static void pasid_switch_skips_pasidless(struct kunit *test)
+{
+	struct switch_env *e = switch_env_new(test);
+
+	e->di.max_pasids = 0;
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[0], &e->sw), 0);
+	KUNIT_EXPECT_PTR_EQ(test, e->handle.domain, &e->from);
+}
+
+/* A failed switch is undone, handle included, up to the failed device. */
+static void pasid_switch_undo_restores_handle(struct kunit *test)
+{
+	struct switch_env *e = switch_env_new(test);
+
+	switch_fail_dev = &e->dev[1];
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[0], &e->sw), 0);
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[1], &e->sw),
+			-EIO);
+	KUNIT_EXPECT_PTR_EQ(test, e->sw.failed, &e->dev[1]);
+	/* the undo pass, as iommufd_pasid_hw_replace() runs it */
+	switch_fail_dev = NULL;
+	e->sw.to = &e->from;
+	e->sw.from = &e->to;
+	e->sw.undo = true;
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[0], &e->sw), 0);
+	KUNIT_EXPECT_PTR_EQ(test, e->handle.domain, &e->from);
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[1], &e->sw),
+			-ECANCELED);
+	KUNIT_EXPECT_PTR_EQ(test, e->handle.domain, &e->from);
+}
+
 static struct kunit_case iommufd_pasid_rule_cases[] = {
 	KUNIT_CASE_PARAM(pasid_rule_test, pasid_rule_gen_params),
+	KUNIT_CASE(pasid_switch_moves_handle),
+	KUNIT_CASE(pasid_switch_skips_pasidless),
+	KUNIT_CASE(pasid_switch_undo_restores_handle),
 	{}
 };
 

@@ -340,7 +340,8 @@ enum iommu_hwpt_data_type {
  * @data_len: length of the data at @data_uptr
  * @data_uptr: user pointer to the type-specific data
  * @fault_id: ID of a fault object, used with IOMMU_HWPT_FAULT_ID_VALID
- * @__reserved2: must be 0
+ * @__reserved2: padding to 64-bit alignment; set it to 0, the kernel does
+ *               not check it
  *
  * Creates a hardware page table (an IOMMU domain).  From an IOAS with
  * @data_type IOMMU_HWPT_DATA_NONE and no data, it is a page table the

@@ -84,6 +84,13 @@ fi
 
 tests=$(find "$B/selftests" -maxdepth 1 -type f -perm -u+x | sort)
 
+# Two more edu behind a conventional PCI bridge: they share a requester ID
+# and so one IOMMU group (group_test).  The tests that want one edu take
+# the one on the root bus (lowest BDF).
+edu=edu,dma_mask=0xffffffffffffffff
+group_devs=(--device pci-bridge,id=br0,chassis_nr=1
+	--device "$edu,bus=br0,addr=1.0" --device "$edu,bus=br0,addr=2.0")
+
 leg() {		# leg <name> <kernel image> <module build> <vmtest args...>
 	local name=$1 image=$2 mods=$3 m args=()
 	shift 3
@@ -109,7 +116,7 @@ leg() {		# leg <name> <kernel image> <module build> <vmtest args...>
 		args+=(--test "$t" --plan "kselftest $(basename "$t")")
 	done
 	"$VMDIR/vmtest.py" --name "$name" --kernel "$image" \
-		--logdir "$LOGS/$name" "${args[@]}" "$@" \
+		--logdir "$LOGS/$name" "${args[@]}" "${group_devs[@]}" "$@" \
 		--plan unload --plan kmemleak
 	tally "$name"
 }

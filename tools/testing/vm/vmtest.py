@@ -231,6 +231,8 @@ def main():
     ap.add_argument('--qemu', choices=['7.2', '10.0'], default='7.2')
     ap.add_argument('--iommu-opt', action='append', default=[],
                     help='extra intel-iommu property, e.g. x-flts=on')
+    ap.add_argument('--device', action='append', default=[],
+                    help='extra QEMU -device argument (after edu)')
     ap.add_argument('--module', action='append', help='module to include')
     ap.add_argument('--kunit', action='append', help='KUnit module')
     ap.add_argument('--test', action='append', help='test program')
@@ -263,6 +265,8 @@ def main():
         '-device', iommu,
         '-device', 'edu,dma_mask=0xffffffffffffffff',
     ]
+    for d in args.device:
+        cmd += ['-device', d]
     if args.interactive:
         i = cmd.index('-append') + 1
         cmd[i] += ' vmtest.results=ttyS0'

@@ -6,7 +6,7 @@
 # last fault record of dmar0 and the knob files of edu at their defaults.
 
 d=/sys/kernel/debug/vtd_sm
-e=$(grep -l 0x11e8 /sys/bus/pci/devices/*/device)
+e=$(grep -l 0x11e8 /sys/bus/pci/devices/*/device | head -n 1)
 e=${e%/device}
 e=${e##*/}
 

@@ -216,6 +216,11 @@ TEST_F(hwpt, alloc_bad_flags)
 	cmd.__reserved = 1;
 	ASSERT_EQ(-EOPNOTSUPP, xioctl(self->fd, IOMMU_HWPT_ALLOC, &cmd));
 	cmd.__reserved = 0;
+	/* __reserved2 is padding mainline does not look at */
+	cmd.__reserved2 = ~0U;
+	ASSERT_EQ(0, xioctl(self->fd, IOMMU_HWPT_ALLOC, &cmd));
+	ASSERT_EQ(0, obj_destroy(self->fd, cmd.out_hwpt_id));
+	cmd.__reserved2 = 0;
 	/* data_len without a data type */
 	cmd.data_len = 8;
 	cmd.data_uptr = (uintptr_t)&vtd;
@@ -291,6 +296,48 @@ TEST_F(hwpt, nested_over_parent)
 	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, parent, NULL));
 	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, n1, NULL));
 	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+}
+
+/* The x86 MSI window: a reserved region of every device behind VT-d. */
+#define MSI_IOVA	0xfee00000ULL
+
+/*
+ * A nested HWPT on the RID translates through its parent's IOAS, so the
+ * device's reserved regions are reserved there, as in mainline.
+ */
+TEST_F(hwpt, nested_rid_reserves_in_parent_ioas)
+{
+	char *page = buf_alloc(self->psz, 0);
+	__u32 parent, n;
+	int rc;
+
+	ASSERT_NE(NULL, page);
+	rc = nest_parent(self, 0, self->ioas, &parent);
+	if (rc == NO_NESTING)
+		SKIP(return, NO_NESTING_MSG);
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, nested(self, 0, parent, GPA_TABLE, 48, 0, &n));
+	if (!nests(self))
+		SKIP(return, "unit without nesting: nested attach refused");
+
+	/* over a mapping of the window: refused */
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas, page, self->psz,
+			      MSI_IOVA));
+	ASSERT_EQ(-EADDRINUSE, dev_attach(self->d.devfd, RID, n, NULL));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas, MSI_IOVA, self->psz));
+	/* attached: the window cannot be mapped in the parent's IOAS */
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, n, NULL));
+	ASSERT_EQ(-EINVAL, ioas_map(self->fd, self->ioas, page, self->psz,
+				    MSI_IOVA));
+	/* still so after a replace with the parent itself, and back */
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, parent, NULL));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, n, NULL));
+	ASSERT_EQ(-EINVAL, ioas_map(self->fd, self->ioas, page, self->psz,
+				    MSI_IOVA));
+	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas, page, self->psz,
+			      MSI_IOVA));
+	munmap(page, self->psz);
 }
 
 TEST_F(hwpt, nested_over_non_parent)
@@ -548,6 +595,53 @@ TEST_F(hwpt, invalidate_entry_len_and_num)
 	ASSERT_EQ(-EINVAL, xioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
 	cmd.data_type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1;
 	ASSERT_EQ(0, xioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+}
+
+/*
+ * Mainline bounds neither entry_len nor entry_num of IOMMU_HWPT_INVALIDATE:
+ * the ID is looked up first and the driver reads the entries one by one.
+ */
+TEST_F(hwpt, invalidate_no_entry_bounds)
+{
+	const __u32 many = (1U << 19) + 1;
+	size_t psz = self->psz;
+	__u32 parent, n, num;
+	char *buf;
+	int rc;
+
+	rc = nest_parent(self, 0, self->ioas, &parent);
+	if (rc == NO_NESTING)
+		SKIP(return, NO_NESTING_MSG);
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, nested(self, 0, parent, GPA_TABLE, 48, 0, &n));
+
+	/* An unknown ID is ENOENT whatever the entry length and count. */
+	num = 1;
+	ASSERT_EQ(-ENOENT, hwpt_invalidate(self->fd, 0x7fffffff, &inv_good,
+					   psz + 8, &num));
+	ASSERT_EQ(0U, num);
+	num = many;
+	ASSERT_EQ(-ENOENT, hwpt_invalidate(self->fd, 0x7fffffff, &inv_good,
+					   sizeof(inv_good), &num));
+	ASSERT_EQ(0U, num);
+
+	/*
+	 * More than 2^19 entries reach the driver: two good entries at the
+	 * end of a page, then an unmapped page.  The driver handles the two
+	 * and faults on the third.
+	 */
+	buf = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, munmap(buf + psz, psz));
+	memcpy(buf + psz - 2 * sizeof(inv_good), &inv_good, sizeof(inv_good));
+	memcpy(buf + psz - sizeof(inv_good), &inv_good, sizeof(inv_good));
+	num = many;
+	ASSERT_EQ(-EFAULT, hwpt_invalidate(self->fd, n,
+					   buf + psz - 2 * sizeof(inv_good),
+					   sizeof(inv_good), &num));
+	ASSERT_EQ(2U, num);
+	munmap(buf, psz);
 }
 
 TEST_F(hwpt, invalidate_wrong_object)

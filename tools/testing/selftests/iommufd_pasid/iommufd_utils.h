@@ -497,7 +497,10 @@ static inline int read_hex(const char *path, unsigned long *val)
 	return rc;
 }
 
-/* Finds edu; -ENODEV if the machine has none. */
+/*
+ * Finds edu, the one with the lowest PCI name if there are several (the
+ * one on the root bus); -ENODEV if the machine has none.
+ */
 static inline int edu_find(char *bdf, size_t len)
 {
 	unsigned long vendor, device;
@@ -522,9 +525,10 @@ static inline int edu_find(char *bdf, size_t len)
 			continue;
 		if (strlen(de->d_name) >= len)
 			continue;
+		if (!rc && strcmp(de->d_name, bdf) >= 0)
+			continue;
 		memcpy(bdf, de->d_name, strlen(de->d_name) + 1);
 		rc = 0;
-		break;
 	}
 	closedir(d);
 	return rc;

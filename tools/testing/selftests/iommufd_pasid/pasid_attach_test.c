@@ -214,6 +214,73 @@ TEST_F(pa, second_attach_is_replace)
 	ASSERT_EQ(-EBUSY, obj_destroy(self->fd, self->pb));
 }
 
+/*
+ * PASID 0 with the PASID flag names the RID, but as in VFIO an ATTACH only
+ * replaces what the same kind of ATTACH attached: on a RID attached
+ * without the flag it is an attach on an attached RID, EBUSY (mainline),
+ * and the RID keeps translating with its HWPT.
+ */
+TEST_F(pa, pasid_flag_zero_on_attached_rid)
+{
+	__u32 pt;
+
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, self->pa, NULL));
+	ASSERT_TRUE(dma_to(self, 0, self->a, self->b, 30));
+	ASSERT_EQ(-EBUSY, dev_attach(self->d.devfd, 0, self->pb, NULL));
+	ASSERT_TRUE(dma_to(self, 0, self->a, self->b, 31));
+	/* PASID 0 with the flag was not attached: detaching it is a no-op */
+	ASSERT_EQ(0, dev_detach(self->d.devfd, 0));
+	ASSERT_TRUE(dma_to(self, 0, self->a, self->b, 32));
+	ASSERT_EQ(-EBUSY, obj_destroy(self->fd, self->pa));
+	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+	ASSERT_EQ(0, obj_destroy(self->fd, self->pa));
+
+	/* The other way round: attached with the flag, EBUSY without it. */
+	ASSERT_EQ(0, dev_attach(self->d.devfd, 0, self->pb, &pt));
+	ASSERT_EQ(self->pb, pt);
+	ASSERT_TRUE(dma_to(self, 0, self->b, self->a, 33));
+	ASSERT_EQ(-EBUSY, dev_attach(self->d.devfd, RID, self->nb, NULL));
+	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+	ASSERT_TRUE(dma_to(self, 0, self->b, self->a, 34));
+	/* with the flag again, it is a replace */
+	ASSERT_EQ(0, dev_attach(self->d.devfd, 0, self->nb, NULL));
+	ASSERT_EQ(0, obj_destroy(self->fd, self->pb));
+	ASSERT_EQ(0, dev_detach(self->d.devfd, 0));
+	ASSERT_EQ(0, obj_destroy(self->fd, self->nb));
+}
+
+/* The x86 MSI window: a reserved region of every device behind VT-d. */
+#define MSI_IOVA	0xfee00000ULL
+
+/*
+ * Reserved regions concern DMA without a PASID: as in mainline only a RID
+ * attachment reserves them in its IOAS, a PASID attach or replace does not.
+ */
+TEST_F(pa, reserved_regions_rid_only)
+{
+	char *page = buf_alloc(self->psz, 0);
+
+	ASSERT_NE(NULL, page);
+	ASSERT_EQ(0, dev_attach(self->d.devfd, HI, self->pa, NULL));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_a, page, self->psz,
+			      MSI_IOVA));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, HI, self->pb, NULL));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_b, page, self->psz,
+			      MSI_IOVA));
+	ASSERT_TRUE(dma_to(self, HI, self->b, self->a, 40));
+	/* The RID does reserve: not over a mapping, and no mapping after. */
+	ASSERT_EQ(-EADDRINUSE, dev_attach(self->d.devfd, RID, self->pa, NULL));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_a, MSI_IOVA, self->psz));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, self->pa, NULL));
+	ASSERT_EQ(-EINVAL, ioas_map(self->fd, self->ioas_a, page, self->psz,
+				    MSI_IOVA));
+	/* Detaching the RID gives the window back. */
+	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_a, page, self->psz,
+			      MSI_IOVA));
+	munmap(page, self->psz);
+}
+
 TEST_F(pa, replace_with_same_hwpt_is_noop)
 {
 	__u32 pt;

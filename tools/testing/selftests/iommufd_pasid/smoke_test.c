@@ -84,7 +84,8 @@ TEST(edu_device_present)
 			found++;
 	}
 	closedir(d);
-	ASSERT_EQ(1, found);
+	/* check.sh adds two behind a PCI bridge for group_test */
+	ASSERT_LE(1, found);
 }
 
 TEST(modules_loaded)
