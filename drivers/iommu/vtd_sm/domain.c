@@ -277,9 +277,10 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_domain_get_did);
  * @vd: the domain
  * @du: its record for a unit
  *
- * The last reference of a paging domain gives the id back to the unit.
- * The caller must have invalidated the unit's caches for the id first
- * (vtd_dev_set_pasid_entry() does so when an entry stops using it).
+ * The last reference of a paging domain gives the id back to the unit,
+ * unless the id is quarantined (vtd_dev_attach()).  The caller must have
+ * invalidated the unit's caches for the id first (vtd_dev_set_pasid_entry()
+ * does so when an entry stops using it).
  */
 void vtd_domain_put_did(struct vtd_domain *vd, struct vtd_domain_unit *du)
 {
@@ -294,7 +295,7 @@ void vtd_domain_put_did(struct vtd_domain *vd, struct vtd_domain_unit *du)
 	list_del(&du->node);
 	spin_unlock_irqrestore(&vd->lock, flags);
 	mutex_unlock(&vd->attach_lock);
-	if (vd->kind != VTD_DOMAIN_NESTED)
+	if (vd->kind != VTD_DOMAIN_NESTED && !du->quarantined)
 		ida_free(&du->unit->domain_ids, du->did);
 	kfree(du);
 }
@@ -455,9 +456,34 @@ struct iommu_domain *vtd_dev_domain(struct vtd_dev *vdev, u32 pasid)
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_dev_domain);
 
-/* Forget that @domain is attached to (vdev, pasid); the entry is gone. */
+/*
+ * A failed invalidation left an entry of @vd with @du's id behind: the unit
+ * may still use the id and walk the table (for a nested domain, its
+ * parent's).  Neither is ever handed out again.
+ */
+static void vtd_domain_quarantine(struct vtd_domain *vd,
+				  struct vtd_domain_unit *du,
+				  struct vtd_domain_unit *parent_du)
+{
+	struct vtd_domain *tables = vd->kind == VTD_DOMAIN_NESTED ? vd->parent : vd;
+
+	mutex_lock(&vd->attach_lock);
+	du->quarantined = true;
+	mutex_unlock(&vd->attach_lock);
+	if (parent_du) {
+		mutex_lock(&vd->parent->attach_lock);
+		parent_du->quarantined = true;
+		mutex_unlock(&vd->parent->attach_lock);
+	}
+	WRITE_ONCE(tables->quarantined, true);
+}
+
+/*
+ * Forget that @domain is attached to (vdev, pasid); the entry is gone.
+ * @quarantine: it went with a failed invalidation.
+ */
 static void vtd_domain_drop(struct iommu_domain *domain, struct vtd_dev *vdev,
-			    u32 pasid)
+			    u32 pasid, bool quarantine)
 {
 	struct vtd_domain *vd = to_vtd_domain(domain);
 	struct vtd_attachment *att, *found = NULL;
@@ -476,6 +502,8 @@ static void vtd_domain_drop(struct iommu_domain *domain, struct vtd_dev *vdev,
 	spin_unlock_irqrestore(&vd->lock, flags);
 	if (WARN_ON(!found))
 		return;
+	if (quarantine)
+		vtd_domain_quarantine(vd, found->du, found->parent_du);
 	vtd_domain_put_did(vd, found->du);
 	if (found->parent_du)
 		vtd_domain_put_did(vd->parent, found->parent_du);
@@ -492,15 +520,21 @@ static void vtd_domain_drop(struct iommu_domain *domain, struct vtd_dev *vdev,
  * @pe: the entry
  *
  * @att is on the domain's list before the entry can be used, so that no
- * invalidation of the domain misses it.  If the entry was written but its
- * invalidations failed, the old entry is written back, and the old domain
- * stays attached; if that fails too, the PASID's state is unknown and an
- * error is logged.  On success the old domain's record goes.
+ * invalidation of the domain misses it.  On success the old domain's
+ * record goes.
+ *
+ * If the entry was written but an invalidation failed, nothing is rolled
+ * back toward translation: the entry is left not present and the PASID has
+ * no domain (the old one's record goes too).  The unit may still hold the
+ * old or the new entry, or translations through them, so the domain ids
+ * involved are quarantined (never given back to the unit) and so are the
+ * tables (never freed, see vtd_paging_free()); the unit's counter of
+ * quarantined updates goes up and a warning is logged once.
  *
  * Context: process; the caller serializes attachments of the device (the
  * group mutex of the IOMMU core).
  * Return: 0 or a negative errno.  On error @att is off the list again and
- * still the caller's.
+ * still the caller's (its domain id references are still to be put).
  */
 int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 		   u32 pasid, struct vtd_attachment *att,
@@ -508,8 +542,8 @@ int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 {
 	struct iommu_domain *old = vtd_dev_domain(vdev, pasid);
 	struct vtd_domain *vd = to_vtd_domain(domain);
-	struct vtd_pasid_entry prev, now;
 	unsigned long flags;
+	bool dirty;
 	int ret;
 
 	if (pasid && !old && domain) {
@@ -523,21 +557,30 @@ int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 		spin_unlock_irqrestore(&vd->lock, flags);
 	}
 
-	vtd_dev_pasid_entry_snapshot(vdev, pasid, &prev);
-	ret = vtd_dev_set_pasid_entry(vdev, pasid, pe);
+	ret = __vtd_dev_set_pasid_entry(vdev, pasid, pe, &dirty);
 	if (ret) {
-		vtd_dev_pasid_entry_snapshot(vdev, pasid, &now);
-		if (memcmp(&now, &prev, sizeof(now)) &&
-		    vtd_dev_set_pasid_entry(vdev, pasid, &prev))
-			dev_err(vdev->dev, "PASID %u: old entry not restored\n",
-				pasid);
 		if (att) {
 			spin_lock_irqsave(&vd->lock, flags);
 			list_del(&att->node);
 			spin_unlock_irqrestore(&vd->lock, flags);
 		}
-		if (pasid && !old && domain)
-			xa_release(&vdev->pasid_domains, pasid);
+		if (!dirty) {
+			if (pasid && !old && domain)
+				xa_release(&vdev->pasid_domains, pasid);
+			return ret;
+		}
+		atomic_inc(&vdev->unit->quarantined);
+		pr_warn_once("%s: an invalidation failed; PASID entries are left not present, their domain ids and tables quarantined\n",
+			     vdev->unit->name);
+		dev_err(vdev->dev, "PASID %u left not present after a failed invalidation (%d)\n",
+			pasid, ret);
+		if (att)
+			vtd_domain_quarantine(vd, att->du, att->parent_du);
+		if (!pasid)
+			vdev->domain = NULL;
+		else
+			xa_erase(&vdev->pasid_domains, pasid);
+		vtd_domain_drop(old, vdev, pasid, true);
 		return ret;
 	}
 
@@ -547,7 +590,7 @@ int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 		xa_store(&vdev->pasid_domains, pasid, domain, GFP_KERNEL);
 	else
 		xa_erase(&vdev->pasid_domains, pasid);
-	vtd_domain_drop(old, vdev, pasid);
+	vtd_domain_drop(old, vdev, pasid, false);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_dev_attach);
@@ -616,7 +659,8 @@ static int vtd_domain_encode(struct vtd_domain *vd, struct vtd_unit *unit,
  *
  * Return: 0; -EINVAL if the unit cannot use the domain; -ENOSPC if it has
  * no domain id left; the errors of vtd_dev_attach().  On error the old
- * domain stays attached.
+ * domain stays attached, unless an invalidation failed: the PASID is then
+ * left not present with no domain (see vtd_dev_attach()).
  */
 VISIBLE_IF_KUNIT int vtd_domain_attach_pasid(struct iommu_domain *domain,
 					     struct vtd_dev *vdev, u32 pasid)
@@ -679,7 +723,8 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_domain_attach_pasid);
  * @dev: the device; its RID_PASID (PASID 0) entry is written
  *
  * Return: 0, -EINVAL if the device's unit cannot use the domain, or the
- * error of the update (the old domain is then still attached).
+ * error of the update (see vtd_domain_attach_pasid() for what is attached
+ * then).
  */
 int vtd_domain_attach_dev(struct iommu_domain *domain, struct device *dev)
 {
@@ -745,9 +790,11 @@ static void vtd_paging_iotlb_sync(struct iommu_domain *domain,
 		return;
 	ret = vtd_domain_flush(vd, gather->start, gather->end,
 			       leaf ? VTD_FLUSH_LEAF : 0);
-	if (ret) {
+	if (ret)
 		pr_err_ratelimited("IOTLB invalidation failed (%d), table pages leaked\n",
 				   ret);
+	/* Quarantined: a unit may still walk what the unmap detached. */
+	if (ret || READ_ONCE(vd->quarantined)) {
 		INIT_LIST_HEAD(&gather->freelist);
 		return;
 	}
@@ -781,7 +828,9 @@ static void vtd_paging_free(struct iommu_domain *domain)
 
 	WARN_ON(!list_empty(&vd->attachments));
 	WARN_ON(!list_empty(&vd->nested));
-	vtd_pgtable_destroy(&vd->pt);
+	/* A unit may still walk a quarantined table: its pages stay. */
+	if (!READ_ONCE(vd->quarantined))
+		vtd_pgtable_destroy(&vd->pt);
 	mutex_destroy(&vd->attach_lock);
 	kfree(vd);
 }
