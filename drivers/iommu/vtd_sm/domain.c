@@ -28,14 +28,6 @@
 #include "regs.h"
 #include "vtd.h"
 
-/* Capability fields only the invalidation paths need. */
-#define VTD_CAP_PSI		BIT_ULL(39)
-#define VTD_CAP_MAMV		GENMASK_ULL(53, 48)
-#define VTD_ECAP_SMPWC		BIT_ULL(48)
-
-/* IOTLB invalidation, page-selective-within-domain granularity. */
-#define VTD_QI_IOTLB_PAGE	3
-
 /**
  * to_vtd_domain() - the vtd_domain of a paging or nested domain
  * @domain: a domain, or NULL
@@ -301,24 +293,6 @@ void vtd_domain_put_did(struct vtd_domain *vd, struct vtd_domain_unit *du)
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_domain_put_did);
 
-/* Page-selective-within-domain IOTLB invalidation (second level). */
-static void vtd_add_iotlb_psi(struct vtd_qi_batch *b, u16 did, u64 addr,
-			      unsigned int order, bool leaf)
-{
-	struct vtd_qi_desc d = {
-		.qw = {
-			FIELD_PREP(VTD_QI_TYPE_LO, VTD_QI_IOTLB) |
-			FIELD_PREP(VTD_QI_GRAN, VTD_QI_IOTLB_PAGE) |
-			VTD_QI_IOTLB_DR | VTD_QI_IOTLB_DW |
-			FIELD_PREP(VTD_QI_DID, did),
-			(addr & VTD_QI_ADDR) | (leaf ? VTD_QI_IH : 0) |
-			FIELD_PREP(VTD_QI_AM, order),
-		},
-	};
-
-	vtd_qi_batch_add(b, &d);
-}
-
 /*
  * The naturally aligned block of 2^order pages that covers [start, end]:
  * its order, and its first address in *@addr.
@@ -380,7 +354,7 @@ VISIBLE_IF_KUNIT void vtd_domain_build_flush(struct vtd_domain *vd,
 
 	if (vd->kind == VTD_DOMAIN_SL) {
 		if (psi)
-			vtd_add_iotlb_psi(b, du->did, addr, order, leaf);
+			vtd_qi_add_iotlb_range(b, du->did, addr, order, leaf);
 		else
 			vtd_qi_add_iotlb_domain(b, du->did);
 	} else {
