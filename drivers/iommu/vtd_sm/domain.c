@@ -93,7 +93,12 @@ struct vtd_domain *vtd_domain_alloc(struct vtd_unit *unit, u32 flags)
 	} else {
 		return ERR_PTR(-EOPNOTSUPP);
 	}
-	if (!(unit->ecap & VTD_ECAP_C))
+	/*
+	 * In scalable mode, walks of first- and second-level tables snoop the
+	 * CPU caches only with ECAP.SMPWC (and PWSNP in the PASID entry);
+	 * ECAP.C covers the root, context and PASID structures alone.
+	 */
+	if (!(unit->ecap & VTD_ECAP_SMPWC))
 		cfg.flags |= VTD_PGTABLE_NONCOHERENT;
 	if (unit->ecap & VTD_ECAP_SC)
 		cfg.flags |= VTD_PGTABLE_SNOOP_CTRL;
@@ -574,7 +579,7 @@ static int vtd_domain_check_unit(struct vtd_domain *vd, struct vtd_unit *unit)
 {
 	unsigned long sizes;
 
-	if (!(unit->ecap & VTD_ECAP_C) &&
+	if (!(unit->ecap & VTD_ECAP_SMPWC) &&
 	    !(vd->pt.flags & VTD_PGTABLE_NONCOHERENT))
 		return -EINVAL;
 	if ((vd->pt.flags & VTD_PGTABLE_SNOOP_CTRL) &&

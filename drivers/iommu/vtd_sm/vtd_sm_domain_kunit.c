@@ -1246,6 +1246,46 @@ static void dom_test_fail_each_step(struct kunit *test)
 	}
 }
 
+#define ECAP_SMPWC	BIT_ULL(48)
+#define PE1_PWSNP	BIT_ULL(23)
+
+/*
+ * Scalable-mode walks of first- and second-level tables snoop only with
+ * ECAP.SMPWC (and PWSNP); ECAP.C says nothing about them.  A unit with
+ * C=1, SMPWC=0 needs its tables written back to memory.
+ */
+static void dom_test_walk_coherency(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct fake_unit *g = fake_new(test, FAKE_CAP, FAKE_ECAP | ECAP_SMPWC);
+	struct fake_unit *fl = fake_new(test, FAKE_CAP, FAKE_ECAP & ~VTD_ECAP_SLTS);
+	struct vtd_dev *vf = dom_dev(test, f), *vg = dom_dev(test, g);
+	struct vtd_domain *nc = dom_new(test, &f->unit, 0);
+	struct vtd_domain *coh = dom_new(test, &g->unit, 0);
+	struct vtd_pasid_entry pe, blocked;
+
+	KUNIT_ASSERT_TRUE(test, FAKE_ECAP & VTD_ECAP_C);
+	KUNIT_EXPECT_TRUE(test, nc->pt.flags & VTD_PGTABLE_NONCOHERENT);
+	KUNIT_EXPECT_TRUE(test, dom_new(test, &fl->unit, 0)->pt.flags &
+			  VTD_PGTABLE_NONCOHERENT);
+	KUNIT_EXPECT_FALSE(test, coh->pt.flags & VTD_PGTABLE_NONCOHERENT);
+
+	/* A table that is not written back cannot go to the C=1, SMPWC=0 unit. */
+	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&coh->domain, vf, 0), -EINVAL);
+	KUNIT_EXPECT_NULL(test, vf->domain);
+	/* The other way is fine; PWSNP only where walks snoop. */
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&nc->domain, vg, 0), 0);
+	vtd_dev_pasid_entry_snapshot(vg, 0, &pe);
+	KUNIT_EXPECT_TRUE(test, pe.val[1] & PE1_PWSNP);
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&nc->domain, vf, 0), 0);
+	vtd_dev_pasid_entry_snapshot(vf, 0, &pe);
+	KUNIT_EXPECT_FALSE(test, pe.val[1] & PE1_PWSNP);
+
+	vtd_pasid_encode_blocked(&blocked, false);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vf, 0, NULL, &blocked), 0);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vg, 0, NULL, &blocked), 0);
+}
+
 static struct kunit_case dom_test_cases[] = {
 	KUNIT_CASE(dom_test_alloc_flags),
 	KUNIT_CASE(dom_test_s1_check),
@@ -1254,6 +1294,7 @@ static struct kunit_case dom_test_cases[] = {
 	KUNIT_CASE(dom_test_attach_replace),
 	KUNIT_CASE(dom_test_nested_switch),
 	KUNIT_CASE(dom_test_take_down_order),
+	KUNIT_CASE(dom_test_walk_coherency),
 	KUNIT_CASE_SLOW(dom_test_fail_each_step),
 	KUNIT_CASE(dom_test_flush_sl),
 	KUNIT_CASE(dom_test_flush_fl_and_nested),
