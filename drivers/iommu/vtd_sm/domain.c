@@ -788,7 +788,8 @@ static void vtd_paging_flush_iotlb_all(struct iommu_domain *domain)
 /*
  * A unit in caching mode may cache not-present entries (an emulated unit
  * keeps a shadow it only updates on invalidation): new mappings are
- * invalidated too.
+ * invalidated too.  The map may have added tables, whose not-present
+ * parent entries may be in the paging-structure caches: IH stays 0.
  */
 static int vtd_paging_iotlb_sync_map(struct iommu_domain *domain,
 				     unsigned long iova, size_t size)
@@ -797,8 +798,7 @@ static int vtd_paging_iotlb_sync_map(struct iommu_domain *domain,
 
 	if (!size)
 		return 0;
-	return vtd_domain_flush(vd, iova, iova + size - 1,
-				VTD_FLUSH_LEAF | VTD_FLUSH_CM_ONLY);
+	return vtd_domain_flush(vd, iova, iova + size - 1, VTD_FLUSH_CM_ONLY);
 }
 
 static void vtd_paging_free(struct iommu_domain *domain)

@@ -1286,6 +1286,39 @@ static void dom_test_walk_coherency(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vg, 0, NULL, &blocked), 0);
 }
 
+/*
+ * In caching mode a map is invalidated too; a map may add tables, so the
+ * invalidation keeps IH clear (the paging-structure caches go as well).
+ */
+static void dom_test_map_flush_ih(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct vtd_domain *vd = dom_new(test, &f->unit, 0);
+	struct vtd_attachment *att = dom_attach(test, vd, &f->unit, 0);
+	const struct iommu_domain_ops *ops = vd->domain.ops;
+	struct iommu_iotlb_gather gather;
+	size_t mapped = 0;
+	void *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* The first map at 1 GiB allocates the level 3, 2 and 1 tables. */
+	KUNIT_ASSERT_EQ(test, ops->map_pages(&vd->domain, SZ_1G,
+					     virt_to_phys(page), SZ_4K, 1,
+					     IOMMU_READ, GFP_KERNEL, &mapped), 0);
+	dom_fake_clear(f);
+	KUNIT_ASSERT_EQ(test, ops->iotlb_sync_map(&vd->domain, SZ_1G, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, f->waits, 1);
+	KUNIT_ASSERT_EQ(test, f->nr_seen, 1);
+	dom_expect_desc(test, &f->seen[0], T_IOTLB, G_IOTLB_PAGE, att->du->did, 0,
+			SZ_1G);
+
+	iommu_iotlb_gather_init(&gather);
+	KUNIT_EXPECT_EQ(test, ops->unmap_pages(&vd->domain, SZ_1G, SZ_4K, 1,
+					       &gather), SZ_4K);
+	ops->iotlb_sync(&vd->domain, &gather);
+	dom_detach(vd, att);
+}
+
 static struct kunit_case dom_test_cases[] = {
 	KUNIT_CASE(dom_test_alloc_flags),
 	KUNIT_CASE(dom_test_s1_check),
@@ -1295,6 +1328,7 @@ static struct kunit_case dom_test_cases[] = {
 	KUNIT_CASE(dom_test_nested_switch),
 	KUNIT_CASE(dom_test_take_down_order),
 	KUNIT_CASE(dom_test_walk_coherency),
+	KUNIT_CASE(dom_test_map_flush_ih),
 	KUNIT_CASE_SLOW(dom_test_fail_each_step),
 	KUNIT_CASE(dom_test_flush_sl),
 	KUNIT_CASE(dom_test_flush_fl_and_nested),
