@@ -586,8 +586,10 @@ static int vtd_domain_check_unit(struct vtd_domain *vd, struct vtd_unit *unit)
 	    !(unit->ecap & VTD_ECAP_SC))
 		return -EINVAL;
 	if (vd->kind == VTD_DOMAIN_SL) {
+		/* The levels, and every address of the aperture (MGAW). */
 		if (!(unit->ecap & VTD_ECAP_SLTS) ||
-		    !(FIELD_GET(VTD_CAP_SAGAW, unit->cap) & BIT(vd->pt.levels - 2)))
+		    !(FIELD_GET(VTD_CAP_SAGAW, unit->cap) & BIT(vd->pt.levels - 2)) ||
+		    vd->pt.aw > vtd_cap_mgaw(unit->cap))
 			return -EINVAL;
 		sizes = vtd_pgtable_sl_pgsizes(unit->cap);
 	} else {

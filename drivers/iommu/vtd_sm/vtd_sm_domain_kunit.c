@@ -1286,6 +1286,30 @@ static void dom_test_walk_coherency(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vg, 0, NULL, &blocked), 0);
 }
 
+/* A second-level table is used only by units whose MGAW covers it. */
+static void dom_test_mgaw(struct kunit *test)
+{
+	u64 cap39 = (FAKE_CAP & ~VTD_CAP_MGAW) | FIELD_PREP(VTD_CAP_MGAW, 38);
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct fake_unit *g = fake_new(test, cap39, FAKE_ECAP);
+	struct vtd_dev *vf = dom_dev(test, f), *vg = dom_dev(test, g);
+	struct vtd_domain *wide = dom_new(test, &f->unit, 0);
+	struct vtd_domain *narrow = dom_new(test, &g->unit, 0);
+	struct vtd_pasid_entry blocked;
+
+	/* g walks 4 levels (SAGAW) but addresses only 39 bits. */
+	KUNIT_EXPECT_EQ(test, narrow->domain.geometry.aperture_end, BIT_ULL(39) - 1);
+	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&wide->domain, vg, 0), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&wide->units));
+	KUNIT_EXPECT_NULL(test, vg->domain);
+	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&narrow->domain, vf, 0), 0);
+	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&narrow->domain, vg, 0), 0);
+
+	vtd_pasid_encode_blocked(&blocked, false);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vf, 0, NULL, &blocked), 0);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vg, 0, NULL, &blocked), 0);
+}
+
 /*
  * In caching mode a map is invalidated too; a map may add tables, so the
  * invalidation keeps IH clear (the paging-structure caches go as well).
@@ -1328,6 +1352,7 @@ static struct kunit_case dom_test_cases[] = {
 	KUNIT_CASE(dom_test_nested_switch),
 	KUNIT_CASE(dom_test_take_down_order),
 	KUNIT_CASE(dom_test_walk_coherency),
+	KUNIT_CASE(dom_test_mgaw),
 	KUNIT_CASE(dom_test_map_flush_ih),
 	KUNIT_CASE_SLOW(dom_test_fail_each_step),
 	KUNIT_CASE(dom_test_flush_sl),
