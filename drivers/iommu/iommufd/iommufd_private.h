@@ -364,6 +364,28 @@ int iommufd_attach_check(const struct iommufd_attach_rule *rule);
 /* Detach every PASID, then the RID; the device is blocked afterwards. */
 void iommufd_attach_destroy(struct iommufd_device *idev);
 
+/**
+ * struct iommufd_pasid_switch - a PASID replace across a group
+ * @to: the domain to switch to
+ * @from: the domain in use
+ * @pasid: the PASID
+ * @failed: the device whose switch failed; the undo pass ends with it
+ * @undo: this is the pass that switches back
+ * @undo_failed: a device could not be switched back either
+ */
+struct iommufd_pasid_switch {
+	struct iommu_domain *to;
+	struct iommu_domain *from;
+	u32 pasid;
+	struct device *failed;
+	bool undo;
+	bool undo_failed;
+};
+
+#if IS_ENABLED(CONFIG_KUNIT)
+int iommufd_pasid_switch_dev(struct device *dev, void *data);
+#endif
+
 /* device.c */
 
 /**

@@ -23,9 +23,12 @@
  * iommu_group_for_each_dev()), the new domain's set_dev_pasid() is called
  * for each device of the group that has PASIDs, with the old domain as
  * @old; the driver switches the PASID entry from one to the other without
- * a window in which DMA faults, and on failure leaves the old one in place.
- * The handle the core holds is then pointed at the new domain, so that
- * the core's view (iommu_get_domain_for_dev_pasid(), detach) stays right.
+ * a window in which DMA faults.  If a device fails, the old domain is set
+ * again on the devices already switched and on that one; if that fails as
+ * well, the PASID is detached from the group (a defined, blocked state)
+ * and its record dropped.  On success the handle the core holds is pointed
+ * at the new domain, so that the core's view
+ * (iommu_get_domain_for_dev_pasid(), detach) stays right.
  *
  * The rules (mainline's; iommufd_attach_check()):
  * - a PASID above the device's width, or at or above 2^20: EINVAL;
@@ -182,46 +185,42 @@ static int iommufd_pasid_prepare(struct iommufd_device *idev,
 	return iommufd_hwpt_enforce_cc(hwpt);
 }
 
-/**
- * struct iommufd_pasid_switch - a PASID replace across a group
- * @to: the domain to switch to
- * @from: the domain in use
- * @pasid: the PASID
- * @failed: the device whose switch failed; the undo pass stops there
- * @undo: this is the pass that switches back
+/*
+ * Called under the group mutex, for each device of the group in turn.  The
+ * forward pass stops at the first device that fails.  The undo pass puts
+ * the old domain back on every device up to and including that one (a
+ * driver may leave the failed PASID blocked rather than on the old
+ * domain); a device on which that fails too is noted, not warned about:
+ * an IOMMU can legitimately fail an invalidation.
  */
-struct iommufd_pasid_switch {
-	struct iommu_domain *to;
-	struct iommu_domain *from;
-	ioasid_t pasid;
-	struct device *failed;
-	bool undo;
-};
-
-/* Called under the group mutex, for each device of the group in turn. */
-static int iommufd_pasid_switch_dev(struct device *dev, void *data)
+VISIBLE_IF_KUNIT int iommufd_pasid_switch_dev(struct device *dev, void *data)
 {
 	struct iommufd_pasid_switch *sw = data;
 	int rc;
 
-	if (dev == sw->failed)
-		return -ECANCELED;
 	/* The core did not program devices without PASIDs either. */
-	if (!dev->iommu || !dev->iommu->max_pasids)
-		return 0;
-	rc = sw->to->ops->set_dev_pasid(sw->to, dev, sw->pasid, sw->from);
-	if (rc && !sw->undo) {
-		sw->failed = dev;
-		return rc;
+	if (dev->iommu && dev->iommu->max_pasids) {
+		rc = sw->to->ops->set_dev_pasid(sw->to, dev, sw->pasid, sw->from);
+		if (rc && !sw->undo) {
+			sw->failed = dev;
+			return rc;
+		}
+		if (rc)
+			sw->undo_failed = true;
 	}
-	/* Going back to a domain the device just used must work. */
-	WARN_ON(rc);
-	return 0;
+	/* The undo pass ends with the device that failed. */
+	return sw->undo && dev == sw->failed ? 1 : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(iommufd_pasid_switch_dev);
 
+/*
+ * On failure, *@lost tells that the old domain could not be put back on
+ * every device either: the caller must detach the PASID.
+ */
 static int iommufd_pasid_hw_replace(struct iommufd_device *idev, u32 pasid,
 				    struct iommufd_pasid_record *rec,
-				    struct iommufd_hw_pagetable *hwpt)
+				    struct iommufd_hw_pagetable *hwpt,
+				    bool *lost)
 {
 	struct iommufd_pasid_switch sw = {
 		.to = hwpt->domain,
@@ -230,6 +229,7 @@ static int iommufd_pasid_hw_replace(struct iommufd_device *idev, u32 pasid,
 	};
 	int rc;
 
+	*lost = false;
 	if (pasid == IOMMU_NO_PASID)
 		return iommu_group_replace_domain(idev->group, hwpt->domain);
 
@@ -248,6 +248,7 @@ static int iommufd_pasid_hw_replace(struct iommufd_device *idev, u32 pasid,
 			sw.undo = true;
 			iommu_group_for_each_dev(idev->group, &sw,
 						 iommufd_pasid_switch_dev);
+			*lost = sw.undo_failed;
 		}
 		return rc;
 	}
@@ -342,6 +343,29 @@ err_unlock:
 }
 EXPORT_SYMBOL_GPL(iommufd_device_pasid_attach);
 
+/* Takes @pasid out of the device; the caller puts the HWPT and frees. */
+static struct iommufd_pasid_record *
+iommufd_pasid_remove(struct iommufd_device *idev, u32 pasid)
+{
+	struct iommufd_pasid_record *rec;
+
+	lockdep_assert_held(&idev->attach.lock);
+
+	rec = xa_erase(&idev->attach.pasids, pasid);
+	if (!rec)
+		return NULL;
+	iommufd_pasid_hw_detach(idev, pasid, rec);
+	iommufd_pasid_unreserve(rec->hwpt, rec);
+	return rec;
+}
+
+static void iommufd_pasid_record_free(struct iommufd_device *idev,
+				      struct iommufd_pasid_record *rec)
+{
+	iommufd_hwpt_put(idev->ictx, rec->hwpt);
+	kfree(rec);
+}
+
 /**
  * iommufd_device_pasid_replace() - switch a RID or PASID to another HWPT
  * @idev: a bound device
@@ -351,7 +375,9 @@ EXPORT_SYMBOL_GPL(iommufd_device_pasid_attach);
  * Like detach and attach, without the blocked moment between: the IOMMU
  * driver switches the translation in one step as far as DMA can tell.
  * Replacing with the HWPT already attached does nothing.  On failure the
- * old HWPT stays attached and translating.
+ * old HWPT stays attached and translating, unless putting it back failed
+ * too (an IOMMU invalidation can fail): then @pasid is detached, its DMA
+ * blocked, and the error returned.
  *
  * Context: process context; takes the device's attach mutex.
  * Return: 0; -ENOENT if @pt_id names nothing; -EINVAL if nothing is
@@ -364,9 +390,10 @@ int iommufd_device_pasid_replace(struct iommufd_device *idev, u32 pasid,
 				 u32 *pt_id)
 {
 	struct iommufd_attach *attach = &idev->attach;
+	struct iommufd_pasid_record *rec, *lost_rec = NULL;
 	struct iommufd_hw_pagetable *hwpt, *old;
 	struct io_pagetable *old_iopt, *new_iopt;
-	struct iommufd_pasid_record *rec;
+	bool lost;
 	int rc;
 
 	hwpt = iommufd_hwpt_get_for_attach(idev, *pt_id, pasid);
@@ -397,10 +424,20 @@ int iommufd_device_pasid_replace(struct iommufd_device *idev, u32 pasid,
 			goto out_unlock;
 	}
 
-	rc = iommufd_pasid_hw_replace(idev, pasid, rec, hwpt);
+	rc = iommufd_pasid_hw_replace(idev, pasid, rec, hwpt, &lost);
 	if (rc) {
 		if (new_iopt != old_iopt)
 			iommufd_pasid_unreserve(hwpt, rec);
+		if (lost) {
+			/*
+			 * Neither HWPT is on every device of the group: the
+			 * PASID is detached (blocked) everywhere instead.
+			 */
+			dev_err(idev->dev, "PASID %u detached: the old HWPT could not be restored (%d)\n",
+				pasid, rc);
+			iommufd_pasid_remove(idev, pasid);
+			lost_rec = rec;
+		}
 		goto out_unlock;
 	}
 	if (new_iopt != old_iopt)
@@ -414,32 +451,11 @@ int iommufd_device_pasid_replace(struct iommufd_device *idev, u32 pasid,
 out_unlock:
 	mutex_unlock(&attach->lock);
 	iommufd_hwpt_put(idev->ictx, hwpt);
+	if (lost_rec)
+		iommufd_pasid_record_free(idev, lost_rec);
 	return rc;
 }
 EXPORT_SYMBOL_GPL(iommufd_device_pasid_replace);
-
-/* Takes @pasid out of the device; the caller puts the HWPT and frees. */
-static struct iommufd_pasid_record *
-iommufd_pasid_remove(struct iommufd_device *idev, u32 pasid)
-{
-	struct iommufd_pasid_record *rec;
-
-	lockdep_assert_held(&idev->attach.lock);
-
-	rec = xa_erase(&idev->attach.pasids, pasid);
-	if (!rec)
-		return NULL;
-	iommufd_pasid_hw_detach(idev, pasid, rec);
-	iommufd_pasid_unreserve(rec->hwpt, rec);
-	return rec;
-}
-
-static void iommufd_pasid_record_free(struct iommufd_device *idev,
-				      struct iommufd_pasid_record *rec)
-{
-	iommufd_hwpt_put(idev->ictx, rec->hwpt);
-	kfree(rec);
-}
 
 /**
  * iommufd_device_pasid_detach() - detach the HWPT of a RID or PASID

@@ -3,6 +3,7 @@
  * KUnit tests of the PASID layer's rules: iommufd_attach_check() against
  * every situation the rules name, with the errno mainline returns.
  */
+#include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/iommu.h>
 #include <linux/module.h>
@@ -123,8 +124,97 @@ static void pasid_rule_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iommufd_attach_check(&c->rule), c->expect);
 }
 
+/* A domain whose set_dev_pasid() fails on chosen devices. */
+struct sw_domain {
+	struct iommu_domain domain;
+	struct iommu_domain_ops ops;
+	struct device *dev[2];
+	bool fail[2];
+	unsigned int calls[2];
+};
+
+static int sw_set_dev_pasid(struct iommu_domain *domain, struct device *dev,
+			    ioasid_t pasid, struct iommu_domain *old)
+{
+	struct sw_domain *d = container_of(domain, struct sw_domain, domain);
+	int i = dev == d->dev[1];
+
+	d->calls[i]++;
+	return d->fail[i] ? -ETIMEDOUT : 0;
+}
+
+static struct sw_domain *sw_domain(struct kunit *test, struct device **dev)
+{
+	struct sw_domain *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	d->ops.set_dev_pasid = sw_set_dev_pasid;
+	d->domain.ops = &d->ops;
+	d->dev[0] = dev[0];
+	d->dev[1] = dev[1];
+	return d;
+}
+
+/*
+ * A PASID replace over a group of two: the second device fails the switch,
+ * and the first then fails the switch back (an IOMMU can fail an
+ * invalidation).  That is noted for the caller, which detaches the PASID,
+ * without a WARN; the device that failed is switched back too.
+ */
+static void pasid_switch_back_fails(struct kunit *test)
+{
+	struct dev_iommu *di = kunit_kzalloc(test, sizeof(*di), GFP_KERNEL);
+	struct device *dev[2];
+	struct sw_domain *old, *new;
+	struct iommufd_pasid_switch sw = { .pasid = 5 };
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, di);
+	di->max_pasids = 8;
+	for (i = 0; i < 2; i++) {
+		dev[i] = kunit_device_register(test, i ? "pasid_sw1" : "pasid_sw0");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(dev[i]));
+		dev[i]->iommu = di;
+	}
+	old = sw_domain(test, dev);
+	new = sw_domain(test, dev);
+	new->fail[1] = true;
+	old->fail[0] = true;
+
+	/* Forward, in group order: the second device fails. */
+	sw.to = &new->domain;
+	sw.from = &old->domain;
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(dev[0], &sw), 0);
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(dev[1], &sw), -ETIMEDOUT);
+	KUNIT_EXPECT_PTR_EQ(test, sw.failed, dev[1]);
+	KUNIT_EXPECT_FALSE(test, sw.undo_failed);
+
+	/* Back: the first device fails, the pass goes on to the second. */
+	sw.to = &old->domain;
+	sw.from = &new->domain;
+	sw.undo = true;
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(dev[0], &sw), 0);
+	KUNIT_EXPECT_TRUE(test, sw.undo_failed);
+	/* ...which ends the pass (non-zero stops the group walk). */
+	KUNIT_EXPECT_NE(test, iommufd_pasid_switch_dev(dev[1], &sw), 0);
+	KUNIT_EXPECT_EQ(test, old->calls[0], 1U);
+	KUNIT_EXPECT_EQ(test, old->calls[1], 1U);
+	KUNIT_EXPECT_EQ(test, new->calls[0], 1U);
+	KUNIT_EXPECT_EQ(test, new->calls[1], 1U);
+
+	/* A switch back that works leaves nothing to do for the caller. */
+	sw.undo_failed = false;
+	old->fail[0] = false;
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(dev[0], &sw), 0);
+	KUNIT_EXPECT_FALSE(test, sw.undo_failed);
+
+	for (i = 0; i < 2; i++)
+		dev[i]->iommu = NULL;
+}
+
 static struct kunit_case iommufd_pasid_rule_cases[] = {
 	KUNIT_CASE_PARAM(pasid_rule_test, pasid_rule_gen_params),
+	KUNIT_CASE(pasid_switch_back_fails),
 	{}
 };
 
