@@ -19,9 +19,9 @@ struct vtd_pe_update {
 	struct vtd_pasid_entry *pe;
 	u32 pasid;
 	bool old_present;
+	bool old_flushed;
 	u16 old_did;
 	u16 new_did;
-	int err;
 };
 
 /* PASID-cache invalidations for every domain id the entry was cached as. */
@@ -31,6 +31,18 @@ static void vtd_pe_add_pc(struct vtd_qi_batch *b, struct vtd_pe_update *u)
 		vtd_qi_add_pc_pasid(b, u->old_did, u->pasid);
 	if (!u->old_present || u->new_did != u->old_did)
 		vtd_qi_add_pc_pasid(b, u->new_did, u->pasid);
+}
+
+/*
+ * Translations cached through the old entry are tagged with its domain id:
+ * PASID-based IOTLB for first-level and nested ones (also tagged with the
+ * PASID), domain-selective IOTLB for second-level and pass-through ones.
+ * No device-TLB invalidation: ATS is never enabled.
+ */
+static void vtd_pe_add_old_iotlb(struct vtd_qi_batch *b, struct vtd_pe_update *u)
+{
+	vtd_qi_add_piotlb_pasid(b, u->old_did, u->pasid);
+	vtd_qi_add_iotlb_domain(b, u->old_did);
 }
 
 /*
@@ -53,44 +65,71 @@ static void vtd_pe_add_cm_new(struct vtd_qi_batch *b, struct vtd_pe_update *u,
 		vtd_qi_add_iotlb_domain(b, u->new_did);
 }
 
-static void vtd_pe_sync(struct vtd_pasid_writer *w)
+/*
+ * A fence of the writer.  Once the old entry has lost its P bit (and only
+ * that), the specification's order for taking an entry down applies:
+ * PASID cache, then IOTLB (then device TLB), before the rest of the entry
+ * is rewritten.
+ */
+static int vtd_pe_sync(struct vtd_pasid_writer *w)
 {
 	struct vtd_pe_update *u = container_of(w, struct vtd_pe_update, w);
 	struct vtd_unit *unit = u->vdev->unit;
+	bool take_down = u->old_present && !u->old_flushed &&
+			 !vtd_pasid_entry_present(u->pe);
 	struct vtd_qi_batch b;
 	int ret;
 
 	vtd_struct_flush(unit, u->pe, sizeof(*u->pe));
 	vtd_qi_batch_begin(&b, &unit->qi);
 	vtd_pe_add_pc(&b, u);
+	if (take_down)
+		vtd_pe_add_old_iotlb(&b, u);
 	ret = vtd_qi_submit(&b);
-	if (ret && !u->err)
-		u->err = ret;
+	if (!ret && take_down)
+		u->old_flushed = true;
+	return ret;
 }
 
 static const struct vtd_pasid_writer_ops vtd_pe_writer_ops = {
 	.sync = vtd_pe_sync,
 };
 
-/**
- * vtd_dev_set_pasid_entry() - install a PASID entry and flush the caches
- * @vdev: the device
- * @pasid: the PASID (0 is the RID: context entries use RID_PASID 0)
- * @target: the entry to install, from a vtd_pasid_encode_*() encoder
- *
- * The entry is changed without a window in which DMA on @pasid sees an
- * invalid entry, unless the writer must tear it down (see pasid_entry.h).
- * Afterwards one batch invalidates the PASID cache, the IOTLB entries of
- * the old domain id, and, for the RID, the device's context-cache entry
- * (some implementations re-evaluate pass-through only there).
- *
- * Context: process; caller holds no spinlock.  Serialized per device.
- * Return: 0, -ERANGE for a PASID beyond the directory, -ENODEV for an
- * entry other than pass-through on a unit being released, -ENOMEM, or the
- * error of an invalidation (the entry is written regardless).
+/*
+ * An invalidation of the update failed: the unit may still hold the old
+ * entry, the new one, or translations through either.  Leave the entry not
+ * present and ask, once more, for everything it could have cached of it.
  */
-int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
-			    const struct vtd_pasid_entry *target)
+static void vtd_pe_fail(struct vtd_pe_update *u)
+{
+	struct vtd_unit *unit = u->vdev->unit;
+	struct vtd_qi_batch b;
+
+	vtd_pasid_clear_present(&u->w, u->pe);
+	vtd_struct_flush(unit, u->pe, sizeof(*u->pe));
+	vtd_qi_batch_begin(&b, &unit->qi);
+	if (u->pasid == 0)
+		vtd_qi_add_cc_device(&b, 0, u->vdev->sid);
+	vtd_qi_add_pc_global(&b);
+	vtd_qi_add_iotlb_global(&b);
+	if (vtd_qi_submit(&b))
+		dev_err(u->vdev->dev, "%s: PASID %u: invalidation failed again, the unit may still use the entry\n",
+			unit->name, u->pasid);
+}
+
+/**
+ * __vtd_dev_set_pasid_entry() - vtd_dev_set_pasid_entry(), telling whether
+ *				 the unit may have seen a change
+ * @vdev: the device
+ * @pasid: the PASID
+ * @target: the entry to install
+ * @dirty: set to true if the call failed after the entry was written (the
+ *	unit may hold the old or the new configuration), else false
+ *
+ * Return: as vtd_dev_set_pasid_entry().
+ */
+int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
+			      const struct vtd_pasid_entry *target, bool *dirty)
 {
 	struct vtd_unit *unit = vdev->unit;
 	struct vtd_pe_update u = {
@@ -102,6 +141,7 @@ int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 	struct vtd_qi_batch b;
 	int ret;
 
+	*dirty = false;
 	if (pasid >= vdev->max_pasids)
 		return -ERANGE;
 
@@ -124,20 +164,56 @@ int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		mutex_unlock(&vdev->pasid_lock);
 		return 0;
 	}
-
-	vtd_struct_flush(unit, u.pe, sizeof(*u.pe));
-	vtd_qi_batch_begin(&b, &unit->qi);
-	vtd_pe_add_pc(&b, &u);
-	if (u.old_present) {
-		vtd_qi_add_piotlb_pasid(&b, u.old_did, pasid);
-		vtd_qi_add_iotlb_domain(&b, u.old_did);
+	ret = u.w.err;
+	if (!ret) {
+		vtd_struct_flush(unit, u.pe, sizeof(*u.pe));
+		vtd_qi_batch_begin(&b, &unit->qi);
+		vtd_pe_add_pc(&b, &u);
+		if (u.old_present && !u.old_flushed)
+			vtd_pe_add_old_iotlb(&b, &u);
+		vtd_pe_add_cm_new(&b, &u, target);
+		if (pasid == 0)
+			vtd_qi_add_cc_device(&b, 0, vdev->sid);
+		ret = vtd_qi_submit(&b);
 	}
-	vtd_pe_add_cm_new(&b, &u, target);
-	if (pasid == 0)
-		vtd_qi_add_cc_device(&b, 0, vdev->sid);
-	ret = vtd_qi_submit(&b);
+	if (ret) {
+		*dirty = true;
+		vtd_pe_fail(&u);
+	}
 	mutex_unlock(&vdev->pasid_lock);
-	return u.err ?: ret;
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(__vtd_dev_set_pasid_entry);
+
+/**
+ * vtd_dev_set_pasid_entry() - install a PASID entry and flush the caches
+ * @vdev: the device
+ * @pasid: the PASID (0 is the RID: context entries use RID_PASID 0)
+ * @target: the entry to install, from a vtd_pasid_encode_*() encoder
+ *
+ * The entry is changed without a window in which DMA on @pasid sees an
+ * invalid entry, unless the writer must tear it down (see pasid_entry.h).
+ * Afterwards one batch invalidates the PASID cache, the IOTLB entries of
+ * the old domain id, and, for the RID, the device's context-cache entry
+ * (some implementations re-evaluate pass-through only there).
+ *
+ * If an invalidation fails (at a fence of the writer or in the final
+ * batch), the entry is left not present, never rolled back: one more batch
+ * asks the unit to drop every PASID-cache and IOTLB entry, and the error
+ * is returned.
+ *
+ * Context: process; caller holds no spinlock.  Serialized per device.
+ * Return: 0, -ERANGE for a PASID beyond the directory, -ENODEV for an
+ * entry other than pass-through on a unit being released, -ENOMEM (these
+ * three change nothing), or the error of an invalidation (-EIO,
+ * -ETIMEDOUT; the entry is then not present).
+ */
+int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
+			    const struct vtd_pasid_entry *target)
+{
+	bool dirty;
+
+	return __vtd_dev_set_pasid_entry(vdev, pasid, target, &dirty);
 }
 
 /**

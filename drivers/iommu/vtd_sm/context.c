@@ -45,7 +45,8 @@
  * @p: start of the update
  * @len: its length
  *
- * Needed only by units that do not snoop their page walks (ECAP.C clear).
+ * Needed only by units that do not snoop accesses to the root, context and
+ * PASID structures (ECAP.C clear; page tables go by ECAP.SMPWC instead).
  */
 void vtd_struct_flush(struct vtd_unit *unit, void *p, size_t len)
 {
@@ -172,6 +173,30 @@ void vtd_ctx_pasid_dir_free(struct vtd_dev *vdev)
 	vdev->pasid_dir = NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_dir_free);
+
+/**
+ * vtd_ctx_pasid_dir_release() - free a device's PASID directory, unless the
+ *				 unit may still walk it
+ * @vdev: a device whose context entries were cleared
+ * @err: how the invalidation batch that made the unit forget the context
+ *	 entries (context cache, PASID cache, IOTLB) ended
+ *
+ * With @err 0 the directory and its tables are freed.  Otherwise the unit
+ * may still hold a context entry pointing at the directory: it and its
+ * tables are kept (leaked), never reused, and an error is logged.
+ */
+void vtd_ctx_pasid_dir_release(struct vtd_dev *vdev, int err)
+{
+	if (!err) {
+		vtd_ctx_pasid_dir_free(vdev);
+		return;
+	}
+	atomic_inc(&vdev->unit->quarantined);
+	dev_err(vdev->dev, "%s: context invalidation failed (%d), PASID directory quarantined\n",
+		vdev->unit->name, err);
+	vdev->pasid_dir = NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_dir_release);
 
 /**
  * vtd_pasid_entry() - the PASID table entry of one PASID of a device

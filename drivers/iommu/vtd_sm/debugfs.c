@@ -42,6 +42,7 @@ static int vtd_counters_show(struct seq_file *m, void *unused)
 	seq_printf(m, "qi_ite: %lld\n", atomic64_read(&qs->ite));
 	seq_printf(m, "qi_ice: %lld\n", atomic64_read(&qs->ice));
 	seq_printf(m, "qi_timeouts: %lld\n", atomic64_read(&qs->timeouts));
+	seq_printf(m, "quarantined: %d\n", atomic_read(&unit->quarantined));
 	seq_printf(m, "faults: %lld\n", atomic64_read(&unit->faults.records));
 	seq_printf(m, "fault_overflows: %lld\n",
 		   atomic64_read(&unit->faults.overflows));

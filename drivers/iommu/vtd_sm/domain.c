@@ -28,14 +28,6 @@
 #include "regs.h"
 #include "vtd.h"
 
-/* Capability fields only the invalidation paths need. */
-#define VTD_CAP_PSI		BIT_ULL(39)
-#define VTD_CAP_MAMV		GENMASK_ULL(53, 48)
-#define VTD_ECAP_SMPWC		BIT_ULL(48)
-
-/* IOTLB invalidation, page-selective-within-domain granularity. */
-#define VTD_QI_IOTLB_PAGE	3
-
 /**
  * to_vtd_domain() - the vtd_domain of a paging or nested domain
  * @domain: a domain, or NULL
@@ -101,7 +93,12 @@ struct vtd_domain *vtd_domain_alloc(struct vtd_unit *unit, u32 flags)
 	} else {
 		return ERR_PTR(-EOPNOTSUPP);
 	}
-	if (!(unit->ecap & VTD_ECAP_C))
+	/*
+	 * In scalable mode, walks of first- and second-level tables snoop the
+	 * CPU caches only with ECAP.SMPWC (and PWSNP in the PASID entry);
+	 * ECAP.C covers the root, context and PASID structures alone.
+	 */
+	if (!(unit->ecap & VTD_ECAP_SMPWC))
 		cfg.flags |= VTD_PGTABLE_NONCOHERENT;
 	if (unit->ecap & VTD_ECAP_SC)
 		cfg.flags |= VTD_PGTABLE_SNOOP_CTRL;
@@ -277,9 +274,10 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_domain_get_did);
  * @vd: the domain
  * @du: its record for a unit
  *
- * The last reference of a paging domain gives the id back to the unit.
- * The caller must have invalidated the unit's caches for the id first
- * (vtd_dev_set_pasid_entry() does so when an entry stops using it).
+ * The last reference of a paging domain gives the id back to the unit,
+ * unless the id is quarantined (vtd_dev_attach()).  The caller must have
+ * invalidated the unit's caches for the id first (vtd_dev_set_pasid_entry()
+ * does so when an entry stops using it).
  */
 void vtd_domain_put_did(struct vtd_domain *vd, struct vtd_domain_unit *du)
 {
@@ -294,29 +292,11 @@ void vtd_domain_put_did(struct vtd_domain *vd, struct vtd_domain_unit *du)
 	list_del(&du->node);
 	spin_unlock_irqrestore(&vd->lock, flags);
 	mutex_unlock(&vd->attach_lock);
-	if (vd->kind != VTD_DOMAIN_NESTED)
+	if (vd->kind != VTD_DOMAIN_NESTED && !du->quarantined)
 		ida_free(&du->unit->domain_ids, du->did);
 	kfree(du);
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_domain_put_did);
-
-/* Page-selective-within-domain IOTLB invalidation (second level). */
-static void vtd_add_iotlb_psi(struct vtd_qi_batch *b, u16 did, u64 addr,
-			      unsigned int order, bool leaf)
-{
-	struct vtd_qi_desc d = {
-		.qw = {
-			FIELD_PREP(VTD_QI_TYPE_LO, VTD_QI_IOTLB) |
-			FIELD_PREP(VTD_QI_GRAN, VTD_QI_IOTLB_PAGE) |
-			VTD_QI_IOTLB_DR | VTD_QI_IOTLB_DW |
-			FIELD_PREP(VTD_QI_DID, did),
-			(addr & VTD_QI_ADDR) | (leaf ? VTD_QI_IH : 0) |
-			FIELD_PREP(VTD_QI_AM, order),
-		},
-	};
-
-	vtd_qi_batch_add(b, &d);
-}
 
 /*
  * The naturally aligned block of 2^order pages that covers [start, end]:
@@ -379,7 +359,7 @@ VISIBLE_IF_KUNIT void vtd_domain_build_flush(struct vtd_domain *vd,
 
 	if (vd->kind == VTD_DOMAIN_SL) {
 		if (psi)
-			vtd_add_iotlb_psi(b, du->did, addr, order, leaf);
+			vtd_qi_add_iotlb_range(b, du->did, addr, order, leaf);
 		else
 			vtd_qi_add_iotlb_domain(b, du->did);
 	} else {
@@ -455,9 +435,34 @@ struct iommu_domain *vtd_dev_domain(struct vtd_dev *vdev, u32 pasid)
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_dev_domain);
 
-/* Forget that @domain is attached to (vdev, pasid); the entry is gone. */
+/*
+ * A failed invalidation left an entry of @vd with @du's id behind: the unit
+ * may still use the id and walk the table (for a nested domain, its
+ * parent's).  Neither is ever handed out again.
+ */
+static void vtd_domain_quarantine(struct vtd_domain *vd,
+				  struct vtd_domain_unit *du,
+				  struct vtd_domain_unit *parent_du)
+{
+	struct vtd_domain *tables = vd->kind == VTD_DOMAIN_NESTED ? vd->parent : vd;
+
+	mutex_lock(&vd->attach_lock);
+	du->quarantined = true;
+	mutex_unlock(&vd->attach_lock);
+	if (parent_du) {
+		mutex_lock(&vd->parent->attach_lock);
+		parent_du->quarantined = true;
+		mutex_unlock(&vd->parent->attach_lock);
+	}
+	WRITE_ONCE(tables->quarantined, true);
+}
+
+/*
+ * Forget that @domain is attached to (vdev, pasid); the entry is gone.
+ * @quarantine: it went with a failed invalidation.
+ */
 static void vtd_domain_drop(struct iommu_domain *domain, struct vtd_dev *vdev,
-			    u32 pasid)
+			    u32 pasid, bool quarantine)
 {
 	struct vtd_domain *vd = to_vtd_domain(domain);
 	struct vtd_attachment *att, *found = NULL;
@@ -476,6 +481,8 @@ static void vtd_domain_drop(struct iommu_domain *domain, struct vtd_dev *vdev,
 	spin_unlock_irqrestore(&vd->lock, flags);
 	if (WARN_ON(!found))
 		return;
+	if (quarantine)
+		vtd_domain_quarantine(vd, found->du, found->parent_du);
 	vtd_domain_put_did(vd, found->du);
 	if (found->parent_du)
 		vtd_domain_put_did(vd->parent, found->parent_du);
@@ -492,15 +499,21 @@ static void vtd_domain_drop(struct iommu_domain *domain, struct vtd_dev *vdev,
  * @pe: the entry
  *
  * @att is on the domain's list before the entry can be used, so that no
- * invalidation of the domain misses it.  If the entry was written but its
- * invalidations failed, the old entry is written back, and the old domain
- * stays attached; if that fails too, the PASID's state is unknown and an
- * error is logged.  On success the old domain's record goes.
+ * invalidation of the domain misses it.  On success the old domain's
+ * record goes.
+ *
+ * If the entry was written but an invalidation failed, nothing is rolled
+ * back toward translation: the entry is left not present and the PASID has
+ * no domain (the old one's record goes too).  The unit may still hold the
+ * old or the new entry, or translations through them, so the domain ids
+ * involved are quarantined (never given back to the unit) and so are the
+ * tables (never freed, see vtd_paging_free()); the unit's counter of
+ * quarantined updates goes up and a warning is logged once.
  *
  * Context: process; the caller serializes attachments of the device (the
  * group mutex of the IOMMU core).
  * Return: 0 or a negative errno.  On error @att is off the list again and
- * still the caller's.
+ * still the caller's (its domain id references are still to be put).
  */
 int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 		   u32 pasid, struct vtd_attachment *att,
@@ -508,8 +521,8 @@ int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 {
 	struct iommu_domain *old = vtd_dev_domain(vdev, pasid);
 	struct vtd_domain *vd = to_vtd_domain(domain);
-	struct vtd_pasid_entry prev, now;
 	unsigned long flags;
+	bool dirty;
 	int ret;
 
 	if (pasid && !old && domain) {
@@ -523,21 +536,30 @@ int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 		spin_unlock_irqrestore(&vd->lock, flags);
 	}
 
-	vtd_dev_pasid_entry_snapshot(vdev, pasid, &prev);
-	ret = vtd_dev_set_pasid_entry(vdev, pasid, pe);
+	ret = __vtd_dev_set_pasid_entry(vdev, pasid, pe, &dirty);
 	if (ret) {
-		vtd_dev_pasid_entry_snapshot(vdev, pasid, &now);
-		if (memcmp(&now, &prev, sizeof(now)) &&
-		    vtd_dev_set_pasid_entry(vdev, pasid, &prev))
-			dev_err(vdev->dev, "PASID %u: old entry not restored\n",
-				pasid);
 		if (att) {
 			spin_lock_irqsave(&vd->lock, flags);
 			list_del(&att->node);
 			spin_unlock_irqrestore(&vd->lock, flags);
 		}
-		if (pasid && !old && domain)
-			xa_release(&vdev->pasid_domains, pasid);
+		if (!dirty) {
+			if (pasid && !old && domain)
+				xa_release(&vdev->pasid_domains, pasid);
+			return ret;
+		}
+		atomic_inc(&vdev->unit->quarantined);
+		pr_warn_once("%s: an invalidation failed; PASID entries are left not present, their domain ids and tables quarantined\n",
+			     vdev->unit->name);
+		dev_err(vdev->dev, "PASID %u left not present after a failed invalidation (%d)\n",
+			pasid, ret);
+		if (att)
+			vtd_domain_quarantine(vd, att->du, att->parent_du);
+		if (!pasid)
+			vdev->domain = NULL;
+		else
+			xa_erase(&vdev->pasid_domains, pasid);
+		vtd_domain_drop(old, vdev, pasid, true);
 		return ret;
 	}
 
@@ -547,7 +569,7 @@ int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 		xa_store(&vdev->pasid_domains, pasid, domain, GFP_KERNEL);
 	else
 		xa_erase(&vdev->pasid_domains, pasid);
-	vtd_domain_drop(old, vdev, pasid);
+	vtd_domain_drop(old, vdev, pasid, false);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_dev_attach);
@@ -557,15 +579,17 @@ static int vtd_domain_check_unit(struct vtd_domain *vd, struct vtd_unit *unit)
 {
 	unsigned long sizes;
 
-	if (!(unit->ecap & VTD_ECAP_C) &&
+	if (!(unit->ecap & VTD_ECAP_SMPWC) &&
 	    !(vd->pt.flags & VTD_PGTABLE_NONCOHERENT))
 		return -EINVAL;
 	if ((vd->pt.flags & VTD_PGTABLE_SNOOP_CTRL) &&
 	    !(unit->ecap & VTD_ECAP_SC))
 		return -EINVAL;
 	if (vd->kind == VTD_DOMAIN_SL) {
+		/* The levels, and every address of the aperture (MGAW). */
 		if (!(unit->ecap & VTD_ECAP_SLTS) ||
-		    !(FIELD_GET(VTD_CAP_SAGAW, unit->cap) & BIT(vd->pt.levels - 2)))
+		    !(FIELD_GET(VTD_CAP_SAGAW, unit->cap) & BIT(vd->pt.levels - 2)) ||
+		    vd->pt.aw > vtd_cap_mgaw(unit->cap))
 			return -EINVAL;
 		sizes = vtd_pgtable_sl_pgsizes(unit->cap);
 	} else {
@@ -616,7 +640,8 @@ static int vtd_domain_encode(struct vtd_domain *vd, struct vtd_unit *unit,
  *
  * Return: 0; -EINVAL if the unit cannot use the domain; -ENOSPC if it has
  * no domain id left; the errors of vtd_dev_attach().  On error the old
- * domain stays attached.
+ * domain stays attached, unless an invalidation failed: the PASID is then
+ * left not present with no domain (see vtd_dev_attach()).
  */
 VISIBLE_IF_KUNIT int vtd_domain_attach_pasid(struct iommu_domain *domain,
 					     struct vtd_dev *vdev, u32 pasid)
@@ -679,7 +704,8 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_domain_attach_pasid);
  * @dev: the device; its RID_PASID (PASID 0) entry is written
  *
  * Return: 0, -EINVAL if the device's unit cannot use the domain, or the
- * error of the update (the old domain is then still attached).
+ * error of the update (see vtd_domain_attach_pasid() for what is attached
+ * then).
  */
 int vtd_domain_attach_dev(struct iommu_domain *domain, struct device *dev)
 {
@@ -745,9 +771,11 @@ static void vtd_paging_iotlb_sync(struct iommu_domain *domain,
 		return;
 	ret = vtd_domain_flush(vd, gather->start, gather->end,
 			       leaf ? VTD_FLUSH_LEAF : 0);
-	if (ret) {
+	if (ret)
 		pr_err_ratelimited("IOTLB invalidation failed (%d), table pages leaked\n",
 				   ret);
+	/* Quarantined: a unit may still walk what the unmap detached. */
+	if (ret || READ_ONCE(vd->quarantined)) {
 		INIT_LIST_HEAD(&gather->freelist);
 		return;
 	}
@@ -762,7 +790,8 @@ static void vtd_paging_flush_iotlb_all(struct iommu_domain *domain)
 /*
  * A unit in caching mode may cache not-present entries (an emulated unit
  * keeps a shadow it only updates on invalidation): new mappings are
- * invalidated too.
+ * invalidated too.  The map may have added tables, whose not-present
+ * parent entries may be in the paging-structure caches: IH stays 0.
  */
 static int vtd_paging_iotlb_sync_map(struct iommu_domain *domain,
 				     unsigned long iova, size_t size)
@@ -771,8 +800,7 @@ static int vtd_paging_iotlb_sync_map(struct iommu_domain *domain,
 
 	if (!size)
 		return 0;
-	return vtd_domain_flush(vd, iova, iova + size - 1,
-				VTD_FLUSH_LEAF | VTD_FLUSH_CM_ONLY);
+	return vtd_domain_flush(vd, iova, iova + size - 1, VTD_FLUSH_CM_ONLY);
 }
 
 static void vtd_paging_free(struct iommu_domain *domain)
@@ -781,7 +809,9 @@ static void vtd_paging_free(struct iommu_domain *domain)
 
 	WARN_ON(!list_empty(&vd->attachments));
 	WARN_ON(!list_empty(&vd->nested));
-	vtd_pgtable_destroy(&vd->pt);
+	/* A unit may still walk a quarantined table: its pages stay. */
+	if (!READ_ONCE(vd->quarantined))
+		vtd_pgtable_destroy(&vd->pt);
 	mutex_destroy(&vd->attach_lock);
 	kfree(vd);
 }

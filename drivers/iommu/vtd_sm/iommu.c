@@ -294,6 +294,9 @@ static struct iommu_device *vtd_probe_device(struct device *dev)
 
 err_ctx:
 	vtd_dev_contexts(vdev, false, &err);
+	dev_iommu_priv_set(dev, NULL);
+	vtd_ctx_pasid_dir_release(vdev, err);
+	goto err_free;
 err_dir:
 	dev_iommu_priv_set(dev, NULL);
 	vtd_ctx_pasid_dir_free(vdev);
@@ -325,7 +328,7 @@ static void vtd_release_device(struct device *dev)
 	mutex_unlock(&vtd_debug_dev_lock);
 	vtd_dev_contexts(vdev, false, &ret);
 	/* dev->iommu, and the pointer to @vdev in it, go with the core. */
-	vtd_ctx_pasid_dir_free(vdev);
+	vtd_ctx_pasid_dir_release(vdev, ret);
 	mutex_destroy(&vdev->pasid_lock);
 	kfree(vdev);
 }

@@ -31,8 +31,6 @@
 #include "regs.h"
 #include "vtd.h"
 
-#define VTD_CAP_MAMV		GENMASK_ULL(53, 48)
-
 #define VTD_S1_FLAGS	(IOMMU_VTD_S1_SRE | IOMMU_VTD_S1_EAFE | IOMMU_VTD_S1_WPE)
 
 /**

@@ -277,6 +277,15 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_entry_used);
  *      cur used them) tidy the bits the target ignores.  Hitless.
  *    - More: clear P with one store, fence, write everything but P, fence,
  *      set P.  Not hitless: DMA is blocked in between.
+ *
+ * A present entry that becomes not present is taken down in the order of
+ * the VT-d specification (6.5.3.3): one store clears P (and sets FPD as the
+ * target has it), leaving the DID and the table pointers in place; the
+ * fence then invalidates the PASID cache and what was cached through the
+ * entry; only then is the rest of the entry cleared.
+ *
+ * A fence that fails stops the writer: the entry is left not present (P is
+ * cleared with one store if it is set) and the error is in writer->err.
  */
 
 struct vtd_pasid_plan {
@@ -288,6 +297,7 @@ struct vtd_pasid_plan {
 	int critical;		/* unit index, or -1 */
 	bool sync_after_prep;
 	bool sync_before_tidy;
+	bool take_down;		/* present to not present: P first */
 };
 
 static void vtd_pasid_make_plan(struct vtd_pasid_plan *plan,
@@ -306,6 +316,7 @@ static void vtd_pasid_make_plan(struct vtd_pasid_plan *plan,
 	plan->critical = -1;
 	plan->sync_after_prep = false;
 	plan->sync_before_tidy = false;
+	plan->take_down = false;
 
 	for (i = 0; i < VTD_PASID_ENTRY_QWORDS; i++) {
 		prep[i] = (cur->val[i] & cu[i]) | (target->val[i] & ~cu[i]);
@@ -315,6 +326,17 @@ static void vtd_pasid_make_plan(struct vtd_pasid_plan *plan,
 
 	if (!memcmp(cur, target, sizeof(*cur))) {
 		plan->kind = VTD_PASID_UPDATE_NONE;
+		return;
+	}
+	if ((cur->val[0] & VTD_PE0_P) && !(target->val[0] & VTD_PE0_P)) {
+		/* prep: the current entry with P clear and the target's FPD. */
+		plan->prep = *cur;
+		prep[0] = (cur->val[0] & ~(VTD_PE0_P | VTD_PE0_FPD)) |
+			  (target->val[0] & VTD_PE0_FPD);
+		plan->kind = VTD_PASID_UPDATE_HITLESS;
+		plan->critical = 0;
+		plan->take_down = true;
+		plan->sync_before_tidy = memcmp(prep, target, sizeof(*target));
 		return;
 	}
 	if (!crit_mask) {
@@ -391,9 +413,31 @@ static void vtd_pasid_store_unit(struct vtd_pasid_writer *writer,
 	vtd_pasid_stored(writer, w, VTD_PASID_PIECE_QWORDS);
 }
 
-static void vtd_pasid_sync(struct vtd_pasid_writer *writer)
+static void vtd_pasid_block(struct vtd_pasid_writer *writer,
+			    struct vtd_pasid_entry *pe, unsigned int unit)
 {
-	writer->ops->sync(writer);
+	u64 val[VTD_PASID_ENTRY_QWORDS];
+	unsigned int i;
+
+	for (i = 0; i < VTD_PASID_ENTRY_QWORDS; i++)
+		val[i] = READ_ONCE(pe->val[i]);
+	if (!(val[0] & VTD_PE0_P))
+		return;
+	val[0] &= ~VTD_PE0_P;
+	vtd_pasid_store_unit(writer, pe, unit, 0, val);
+}
+
+/* Fence; on failure leave the entry not present.  Returns true if done. */
+static bool vtd_pasid_sync(struct vtd_pasid_writer *writer,
+			   struct vtd_pasid_entry *pe, unsigned int unit)
+{
+	int ret = writer->ops->sync(writer);
+
+	if (!ret)
+		return true;
+	writer->err = ret;
+	vtd_pasid_block(writer, pe, unit);
+	return false;
 }
 
 /**
@@ -414,6 +458,7 @@ __vtd_pasid_write_entry(struct vtd_pasid_writer *writer,
 	struct vtd_pasid_plan plan;
 	unsigned int i;
 
+	writer->err = 0;
 	for (i = 0; i < VTD_PASID_ENTRY_QWORDS; i++)
 		cur.val[i] = READ_ONCE(pe->val[i]);
 	vtd_pasid_make_plan(&plan, &cur, target, atomic128);
@@ -427,14 +472,24 @@ __vtd_pasid_write_entry(struct vtd_pasid_writer *writer,
 			vtd_pasid_store_words(writer, pe, target->val, 1, -1);
 			break;
 		}
+		if (plan.take_down) {
+			/* Clear P only; the rest once the unit forgot it. */
+			vtd_pasid_store_unit(writer, pe, plan.unit, 0,
+					     plan.prep.val);
+			if (plan.sync_before_tidy &&
+			    vtd_pasid_sync(writer, pe, plan.unit))
+				vtd_pasid_store_words(writer, pe, target->val,
+						      1, -1);
+			break;
+		}
 		vtd_pasid_store_words(writer, pe, plan.prep.val, plan.unit,
 				      plan.critical);
-		if (plan.sync_after_prep)
-			vtd_pasid_sync(writer);
+		if (plan.sync_after_prep && !vtd_pasid_sync(writer, pe, plan.unit))
+			break;
 		vtd_pasid_store_unit(writer, pe, plan.unit, plan.critical,
 				     target->val);
-		if (plan.sync_before_tidy)
-			vtd_pasid_sync(writer);
+		if (plan.sync_before_tidy && !vtd_pasid_sync(writer, pe, plan.unit))
+			break;
 		vtd_pasid_store_words(writer, pe, target->val, 1, -1);
 		break;
 	case VTD_PASID_UPDATE_TEARDOWN:
@@ -442,12 +497,14 @@ __vtd_pasid_write_entry(struct vtd_pasid_writer *writer,
 		tmp = cur;
 		tmp.val[0] &= ~VTD_PE0_P;
 		vtd_pasid_store_unit(writer, pe, plan.unit, 0, tmp.val);
-		vtd_pasid_sync(writer);
+		if (!vtd_pasid_sync(writer, pe, plan.unit))
+			break;
 		/* Everything but P, ignored while not present. */
 		tmp = *target;
 		tmp.val[0] &= ~VTD_PE0_P;
 		vtd_pasid_store_words(writer, pe, tmp.val, 1, -1);
-		vtd_pasid_sync(writer);
+		if (!vtd_pasid_sync(writer, pe, plan.unit))
+			break;
 		vtd_pasid_store_unit(writer, pe, plan.unit, 0, target->val);
 		break;
 	}
@@ -483,12 +540,19 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_update_kind);
  * a single 16-byte store when they all lie in one 128-bit piece, writing
  * first the bits the current configuration ignores and tidying afterwards
  * the bits the target ignores; otherwise makes the entry not-present first.
- * @writer->ops->sync is called only between steps that need it.  The caller
- * then flushes as for any entry change: PASID cache, IOTLB and device TLB
- * for the old and the new DID.  The caller serializes writers of @pe.
+ * A present entry that becomes not present loses only P in the first store
+ * (see &struct vtd_pasid_writer_ops for what the fence after it does).
+ * @writer->ops->sync is called only between steps that need it; if it
+ * fails, the writer stops and leaves the entry not present, with the error
+ * in @writer->err.  The caller then invalidates what the unit may still
+ * hold: the PASID cache for the DID the entry had (and the new DID when it
+ * changes), and the IOTLB entries of the old DID (see
+ * Documentation/driver-api/vtd_sm-pasid-entry.rst for the exact batch).
+ * The caller serializes writers of @pe.
  *
  * Context: any; does not sleep unless @writer->ops->sync does.
- * Return: the kind of update that was made (enum vtd_pasid_update).
+ * Return: the kind of update that was made (enum vtd_pasid_update); the
+ * kind planned, also when @writer->err says the writer stopped early.
  */
 enum vtd_pasid_update vtd_pasid_write_entry(struct vtd_pasid_writer *writer,
 					    struct vtd_pasid_entry *pe,
@@ -498,3 +562,20 @@ enum vtd_pasid_update vtd_pasid_write_entry(struct vtd_pasid_writer *writer,
 				       system_has_cmpxchg128());
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_write_entry);
+
+/**
+ * vtd_pasid_clear_present() - make a live entry not present
+ * @writer: callbacks (only @writer->ops->stored is used)
+ * @pe: the live entry
+ *
+ * One store clears P; every other bit stays, so that the DID and tables
+ * the entry named are still there to be invalidated.  Nothing happens if
+ * the entry is not present.  The caller flushes afterwards.
+ */
+void vtd_pasid_clear_present(struct vtd_pasid_writer *writer,
+			     struct vtd_pasid_entry *pe)
+{
+	vtd_pasid_block(writer, pe, system_has_cmpxchg128() ?
+			VTD_PASID_PIECE_QWORDS : 1);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_clear_present);

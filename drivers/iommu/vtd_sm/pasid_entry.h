@@ -197,7 +197,9 @@ static inline u16 vtd_pasid_entry_did(const struct vtd_pasid_entry *pe)
  * @VTD_PASID_UPDATE_NONE: nothing to write.
  * @VTD_PASID_UPDATE_HITLESS: hitless; the used bits change in one 128-bit
  *	store, with no preparatory step (bits the target leaves unused may be
- *	tidied after it).
+ *	tidied after it).  A present entry becoming not present is of this
+ *	kind: the store clears P (and sets FPD as the target has it) and
+ *	nothing else; the other bits are cleared after a sync.
  * @VTD_PASID_UPDATE_HITLESS_SEQ: hitless ordered sequence; bits the current
  *	configuration ignores are written first, fenced, then one 128-bit store
  *	switches the configuration.
@@ -221,16 +223,22 @@ struct vtd_pasid_writer;
  * struct vtd_pasid_writer_ops - callbacks of the entry writer
  * @sync: make the stores so far visible to the hardware and wait until it
  *	can no longer use anything older: write back the entry's cache line if
- *	page walks are not coherent, then invalidate the PASID cache for the
+ *	the unit does not snoop it, then invalidate the PASID cache for the
  *	entry (PASID-selective, with the DID(s) it held) and wait for the
- *	invalidation to complete.  Called only between steps of a sequence;
- *	never after the last store (the caller's final flush covers that).
+ *	invalidation to complete.  When the entry has just become not present
+ *	(its P bit cleared, every other bit still the old entry's), also
+ *	invalidate what was cached through the old entry: IOTLB, and device
+ *	TLB where one is enabled (VT-d specification 6.5.3.3).  Called only
+ *	between steps of a sequence; never after the last store (the caller's
+ *	final flush covers that).  Returns 0, or a negative errno if the
+ *	invalidation did not complete: the writer then stops, with the entry
+ *	not present.
  * @stored: optional; told after every store to the entry, with the index of
  *	the first word written and the number of words written at once (1 or
  *	2).  For tests and tracing.
  */
 struct vtd_pasid_writer_ops {
-	void (*sync)(struct vtd_pasid_writer *writer);
+	int (*sync)(struct vtd_pasid_writer *writer);
 	void (*stored)(struct vtd_pasid_writer *writer, unsigned int qw,
 		       unsigned int nr);
 };
@@ -238,12 +246,17 @@ struct vtd_pasid_writer_ops {
 /**
  * struct vtd_pasid_writer - context of one entry update
  * @ops: the callbacks.
+ * @err: set by the writer: 0, or the error of the @ops->sync call that
+ *	failed.  The writer stopped there and left the entry not present
+ *	(P clear); the caller must treat the old and the new configuration as
+ *	possibly still cached.
  *
  * Embed it in the caller's own structure (container_of() in the callbacks).
  * The caller serializes writers of the same entry.
  */
 struct vtd_pasid_writer {
 	const struct vtd_pasid_writer_ops *ops;
+	int err;
 };
 
 enum vtd_pasid_update vtd_pasid_update_kind(const struct vtd_pasid_entry *cur,
@@ -251,6 +264,8 @@ enum vtd_pasid_update vtd_pasid_update_kind(const struct vtd_pasid_entry *cur,
 enum vtd_pasid_update vtd_pasid_write_entry(struct vtd_pasid_writer *writer,
 					    struct vtd_pasid_entry *pe,
 					    const struct vtd_pasid_entry *target);
+void vtd_pasid_clear_present(struct vtd_pasid_writer *writer,
+			     struct vtd_pasid_entry *pe);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 enum vtd_pasid_update

@@ -271,17 +271,19 @@ struct rec {
 	unsigned int nr_syncs;
 	unsigned int max_words;
 	unsigned int bad_stores;
+	unsigned int fail_sync;		/* 1-based sync that fails, 0: none */
 };
 
-static void rec_sync(struct vtd_pasid_writer *w)
+static int rec_sync(struct vtd_pasid_writer *w)
 {
 	struct rec *r = container_of(w, struct rec, w);
 
 	if (r->nr_syncs >= MAX_SYNCS) {
 		r->bad_stores++;
-		return;
+		return 0;
 	}
 	r->syncs[r->nr_syncs++] = r->nr_states - 1;
+	return r->nr_syncs == r->fail_sync ? -ETIMEDOUT : 0;
 }
 
 static void rec_stored(struct vtd_pasid_writer *w, unsigned int qw,
@@ -581,10 +583,11 @@ static const struct {
 	{ T_BLK, T_BLK_FPD, T_HL, 0 },
 	{ T_BLK, T_PT_A, T_HL, 0 },	{ T_BLK, T_SL_A, T_HL, 0 },
 	{ T_BLK, T_FL_A, T_SEQ, 1 },	{ T_BLK, T_NE_A, T_SEQ, 1 },
-	{ T_PT_A, T_BLK, T_HL, 0 },	{ T_PT_A, T_PT_B, T_HL, 0 },
+	{ T_PT_A, T_BLK, T_HL, 1 },	{ T_PT_A, T_PT_B, T_HL, 0 },
 	{ T_PT_A, T_SL_B, T_HL, 0 },	{ T_PT_A, T_FL_B, T_SEQ, 1 },
 	{ T_PT_A, T_NE_B, T_SEQ, 1 },
-	{ T_SL_A, T_BLK, T_HL, 0 },	{ T_SL_A, T_PT_B, T_HL, 0 },
+	{ T_SL_A, T_BLK, T_HL, 1 },	{ T_SL_A, T_PT_B, T_HL, 0 },
+	{ T_SL_A, T_BLK_FPD, T_HL, 1 },
 	{ T_SL_A, T_SL_B, T_HL, 0 },	{ T_SL_A, T_SL_A2, T_HL, 0 },
 	{ T_SL_A, T_FL_B, T_SEQ, 1 },	{ T_SL_A, T_NE_B, T_SEQ, 1 },
 	{ T_SL_A, T_NE_A, T_SEQ, 1 },
@@ -620,6 +623,110 @@ static void vtd_pe_test_table(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, res.syncs, t_table[i].syncs,
 				    "%s -> %s", from, to);
 	}
+}
+
+/*
+ * Taking a present entry down follows the specification (6.5.3.3): the
+ * first store clears P (and sets FPD as the target has it) and changes no
+ * other bit, so the DID and tables are still named while the fence after
+ * it invalidates the PASID cache and the IOTLB; the rest is cleared after.
+ */
+static void vtd_pe_test_take_down_order(struct kunit *test)
+{
+	struct vtd_pasid_entry *e = kunit_kcalloc(test, T_NR, sizeof(*e),
+						  GFP_KERNEL);
+	static const int to[] = { T_BLK, T_BLK_FPD };
+	struct vtd_pasid_entry first;
+	char name[64];
+	int i, j, w;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	build_entries(test, e);
+	for (w = 0; w < 2; w++) {
+		for (i = 0; i < T_NR; i++) {
+			if (!(e[i].val[0] & 1))
+				continue;
+			for (j = 0; j < ARRAY_SIZE(to); j++) {
+				struct rec *r = rec_new(test, &e[i], w);
+				const struct vtd_pasid_entry *t = &e[to[j]];
+
+				snprintf(name, sizeof(name), "%s -> %s%s",
+					 t_names[i], t_names[to[j]],
+					 w ? "" : " (8-byte stores)");
+				__vtd_pasid_write_entry(&r->w, r->pe, t, w);
+				first = e[i];
+				first.val[0] = (first.val[0] & ~3ULL) |
+					       (t->val[0] & 2);
+				KUNIT_ASSERT_GE_MSG(test, r->nr_states, 2U, "%s", name);
+				KUNIT_EXPECT_EQ_MSG(test, memcmp(&r->states[1], &first,
+								 sizeof(first)), 0,
+						    "%s: first store", name);
+				/* One fence, right after it, then the rest. */
+				KUNIT_EXPECT_EQ_MSG(test, r->nr_syncs, 1U, "%s", name);
+				KUNIT_EXPECT_EQ_MSG(test, r->syncs[0], 1U, "%s", name);
+				KUNIT_EXPECT_EQ_MSG(test, memcmp(r->pe, t, sizeof(*t)),
+						    0, "%s: final", name);
+				KUNIT_EXPECT_EQ_MSG(test, r->w.err, 0, "%s", name);
+			}
+		}
+	}
+}
+
+/*
+ * A fence that fails stops the writer with the entry not present: no store
+ * after the failed sync but the one that clears P, and the error reported.
+ */
+static void vtd_pe_test_fence_fails(struct kunit *test)
+{
+	struct vtd_pasid_entry *e = kunit_kcalloc(test, T_NR, sizeof(*e),
+						  GFP_KERNEL);
+	unsigned int k, n, at, checked = 0;
+	char name[80];
+	int i, j, w;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	build_entries(test, e);
+	for (w = 0; w < 2; w++) {
+		for (i = 0; i < T_NR; i++) {
+			for (j = 0; j < T_NR; j++) {
+				struct rec *r = rec_new(test, &e[i], w);
+
+				__vtd_pasid_write_entry(&r->w, r->pe, &e[j], w);
+				n = r->nr_syncs;
+				for (k = 1; k <= n; k++) {
+					snprintf(name, sizeof(name),
+						 "%s -> %s%s, sync %u fails",
+						 t_names[i], t_names[j],
+						 w ? "" : " (8-byte stores)", k);
+					r = rec_new(test, &e[i], w);
+					r->fail_sync = k;
+					__vtd_pasid_write_entry(&r->w, r->pe,
+								&e[j], w);
+					checked++;
+					KUNIT_EXPECT_EQ_MSG(test, r->w.err, -ETIMEDOUT,
+							    "%s", name);
+					KUNIT_EXPECT_EQ_MSG(test, r->nr_syncs, k,
+							    "%s", name);
+					KUNIT_EXPECT_FALSE_MSG(test, r->pe->val[0] & 1,
+							       "%s: present", name);
+					KUNIT_EXPECT_EQ_MSG(test, r->bad_stores, 0U,
+							    "%s", name);
+					at = r->syncs[k - 1];
+					KUNIT_EXPECT_LE_MSG(test, r->nr_states, at + 2,
+							    "%s: stores after", name);
+					if (r->nr_states == at + 2) {
+						struct vtd_pasid_entry x = r->states[at];
+
+						x.val[0] &= ~1ULL;
+						KUNIT_EXPECT_EQ_MSG(test,
+								    memcmp(&x, r->pe, sizeof(x)),
+								    0, "%s: not only P", name);
+					}
+				}
+			}
+		}
+	}
+	KUNIT_EXPECT_GT(test, checked, 0U);
 }
 
 /* With 8-byte stores, a piece whose two words change cannot switch. */
@@ -720,6 +827,8 @@ static struct kunit_case vtd_pe_test_cases[] = {
 	KUNIT_CASE(vtd_pe_test_nested),
 	KUNIT_CASE(vtd_pe_test_used),
 	KUNIT_CASE(vtd_pe_test_table),
+	KUNIT_CASE(vtd_pe_test_take_down_order),
+	KUNIT_CASE(vtd_pe_test_fence_fails),
 	KUNIT_CASE(vtd_pe_test_narrow),
 	KUNIT_CASE(vtd_pe_test_checker),
 	KUNIT_CASE(vtd_pe_test_public_writer),

@@ -413,6 +413,7 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_pc_pasid);
 /* IOTLB granularities */
 #define VTD_QI_IOTLB_GLOBAL	1
 #define VTD_QI_IOTLB_DOMAIN	2
+#define VTD_QI_IOTLB_PAGE	3
 
 /**
  * vtd_qi_add_iotlb_global() - invalidate every IOTLB entry
@@ -436,6 +437,27 @@ void vtd_qi_add_iotlb_domain(struct vtd_qi_batch *b, u16 did)
 		   VTD_QI_IOTLB_DR | VTD_QI_IOTLB_DW | FIELD_PREP(VTD_QI_DID, did), 0);
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_iotlb_domain);
+
+/**
+ * vtd_qi_add_iotlb_range() - invalidate an aligned range of a domain id
+ * @b: the batch
+ * @did: the domain id
+ * @addr: start, aligned to 4 KiB << @order
+ * @order: the range is 2^@order pages (at most CAP.MAMV)
+ * @leaf: only leaf entries changed (the paging-structure caches may stay)
+ *
+ * Page-selective-within-domain IOTLB invalidation: second-level
+ * translations, which are tagged with the domain id alone.
+ */
+void vtd_qi_add_iotlb_range(struct vtd_qi_batch *b, u16 did, u64 addr,
+			    unsigned int order, bool leaf)
+{
+	vtd_qi_add(b, VTD_QI_IOTLB, FIELD_PREP(VTD_QI_GRAN, VTD_QI_IOTLB_PAGE) |
+		   VTD_QI_IOTLB_DR | VTD_QI_IOTLB_DW | FIELD_PREP(VTD_QI_DID, did),
+		   (addr & VTD_QI_ADDR) | (leaf ? VTD_QI_IH : 0) |
+		   FIELD_PREP(VTD_QI_AM, order));
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_iotlb_range);
 
 /* PASID-based IOTLB granularities */
 #define VTD_QI_PIOTLB_PASID	2

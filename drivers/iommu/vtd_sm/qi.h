@@ -118,6 +118,8 @@ void vtd_qi_add_pc_global(struct vtd_qi_batch *b);
 void vtd_qi_add_pc_pasid(struct vtd_qi_batch *b, u16 did, u32 pasid);
 void vtd_qi_add_iotlb_global(struct vtd_qi_batch *b);
 void vtd_qi_add_iotlb_domain(struct vtd_qi_batch *b, u16 did);
+void vtd_qi_add_iotlb_range(struct vtd_qi_batch *b, u16 did, u64 addr,
+			    unsigned int order, bool leaf);
 void vtd_qi_add_piotlb_pasid(struct vtd_qi_batch *b, u16 did, u32 pasid);
 void vtd_qi_add_piotlb_range(struct vtd_qi_batch *b, u16 did, u32 pasid,
 			     u64 addr, unsigned int order, bool leaf);

@@ -88,7 +88,9 @@
 #define VTD_CAP_MGAW		GENMASK_ULL(21, 16)
 #define VTD_CAP_FRO		GENMASK_ULL(33, 24)
 #define VTD_CAP_SLLPS		GENMASK_ULL(37, 34)
+#define VTD_CAP_PSI		BIT_ULL(39)
 #define VTD_CAP_NFR		GENMASK_ULL(47, 40)
+#define VTD_CAP_MAMV		GENMASK_ULL(53, 48)
 #define VTD_CAP_FL1GP		BIT_ULL(56)
 #define VTD_CAP_FL5LP		BIT_ULL(60)
 
@@ -107,6 +109,7 @@
 #define VTD_ECAP_VCS		BIT_ULL(44)
 #define VTD_ECAP_SLTS		BIT_ULL(46)
 #define VTD_ECAP_FLTS		BIT_ULL(47)
+#define VTD_ECAP_SMPWC		BIT_ULL(48)
 
 /* Maximum guest address width in bits. */
 static inline unsigned int vtd_cap_mgaw(u64 cap)

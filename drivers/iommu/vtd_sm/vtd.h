@@ -79,6 +79,8 @@ struct vtd_fault_stats {
  *	       pass-through may be written (see release_store() in iommu.c)
  * @vcmd: virtual command interface (paravirtual PASID allocation)
  * @vcmd_registered: @vcmd is registered as an ioasid allocator
+ * @quarantined: entry updates whose invalidation failed; their domain ids
+ *		 and tables are never reused (see vtd_dev_attach())
  */
 struct vtd_unit {
 	struct list_head node;
@@ -109,6 +111,7 @@ struct vtd_unit {
 	bool releasing;
 	struct vtd_vcmd vcmd;
 	bool vcmd_registered;
+	atomic_t quarantined;
 };
 
 /**
@@ -162,12 +165,15 @@ enum vtd_domain_kind {
  *	parent's
  * @refs: attachments on @unit that use @did (for a nest parent, also the
  *	attachments of its nested domains on @unit)
+ * @quarantined: an entry with @did was left behind by a failed
+ *	invalidation: @did never goes back to the unit
  */
 struct vtd_domain_unit {
 	struct list_head node;
 	struct vtd_unit *unit;
 	u16 did;
 	unsigned int refs;
+	bool quarantined;
 };
 
 /**
@@ -205,6 +211,8 @@ struct vtd_attachment {
  *	invalidation paths, which may run in atomic context
  * @units: &struct vtd_domain_unit, the units the domain is live on
  * @attachments: &struct vtd_attachment, where the domain is attached
+ * @quarantined: a unit may still walk the table after a failed
+ *	invalidation: table pages are never freed (paging domains)
  */
 struct vtd_domain {
 	struct iommu_domain domain;
@@ -221,6 +229,7 @@ struct vtd_domain {
 	spinlock_t lock;		/* units, attachments, nested */
 	struct list_head units;
 	struct list_head attachments;
+	bool quarantined;
 };
 
 /* dmar.c */
@@ -240,6 +249,7 @@ int vtd_ctx_tables_alloc(struct vtd_unit *unit);
 void vtd_ctx_tables_free(struct vtd_unit *unit);
 int vtd_ctx_pasid_dir_alloc(struct vtd_dev *vdev);
 void vtd_ctx_pasid_dir_free(struct vtd_dev *vdev);
+void vtd_ctx_pasid_dir_release(struct vtd_dev *vdev, int err);
 int vtd_ctx_install(struct vtd_dev *vdev, u16 alias, struct vtd_qi_batch *b);
 void vtd_ctx_remove(struct vtd_dev *vdev, u16 alias, struct vtd_qi_batch *b);
 void vtd_struct_flush(struct vtd_unit *unit, void *p, size_t len);
@@ -255,6 +265,8 @@ int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids);
 /* attach.c */
 int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 			    const struct vtd_pasid_entry *target);
+int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
+			      const struct vtd_pasid_entry *target, bool *dirty);
 void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
 				  struct vtd_pasid_entry *out);
 

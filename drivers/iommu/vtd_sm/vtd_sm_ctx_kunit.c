@@ -156,7 +156,38 @@ static void ctx_test_install(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, batch.n, 3);
 }
 
+/*
+ * A directory whose context entries went with a failed invalidation may
+ * still be walked by the unit: release keeps it (and its tables) alive;
+ * after a good one it is freed.
+ */
+static void ctx_test_dir_release(struct kunit *test)
+{
+	struct vtd_unit *unit = ctx_unit(test);
+	struct vtd_dev *vdev = ctx_dev(test, unit, 1U << 10);
+	struct vtd_pasid_entry *pe = vtd_pasid_entry(vdev, 70, true);
+	unsigned int entries = vdev->dir_entries;
+	u64 *dir = vdev->pasid_dir;
+
+	KUNIT_ASSERT_NOT_NULL(test, pe);
+	pe->val[1] = 0x1234;
+	vtd_ctx_pasid_dir_release(vdev, -ETIMEDOUT);
+	KUNIT_EXPECT_NULL(test, vdev->pasid_dir);
+	KUNIT_EXPECT_EQ(test, atomic_read(&unit->quarantined), 1);
+	/* Still there (KASAN would report a freed page here). */
+	KUNIT_EXPECT_NE(test, READ_ONCE(dir[1]), 0ULL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pe->val[1]), 0x1234ULL);
+
+	/* The test gives it back; then a good release frees it. */
+	vdev->pasid_dir = dir;
+	vdev->dir_entries = entries;
+	vtd_ctx_pasid_dir_release(vdev, 0);
+	KUNIT_EXPECT_NULL(test, vdev->pasid_dir);
+	KUNIT_EXPECT_EQ(test, atomic_read(&unit->quarantined), 1);
+}
+
 static struct kunit_case ctx_test_cases[] = {
+	KUNIT_CASE(ctx_test_dir_release),
 	KUNIT_CASE(ctx_test_dir_size),
 	KUNIT_CASE(ctx_test_lazy_tables),
 	KUNIT_CASE(ctx_test_install),

@@ -52,6 +52,14 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 			 VTD_ECAP_NEST | VTD_ECAP_PASID | VTD_ECAP_SMTS |	\
 			 VTD_ECAP_SLTS | VTD_ECAP_FLTS)
 
+/* How the fake unit fails the batch it was armed for (fake_fail()). */
+enum fake_fail_kind {
+	FAIL_NONE,
+	FAIL_IQE,	/* refuses the batch's first descriptor */
+	FAIL_ITE,	/* drops the batch's wait with a time-out error */
+	FAIL_HANG,	/* never completes the wait (until the next batch) */
+};
+
 struct fake_unit {
 	struct vtd_unit unit;
 	u64 iqh;
@@ -60,33 +68,70 @@ struct fake_unit {
 	unsigned int refuse_type;
 	unsigned int refuse_left;
 	struct vtd_qi_desc seen[32];
+	/* Words 0 and 1 of *@watch when each descriptor was processed. */
+	u64 seen_pe[32][2];
 	unsigned int nr_seen;
 	unsigned int waits;
+	struct vtd_pasid_entry *watch;
+	enum fake_fail_kind fail_kind;
+	unsigned int fail_at;	/* the batch (by waits completed) that fails */
+	bool failed;
+	bool stuck;
 };
+
+/* Fail the @nth batch from now (1: the next one), once. */
+static void fake_fail(struct fake_unit *f, enum fake_fail_kind kind,
+		      unsigned int nth)
+{
+	f->fail_kind = kind;
+	f->fail_at = f->waits + nth;
+	f->failed = false;
+}
+
+static bool fake_fail_now(struct fake_unit *f, enum fake_fail_kind kind)
+{
+	if (f->fail_kind != kind || f->failed || f->waits + 1 != f->fail_at)
+		return false;
+	f->failed = true;
+	return true;
+}
 
 static void fake_run(struct fake_unit *f)
 {
 	struct vtd_qi *qi = &f->unit.qi;
 
-	while (f->iqh != f->iqt && !(f->fsts & VTD_FSTS_IQE)) {
+	while (f->iqh != f->iqt && !(f->fsts & VTD_FSTS_IQE) && !f->stuck) {
 		unsigned int idx = f->iqh >> 5;
 		struct vtd_qi_desc *d = &qi->ring[idx];
+		bool wait = FIELD_GET(D_TYPE, d->qw[0]) == T_WAIT;
 
 		/* A refused descriptor stops the queue at it (IQE). */
-		if (FIELD_GET(D_TYPE, d->qw[0]) == f->refuse_type &&
-		    f->refuse_left) {
-			f->refuse_left--;
+		if ((FIELD_GET(D_TYPE, d->qw[0]) == f->refuse_type &&
+		     f->refuse_left) || (!wait && fake_fail_now(f, FAIL_IQE))) {
+			if (f->refuse_left)
+				f->refuse_left--;
 			f->fsts |= VTD_FSTS_IQE;
 			return;
 		}
-		if (FIELD_GET(D_TYPE, d->qw[0]) == T_WAIT) {
+		if (wait && (d->qw[0] & VTD_QI_WAIT_SW) &&
+		    fake_fail_now(f, FAIL_HANG)) {
+			f->stuck = true;
+			return;
+		}
+		if (wait && (d->qw[0] & VTD_QI_WAIT_SW)) {
 			u32 *status = phys_to_virt(d->qw[1] & VTD_QI_WAIT_ADDR);
 
-			f->waits++;
-			if (d->qw[0] & VTD_QI_WAIT_SW)
+			if (fake_fail_now(f, FAIL_ITE))
+				f->fsts |= VTD_FSTS_ITE;
+			else
 				WRITE_ONCE(*status,
 					   FIELD_GET(VTD_QI_WAIT_DATA, d->qw[0]));
-		} else if (f->nr_seen < ARRAY_SIZE(f->seen)) {
+			f->waits++;
+		} else if (!wait && f->nr_seen < ARRAY_SIZE(f->seen)) {
+			if (f->watch) {
+				f->seen_pe[f->nr_seen][0] = READ_ONCE(f->watch->val[0]);
+				f->seen_pe[f->nr_seen][1] = READ_ONCE(f->watch->val[1]);
+			}
 			f->seen[f->nr_seen++] = *d;
 		}
 		f->iqh = (u64)((idx + 1) & (qi->size - 1)) << 5;
@@ -113,10 +158,17 @@ static void fake_write(void *priv, unsigned int reg, u64 val)
 {
 	struct fake_unit *f = priv;
 
-	if (reg == VTD_REG_IQT)
+	if (reg == VTD_REG_IQT) {
+		/* A hung wait completes late, once the next batch comes. */
+		if (f->stuck) {
+			f->stuck = false;
+			f->waits++;
+			f->iqh = (f->iqh + 32) & ((f->unit.qi.size << 5) - 1);
+		}
 		f->iqt = val;
-	else if (reg == VTD_REG_FSTS)
+	} else if (reg == VTD_REG_FSTS) {
 		f->fsts &= ~(u32)val;
+	}
 	fake_run(f);
 }
 
@@ -142,6 +194,9 @@ static struct fake_unit *fake_new(struct kunit *test, u64 cap, u64 ecap)
 	f->unit.ecap = ecap;
 	ida_init(&f->unit.domain_ids);
 	KUNIT_ASSERT_EQ(test, vtd_qi_init(&f->unit.qi, 0, &fake_io, f, "fake"), 0);
+	/* A hung batch is given up sooner (error messages take time too). */
+	f->unit.qi.timeout_us = 200 * USEC_PER_MSEC;
+	strscpy(f->unit.name, "fake", sizeof(f->unit.name));
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_exit, f), 0);
 	return f;
 }
@@ -149,7 +204,11 @@ static struct fake_unit *fake_new(struct kunit *test, u64 cap, u64 ecap)
 static void dom_free(void *data)
 {
 	struct iommu_domain *domain = data;
+	struct vtd_domain *vd = to_vtd_domain(domain);
 
+	/* The driver keeps a quarantined table forever; the test does not. */
+	if (vd && vd->quarantined && vd->kind != VTD_DOMAIN_NESTED)
+		vtd_pgtable_destroy(&vd->pt);
 	domain->ops->free(domain);
 }
 
@@ -796,9 +855,14 @@ static void dom_dev_exit(void *data)
 static struct vtd_dev *dom_dev(struct kunit *test, struct fake_unit *f)
 {
 	struct vtd_dev *vdev = kunit_kzalloc(test, sizeof(*vdev), GFP_KERNEL);
+	static atomic_t seq = ATOMIC_INIT(0);
+	char name[32];
 
 	KUNIT_ASSERT_NOT_NULL(test, vdev);
-	vdev->dev = kunit_device_register(test, "vtd_sm_domain_dev");
+	/* Device names must be unique while they exist. */
+	snprintf(name, sizeof(name), "vtd_sm_domain_dev%d",
+		 atomic_inc_return(&seq));
+	vdev->dev = kunit_device_register(test, name);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(vdev->dev));
 	vdev->unit = &f->unit;
 	vdev->sid = 0x0108;
@@ -867,21 +931,22 @@ static void dom_test_attach_replace(struct kunit *test)
 			(u64)vtd_pgtable_root_phys(&b->pt));
 
 	/*
-	 * A replace whose invalidation the unit refuses: the old entry is
-	 * written back and b stays attached; a gets nothing.
+	 * A replace whose invalidation the unit refuses: nothing is written
+	 * back; the RID is left not present with no domain, and neither a
+	 * nor b is attached (dom_test_fail_each_step() checks the rest).
 	 */
 	f->refuse_type = T_PC;
 	f->refuse_left = 1;
 	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&a->domain, vdev, 0), -EIO);
 	KUNIT_EXPECT_EQ(test, f->refuse_left, 0);
-	KUNIT_EXPECT_PTR_EQ(test, vdev->domain, &b->domain);
+	KUNIT_EXPECT_NULL(test, vdev->domain);
 	vtd_dev_pasid_entry_snapshot(vdev, 0, &pe);
-	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, pe.val[1]), did_b);
-	KUNIT_EXPECT_EQ(test, pe.val[0] & PE0_SLPTPTR,
-			(u64)vtd_pgtable_root_phys(&b->pt));
+	KUNIT_EXPECT_FALSE(test, pe.val[0] & PE0_P);
 	KUNIT_EXPECT_TRUE(test, list_empty(&a->attachments));
 	KUNIT_EXPECT_TRUE(test, list_empty(&a->units));
-	KUNIT_EXPECT_EQ(test, list_count_nodes(&b->attachments), 1);
+	KUNIT_EXPECT_TRUE(test, list_empty(&b->attachments));
+	KUNIT_EXPECT_TRUE(test, a->quarantined && b->quarantined);
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&b->domain, vdev, 0), 0);
 
 	/* A PASID, and one beyond the device's. */
 	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&a->domain, vdev, 5), 0);
@@ -971,6 +1036,313 @@ static void dom_test_nested_switch(struct kunit *test)
 	n1->ops->free(n1);
 }
 
+/*
+ * Taking an entry down (detach to not present) follows the specification
+ * (6.5.3.3): P is cleared alone, then the PASID cache and the IOTLB of the
+ * old domain id are invalidated while the entry still names them, and only
+ * then is the rest of the entry cleared.
+ */
+static void dom_test_take_down_order(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct vtd_dev *vdev = dom_dev(test, f);
+	struct vtd_domain *a = dom_new(test, &f->unit, 0);
+	struct vtd_pasid_entry blocked, pe, live;
+	unsigned int i, pc = 0, iotlb = 0;
+	u16 did;
+
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&a->domain, vdev, 5), 0);
+	did = list_first_entry(&a->units, struct vtd_domain_unit, node)->did;
+	vtd_dev_pasid_entry_snapshot(vdev, 5, &live);
+	f->watch = vtd_pasid_entry(vdev, 5, false);
+	dom_fake_clear(f);
+
+	vtd_pasid_encode_blocked(&blocked, false);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vdev, 5, NULL, &blocked), 0);
+	vtd_dev_pasid_entry_snapshot(vdev, 5, &pe);
+	KUNIT_EXPECT_EQ(test, memcmp(&pe, &blocked, sizeof(pe)), 0);
+
+	KUNIT_ASSERT_GE(test, f->nr_seen, 3U);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, f->seen[0].qw[0]), T_PC);
+	for (i = 0; i < f->nr_seen; i++) {
+		u64 type = FIELD_GET(D_TYPE, f->seen[i].qw[0]);
+
+		if (type == T_PC && FIELD_GET(D_DID, f->seen[i].qw[0]) == did)
+			pc++;
+		if ((type != T_PIOTLB && type != T_IOTLB) ||
+		    FIELD_GET(D_DID, f->seen[i].qw[0]) != did)
+			continue;
+		iotlb++;
+		/* Invalidated while P is clear and the rest is the old entry. */
+		KUNIT_EXPECT_EQ_MSG(test, f->seen_pe[i][0], live.val[0] & ~PE0_P,
+				    "descriptor %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, f->seen_pe[i][1], live.val[1],
+				    "descriptor %u", i);
+		/* ...and after a PASID-cache invalidation of the old id. */
+		KUNIT_EXPECT_GT_MSG(test, pc, 0U, "descriptor %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, iotlb, 2U);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, f->seen_pe[0][1]), did);
+	f->watch = NULL;
+}
+
+enum dom_fail_op {
+	OP_ATTACH,		/* nothing -> A on PASID 5 */
+	OP_REPLACE,		/* A -> B on PASID 5 */
+	OP_REPLACE_RID,		/* A -> B on the RID */
+	OP_DETACH,		/* A -> nothing on PASID 5 (PASID removal) */
+	OP_BLOCKED_RID,		/* A -> blocked on the RID (blocking, release) */
+	OP_IDENTITY_RID,	/* A -> identity on the RID */
+	OP_FL_REPLACE,		/* first level A -> B on PASID 5: teardown */
+	OP_FL_DETACH,		/* first level A -> nothing on PASID 5 */
+	OP_NR
+};
+
+static const char * const dom_fail_op_names[OP_NR] = {
+	"attach", "replace", "replace RID", "detach", "blocked RID",
+	"identity RID", "FL replace (teardown)", "FL detach",
+};
+
+static const char * const dom_fail_kind_names[] = {
+	[FAIL_IQE] = "IQE", [FAIL_ITE] = "ITE", [FAIL_HANG] = "time-out",
+};
+
+/* Is @did still taken on @unit (not free for another domain)? */
+static bool dom_did_taken(struct vtd_unit *unit, u16 did)
+{
+	int id = ida_alloc_range(&unit->domain_ids, did, did, GFP_KERNEL);
+
+	if (id < 0)
+		return true;
+	ida_free(&unit->domain_ids, id);
+	return false;
+}
+
+/*
+ * Run @op with the unit failing its @nth batch with @kind.  Return: false
+ * if the operation made fewer batches (nothing failed).
+ */
+static bool dom_fail_one(struct kunit *test, enum dom_fail_op op,
+			 enum fake_fail_kind kind, unsigned int nth)
+{
+	bool fl = op == OP_FL_REPLACE || op == OP_FL_DETACH;
+	struct fake_unit *f = fake_new(test, FAKE_CAP, fl ?
+				       FAKE_ECAP & ~VTD_ECAP_SLTS : FAKE_ECAP);
+	struct vtd_dev *vdev = dom_dev(test, f);
+	struct vtd_domain *a = dom_new(test, &f->unit, 0);
+	struct vtd_domain *b = dom_new(test, &f->unit, 0);
+	static struct iommu_domain blk = { .type = IOMMU_DOMAIN_BLOCKED };
+	static struct iommu_domain idn = { .type = IOMMU_DOMAIN_IDENTITY };
+	u32 pasid = (op == OP_REPLACE_RID || op == OP_BLOCKED_RID ||
+		     op == OP_IDENTITY_RID) ? 0 : 5;
+	struct vtd_pasid_cfg pt = { .did = 1, .sl.levels = 4 };
+	struct vtd_pasid_entry pe, target;
+	u16 did_a = 0, did_b = 0;
+	bool new_b = false;
+	char name[64];
+	int ret, id;
+
+	snprintf(name, sizeof(name), "%s, %s at batch %u",
+		 dom_fail_op_names[op], dom_fail_kind_names[kind], nth);
+	if (op != OP_ATTACH) {
+		KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&a->domain, vdev,
+							      pasid), 0);
+		did_a = list_first_entry(&a->units, struct vtd_domain_unit,
+					 node)->did;
+	}
+	/* The id the next new domain gets. */
+	id = ida_alloc_range(&f->unit.domain_ids, 2, 15, GFP_KERNEL);
+	KUNIT_ASSERT_GE(test, id, 2);
+	ida_free(&f->unit.domain_ids, id);
+
+	fake_fail(f, kind, nth);
+	switch (op) {
+	case OP_ATTACH:
+		ret = vtd_domain_attach_pasid(&a->domain, vdev, pasid);
+		did_a = id;
+		break;
+	case OP_REPLACE:
+	case OP_REPLACE_RID:
+	case OP_FL_REPLACE:
+		ret = vtd_domain_attach_pasid(&b->domain, vdev, pasid);
+		did_b = id;
+		new_b = true;
+		break;
+	case OP_DETACH:
+	case OP_FL_DETACH:
+		vtd_pasid_encode_blocked(&target, false);
+		ret = vtd_dev_attach(NULL, vdev, pasid, NULL, &target);
+		break;
+	case OP_BLOCKED_RID:
+		vtd_pasid_encode_blocked(&target, false);
+		ret = vtd_dev_attach(&blk, vdev, pasid, NULL, &target);
+		break;
+	default:
+		KUNIT_ASSERT_EQ(test, vtd_pasid_encode_pt(&target, &pt), 0);
+		ret = vtd_dev_attach(&idn, vdev, pasid, NULL, &target);
+		break;
+	}
+	if (!f->failed) {
+		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "%s", name);
+		f->fail_kind = FAIL_NONE;
+		vtd_pasid_encode_blocked(&target, false);
+		KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vdev, pasid, NULL,
+						     &target), 0);
+		return false;
+	}
+
+	KUNIT_EXPECT_LT_MSG(test, ret, 0, "%s", name);
+	/* Not present, and no domain on record for the PASID. */
+	vtd_dev_pasid_entry_snapshot(vdev, pasid, &pe);
+	KUNIT_EXPECT_FALSE_MSG(test, pe.val[0] & PE0_P, "%s: present", name);
+	KUNIT_EXPECT_NULL_MSG(test, vtd_dev_domain(vdev, pasid), "%s", name);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&f->unit.quarantined), 1, "%s",
+			    name);
+	/* Neither domain still believes it is attached there. */
+	KUNIT_EXPECT_TRUE_MSG(test, list_empty(&a->attachments), "%s", name);
+	KUNIT_EXPECT_TRUE_MSG(test, list_empty(&b->attachments), "%s", name);
+	KUNIT_EXPECT_TRUE_MSG(test, list_empty(&a->units), "%s", name);
+	KUNIT_EXPECT_TRUE_MSG(test, list_empty(&b->units), "%s", name);
+	/* Ids and tables the unit may still use are out of reuse. */
+	KUNIT_EXPECT_TRUE_MSG(test, a->quarantined, "%s", name);
+	KUNIT_EXPECT_TRUE_MSG(test, dom_did_taken(&f->unit, did_a),
+			      "%s: id %u reusable", name, did_a);
+	KUNIT_EXPECT_EQ_MSG(test, b->quarantined, new_b, "%s", name);
+	if (new_b)
+		KUNIT_EXPECT_TRUE_MSG(test, dom_did_taken(&f->unit, did_b),
+				      "%s: id %u reusable", name, did_b);
+	/* A later attach works, with a fresh id. */
+	KUNIT_EXPECT_EQ_MSG(test, vtd_domain_attach_pasid(&b->domain, vdev, pasid),
+			    0, "%s: attach after", name);
+	vtd_dev_pasid_entry_snapshot(vdev, pasid, &pe);
+	KUNIT_EXPECT_TRUE_MSG(test, pe.val[0] & PE0_P, "%s", name);
+	KUNIT_EXPECT_NE_MSG(test, FIELD_GET(PE1_DID, pe.val[1]), did_a, "%s", name);
+	KUNIT_EXPECT_NE_MSG(test, FIELD_GET(PE1_DID, pe.val[1]), did_b, "%s", name);
+	vtd_pasid_encode_blocked(&target, false);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vdev, pasid, NULL, &target), 0);
+	return true;
+}
+
+/*
+ * A batch that fails with IQE, ITE or a time-out, at each step of every
+ * kind of entry change: the entry is left not present, never rolled back
+ * toward translation, and nothing that may still be in use is reused.
+ */
+static void dom_test_fail_each_step(struct kunit *test)
+{
+	enum fake_fail_kind kind;
+	unsigned int nth;
+	int op;
+
+	for (op = 0; op < OP_NR; op++) {
+		for (kind = FAIL_IQE; kind <= FAIL_HANG; kind++) {
+			for (nth = 1; nth < 8; nth++)
+				if (!dom_fail_one(test, op, kind, nth))
+					break;
+			/* Every operation makes at least one batch. */
+			KUNIT_EXPECT_GT_MSG(test, nth, 1U, "%s",
+					    dom_fail_op_names[op]);
+		}
+	}
+}
+
+#define ECAP_SMPWC	BIT_ULL(48)
+#define PE1_PWSNP	BIT_ULL(23)
+
+/*
+ * Scalable-mode walks of first- and second-level tables snoop only with
+ * ECAP.SMPWC (and PWSNP); ECAP.C says nothing about them.  A unit with
+ * C=1, SMPWC=0 needs its tables written back to memory.
+ */
+static void dom_test_walk_coherency(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct fake_unit *g = fake_new(test, FAKE_CAP, FAKE_ECAP | ECAP_SMPWC);
+	struct fake_unit *fl = fake_new(test, FAKE_CAP, FAKE_ECAP & ~VTD_ECAP_SLTS);
+	struct vtd_dev *vf = dom_dev(test, f), *vg = dom_dev(test, g);
+	struct vtd_domain *nc = dom_new(test, &f->unit, 0);
+	struct vtd_domain *coh = dom_new(test, &g->unit, 0);
+	struct vtd_pasid_entry pe, blocked;
+
+	KUNIT_ASSERT_TRUE(test, FAKE_ECAP & VTD_ECAP_C);
+	KUNIT_EXPECT_TRUE(test, nc->pt.flags & VTD_PGTABLE_NONCOHERENT);
+	KUNIT_EXPECT_TRUE(test, dom_new(test, &fl->unit, 0)->pt.flags &
+			  VTD_PGTABLE_NONCOHERENT);
+	KUNIT_EXPECT_FALSE(test, coh->pt.flags & VTD_PGTABLE_NONCOHERENT);
+
+	/* A table that is not written back cannot go to the C=1, SMPWC=0 unit. */
+	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&coh->domain, vf, 0), -EINVAL);
+	KUNIT_EXPECT_NULL(test, vf->domain);
+	/* The other way is fine; PWSNP only where walks snoop. */
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&nc->domain, vg, 0), 0);
+	vtd_dev_pasid_entry_snapshot(vg, 0, &pe);
+	KUNIT_EXPECT_TRUE(test, pe.val[1] & PE1_PWSNP);
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&nc->domain, vf, 0), 0);
+	vtd_dev_pasid_entry_snapshot(vf, 0, &pe);
+	KUNIT_EXPECT_FALSE(test, pe.val[1] & PE1_PWSNP);
+
+	vtd_pasid_encode_blocked(&blocked, false);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vf, 0, NULL, &blocked), 0);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vg, 0, NULL, &blocked), 0);
+}
+
+/* A second-level table is used only by units whose MGAW covers it. */
+static void dom_test_mgaw(struct kunit *test)
+{
+	u64 cap39 = (FAKE_CAP & ~VTD_CAP_MGAW) | FIELD_PREP(VTD_CAP_MGAW, 38);
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct fake_unit *g = fake_new(test, cap39, FAKE_ECAP);
+	struct vtd_dev *vf = dom_dev(test, f), *vg = dom_dev(test, g);
+	struct vtd_domain *wide = dom_new(test, &f->unit, 0);
+	struct vtd_domain *narrow = dom_new(test, &g->unit, 0);
+	struct vtd_pasid_entry blocked;
+
+	/* g walks 4 levels (SAGAW) but addresses only 39 bits. */
+	KUNIT_EXPECT_EQ(test, narrow->domain.geometry.aperture_end, BIT_ULL(39) - 1);
+	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&wide->domain, vg, 0), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&wide->units));
+	KUNIT_EXPECT_NULL(test, vg->domain);
+	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&narrow->domain, vf, 0), 0);
+	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&narrow->domain, vg, 0), 0);
+
+	vtd_pasid_encode_blocked(&blocked, false);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vf, 0, NULL, &blocked), 0);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vg, 0, NULL, &blocked), 0);
+}
+
+/*
+ * In caching mode a map is invalidated too; a map may add tables, so the
+ * invalidation keeps IH clear (the paging-structure caches go as well).
+ */
+static void dom_test_map_flush_ih(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct vtd_domain *vd = dom_new(test, &f->unit, 0);
+	struct vtd_attachment *att = dom_attach(test, vd, &f->unit, 0);
+	const struct iommu_domain_ops *ops = vd->domain.ops;
+	struct iommu_iotlb_gather gather;
+	size_t mapped = 0;
+	void *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* The first map at 1 GiB allocates the level 3, 2 and 1 tables. */
+	KUNIT_ASSERT_EQ(test, ops->map_pages(&vd->domain, SZ_1G,
+					     virt_to_phys(page), SZ_4K, 1,
+					     IOMMU_READ, GFP_KERNEL, &mapped), 0);
+	dom_fake_clear(f);
+	KUNIT_ASSERT_EQ(test, ops->iotlb_sync_map(&vd->domain, SZ_1G, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, f->waits, 1);
+	KUNIT_ASSERT_EQ(test, f->nr_seen, 1);
+	dom_expect_desc(test, &f->seen[0], T_IOTLB, G_IOTLB_PAGE, att->du->did, 0,
+			SZ_1G);
+
+	iommu_iotlb_gather_init(&gather);
+	KUNIT_EXPECT_EQ(test, ops->unmap_pages(&vd->domain, SZ_1G, SZ_4K, 1,
+					       &gather), SZ_4K);
+	ops->iotlb_sync(&vd->domain, &gather);
+	dom_detach(vd, att);
+}
+
 static struct kunit_case dom_test_cases[] = {
 	KUNIT_CASE(dom_test_alloc_flags),
 	KUNIT_CASE(dom_test_s1_check),
@@ -978,6 +1350,11 @@ static struct kunit_case dom_test_cases[] = {
 	KUNIT_CASE(dom_test_did_refcount),
 	KUNIT_CASE(dom_test_attach_replace),
 	KUNIT_CASE(dom_test_nested_switch),
+	KUNIT_CASE(dom_test_take_down_order),
+	KUNIT_CASE(dom_test_walk_coherency),
+	KUNIT_CASE(dom_test_mgaw),
+	KUNIT_CASE(dom_test_map_flush_ih),
+	KUNIT_CASE_SLOW(dom_test_fail_each_step),
 	KUNIT_CASE(dom_test_flush_sl),
 	KUNIT_CASE(dom_test_flush_fl_and_nested),
 	KUNIT_CASE(dom_test_inv_check),

@@ -41,7 +41,19 @@ static void vtd_regs_test_fault_regs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtd_cap_num_fault_regs(cap), 8);
 }
 
+/* The fields the invalidation and coherency paths read, per the spec. */
+static void vtd_regs_test_inv_fields(struct kunit *test)
+{
+	/* CAP: PSI is bit 39, MAMV bits 53:48. */
+	KUNIT_EXPECT_EQ(test, VTD_CAP_PSI, 0x0000008000000000ULL);
+	KUNIT_EXPECT_EQ(test, VTD_CAP_MAMV, 0x003f000000000000ULL);
+	/* ECAP: C is bit 0, SMPWC bit 48. */
+	KUNIT_EXPECT_EQ(test, VTD_ECAP_C, 0x1ULL);
+	KUNIT_EXPECT_EQ(test, VTD_ECAP_SMPWC, 0x0001000000000000ULL);
+}
+
 static struct kunit_case vtd_regs_test_cases[] = {
+	KUNIT_CASE(vtd_regs_test_inv_fields),
 	KUNIT_CASE(vtd_regs_test_mgaw),
 	KUNIT_CASE(vtd_regs_test_pasid_bits),
 	KUNIT_CASE(vtd_regs_test_sl_levels),

@@ -373,6 +373,23 @@ static void qi_test_encoding(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_GRAN, d->qw[0]), 3);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_SID, d->qw[0]), 0x0108);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_DID, d->qw[0]), 7);
+
+	/*
+	 * Page-selective-within-domain IOTLB invalidation, with the positions
+	 * of the specification written out: type 2 (3:0), G 11b (5:4), DW (6),
+	 * DR (7), DID (31:16); ADDR (63:12), IH (6), AM (5:0).
+	 */
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_range(&b, 0x4321, 0x7654320000ULL, 4, true);
+	vtd_qi_add_iotlb_range(&b, 5, 0x1000, 0, false);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	d = &f->qi.ring[4];
+	KUNIT_EXPECT_EQ(test, d->qw[0], 0x43210000ULL | 0xc0 | 0x30 | 0x2);
+	KUNIT_EXPECT_EQ(test, d->qw[1], 0x7654320000ULL | 0x40 | 4);
+	KUNIT_EXPECT_EQ(test, d->qw[2] | d->qw[3], 0);
+	d = &f->qi.ring[5];
+	KUNIT_EXPECT_EQ(test, d->qw[0], 0x50000ULL | 0xc0 | 0x30 | 0x2);
+	KUNIT_EXPECT_EQ(test, d->qw[1], 0x1000ULL);
 }
 
 static struct kunit_case qi_test_cases[] = {

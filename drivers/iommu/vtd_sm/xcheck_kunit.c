@@ -59,15 +59,16 @@ static u64 *x_page(struct kunit *test)
 	return p;
 }
 
-static void x_sync(struct vtd_pasid_writer *w)
+static int x_sync(struct vtd_pasid_writer *w)
 {
 	struct xc *x = container_of(w, struct xc, w);
 
 	if (x->nr_syncs >= X_MAX_SYNCS) {
 		x->overflow++;
-		return;
+		return 0;
 	}
 	x->syncs[x->nr_syncs++] = x->nr_states - 1;
+	return 0;
 }
 
 static void x_stored(struct vtd_pasid_writer *w, unsigned int qw,
