@@ -665,18 +665,11 @@ static const struct step attach_steps[] = {
 	STEP("DETACH RID", st_det_rid, in_rid_on_b),
 };
 
-/*
- * ioasid_alloc() answers INVALID_IOASID for an exhausted range or quota
- * and for a failed allocation alike, and IOMMU_PASID_ALLOC turns all of
- * them into ENOSPC: a VMM is told "quota used up" when memory ran out.
- */
-#define PALLOC_BUG	"KNOWN BUG: IOMMU_PASID_ALLOC fails with ENOSPC, not ENOMEM, when an allocation in ioasid_alloc() fails"
-
 static const struct step pasid_steps[] = {
-	STEP_KNOWN("PASID_ALLOC", st_palloc0, NULL, ENOSPC, PALLOC_BUG),
-	STEP_KNOWN("PASID_ALLOC 2", st_palloc1, NULL, ENOSPC, PALLOC_BUG),
+	STEP("PASID_ALLOC", st_palloc0, NULL),
+	STEP("PASID_ALLOC 2", st_palloc1, NULL),
 	STEP("PASID_FREE", st_pfree0, NULL),
-	STEP_KNOWN("PASID_ALLOC 3", st_palloc2, NULL, ENOSPC, PALLOC_BUG),
+	STEP("PASID_ALLOC 3", st_palloc2, NULL),
 };
 
 static const struct seq seq_ioas = {
