@@ -8,6 +8,7 @@
  * the domain cannot take make the attach fail.  QEMU's edu is the device.
  */
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "iommufd_utils.h"
 
@@ -199,6 +200,67 @@ TEST_F(pin, rlimit_at_pin_time)
 	ASSERT_EQ(0, ioas_unmap(fd, self->ioas, IOVA_DST, 8 * self->psz));
 	ASSERT_EQ(0, ioas_map(fd, self->ioas, self->buf + 8 * self->psz,
 			      8 * self->psz, IOVA_DST));
+	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+}
+
+/*
+ * Memory mapped by another process is pinned from that process's address
+ * space when the domain comes (mainline's fork_present): edu copies what
+ * the child had, into the parent's memory.
+ */
+TEST_F(pin, other_process_present)
+{
+	int fd = self->d.iommufd, to_child[2], from_child[2];
+	char *dst = self->buf + 16 * self->psz;
+	char c = 0;
+	pid_t child;
+
+	pattern_fill(self->buf, self->psz, 7);
+	memset(dst, 0, self->psz);
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(from_child));
+	child = fork();
+	ASSERT_NE(-1, child);
+	if (!child) {
+		c = ioas_map(fd, self->ioas, self->buf, self->psz, IOVA_SRC) ?
+			'E' : 'M';
+		if (write(from_child[1], &c, 1) != 1 ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(from_child[0], &c, 1));
+	ASSERT_EQ('M', c);
+	/* The child's copy differs from the parent's from now on. */
+	pattern_fill(self->buf, self->psz, 9);
+	ASSERT_EQ(0, ioas_map(fd, self->ioas, dst, self->psz, IOVA_DST));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, self->ioas, NULL));
+	ASSERT_EQ(0, edu_copy(&self->d, IOVA_SRC, IOVA_DST, 512));
+	ASSERT_TRUE(pattern_check(dst, 512, 7));
+	ASSERT_EQ(1, write(to_child[1], &c, 1));
+	ASSERT_EQ(child, waitpid(child, NULL, 0));
+	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+}
+
+/*
+ * A mapping whose process has exited cannot be pinned any more (mainline's
+ * fork_gone): the attach fails with EFAULT until it is unmapped.
+ */
+TEST_F(pin, other_process_gone)
+{
+	int fd = self->d.iommufd, status;
+	pid_t child;
+
+	child = fork();
+	ASSERT_NE(-1, child);
+	if (!child)
+		_exit(ioas_map(fd, self->ioas, self->buf, self->psz,
+			       IOVA_SRC) ? 1 : 0);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	ASSERT_EQ(-EFAULT, dev_attach(self->d.devfd, RID, self->ioas, NULL));
+	ASSERT_EQ(0, ioas_unmap(fd, self->ioas, IOVA_SRC, self->psz));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, self->ioas, NULL));
 	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
 }
 
