@@ -3,21 +3,34 @@
  * IOVA bookkeeping of an IOAS.
  *
  * Three interval trees describe the IOVA space:
- *  - areas: what is mapped; each area maps a slice of one struct
- *    iopt_pages (pinned memory, possibly shared with other areas);
+ *  - areas: what is mapped; each area maps a byte range of one struct
+ *    iopt_pages (user memory, possibly shared with other areas);
  *  - reserved: what may never be mapped (e.g. outside a domain's
  *    aperture), each range tagged with the owner that reserved it;
  *  - allowed: if not empty, where automatic IOVA allocation may look.
  *
- * Every iommu_domain in @domains holds exactly the mappings of @areas: a
- * new area is mapped into every domain before the call returns (and
- * removed from all of them again if any fails), an area is unmapped from
- * every domain before its pages can be unpinned, and a domain that is
- * added later is first filled with every existing area.  All of it is
- * done under iopt->lock.
+ * Memory is pinned only while something needs it.  While the IOAS has at
+ * least one iommu_domain, every area is "filled": its pages are pinned
+ * once (whatever the number of domains) and every domain holds exactly the
+ * mappings of @areas: a new area is mapped into every domain before the
+ * call returns (and removed from all of them again if any fails), an area
+ * is unmapped from every domain before its pages can be unpinned, and a
+ * domain that is added later is first filled with every existing area.
+ * Access objects pin ranges of areas on their own (see access.c).
+ *
+ * Alignment is mainline's: with neither a domain nor a page-pinning
+ * access, IOVAs, lengths and user addresses are byte granular
+ * (iova_alignment 1).  A domain raises the alignment to its smallest page
+ * size, an access that pins pages and IOMMU_OPTION_HUGE_PAGES=0 to
+ * PAGE_SIZE; a raise that existing areas do not satisfy fails with
+ * EADDRINUSE, and later mappings must satisfy it (EINVAL).
+ *
+ * Everything is done under iopt->lock, except the calls into access
+ * drivers' unmap callbacks, which are made without it.
  */
 #include <kunit/visibility.h>
 #include <linux/iommu.h>
+#include <linux/iommufd_pasid.h>
 #include <linux/log2.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
@@ -26,16 +39,21 @@
 
 /**
  * struct iopt_area - one mapping of an IOAS
- * @node: IOVA range, page aligned
- * @pages: the pinned memory (one reference)
- * @pgoff: index in @pages of the page mapped at @node.start
+ * @node: IOVA range
+ * @pages: the user memory (one reference)
+ * @start_byte: offset in @pages (from its first page) of the byte mapped
+ *		at @node.start
  * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
+ * @num_accesses: pin calls of access objects holding pages of the area
+ * @prevent_access: an unmap is waiting for the accesses: no new pins
  */
 struct iopt_area {
 	struct interval_tree_node node;
 	struct iopt_pages *pages;
-	unsigned long pgoff;
+	unsigned long start_byte;
 	int prot;
+	unsigned int num_accesses;
+	bool prevent_access;
 };
 
 /**
@@ -51,6 +69,9 @@ struct iopt_reserved {
 /* iopt_free_itree() frees a node as the allocation containing it. */
 static_assert(offsetof(struct iopt_reserved, node) == 0);
 
+/* Unmap waits this many rounds of notifications for accesses to unpin. */
+#define IOPT_UNMAP_TRIES 100
+
 static struct iopt_area *iopt_area_first(struct io_pagetable *iopt,
 					 unsigned long start,
 					 unsigned long last)
@@ -61,9 +82,93 @@ static struct iopt_area *iopt_area_first(struct io_pagetable *iopt,
 	return node ? container_of(node, struct iopt_area, node) : NULL;
 }
 
+static struct iopt_area *iopt_area_next(struct iopt_area *area,
+					unsigned long start,
+					unsigned long last)
+{
+	struct interval_tree_node *node;
+
+	node = interval_tree_iter_next(&area->node, start, last);
+	return node ? container_of(node, struct iopt_area, node) : NULL;
+}
+
 static unsigned long iopt_area_length(struct iopt_area *area)
 {
 	return area->node.last - area->node.start + 1;
+}
+
+/* Offset in the area's pages of the byte mapped at @iova. */
+static unsigned long iopt_area_start_byte(struct iopt_area *area,
+					  unsigned long iova)
+{
+	return area->start_byte + (iova - area->node.start);
+}
+
+static unsigned long iopt_area_index(struct iopt_area *area,
+				     unsigned long iova)
+{
+	return iopt_area_start_byte(area, iova) >> PAGE_SHIFT;
+}
+
+static int iopt_area_pin(struct iopt_area *area)
+{
+	return iopt_pages_pin(area->pages,
+			      iopt_area_index(area, area->node.start),
+			      iopt_area_index(area, area->node.last), NULL);
+}
+
+static void iopt_area_unpin(struct iopt_area *area)
+{
+	iopt_pages_unpin(area->pages, iopt_area_index(area, area->node.start),
+			 iopt_area_index(area, area->node.last));
+}
+
+/*
+ * The alignment (*@out) the domains (and @extra, one about to be added),
+ * the accesses and the options of @iopt need, as mainline computes it;
+ * -EADDRINUSE if it is a raise that an existing area does not satisfy
+ * (IOVA, length or offset of the user memory in its page).
+ */
+static int iopt_calculate_iova_alignment(struct io_pagetable *iopt,
+					 struct iommu_domain *extra,
+					 unsigned long *out)
+{
+	unsigned long align = iopt->disable_large_pages ? PAGE_SIZE : 1;
+	struct iommufd_access *access;
+	struct iommu_domain *domain;
+	struct iopt_area *area;
+	unsigned long index;
+
+	lockdep_assert_held(&iopt->lock);
+
+	xa_for_each(&iopt->domains, index, domain)
+		align = max(align, 1UL << __ffs(domain->pgsize_bitmap));
+	if (extra)
+		align = max(align, 1UL << __ffs(extra->pgsize_bitmap));
+	xa_for_each(&iopt->accesses, index, access)
+		align = max(align, access->iova_alignment);
+
+	if (align > iopt->iova_alignment) {
+		for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+		     area = iopt_area_next(area, 0, ULONG_MAX)) {
+			if ((area->node.start | iopt_area_length(area) |
+			     offset_in_page(area->start_byte)) & (align - 1))
+				return -EADDRINUSE;
+		}
+	}
+	*out = align;
+	return 0;
+}
+
+static int iopt_update_iova_alignment(struct io_pagetable *iopt)
+{
+	unsigned long align;
+	int rc;
+
+	rc = iopt_calculate_iova_alignment(iopt, NULL, &align);
+	if (!rc)
+		iopt->iova_alignment = align;
+	return rc;
 }
 
 void iopt_init(struct io_pagetable *iopt)
@@ -73,13 +178,72 @@ void iopt_init(struct io_pagetable *iopt)
 	iopt->allowed = RB_ROOT_CACHED;
 	iopt->reserved = RB_ROOT_CACHED;
 	xa_init_flags(&iopt->domains, XA_FLAGS_ALLOC);
-	/*
-	 * Mappings are made of whole CPU pages, so IOVAs and lengths are
-	 * page aligned (what mainline requires once a domain is attached).
-	 */
-	iopt->iova_alignment = PAGE_SIZE;
+	xa_init_flags(&iopt->accesses, XA_FLAGS_ALLOC);
+	/* Without a domain, nothing constrains IOVAs: byte granular. */
+	iopt->iova_alignment = 1;
 }
 EXPORT_SYMBOL_IF_KUNIT(iopt_init);
+
+/**
+ * iopt_iova_alignment() - the alignment mappings of an IOAS need now
+ * @iopt: the IOVA space
+ *
+ * Return: the alignment in bytes (a power of two), as reported by
+ * IOMMU_IOAS_IOVA_RANGES.
+ */
+unsigned long iopt_iova_alignment(struct io_pagetable *iopt)
+{
+	unsigned long align;
+
+	mutex_lock(&iopt->lock);
+	align = iopt->iova_alignment;
+	mutex_unlock(&iopt->lock);
+	return align;
+}
+EXPORT_SYMBOL_IF_KUNIT(iopt_iova_alignment);
+
+/**
+ * iopt_disable_large_pages() - require PAGE_SIZE alignment
+ * @iopt: the IOVA space
+ *
+ * What IOMMU_OPTION_HUGE_PAGES = 0 asks for.
+ *
+ * Return: 0; -EINVAL if domains hold mappings already; -EADDRINUSE if a
+ * mapping is not PAGE_SIZE aligned.
+ */
+int iopt_disable_large_pages(struct io_pagetable *iopt)
+{
+	int rc = 0;
+
+	mutex_lock(&iopt->lock);
+	if (iopt->disable_large_pages)
+		goto out;
+	if (!xa_empty(&iopt->domains) &&
+	    !RB_EMPTY_ROOT(&iopt->areas.rb_root)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	iopt->disable_large_pages = true;
+	rc = iopt_update_iova_alignment(iopt);
+	if (rc)
+		iopt->disable_large_pages = false;
+out:
+	mutex_unlock(&iopt->lock);
+	return rc;
+}
+
+/**
+ * iopt_enable_large_pages() - drop the PAGE_SIZE requirement again
+ * @iopt: the IOVA space
+ */
+void iopt_enable_large_pages(struct io_pagetable *iopt)
+{
+	mutex_lock(&iopt->lock);
+	iopt->disable_large_pages = false;
+	/* Lowering the alignment cannot fail. */
+	WARN_ON(iopt_update_iova_alignment(iopt));
+	mutex_unlock(&iopt->lock);
+}
 
 /**
  * iopt_free_itree() - free every node of a tree of allowed or reserved
@@ -96,33 +260,46 @@ void iopt_free_itree(struct rb_root_cached *itree)
 	}
 }
 
+/*
+ * Map a filled (pinned) area into @domain, physically contiguous runs with
+ * one call each.  IOVA, length and page offset of the area are aligned to
+ * the domain's smallest page (see iopt_calculate_iova_alignment()).
+ */
 static int iopt_area_map_domain(struct iopt_area *area,
 				struct iommu_domain *domain)
 {
-	unsigned long npages = iopt_area_length(area) >> PAGE_SHIFT;
-	struct page **pages = area->pages->pages + area->pgoff;
-	unsigned long i = 0;
+	unsigned long len = iopt_area_length(area), done = 0;
 	int rc;
 
-	while (i < npages) {
-		phys_addr_t phys = page_to_phys(pages[i]);
-		unsigned long run = 1;
+	while (done < len) {
+		unsigned long byte = area->start_byte + done;
+		unsigned long run = min(len - done,
+					PAGE_SIZE - offset_in_page(byte));
+		phys_addr_t phys;
 
-		/* Map physically contiguous pages with one call. */
-		while (i + run < npages &&
-		       page_to_phys(pages[i + run]) == phys + run * PAGE_SIZE)
-			run++;
-		rc = iommu_map(domain, area->node.start + i * PAGE_SIZE, phys,
-			       run * PAGE_SIZE, area->prot, GFP_KERNEL_ACCOUNT);
+		phys = page_to_phys(iopt_pages_pinned(area->pages,
+						      byte >> PAGE_SHIFT)) +
+		       offset_in_page(byte);
+		while (done + run < len) {
+			unsigned long next = area->start_byte + done + run;
+			struct page *page = iopt_pages_pinned(area->pages,
+							      next >> PAGE_SHIFT);
+
+			if (page_to_phys(page) != phys + run)
+				break;
+			run += min(len - done - run, PAGE_SIZE);
+		}
+		rc = iommu_map(domain, area->node.start + done, phys, run,
+			       area->prot, GFP_KERNEL_ACCOUNT);
 		if (rc)
 			goto err_unmap;
-		i += run;
+		done += run;
 	}
 	return 0;
 
 err_unmap:
-	if (i)
-		iommu_unmap(domain, area->node.start, i * PAGE_SIZE);
+	if (done)
+		iommu_unmap(domain, area->node.start, done);
 	return rc;
 }
 
@@ -135,7 +312,7 @@ static void iopt_area_unmap_domain(struct iopt_area *area,
 	WARN_ON(iommu_unmap(domain, area->node.start, len) != len);
 }
 
-/* Map @area into every domain, or into none. */
+/* Pin @area and map it into every domain, or do nothing. */
 static int iopt_area_fill_domains(struct io_pagetable *iopt,
 				  struct iopt_area *area)
 {
@@ -143,6 +320,11 @@ static int iopt_area_fill_domains(struct io_pagetable *iopt,
 	unsigned long index, uindex;
 	int rc;
 
+	if (xa_empty(&iopt->domains))
+		return 0;
+	rc = iopt_area_pin(area);
+	if (rc)
+		return rc;
 	xa_for_each(&iopt->domains, index, domain) {
 		rc = iopt_area_map_domain(area, domain);
 		if (rc)
@@ -156,6 +338,7 @@ err_undo:
 			break;
 		iopt_area_unmap_domain(area, undo);
 	}
+	iopt_area_unpin(area);
 	return rc;
 }
 
@@ -165,8 +348,11 @@ static void iopt_area_unfill_domains(struct io_pagetable *iopt,
 	struct iommu_domain *domain;
 	unsigned long index;
 
+	if (xa_empty(&iopt->domains))
+		return;
 	xa_for_each(&iopt->domains, index, domain)
 		iopt_area_unmap_domain(area, domain);
+	iopt_area_unpin(area);
 }
 
 /* Take @area out of every domain and the tree, and free it. */
@@ -194,62 +380,89 @@ static bool iopt_range_busy(struct io_pagetable *iopt, unsigned long start,
 }
 
 /*
- * Lowest IOVA in [lo, hi], aligned to @align, where @length bytes touch
- * neither an area nor a reserved range.
+ * The first IOVA at or above @start that is a multiple of @align plus
+ * @page_offset, if it leaves room for @length bytes up to @hi.
+ */
+static bool iopt_align_start(unsigned long *start, unsigned long hi,
+			     unsigned long length, unsigned long align,
+			     unsigned long page_offset)
+{
+	unsigned long s;
+
+	if (check_add_overflow(*start, align - 1, &s))
+		return false;
+	s = (s & ~(align - 1)) | page_offset;
+	if (s >= hi || hi - s < length - 1)
+		return false;
+	*start = s;
+	return true;
+}
+
+/*
+ * Lowest IOVA in [lo, hi] chosen by iopt_align_start() where @length bytes
+ * touch neither an area nor a reserved range.
  */
 static bool iopt_find_hole(struct io_pagetable *iopt, unsigned long lo,
 			   unsigned long hi, unsigned long length,
-			   unsigned long align, unsigned long *iova)
+			   unsigned long align, unsigned long page_offset,
+			   unsigned long *iova)
 {
-	unsigned long start, busy_last;
+	unsigned long start = lo, busy_last;
 
-	if (lo > ULONG_MAX - (align - 1))
-		return false;
-	start = ALIGN(lo, align);
-	while (start <= hi && hi - start >= length - 1) {
+	while (iopt_align_start(&start, hi, length, align, page_offset)) {
 		if (!iopt_range_busy(iopt, start, start + length - 1,
 				     &busy_last)) {
 			*iova = start;
 			return true;
 		}
 		/* Any start up to busy_last would overlap the same range. */
-		if (busy_last >= hi || busy_last > ULONG_MAX - align)
+		if (busy_last >= hi)
 			return false;
-		start = ALIGN(busy_last + 1, align);
+		start = busy_last + 1;
 	}
 	return false;
 }
 
 /*
  * Choose an IOVA for @length bytes of memory starting at user address
- * @uaddr.  The IOVA keeps the natural alignment of the length as far as
- * the user address has it too, so that huge pages can map it; IOVA 0 is
- * never returned.
+ * @uaddr.  As in mainline, the IOVA keeps the page offset of the user
+ * address and the natural alignment of the length as far as the user
+ * address has it too (up to a huge page), so that huge pages can map it;
+ * IOVA 0 and the last page are never returned.  -EINVAL if that alignment
+ * is below the IOAS's.
  */
 static int iopt_alloc_iova(struct io_pagetable *iopt, unsigned long *iova,
 			   unsigned long uaddr, unsigned long length)
 {
 	const unsigned long lo = PAGE_SIZE, hi = ULONG_MAX - PAGE_SIZE;
+	unsigned long page_offset = offset_in_page(uaddr);
+	unsigned long max_align = PAGE_SIZE;
 	struct interval_tree_node *node;
 	unsigned long align;
 
 	lockdep_assert_held(&iopt->lock);
 
-	if (length >= ULONG_MAX / 2)
+	if (!length || length >= ULONG_MAX / 2)
 		return -EOVERFLOW;
 	align = roundup_pow_of_two(length);
 	if (uaddr)
 		align = min(align, 1UL << __ffs(uaddr));
-	align = max(align, iopt->iova_alignment);
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	max_align = HPAGE_SIZE;
+#endif
+	align = min(align, max_align);
+	if (align < iopt->iova_alignment)
+		return -EINVAL;
 
 	if (RB_EMPTY_ROOT(&iopt->allowed.rb_root))
-		return iopt_find_hole(iopt, lo, hi, length, align, iova) ?
-			0 : -ENOSPC;
+		return iopt_find_hole(iopt, lo, hi, length, align, page_offset,
+				      iova) ? 0 : -ENOSPC;
 
 	for (node = interval_tree_iter_first(&iopt->allowed, lo, hi); node;
 	     node = interval_tree_iter_next(node, lo, hi)) {
 		if (iopt_find_hole(iopt, max(node->start, lo),
-				   min(node->last, hi), length, align, iova))
+				   min(node->last, hi), length, align,
+				   page_offset, iova))
 			return 0;
 	}
 	return -ENOSPC;
@@ -291,7 +504,7 @@ void iopt_free_pieces(struct list_head *pieces)
 EXPORT_SYMBOL_IF_KUNIT(iopt_free_pieces);
 
 /**
- * iopt_map_pieces() - map slices of pinned memory at consecutive IOVAs
+ * iopt_map_pieces() - map slices of user memory at consecutive IOVAs
  * @iopt: the IOVA space
  * @pieces: list of struct iopt_piece; on success their page references
  *          move to the new areas (the list itself stays the caller's)
@@ -300,13 +513,16 @@ EXPORT_SYMBOL_IF_KUNIT(iopt_free_pieces);
  * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
  * @fixed: map at *@iova rather than choose one
  *
- * Every piece becomes one area (unmapped only as a whole), mapped into
- * every domain of @iopt.  Either all pieces are mapped or none is.
+ * Every piece becomes one area (unmapped only as a whole).  If the IOAS
+ * has domains, the memory is pinned and mapped into every one of them.
+ * Either all pieces are mapped or none is.
  *
- * Return: 0; -EINVAL for a misaligned or empty range or one touching a
+ * Return: 0; -EINVAL for an empty range, one not aligned to the IOAS's
+ * alignment (IOVA, length or the user page offset) or one touching a
  * reserved range; -EEXIST if a fixed range is already mapped; -ENOSPC if
- * no free IOVA range is found; -EPERM for write access to memory pinned
- * read-only; -EOVERFLOW; -ENOMEM; or an error of the IOMMU driver.
+ * no free IOVA range is found; -EPERM for write access to memory mapped
+ * read-only; -EOVERFLOW; and when pinning for domains: -ENOMEM (also over
+ * RLIMIT_MEMLOCK), -EFAULT, or an error of the IOMMU driver.
  */
 int iopt_map_pieces(struct io_pagetable *iopt, struct list_head *pieces,
 		    unsigned long length, unsigned long *iova, int prot,
@@ -317,14 +533,8 @@ int iopt_map_pieces(struct io_pagetable *iopt, struct list_head *pieces,
 	unsigned long n = 0, i, cur;
 	int rc;
 
-	if (!length || (length & (iopt->iova_alignment - 1)))
-		return -EINVAL;
-
-	list_for_each_entry(piece, pieces, node) {
-		if ((prot & IOMMU_WRITE) && !piece->pages->writable)
-			return -EPERM;
+	list_for_each_entry(piece, pieces, node)
 		n++;
-	}
 	if (WARN_ON(!n))
 		return -EINVAL;
 
@@ -340,12 +550,17 @@ int iopt_map_pieces(struct io_pagetable *iopt, struct list_head *pieces,
 	}
 
 	mutex_lock(&iopt->lock);
+	if (!length || (length & (iopt->iova_alignment - 1))) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
 	if (fixed) {
 		rc = iopt_check_iova(iopt, *iova, length);
 	} else {
 		first = list_first_entry(pieces, struct iopt_piece, node);
-		rc = iopt_alloc_iova(iopt, iova, first->pages->uaddr +
-				     (first->pgoff << PAGE_SHIFT), length);
+		rc = iopt_alloc_iova(iopt, iova,
+				     first->pages->uptr + first->start_byte,
+				     length);
 	}
 	if (rc)
 		goto out_unlock;
@@ -355,10 +570,23 @@ int iopt_map_pieces(struct io_pagetable *iopt, struct list_head *pieces,
 	list_for_each_entry(piece, pieces, node) {
 		struct iopt_area *area = areas[i];
 
+		if ((prot & IOMMU_WRITE) && !piece->pages->writable) {
+			rc = -EPERM;
+			goto err_remove;
+		}
+		if (offset_in_page(piece->start_byte) &
+		    (iopt->iova_alignment - 1)) {
+			rc = -EINVAL;
+			goto err_remove;
+		}
+		if (check_add_overflow(cur, piece->length - 1,
+				       &area->node.last)) {
+			rc = -EOVERFLOW;
+			goto err_remove;
+		}
 		area->node.start = cur;
-		area->node.last = cur + (piece->npages << PAGE_SHIFT) - 1;
 		area->pages = piece->pages;
-		area->pgoff = piece->pgoff;
+		area->start_byte = piece->start_byte;
 		area->prot = prot;
 		rc = iopt_area_fill_domains(iopt, area);
 		if (rc)
@@ -391,36 +619,33 @@ out_free:
 EXPORT_SYMBOL_IF_KUNIT(iopt_map_pieces);
 
 /**
- * iopt_map_user() - pin user memory and map it
+ * iopt_map_user() - map a range of the caller's memory
  * @iopt: the IOVA space
  * @iova: the IOVA to map at if @fixed, else returns the chosen IOVA
- * @uaddr: page-aligned user address
- * @length: page-aligned length in bytes
+ * @uaddr: user address
+ * @length: length in bytes
  * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
  * @fixed: map at *@iova rather than choose one
  *
+ * Nothing is pinned unless the IOAS has a domain.  @uaddr's offset in its
+ * page, @length and @iova must be aligned to the IOAS's alignment.
+ *
  * Return: 0 or a negative errno, see iopt_map_pieces() and
- * iopt_pages_pin().
+ * iopt_pages_alloc().
  */
 int iopt_map_user(struct io_pagetable *iopt, unsigned long *iova,
 		  unsigned long uaddr, unsigned long length, int prot,
 		  bool fixed)
 {
 	struct iopt_piece piece = {};
-	unsigned long end;
 	LIST_HEAD(pieces);
 	int rc;
 
-	/* iova_alignment is never above PAGE_SIZE, see iopt_init(). */
-	if (!length || !PAGE_ALIGNED(uaddr) || !PAGE_ALIGNED(length))
-		return -EINVAL;
-	if (check_add_overflow(uaddr, length, &end))
-		return -EOVERFLOW;
-
-	piece.pages = iopt_pages_pin(uaddr, length, prot & IOMMU_WRITE);
+	piece.pages = iopt_pages_alloc(uaddr, length, prot & IOMMU_WRITE);
 	if (IS_ERR(piece.pages))
 		return PTR_ERR(piece.pages);
-	piece.npages = length >> PAGE_SHIFT;
+	piece.start_byte = uaddr - piece.pages->uptr;
+	piece.length = length;
 	list_add(&piece.node, &pieces);
 
 	rc = iopt_map_pieces(iopt, &pieces, length, iova, prot, fixed);
@@ -433,15 +658,15 @@ EXPORT_SYMBOL_IF_KUNIT(iopt_map_user);
 /**
  * iopt_get_pieces() - take references on the memory mapped at a range
  * @iopt: the IOVA space
- * @iova: first IOVA, page aligned
- * @length: length in bytes, page aligned
+ * @iova: first IOVA
+ * @length: length in bytes
  * @pieces: empty list; receives one struct iopt_piece per area crossed
  *
  * The range must be mapped without a gap; it may start or end inside an
- * area.  Free the list with iopt_free_pieces().
+ * area, at any byte.  Free the list with iopt_free_pieces().
  *
- * Return: 0, -EINVAL, -EOVERFLOW, -ENOENT if part of the range is not
- * mapped, or -ENOMEM.
+ * Return: 0, -EINVAL for a zero length, -EOVERFLOW, -ENOENT if part of the
+ * range is not mapped, or -ENOMEM.
  */
 int iopt_get_pieces(struct io_pagetable *iopt, unsigned long iova,
 		    unsigned long length, struct list_head *pieces)
@@ -449,7 +674,7 @@ int iopt_get_pieces(struct io_pagetable *iopt, unsigned long iova,
 	unsigned long last, cur = iova;
 	int rc = 0;
 
-	if (!length || (iova | length) & (iopt->iova_alignment - 1))
+	if (!length)
 		return -EINVAL;
 	if (check_add_overflow(iova, length - 1, &last))
 		return -EOVERFLOW;
@@ -464,7 +689,7 @@ int iopt_get_pieces(struct io_pagetable *iopt, unsigned long iova,
 			rc = -ENOENT;
 			break;
 		}
-		piece = kzalloc(sizeof(*piece), GFP_KERNEL);
+		piece = kzalloc(sizeof(*piece), GFP_KERNEL_ACCOUNT);
 		if (!piece) {
 			rc = -ENOMEM;
 			break;
@@ -472,9 +697,8 @@ int iopt_get_pieces(struct io_pagetable *iopt, unsigned long iova,
 		piece_last = min(last, area->node.last);
 		piece->pages = area->pages;
 		iopt_pages_get(piece->pages);
-		piece->pgoff = area->pgoff +
-			       ((cur - area->node.start) >> PAGE_SHIFT);
-		piece->npages = (piece_last - cur + 1) >> PAGE_SHIFT;
+		piece->start_byte = iopt_area_start_byte(area, cur);
+		piece->length = piece_last - cur + 1;
 		list_add_tail(&piece->node, pieces);
 		if (piece_last == last)
 			break;
@@ -490,28 +714,54 @@ EXPORT_SYMBOL_IF_KUNIT(iopt_get_pieces);
 static int iopt_unmap_range(struct io_pagetable *iopt, unsigned long start,
 			    unsigned long last, unsigned long *unmapped)
 {
-	struct iopt_area *area;
-	unsigned long bytes = 0;
-	struct interval_tree_node *node;
+	unsigned long bytes = 0, busy_start = 0;
+	struct iopt_area *area, *next;
+	unsigned int tries = 0;
 
+again:
 	mutex_lock(&iopt->lock);
 	/* All or nothing: refuse before changing anything. */
-	for (node = interval_tree_iter_first(&iopt->areas, start, last); node;
-	     node = interval_tree_iter_next(node, start, last)) {
-		if (node->start < start || node->last > last) {
+	for (area = iopt_area_first(iopt, start, last); area;
+	     area = iopt_area_next(area, start, last)) {
+		if (area->node.start < start || area->node.last > last) {
 			mutex_unlock(&iopt->lock);
 			return -ENOENT;
 		}
 	}
-	while ((area = iopt_area_first(iopt, start, last))) {
+	/*
+	 * Ask the accesses to unpin what they hold, one area at a time and
+	 * without the lock (their callbacks unpin through it), until none is
+	 * left.  New pins on the area are refused meanwhile.
+	 */
+	for (area = iopt_area_first(iopt, start, last); area;
+	     area = iopt_area_next(area, start, last)) {
+		unsigned long first = area->node.start;
+		unsigned long len = iopt_area_length(area);
+
+		if (!area->num_accesses)
+			continue;
+		area->prevent_access = true;
+		mutex_unlock(&iopt->lock);
+		if (first != busy_start)
+			tries = 0;
+		busy_start = first;
+		if (++tries > IOPT_UNMAP_TRIES) {
+			pr_warn_ratelimited("iommufd_pasid: an access does not unpin IOVA %#lx\n",
+					    first);
+			return -EDEADLOCK;
+		}
+		iommufd_access_notify_unmap(iopt, first, len);
+		goto again;
+	}
+	for (area = iopt_area_first(iopt, start, last); area; area = next) {
+		next = iopt_area_next(area, start, last);
 		bytes += iopt_area_length(area);
 		iopt_area_destroy(iopt, area);
 	}
 	mutex_unlock(&iopt->lock);
 
-	if (unmapped)
-		*unmapped = bytes;
-	return bytes ? 0 : -ENOENT;
+	*unmapped = bytes;
+	return 0;
 }
 
 /**
@@ -521,19 +771,29 @@ static int iopt_unmap_range(struct io_pagetable *iopt, unsigned long start,
  * @length: length in bytes
  * @unmapped: returns the number of bytes unmapped, may be NULL
  *
- * Return: 0; -ENOENT if the range cuts a mapping or holds none (nothing
- * is unmapped then); -EINVAL for a zero length; -EOVERFLOW.
+ * Every mapping the range touches must lie inside it: mappings are not
+ * split.  Access objects holding pins in the mappings are told to unpin
+ * (&iommufd_access_ops.unmap) and waited for.
+ *
+ * Return: 0, also if nothing was mapped there (as in mainline; the ioctl
+ * reports ENOENT then); -ENOENT if the range cuts a mapping (nothing is
+ * unmapped then); -EINVAL for a zero length; -EOVERFLOW; -EDEADLOCK if an
+ * access does not unpin.
  */
 int iopt_unmap(struct io_pagetable *iopt, unsigned long iova,
 	       unsigned long length, unsigned long *unmapped)
 {
-	unsigned long last;
+	unsigned long last, bytes = 0;
+	int rc;
 
 	if (!length)
 		return -EINVAL;
 	if (check_add_overflow(iova, length - 1, &last))
 		return -EOVERFLOW;
-	return iopt_unmap_range(iopt, iova, last, unmapped);
+	rc = iopt_unmap_range(iopt, iova, last, &bytes);
+	if (unmapped)
+		*unmapped = bytes;
+	return rc;
 }
 EXPORT_SYMBOL_IF_KUNIT(iopt_unmap);
 
@@ -542,16 +802,18 @@ EXPORT_SYMBOL_IF_KUNIT(iopt_unmap);
  * @iopt: the IOVA space
  * @unmapped: returns the number of bytes unmapped, may be NULL
  *
- * Return: 0 (also when there was nothing to unmap).
+ * Return: 0 (also when there was nothing to unmap), or -EDEADLOCK if an
+ * access does not unpin.
  */
 int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped)
 {
+	unsigned long bytes = 0;
 	int rc;
 
+	rc = iopt_unmap_range(iopt, 0, ULONG_MAX, &bytes);
 	if (unmapped)
-		*unmapped = 0;
-	rc = iopt_unmap_range(iopt, 0, ULONG_MAX, unmapped);
-	return rc == -ENOENT ? 0 : rc;
+		*unmapped = bytes;
+	return rc;
 }
 EXPORT_SYMBOL_IF_KUNIT(iopt_unmap_all);
 
@@ -696,17 +958,23 @@ void iopt_unreserve(struct io_pagetable *iopt, void *owner)
  * @iopt: the IOVA space
  * @domain: a paging domain with nothing mapped
  *
- * IOVA outside the domain's aperture becomes reserved, and every existing
- * mapping is mapped into the domain.  Undo with iopt_remove_domain().
+ * IOVA outside the domain's aperture becomes reserved, the IOAS's
+ * alignment rises to the domain's smallest page size, and every existing
+ * mapping is mapped into the domain (the first domain pins the memory of
+ * every mapping).  Undo with iopt_remove_domain().
  *
  * Return: 0; -EINVAL if the domain cannot map single CPU pages;
- * -EADDRINUSE if a mapping or an allowed range lies outside the aperture;
- * -ENOMEM or an error of the IOMMU driver.
+ * -EADDRINUSE if a mapping or an allowed range lies outside the aperture,
+ * or a mapping is not aligned to the domain's page size; -ENOMEM (also
+ * over RLIMIT_MEMLOCK), -EFAULT when pinning, or an error of the IOMMU
+ * driver.
  */
 int iopt_add_domain(struct io_pagetable *iopt, struct iommu_domain *domain)
 {
 	const struct iommu_domain_geometry *geo = &domain->geometry;
-	struct interval_tree_node *node, *undo;
+	struct iopt_area *area, *undo;
+	unsigned long align;
+	bool first;
 	u32 index;
 	int rc;
 
@@ -715,39 +983,54 @@ int iopt_add_domain(struct io_pagetable *iopt, struct iommu_domain *domain)
 		return -EINVAL;
 
 	mutex_lock(&iopt->lock);
+	rc = iopt_calculate_iova_alignment(iopt, domain, &align);
+	if (rc)
+		goto out_unlock;
 	if (geo->aperture_start)
 		rc = __iopt_reserve(iopt, 0, geo->aperture_start - 1, domain);
-	else
-		rc = 0;
 	if (!rc && geo->aperture_end < ULONG_MAX)
 		rc = __iopt_reserve(iopt, geo->aperture_end + 1, ULONG_MAX,
 				    domain);
 	if (rc)
 		goto err_unreserve;
 
+	first = xa_empty(&iopt->domains);
 	rc = xa_alloc(&iopt->domains, &index, domain, xa_limit_32b,
 		      GFP_KERNEL_ACCOUNT);
 	if (rc)
 		goto err_unreserve;
 
-	for (node = interval_tree_iter_first(&iopt->areas, 0, ULONG_MAX); node;
-	     node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
-		rc = iopt_area_map_domain(container_of(node, struct iopt_area,
-						       node), domain);
-		if (rc)
+	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+	     area = iopt_area_next(area, 0, ULONG_MAX)) {
+		if (first) {
+			rc = iopt_area_pin(area);
+			if (rc)
+				goto err_unmap;
+		}
+		rc = iopt_area_map_domain(area, domain);
+		if (rc) {
+			if (first)
+				iopt_area_unpin(area);
 			goto err_unmap;
+		}
 	}
+	iopt->iova_alignment = align;
 	mutex_unlock(&iopt->lock);
 	return 0;
 
 err_unmap:
-	for (undo = interval_tree_iter_first(&iopt->areas, 0, ULONG_MAX);
-	     undo != node; undo = interval_tree_iter_next(undo, 0, ULONG_MAX))
-		iopt_area_unmap_domain(container_of(undo, struct iopt_area,
-						    node), domain);
+	for (undo = iopt_area_first(iopt, 0, ULONG_MAX); undo;
+	     undo = iopt_area_next(undo, 0, ULONG_MAX)) {
+		if (undo == area)
+			break;
+		iopt_area_unmap_domain(undo, domain);
+		if (first)
+			iopt_area_unpin(undo);
+	}
 	xa_erase(&iopt->domains, index);
 err_unreserve:
 	__iopt_unreserve(iopt, domain);
+out_unlock:
 	mutex_unlock(&iopt->lock);
 	return rc;
 }
@@ -757,13 +1040,17 @@ EXPORT_SYMBOL_IF_KUNIT(iopt_add_domain);
  * iopt_remove_domain() - unmap everything from a domain and stop syncing it
  * @iopt: the IOVA space
  * @domain: a domain added with iopt_add_domain()
+ *
+ * The last domain unpins what only the domains needed; the IOAS's
+ * alignment falls back to what is left.
  */
 void iopt_remove_domain(struct io_pagetable *iopt,
 			struct iommu_domain *domain)
 {
-	struct interval_tree_node *node;
 	struct iommu_domain *entry;
+	struct iopt_area *area;
 	unsigned long index;
+	bool last;
 
 	mutex_lock(&iopt->lock);
 	xa_for_each(&iopt->domains, index, entry) {
@@ -775,28 +1062,273 @@ void iopt_remove_domain(struct io_pagetable *iopt,
 		return;
 	}
 	xa_erase(&iopt->domains, index);
-	for (node = interval_tree_iter_first(&iopt->areas, 0, ULONG_MAX); node;
-	     node = interval_tree_iter_next(node, 0, ULONG_MAX))
-		iopt_area_unmap_domain(container_of(node, struct iopt_area,
-						    node), domain);
+	last = xa_empty(&iopt->domains);
+	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+	     area = iopt_area_next(area, 0, ULONG_MAX)) {
+		iopt_area_unmap_domain(area, domain);
+		if (last)
+			iopt_area_unpin(area);
+	}
 	__iopt_unreserve(iopt, domain);
+	/* Lowering the alignment cannot fail. */
+	WARN_ON(iopt_update_iova_alignment(iopt));
 	mutex_unlock(&iopt->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(iopt_remove_domain);
 
 /**
- * iopt_destroy() - free an IOVA space
- * @iopt: the IOVA space; no domain may be left in it
+ * iopt_add_access() - count an access in the IOAS's alignment
+ * @iopt: the IOVA space
+ * @access: the access; its ->iova_alignment applies from now on
+ * @id: returns the index to give iopt_remove_access()
  *
- * Unmaps everything, which unpins memory no other IOAS shares.
+ * Return: 0, -EADDRINUSE if a mapping is not aligned as the access needs,
+ * or -ENOMEM.
+ */
+int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access,
+		    u32 *id)
+{
+	int rc;
+
+	mutex_lock(&iopt->lock);
+	rc = xa_alloc(&iopt->accesses, id, access, xa_limit_16b,
+		      GFP_KERNEL_ACCOUNT);
+	if (!rc) {
+		rc = iopt_update_iova_alignment(iopt);
+		if (rc)
+			xa_erase(&iopt->accesses, *id);
+	}
+	mutex_unlock(&iopt->lock);
+	return rc;
+}
+
+/**
+ * iopt_remove_access() - undo iopt_add_access()
+ * @iopt: the IOVA space
+ * @id: the index iopt_add_access() returned
+ */
+void iopt_remove_access(struct io_pagetable *iopt, u32 id)
+{
+	mutex_lock(&iopt->lock);
+	WARN_ON(!xa_erase(&iopt->accesses, id));
+	WARN_ON(iopt_update_iova_alignment(iopt));
+	mutex_unlock(&iopt->lock);
+}
+
+/*
+ * Walk the areas covering [iova, last] without a gap.  For each, @fn is
+ * called with the area and the inclusive sub-range; a non-zero return
+ * stops the walk.  *@done is the first IOVA not walked.
+ */
+static int iopt_walk_contig(struct io_pagetable *iopt, unsigned long iova,
+			    unsigned long last, unsigned long *done,
+			    int (*fn)(struct iopt_area *area,
+				      unsigned long first, unsigned long last,
+				      void *arg),
+			    void *arg)
+{
+	unsigned long cur = iova;
+	int rc;
+
+	lockdep_assert_held(&iopt->lock);
+
+	for (;;) {
+		struct iopt_area *area = iopt_area_first(iopt, cur, cur);
+		unsigned long end;
+
+		if (!area) {
+			rc = -ENOENT;
+			break;
+		}
+		end = min(last, area->node.last);
+		rc = fn(area, cur, end, arg);
+		if (rc)
+			break;
+		if (end == last) {
+			*done = last;
+			return 0;
+		}
+		cur = end + 1;
+	}
+	*done = cur;
+	return rc;
+}
+
+struct iopt_pin_arg {
+	struct page **out;
+	unsigned int flags;
+	unsigned long last;
+};
+
+static bool iopt_access_prot_ok(struct iopt_area *area, unsigned int flags)
+{
+	if (flags & IOMMUFD_ACCESS_RW_WRITE)
+		return area->prot & IOMMU_WRITE;
+	return area->prot & IOMMU_READ;
+}
+
+static int iopt_access_pin_area(struct iopt_area *area, unsigned long first,
+				unsigned long last, void *arg)
+{
+	struct iopt_pin_arg *pin = arg;
+	unsigned long index = iopt_area_index(area, first);
+	unsigned long last_index = iopt_area_index(area, last);
+	int rc;
+
+	if (area->prevent_access)
+		return -EINVAL;
+	/* Pages are handed out whole: area boundaries must be page ones. */
+	if (offset_in_page(iopt_area_start_byte(area, first)) ||
+	    (last != pin->last &&
+	     offset_in_page(iopt_area_start_byte(area, last)) != PAGE_SIZE - 1))
+		return -EINVAL;
+	if (!iopt_access_prot_ok(area, pin->flags))
+		return -EPERM;
+	rc = iopt_pages_pin(area->pages, index, last_index, pin->out);
+	if (rc)
+		return rc;
+	area->num_accesses++;
+	pin->out += last_index - index + 1;
+	return 0;
+}
+
+static int iopt_access_unpin_area(struct iopt_area *area, unsigned long first,
+				  unsigned long last, void *arg)
+{
+	if (WARN_ON(!area->num_accesses))
+		return -EINVAL;
+	iopt_pages_unpin(area->pages, iopt_area_index(area, first),
+			 iopt_area_index(area, last));
+	area->num_accesses--;
+	return 0;
+}
+
+/**
+ * iopt_access_pin() - pin the pages behind a range of IOVA for an access
+ * @iopt: the IOVA space
+ * @iova: first IOVA; must map the first byte of a page
+ * @length: length in bytes
+ * @out_pages: receives one page per page the range touches
+ * @flags: IOMMUFD_ACCESS_RW_WRITE to pin writeable mappings
+ *
+ * Return: 0; -ENOENT if part of the range is not mapped; -EINVAL if an
+ * unmap of it is in progress or the range's pages are not whole pages of
+ * user memory; -EPERM if a mapping lacks the permission; -EOVERFLOW;
+ * errors of iopt_pages_pin().  Nothing is left pinned on failure.
+ */
+int iopt_access_pin(struct io_pagetable *iopt, unsigned long iova,
+		    unsigned long length, struct page **out_pages,
+		    unsigned int flags)
+{
+	struct iopt_pin_arg arg = { .out = out_pages, .flags = flags };
+	unsigned long done, dummy;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &arg.last))
+		return -EOVERFLOW;
+
+	mutex_lock(&iopt->lock);
+	rc = iopt_walk_contig(iopt, iova, arg.last, &done,
+			      iopt_access_pin_area, &arg);
+	if (rc && done > iova)
+		iopt_walk_contig(iopt, iova, done - 1, &dummy,
+				 iopt_access_unpin_area, NULL);
+	mutex_unlock(&iopt->lock);
+	return rc;
+}
+
+/**
+ * iopt_access_unpin() - undo iopt_access_pin() on the same range
+ * @iopt: the IOVA space
+ * @iova: first IOVA
+ * @length: length in bytes
+ */
+void iopt_access_unpin(struct io_pagetable *iopt, unsigned long iova,
+		       unsigned long length)
+{
+	unsigned long last, done;
+
+	if (WARN_ON(!length) ||
+	    WARN_ON(check_add_overflow(iova, length - 1, &last)))
+		return;
+	mutex_lock(&iopt->lock);
+	WARN_ON(iopt_walk_contig(iopt, iova, last, &done,
+				 iopt_access_unpin_area, NULL));
+	mutex_unlock(&iopt->lock);
+}
+
+struct iopt_rw_arg {
+	void *data;
+	unsigned int flags;
+};
+
+static int iopt_access_rw_area(struct iopt_area *area, unsigned long first,
+			       unsigned long last, void *arg)
+{
+	struct iopt_rw_arg *rw = arg;
+	unsigned long len = last - first + 1;
+	int rc;
+
+	if (area->prevent_access)
+		return -EINVAL;
+	if (!iopt_access_prot_ok(area, rw->flags))
+		return -EPERM;
+	rc = iopt_pages_rw(area->pages, iopt_area_start_byte(area, first),
+			   rw->data, len, rw->flags & IOMMUFD_ACCESS_RW_WRITE,
+			   !(rw->flags & IOMMUFD_ACCESS_RW_KTHREAD));
+	if (!rc)
+		rw->data += len;
+	return rc;
+}
+
+/**
+ * iopt_access_rw() - read or write the memory behind a range of IOVA
+ * @iopt: the IOVA space
+ * @iova: first IOVA (any byte)
+ * @data: kernel buffer of @length bytes
+ * @length: length in bytes
+ * @flags: IOMMUFD_ACCESS_RW_WRITE to write, IOMMUFD_ACCESS_RW_KTHREAD if
+ *	   the caller does not run in the mapping process
+ *
+ * Return: 0; -ENOENT if part of the range is not mapped; -EINVAL if an
+ * unmap of it is in progress; -EPERM if a mapping lacks the permission;
+ * -EFAULT; -EOVERFLOW.  A failed copy may have copied a part.
+ */
+int iopt_access_rw(struct io_pagetable *iopt, unsigned long iova, void *data,
+		   unsigned long length, unsigned int flags)
+{
+	struct iopt_rw_arg arg = { .data = data, .flags = flags };
+	unsigned long last, done;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	mutex_lock(&iopt->lock);
+	rc = iopt_walk_contig(iopt, iova, last, &done, iopt_access_rw_area,
+			      &arg);
+	mutex_unlock(&iopt->lock);
+	return rc;
+}
+
+/**
+ * iopt_destroy() - free an IOVA space
+ * @iopt: the IOVA space; no domain or access may be left in it
+ *
+ * Unmaps everything, which releases memory no other IOAS shares.
  */
 void iopt_destroy(struct io_pagetable *iopt)
 {
 	WARN_ON(!xa_empty(&iopt->domains));
+	WARN_ON(!xa_empty(&iopt->accesses));
 	iopt_unmap_all(iopt, NULL);
 	iopt_free_itree(&iopt->allowed);
 	iopt_free_itree(&iopt->reserved);
 	xa_destroy(&iopt->domains);
+	xa_destroy(&iopt->accesses);
 	mutex_destroy(&iopt->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(iopt_destroy);

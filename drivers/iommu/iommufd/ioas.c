@@ -6,7 +6,12 @@
  * non-zero reserved field give EOPNOTSUPP, values that do not fit an
  * unsigned long give EOVERFLOW, a mapping with neither read nor write
  * permission gives EINVAL, and an unknown IOAS ID gives ENOENT.
+ *
+ * Mapping pins nothing by itself (see pages.c), so a range of user memory
+ * that is not there, or is read-only but mapped writeable, is accepted
+ * here and refused with EFAULT when a domain or an access pins it.
  */
+#include <kunit/visibility.h>
 #include <linux/iommu.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -35,6 +40,34 @@ struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx, u32 id)
 		return ERR_CAST(obj);
 	return container_of(obj, struct iommufd_ioas, obj);
 }
+
+/**
+ * iommufd_ioas_create() - allocate an IOAS object in a context
+ * @ictx: the context
+ *
+ * The object is finalized: its ID is live.
+ *
+ * Return: the IOAS (without a reference of the caller's), or an ERR_PTR.
+ */
+struct iommufd_ioas *iommufd_ioas_create(struct iommufd_ctx *ictx)
+{
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	ioas = kzalloc(sizeof(*ioas), GFP_KERNEL_ACCOUNT);
+	if (!ioas)
+		return ERR_PTR(-ENOMEM);
+	iopt_init(&ioas->iopt);
+	rc = iommufd_object_reserve(ictx, &ioas->obj, IOMMUFD_OBJ_IOAS);
+	if (rc) {
+		iopt_destroy(&ioas->iopt);
+		kfree(ioas);
+		return ERR_PTR(rc);
+	}
+	iommufd_object_finalize(ictx, &ioas->obj);
+	return ioas;
+}
+EXPORT_SYMBOL_IF_KUNIT(iommufd_ioas_create);
 
 void iommufd_ioas_destroy(struct iommufd_object *obj)
 {
@@ -119,7 +152,7 @@ int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd)
 	if (rc)
 		goto out_put;
 	cmd->num_iovas = out.num;
-	cmd->out_iova_alignment = ioas->iopt.iova_alignment;
+	cmd->out_iova_alignment = iopt_iova_alignment(&ioas->iopt);
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (!rc && out.num > out.max)
 		rc = -EMSGSIZE;
@@ -283,6 +316,9 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 	} else {
 		rc = iopt_unmap(&ioas->iopt, cmd->iova, cmd->length,
 				&unmapped);
+		/* Unlike unmapping everything, this must find something. */
+		if (!rc && !unmapped)
+			rc = -ENOENT;
 	}
 	if (!rc) {
 		cmd->length = unmapped;

@@ -33,6 +33,7 @@ struct iommu_group;
 struct ioasid_set;
 struct mm_struct;
 struct page;
+struct task_struct;
 struct user_struct;
 
 /**
@@ -42,6 +43,7 @@ struct user_struct;
  * @IOMMUFD_OBJ_DEVICE: struct iommufd_device
  * @IOMMUFD_OBJ_HWPT_PAGING: struct iommufd_hwpt_paging
  * @IOMMUFD_OBJ_HWPT_NESTED: struct iommufd_hwpt_nested
+ * @IOMMUFD_OBJ_ACCESS: struct iommufd_access
  * @IOMMUFD_OBJ_MAX: number of types
  */
 enum iommufd_object_type {
@@ -51,6 +53,7 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_DEVICE,
 	IOMMUFD_OBJ_HWPT_PAGING,
 	IOMMUFD_OBJ_HWPT_NESTED,
+	IOMMUFD_OBJ_ACCESS,
 	IOMMUFD_OBJ_MAX,
 };
 
@@ -133,12 +136,18 @@ int iommufd_pasid_free_ioctl(struct iommufd_ucmd *ucmd);
 /* pages.c */
 
 /**
- * struct iopt_pages - a pinned range of user memory
- * @kref: one reference per IOVA area using the pages
- * @pages: the pinned pages, @npages of them
- * @npages: number of pages
- * @uaddr: user address the range was pinned from
- * @user: the user charged for the pages, or NULL if not charged
+ * struct iopt_pages - a range of user memory, pinned on demand
+ * @kref: one reference per IOVA area (and piece of a copy) using it
+ * @mutex: protects @pinned and @users
+ * @pinned: page index -> struct page, for the pages that are pinned now
+ * @users: page index -> xa_mk_value(number of users); a page is pinned
+ *	   exactly while it has a user (a domain-filled area or an access pin)
+ * @uptr: user address of the first page (page aligned)
+ * @npages: number of pages the range touches
+ * @source_task: the mapping process (its RLIMIT_MEMLOCK applies)
+ * @source_mm: its address space, where the pages are pinned from
+ * @source_user: the user charged for the pinned pages
+ * @charged: the mapper lacked CAP_IPC_LOCK: pins are limited and charged
  * @writable: pinned for write; areas may map it writeable
  *
  * IOMMU_IOAS_COPY shares one iopt_pages between areas of several IOASes,
@@ -146,17 +155,27 @@ int iommufd_pasid_free_ioctl(struct iommufd_ucmd *ucmd);
  */
 struct iopt_pages {
 	struct kref kref;
-	struct page **pages;
+	struct mutex mutex; /* pin state */
+	struct xarray pinned;
+	struct xarray users;
+	unsigned long uptr;
 	unsigned long npages;
-	unsigned long uaddr;
-	struct user_struct *user;
-	struct mm_struct *mm;
+	struct task_struct *source_task;
+	struct mm_struct *source_mm;
+	struct user_struct *source_user;
 	bool charged;
 	bool writable;
 };
 
-struct iopt_pages *iopt_pages_pin(unsigned long uaddr, unsigned long length,
-				  bool writable);
+struct iopt_pages *iopt_pages_alloc(unsigned long uaddr, unsigned long length,
+				    bool writable);
+int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
+		   unsigned long last, struct page **out);
+void iopt_pages_unpin(struct iopt_pages *pages, unsigned long first,
+		      unsigned long last);
+struct page *iopt_pages_pinned(struct iopt_pages *pages, unsigned long index);
+int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
+		  void *data, unsigned long length, bool write, bool use_mm);
 void iopt_pages_get(struct iopt_pages *pages);
 void iopt_pages_put(struct iopt_pages *pages);
 
@@ -170,7 +189,12 @@ void iopt_pages_put(struct iopt_pages *pages);
  *           anywhere
  * @reserved: ranges that may not be mapped (struct iopt_reserved)
  * @domains: iommu_domains kept in sync with @areas
- * @iova_alignment: required alignment of IOVAs and lengths
+ * @accesses: struct iommufd_access attached to the IOAS (XA_FLAGS_ALLOC);
+ *	      changed under @lock, walked under its xa_lock
+ * @iova_alignment: required alignment of IOVAs, lengths and user page
+ *		    offsets: 1 until a domain, an access that pins pages or
+ *		    @disable_large_pages asks for more
+ * @disable_large_pages: IOMMU_OPTION_HUGE_PAGES is 0: PAGE_SIZE alignment
  */
 struct io_pagetable {
 	struct mutex lock; /* protects all of the io_pagetable */
@@ -178,21 +202,23 @@ struct io_pagetable {
 	struct rb_root_cached allowed;
 	struct rb_root_cached reserved;
 	struct xarray domains;
+	struct xarray accesses;
 	unsigned long iova_alignment;
+	bool disable_large_pages;
 };
 
 /**
- * struct iopt_piece - a slice of pinned memory on its way to an IOAS
+ * struct iopt_piece - a slice of user memory on its way to an IOAS
  * @node: entry in a list of pieces
  * @pages: the memory; a reference owned by the piece until mapped
- * @pgoff: first page of the slice in @pages
- * @npages: number of pages in the slice
+ * @start_byte: offset of the slice from the first page of @pages
+ * @length: length of the slice in bytes
  */
 struct iopt_piece {
 	struct list_head node;
 	struct iopt_pages *pages;
-	unsigned long pgoff;
-	unsigned long npages;
+	unsigned long start_byte;
+	unsigned long length;
 };
 
 void iopt_init(struct io_pagetable *iopt);
@@ -212,6 +238,9 @@ int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped);
 int iopt_set_allowed(struct io_pagetable *iopt,
 		     struct rb_root_cached *allowed);
 void iopt_free_itree(struct rb_root_cached *itree);
+unsigned long iopt_iova_alignment(struct io_pagetable *iopt);
+int iopt_disable_large_pages(struct io_pagetable *iopt);
+void iopt_enable_large_pages(struct io_pagetable *iopt);
 
 /**
  * struct iopt_range_visitor - callback of iopt_walk_usable()
@@ -232,6 +261,18 @@ int iopt_add_domain(struct io_pagetable *iopt, struct iommu_domain *domain);
 void iopt_remove_domain(struct io_pagetable *iopt,
 			struct iommu_domain *domain);
 
+struct iommufd_access;
+int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access,
+		    u32 *id);
+void iopt_remove_access(struct io_pagetable *iopt, u32 id);
+int iopt_access_pin(struct io_pagetable *iopt, unsigned long iova,
+		    unsigned long length, struct page **out_pages,
+		    unsigned int flags);
+void iopt_access_unpin(struct io_pagetable *iopt, unsigned long iova,
+		       unsigned long length);
+int iopt_access_rw(struct io_pagetable *iopt, unsigned long iova, void *data,
+		   unsigned long length, unsigned int flags);
+
 /* ioas.c */
 
 /**
@@ -245,6 +286,7 @@ struct iommufd_ioas {
 };
 
 struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx, u32 id);
+struct iommufd_ioas *iommufd_ioas_create(struct iommufd_ctx *ictx);
 void iommufd_ioas_destroy(struct iommufd_object *obj);
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd);
@@ -430,6 +472,39 @@ struct iommufd_device {
 struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, u32 id);
 void iommufd_device_destroy(struct iommufd_object *obj);
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
+
+/* access.c */
+
+struct iommufd_access_ops;
+
+/**
+ * struct iommufd_access - an in-kernel user of an IOAS's memory
+ * @obj: object header (IOMMUFD_OBJ_ACCESS)
+ * @ictx: the context (a reference on its file)
+ * @ops: the driver's callbacks
+ * @data: the driver's argument to them
+ * @iova_alignment: PAGE_SIZE if the driver pins pages, else 1
+ * @ioas_lock: serializes attach, replace, detach, pin, unpin and rw
+ * @ioas: the attached IOAS (a reference), NULL while detaching
+ * @ioas_unpin: the IOAS pins were taken from; unpin works through it while
+ *		@ioas is already NULL
+ * @iopt_id: index in &io_pagetable.accesses of @ioas_unpin
+ */
+struct iommufd_access {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	const struct iommufd_access_ops *ops;
+	void *data;
+	unsigned long iova_alignment;
+	struct mutex ioas_lock; /* the attachment */
+	struct iommufd_ioas *ioas;
+	struct iommufd_ioas *ioas_unpin;
+	u32 iopt_id;
+};
+
+void iommufd_access_destroy_object(struct iommufd_object *obj);
+void iommufd_access_notify_unmap(struct io_pagetable *iopt,
+				 unsigned long iova, unsigned long length);
 
 /* iommufd_pci.c */
 int iommufd_pci_init(void);

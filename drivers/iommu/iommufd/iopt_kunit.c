@@ -4,7 +4,8 @@
  * exactly the IOAS mappings, through map, unmap, copy, failures and
  * domains added or removed later.  The domains are fakes whose map_pages
  * and unmap_pages record each page; the memory is real user memory of the
- * test thread, pinned as IOMMU_IOAS_MAP would pin it.
+ * test thread, pinned (and counted in its mm->pinned_vm) only while a
+ * domain needs it.
  */
 #include <kunit/test.h>
 #include <linux/iommu.h>
@@ -224,9 +225,10 @@ static void iopt_kunit_map_failure_unwinds(struct kunit *test)
 					    PROT, true), -EIO);
 	KUNIT_EXPECT_EQ(test, fake_count(a), 0);
 	KUNIT_EXPECT_EQ(test, fake_count(b), 0);
-	/* And the IOAS has no trace of it. */
+	/* And the IOAS has no trace of it (nothing to unmap is no error). */
 	KUNIT_EXPECT_EQ(test, iopt_unmap(&iopt, iova, 8 * PAGE_SIZE,
-					 &unmapped), -ENOENT);
+					 &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, 0);
 
 	/* The first domain fails: nothing reaches the second. */
 	b->fail_at = -1;
@@ -351,35 +353,149 @@ static void iopt_kunit_copy(struct kunit *test)
 	struct fake_domain *a = fake_domain(test, ULONG_MAX);
 	unsigned long buf = user_buf(test, 8);
 	unsigned long src = SZ_1M, dst = 0;
-	struct io_pagetable s, d;
+	struct io_pagetable *sd = kunit_kcalloc(test, 2, sizeof(*sd),
+						GFP_KERNEL);
 	LIST_HEAD(pieces);
 
-	iopt_init(&s);
-	iopt_init(&d);
-	KUNIT_ASSERT_EQ(test, iopt_add_domain(&d, &a->domain), 0);
-	KUNIT_ASSERT_EQ(test, iopt_map_user(&s, &src, buf, 4 * PAGE_SIZE,
+	KUNIT_ASSERT_NOT_NULL(test, sd);
+	iopt_init(&sd[0]);
+	iopt_init(&sd[1]);
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&sd[1], &a->domain), 0);
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&sd[0], &src, buf, 4 * PAGE_SIZE,
 					    PROT, true), 0);
 	src += 4 * PAGE_SIZE;
-	KUNIT_ASSERT_EQ(test, iopt_map_user(&s, &src, buf + 4 * PAGE_SIZE,
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&sd[0], &src, buf + 4 * PAGE_SIZE,
 					    4 * PAGE_SIZE, PROT, true), 0);
 
 	/* Pages 2..5 of the source, across both of its mappings. */
-	KUNIT_ASSERT_EQ(test, iopt_get_pieces(&s, SZ_1M + 2 * PAGE_SIZE,
+	KUNIT_ASSERT_EQ(test, iopt_get_pieces(&sd[0], SZ_1M + 2 * PAGE_SIZE,
 					      4 * PAGE_SIZE, &pieces), 0);
-	KUNIT_ASSERT_EQ(test, iopt_map_pieces(&d, &pieces, 4 * PAGE_SIZE, &dst,
-					      PROT, false), 0);
+	KUNIT_ASSERT_EQ(test, iopt_map_pieces(&sd[1], &pieces, 4 * PAGE_SIZE,
+					      &dst, PROT, false), 0);
 	iopt_free_pieces(&pieces);
 	KUNIT_EXPECT_EQ(test, fake_count(a), 4);
 	expect_mapped(test, a, dst, buf + 2 * PAGE_SIZE, 4);
 
 	/* The copy keeps the memory after the source lets go of it. */
-	iopt_destroy(&s);
+	iopt_destroy(&sd[0]);
 	expect_mapped(test, a, dst, buf + 2 * PAGE_SIZE, 4);
-	iopt_remove_domain(&d, &a->domain);
-	iopt_destroy(&d);
+	iopt_remove_domain(&sd[1], &a->domain);
+	iopt_destroy(&sd[1]);
+}
+
+static s64 pinned_vm(void)
+{
+	return atomic64_read(&current->mm->pinned_vm);
+}
+
+/*
+ * Mapping pins nothing; the first domain pins every mapping once, more
+ * domains pin nothing more, and the last one to go unpins.  Unmapping
+ * while a domain is there unpins the mapping.
+ */
+static void iopt_kunit_lazy_pin(struct kunit *test)
+{
+	struct fake_domain *a = fake_domain(test, ULONG_MAX);
+	struct fake_domain *b = fake_domain(test, ULONG_MAX);
+	unsigned long buf = user_buf(test, 8);
+	unsigned long iova1 = SZ_1M, iova2 = SZ_2M, unmapped;
+	s64 base = pinned_vm();
+	struct io_pagetable iopt;
+
+	iopt_init(&iopt);
+	KUNIT_EXPECT_EQ(test, iopt_iova_alignment(&iopt), 1);
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova1, buf, 4 * PAGE_SIZE,
+					    PROT, true), 0);
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova2, buf + 2 * PAGE_SIZE,
+					    4 * PAGE_SIZE, PROT, true), 0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&iopt, &a->domain), 0);
+	KUNIT_EXPECT_EQ(test, iopt_iova_alignment(&iopt), PAGE_SIZE);
+	/* Two mappings of pages 2 and 3: separate records, both pinned. */
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 8);
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&iopt, &b->domain), 0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 8);
+	expect_mapped(test, b, iova2, buf + 2 * PAGE_SIZE, 4);
+
+	KUNIT_ASSERT_EQ(test, iopt_unmap(&iopt, iova2, 4 * PAGE_SIZE,
+					 &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 4);
+	iopt_remove_domain(&iopt, &a->domain);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 4);
+	iopt_remove_domain(&iopt, &b->domain);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+	KUNIT_EXPECT_EQ(test, iopt_iova_alignment(&iopt), 1);
+	iopt_destroy(&iopt);
+}
+
+/*
+ * Without a domain, mappings are byte granular and need no memory behind
+ * them; a domain then refuses what it cannot map (EADDRINUSE for a
+ * misaligned mapping, EFAULT for missing memory) and leaves nothing
+ * pinned or mapped.
+ */
+static void iopt_kunit_byte_granular(struct kunit *test)
+{
+	struct fake_domain *a = fake_domain(test, ULONG_MAX);
+	unsigned long buf = user_buf(test, 4);
+	unsigned long iova = SZ_1M + 1, hole, unmapped;
+	s64 base = pinned_vm();
+	struct io_pagetable iopt;
+
+	iopt_init(&iopt);
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova, buf + 3, 100, PROT,
+					    true), 0);
+	KUNIT_EXPECT_EQ(test, iopt_add_domain(&iopt, &a->domain),
+			-EADDRINUSE);
+	KUNIT_ASSERT_EQ(test, iopt_unmap(&iopt, iova, 100, &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, 100);
+
+	/* Chosen IOVAs keep the user address's page offset. */
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova, buf + 0x123, 0x10,
+					    PROT, false), 0);
+	KUNIT_EXPECT_EQ(test, offset_in_page(iova), 0x123);
+	KUNIT_ASSERT_EQ(test, iopt_unmap_all(&iopt, &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, 0x10);
+
+	/* Memory that is not there: mapped, but no domain can take it. */
+	hole = user_buf(test, 2);
+	KUNIT_ASSERT_EQ(test, vm_munmap(hole, 2 * PAGE_SIZE), 0);
+	iova = SZ_1M;
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova, buf, PAGE_SIZE, PROT,
+					    true), 0);
+	iova = SZ_2M;
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova, hole, 2 * PAGE_SIZE,
+					    PROT, true), 0);
+	KUNIT_EXPECT_EQ(test, iopt_add_domain(&iopt, &a->domain), -EFAULT);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+	KUNIT_EXPECT_EQ(test, iopt_iova_alignment(&iopt), 1);
+
+	/* Without it, the domain is taken; a misaligned map is refused. */
+	KUNIT_ASSERT_EQ(test, iopt_unmap(&iopt, SZ_2M, 2 * PAGE_SIZE,
+					 &unmapped), 0);
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&iopt, &a->domain), 0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 1);
+	iova = SZ_2M;
+	KUNIT_EXPECT_EQ(test, iopt_map_user(&iopt, &iova, buf + 8, PAGE_SIZE,
+					    PROT, true), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iopt_map_user(&iopt, &iova, buf, 100, PROT,
+					    true), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iopt_map_user(&iopt, &iova, buf + 8, PAGE_SIZE,
+					    PROT, false), -EINVAL);
+	/* The hole again, now pinned at map time: EFAULT, nothing kept. */
+	KUNIT_EXPECT_EQ(test, iopt_map_user(&iopt, &iova, hole, PAGE_SIZE,
+					    PROT, true), -EFAULT);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 1);
+	iopt_remove_domain(&iopt, &a->domain);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+	iopt_destroy(&iopt);
 }
 
 static struct kunit_case iopt_kunit_cases[] = {
+	KUNIT_CASE(iopt_kunit_lazy_pin),
+	KUNIT_CASE(iopt_kunit_byte_granular),
 	KUNIT_CASE(iopt_kunit_fill_and_sync),
 	KUNIT_CASE(iopt_kunit_map_failure_unwinds),
 	KUNIT_CASE(iopt_kunit_add_failure_unwinds),

@@ -12,6 +12,7 @@
  * can never be found once its destruction has started, and never be
  * destroyed while something still points at it.
  */
+#include <kunit/visibility.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
@@ -37,6 +38,10 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	},
 	[IOMMUFD_OBJ_HWPT_NESTED] = {
 		.destroy = iommufd_hwpt_nested_destroy,
+	},
+	/* Only reached through iommufd_access_destroy(): the driver holds it. */
+	[IOMMUFD_OBJ_ACCESS] = {
+		.destroy = iommufd_access_destroy_object,
 	},
 };
 
@@ -181,6 +186,7 @@ int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id)
 	iommufd_object_free(obj);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(iommufd_object_destroy_user);
 
 /**
  * iommufd_objects_destroy_all() - destroy every object of a closing context
