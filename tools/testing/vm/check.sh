@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check: lint, then the VM matrix.
+# make check: lint and the VM matrix.
 #
 #   stock-qemu7.2      Debian 6.12 kernel, QEMU 7.2: modules, kselftests
 #   stock-qemu10-flts  Debian 6.12 kernel, QEMU 10.0 with x-flts=on
@@ -9,7 +9,8 @@
 #                      injection), QEMU 7.2: KUnit suites and kselftests
 #   harness            the harness catches a failing test, a WARN and a hang
 #
-# Prints each leg's results and ends with "N passed, N failed, N skipped";
+# Lint runs in the background and reports last.  Prints each leg's
+# results and ends with "N passed, N failed, N skipped";
 # exits non-zero on any failure, splat or timeout.  Set CHECK_LEGS to a
 # space-separated subset of the leg names to run only those.
 
@@ -52,14 +53,24 @@ record() {	# record <leg> <status>: a one-result leg
 	fi
 }
 
+# Lint runs beside the builds and the VM legs: a TCG guest keeps one core
+# busy (thread=single), lint takes the other at a lower priority.
+lint_pid=
 if want lint; then
 	mkdir -p "$LOGS/lint"
-	"$TOPDIR/tools/lint.sh" > "$LOGS/lint/lint.log" 2>&1
+	nice -n 10 "$TOPDIR/tools/lint.sh" > "$LOGS/lint/lint.log" 2>&1 &
+	lint_pid=$!
+fi
+lint_result() {
+	local rc
+	[ -n "$lint_pid" ] || return 0
+	wait "$lint_pid"
 	rc=$?
+	lint_pid=
 	[ $rc = 0 ] || tail -n 40 "$LOGS/lint/lint.log"
 	record lint $rc
 	tally lint
-fi
+}
 
 # Builds: modules per kernel a wanted leg boots, tests once (static,
 # kernel independent).
@@ -81,6 +92,7 @@ if [ $build_ok != 0 ]; then
 	cat "$LOGS/build.log"
 	record build 1
 	tally build
+	lint_result
 	echo "$passed passed, $failed failed, $skipped skipped"
 	exit 1
 fi
@@ -140,6 +152,8 @@ if want harness; then
 	"$VMDIR/check-harness.sh" "$LOGS/harness"
 	tally harness
 fi
+
+lint_result
 
 echo "check: $(( $(date +%s) - start ))s"
 if [ -n "$skipped" ] && [ "$skipped" != 0 ]; then
