@@ -174,11 +174,8 @@ def splats(console):
 def find_qemu(version):
     if version == '7.2':
         return ['qemu-system-x86_64'], []
-    root = subprocess.run([os.path.join(VMDIR, 'lib.sh'), 'trixie_root'],
-                          capture_output=True, text=True).stdout.strip()
+    root = trixie_root()
     loader = os.path.join(root, 'lib64/ld-linux-x86-64.so.2')
-    if not os.path.exists(os.path.join(root, '.done')):
-        sys.exit('vmtest: no QEMU 10 root at %s: run make deps' % root)
     libs = ':'.join(os.path.join(root, d) for d in
                     ('usr/lib/x86_64-linux-gnu', 'lib/x86_64-linux-gnu'))
     cmd = [loader, '--library-path', libs,
@@ -189,6 +186,51 @@ def find_qemu(version):
     os.environ['QEMU_MODULE_DIR'] = os.path.join(
         root, 'usr/lib/x86_64-linux-gnu/qemu')
     return cmd, data
+
+
+def trixie_root():
+    root = subprocess.run([os.path.join(VMDIR, 'lib.sh'), 'trixie_root'],
+                          capture_output=True, text=True).stdout.strip()
+    if not os.path.exists(os.path.join(root, '.done')):
+        sys.exit('vmtest: no QEMU 10 root at %s: run make deps' % root)
+    return root
+
+
+def add_guest_qemu(root):
+    """Put Debian 13's QEMU 10 into the initramfs as /bin/qemu10.
+
+    The binary runs under its own dynamic loader with the libraries it was
+    linked against (resolved in the Debian 13 root), so the guest needs
+    nothing else from that release.  Only the firmware a q35 machine loads
+    without a disk or network is copied.
+    """
+    troot = trixie_root()
+    dest = os.path.join(root, 'qemu')
+    os.makedirs(os.path.join(dest, 'lib'))
+    os.makedirs(os.path.join(dest, 'share'))
+    loader = os.path.join(troot, 'lib64/ld-linux-x86-64.so.2')
+    libpath = ':'.join(os.path.join(troot, d) for d in
+                       ('usr/lib/x86_64-linux-gnu', 'lib/x86_64-linux-gnu'))
+    binary = os.path.join(troot, 'usr/bin/qemu-system-x86_64')
+    out = subprocess.run([loader, '--library-path', libpath, '--list',
+                          binary], capture_output=True, text=True,
+                         check=True).stdout
+    for line in out.split('\n'):
+        m = re.search(r'=> (/\S+)', line)
+        if m:
+            shutil.copy(m.group(1), os.path.join(dest, 'lib'))
+    shutil.copy(loader, os.path.join(dest, 'ld.so'))
+    shutil.copy(binary, os.path.join(dest, 'qemu-system-x86_64'))
+    for f in ('usr/share/seabios/bios-256k.bin',
+              'usr/share/qemu/kvmvapic.bin',
+              'usr/share/qemu/linuxboot_dma.bin'):
+        shutil.copy(os.path.join(troot, f), os.path.join(dest, 'share'))
+    wrapper = os.path.join(root, 'bin/qemu10')
+    with open(wrapper, 'w') as f:
+        f.write('#!/bin/sh\n'
+                'exec /qemu/ld.so --library-path /qemu/lib '
+                '/qemu/qemu-system-x86_64 -L /qemu/share "$@"\n')
+    os.chmod(wrapper, 0o755)
 
 
 def build_initramfs(args, workdir):
@@ -206,6 +248,8 @@ def build_initramfs(args, workdir):
         shutil.copy(ko, os.path.join(root, 'kunit'))
     for prog in args.test or []:
         shutil.copy(prog, os.path.join(root, 'tests'))
+    if args.guest_qemu:
+        add_guest_qemu(root)
     with open(os.path.join(root, 'plan'), 'w') as f:
         f.write(''.join(p + '\n' for p in args.plan))
     image = os.path.join(workdir, 'initramfs.cpio.gz')
@@ -238,6 +282,8 @@ def main():
     ap.add_argument('--test', action='append', help='test program')
     ap.add_argument('--plan', action='append', default=[],
                     help='guest step (see init)')
+    ap.add_argument('--guest-qemu', action='store_true',
+                    help='Debian 13 QEMU 10 in the guest, as /bin/qemu10')
     ap.add_argument('--append', default='', help='extra kernel arguments')
     ap.add_argument('--timeout', type=int, default=600)
     ap.add_argument('--logdir', required=True)
