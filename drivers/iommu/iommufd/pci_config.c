@@ -258,13 +258,29 @@ static int cfg_read_chunk(struct iommufd_pci_node *node, char __user *buf,
 	return copy_to_user(buf, bytes, size) ? -EFAULT : 0;
 }
 
+/* The hardware part of a write: the bits of @hwmask from @val. */
+static int cfg_hw_write_masked(struct pci_dev *pdev, unsigned int pos,
+			       unsigned int size, u32 val, u32 hwmask)
+{
+	u32 hw;
+	int ret;
+
+	if (!hwmask)
+		return 0;
+	ret = cfg_hw_read(pdev, pos, size, &hw);
+	if (ret)
+		return ret;
+	return cfg_hw_write(pdev, pos, size, (hw & ~hwmask) | (val & hwmask));
+}
+
 static int cfg_write_chunk(struct iommufd_pci_node *node,
 			   const char __user *buf, unsigned int pos,
 			   unsigned int size)
 {
 	u8 bytes[4], vbits, old_cmd;
 	unsigned int i, off;
-	u32 hwmask = 0, val = 0, hw;
+	u32 hwmask = 0, val = 0;
+	bool cmd, mem = false;
 	int ret;
 
 	if (copy_from_user(bytes, buf, size))
@@ -281,15 +297,23 @@ static int cfg_write_chunk(struct iommufd_pci_node *node,
 		val |= (u32)bytes[i] << (8 * i);
 	}
 
-	if (hwmask) {
-		ret = cfg_hw_read(node->pdev, pos, size, &hw);
-		if (ret)
-			return ret;
-		ret = cfg_hw_write(node->pdev, pos, size,
-				   (hw & ~hwmask) | (val & hwmask));
-		if (ret)
-			return ret;
+	/*
+	 * Memory Space Enable: no BAR access while it changes, and none at
+	 * all (mappings zapped) once it is clear.
+	 */
+	cmd = pos <= PCI_COMMAND && pos + size > PCI_COMMAND;
+	if (cmd) {
+		mem = bytes[PCI_COMMAND - pos] & PCI_COMMAND_MEMORY;
+		iommufd_pci_memory_lock(node, !mem);
 	}
+	ret = cfg_hw_write_masked(node->pdev, pos, size, val, hwmask);
+	if (cmd) {
+		if (!ret)
+			node->mem_enabled = mem;
+		iommufd_pci_memory_unlock(node);
+	}
+	if (ret)
+		return ret;
 
 	if (pos < PCI_ROM_ADDRESS + 4 && pos + size > PCI_BASE_ADDRESS_0)
 		cfg_bar_fixup(node);
