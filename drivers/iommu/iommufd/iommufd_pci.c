@@ -29,10 +29,17 @@
  * revokes the BAR mappings (later accesses get SIGBUS); the open file
  * stays, but every operation on it fails with ENODEV.
  *
+ * The memory BARs are reached only while they decode: while the owner
+ * keeps Memory Space Enable clear in the command register (and while the
+ * device resets, or is not in D0), faults on their mappings get SIGBUS and
+ * region reads and writes of them and of the ROM fail with EIO.  Clearing
+ * the bit zaps every mapping first; pages fault in again once it is set.
+ *
  * Locking: @lock of a node serializes its ioctls, open, release and
  * removal.  The mmap and fault handlers run under the mm's mmap_lock,
  * which ioctls may take while holding @lock (to copy from userspace), so
- * they use @map_lock instead, nested inside @lock where both are held.
+ * they take @memory_lock instead (for reading), nested inside @lock where
+ * both are held; nothing copies from or to userspace under @memory_lock.
  */
 #define pr_fmt(fmt) "iommufd_pci: " fmt
 
@@ -82,20 +89,59 @@ static void iommufd_pci_node_release(struct device *dev)
 
 	ida_free(&iommufd_pci_minors, MINOR(dev->devt));
 	pci_dev_put(node->pdev);
-	mutex_destroy(&node->map_lock);
 	mutex_destroy(&node->lock);
 	kfree(node);
+}
+
+/**
+ * iommufd_pci_memory_lock() - hold off every access to the memory BARs
+ * @node: the node, locked
+ * @zap: also revoke every user mapping of the BARs (they fault in again
+ *	 once accesses are allowed)
+ *
+ * Taken before anything that may stop the memory BARs from decoding
+ * (Memory Space Enable cleared, a reset, the end of the binding), so
+ * that no access reaches the device while it does not decode: an
+ * access then may end in an unsupported request, fatal on some hosts.
+ */
+void iommufd_pci_memory_lock(struct iommufd_pci_node *node, bool zap)
+{
+	lockdep_assert_held(&node->lock);
+	down_write(&node->memory_lock);
+	if (zap && node->file)
+		unmap_mapping_range(node->file->f_mapping, 0, 0, true);
+}
+
+/**
+ * iommufd_pci_memory_unlock() - allow the memory BAR accesses again
+ * @node: the node, locked
+ */
+void iommufd_pci_memory_unlock(struct iommufd_pci_node *node)
+{
+	up_write(&node->memory_lock);
+}
+
+/* The memory BARs may be accessed now. */
+static bool iommufd_pci_mem_usable(struct iommufd_pci_node *node)
+{
+	lockdep_assert_held(&node->memory_lock);
+	return node->mappable && node->mem_enabled &&
+	       node->pdev->current_state == PCI_D0;
 }
 
 /* Revoke the BARs: no mapping is made or faulted in again until set. */
 static void iommufd_pci_set_mappable(struct iommufd_pci_node *node,
 				     bool mappable)
 {
-	mutex_lock(&node->map_lock);
+	u16 cmd;
+
+	iommufd_pci_memory_lock(node, !mappable);
 	node->mappable = mappable;
-	if (!mappable && node->file)
-		unmap_mapping_range(node->file->f_mapping, 0, 0, true);
-	mutex_unlock(&node->map_lock);
+	if (mappable) {
+		pci_read_config_word(node->pdev, PCI_COMMAND, &cmd);
+		node->mem_enabled = cmd & PCI_COMMAND_MEMORY;
+	}
+	iommufd_pci_memory_unlock(node);
 }
 
 /*
@@ -443,10 +489,14 @@ static int iommufd_pci_ioctl_reset(struct iommufd_pci_node *node)
 
 	if (!node->reset_works)
 		return -EINVAL;
-	/* No access through the mappings while the device resets. */
-	iommufd_pci_set_mappable(node, false);
+	/*
+	 * No access to the BARs while the device resets.  The reset puts the
+	 * command register back as it was, so accesses resume only if
+	 * memory decode was on before.
+	 */
+	iommufd_pci_memory_lock(node, true);
 	ret = pci_try_reset_function(node->pdev);
-	iommufd_pci_set_mappable(node, true);
+	iommufd_pci_memory_unlock(node);
 	return ret;
 }
 
@@ -660,7 +710,10 @@ static void iommufd_pci_iowrite(void __iomem *addr, u32 val, unsigned int size)
 
 /*
  * BAR accesses in naturally aligned pieces of up to 4 bytes; the MSI-X
- * table reads as all ones and ignores writes.
+ * table reads as all ones and ignores writes.  A memory BAR answers EIO
+ * while it does not decode (memory_lock is held around each piece only:
+ * copying from or to userspace may take the mmap_lock, which the fault
+ * handler holds when it takes memory_lock).
  */
 static ssize_t iommufd_pci_bar_rw(struct iommufd_pci_node *node, int bar,
 				  char __user *buf, size_t count, u64 off,
@@ -668,8 +721,11 @@ static ssize_t iommufd_pci_bar_rw(struct iommufd_pci_node *node, int bar,
 {
 	void __iomem *io = node->bar_io[bar];
 	u64 len = pci_resource_len(node->pdev, bar);
+	bool mem = pci_resource_flags(node->pdev, bar) & IORESOURCE_MEM;
+	bool decodes = true;
 	unsigned int size;
 	ssize_t done = 0;
+	int err = 0;
 	u32 val;
 
 	if (!io || off >= len)
@@ -682,19 +738,31 @@ static ssize_t iommufd_pci_bar_rw(struct iommufd_pci_node *node, int bar,
 			size = 2;
 		else
 			size = 1;
-		if (write) {
-			val = 0;
-			if (copy_from_user(&val, buf, size))
-				break;
-			/* Writes to the MSI-X table are dropped. */
-			if (!iommufd_pci_in_msix(node, bar, off, size))
+		val = write ? 0 : ~0U;
+		if (write && copy_from_user(&val, buf, size)) {
+			err = -EFAULT;
+			break;
+		}
+		if (mem) {
+			down_read(&node->memory_lock);
+			decodes = iommufd_pci_mem_usable(node);
+		}
+		/* The MSI-X table is not the owner's. */
+		if (decodes && !iommufd_pci_in_msix(node, bar, off, size)) {
+			if (write)
 				iommufd_pci_iowrite(io + off, val, size);
-		} else {
-			val = ~0U;
-			if (!iommufd_pci_in_msix(node, bar, off, size))
+			else
 				val = iommufd_pci_ioread(io + off, size);
-			if (copy_to_user(buf, &val, size))
-				break;
+		}
+		if (mem)
+			up_read(&node->memory_lock);
+		if (!decodes) {
+			err = -EIO;
+			break;
+		}
+		if (!write && copy_to_user(buf, &val, size)) {
+			err = -EFAULT;
+			break;
 		}
 		count -= size;
 		done += size;
@@ -702,7 +770,7 @@ static ssize_t iommufd_pci_bar_rw(struct iommufd_pci_node *node, int bar,
 		buf += size;
 		cond_resched();
 	}
-	return done ? done : -EFAULT;
+	return done ? done : err;
 }
 
 static ssize_t iommufd_pci_rom_read(struct iommufd_pci_node *node,
@@ -710,26 +778,37 @@ static ssize_t iommufd_pci_rom_read(struct iommufd_pci_node *node,
 {
 	void __iomem *io;
 	size_t size;
-	void *tmp;
+	void *tmp = NULL;
 	ssize_t ret;
 
+	/* The ROM decodes only with memory decode on. */
+	down_read(&node->memory_lock);
+	ret = -EIO;
+	if (!iommufd_pci_mem_usable(node))
+		goto out_unlock;
 	io = pci_map_rom(node->pdev, &size);
 	if (!io)
-		return -EIO;
+		goto out_unlock;
 	ret = 0;
 	if (off >= size)
-		goto out;
+		goto out_unmap;
 	count = min_t(u64, count, size - off);
 	count = min_t(size_t, count, SZ_64K);
 	ret = -ENOMEM;
 	tmp = kmalloc(count, GFP_KERNEL);
 	if (!tmp)
-		goto out;
+		goto out_unmap;
 	memcpy_fromio(tmp, io + off, count);
-	ret = copy_to_user(buf, tmp, count) ? -EFAULT : count;
-	kfree(tmp);
-out:
+	ret = count;
+out_unmap:
 	pci_unmap_rom(node->pdev, io);
+out_unlock:
+	up_read(&node->memory_lock);
+	if (ret > 0) {
+		if (copy_to_user(buf, tmp, count))
+			ret = -EFAULT;
+		kfree(tmp);
+	}
 	return ret;
 }
 
@@ -799,10 +878,11 @@ static vm_fault_t iommufd_pci_fault(struct vm_fault *vmf)
 
 	pfn = (pci_resource_start(node->pdev, bar) >> PAGE_SHIFT) + pgoff +
 	      ((vmf->address - vma->vm_start) >> PAGE_SHIFT);
-	mutex_lock(&node->map_lock);
-	if (node->mappable)
+	/* Only while the BAR decodes: SIGBUS otherwise. */
+	down_read(&node->memory_lock);
+	if (iommufd_pci_mem_usable(node))
 		ret = vmf_insert_pfn(vma, vmf->address, pfn);
-	mutex_unlock(&node->map_lock);
+	up_read(&node->memory_lock);
 	return ret;
 }
 
@@ -839,10 +919,11 @@ static int iommufd_pci_mmap(struct file *file, struct vm_area_struct *vma)
 			return -EINVAL;
 	}
 
-	mutex_lock(&node->map_lock);
+	/* Memory decode may be off: the fault handler checks it. */
+	down_read(&node->memory_lock);
 	if (!node->mappable)
 		ret = -EINVAL;
-	mutex_unlock(&node->map_lock);
+	up_read(&node->memory_lock);
 	if (ret)
 		return ret;
 
@@ -969,7 +1050,7 @@ static int iommufd_pci_probe(struct pci_dev *pdev,
 	}
 	node->pdev = pci_dev_get(pdev);
 	mutex_init(&node->lock);
-	mutex_init(&node->map_lock);
+	init_rwsem(&node->memory_lock);
 	xa_init(&node->attached);
 	device_initialize(&node->dev);
 	node->dev.class = &iommufd_pci_class;

@@ -11,6 +11,7 @@
 #include <linux/device.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -44,7 +45,7 @@ struct iommufd_pci_vec {
  * @cdev: the character device, /dev/iommufd/<BDF>; holds @dev while open
  * @pdev: the PCI device (a reference)
  * @lock: serializes ioctls, region accesses, open, release and removal;
- *	  protects every field below but those of @map_lock and @intx_lock
+ *	  protects every field below but those of @memory_lock and @intx_lock
  * @file: the file open on the node, or NULL (one at a time)
  * @removed: the driver has let go of @pdev; the node is dead
  * @idev: the binding, or NULL before IOMMUFD_PCI_BIND
@@ -52,8 +53,14 @@ struct iommufd_pci_vec {
  *	      which tells an attach from a replace; the value entry says
  *	      whether the attach came with IOMMUFD_PCI_ATTACH_PASID, which
  *	      matters for PASID 0 only (see iommufd_pci_attach_locked())
- * @map_lock: protects @mappable against the mmap and fault handlers
- * @mappable: the BARs may be mapped: the device is bound and not resetting
+ * @memory_lock: protects @mappable and @mem_enabled; held for reading
+ *		 by every access to a memory BAR (fault, region read or
+ *		 write), for writing (after the BARs' user mappings are
+ *		 zapped) while either may turn false or the device resets
+ * @mappable: the BARs may be mapped: the device is bound
+ * @mem_enabled: Memory Space Enable as the owner last wrote it in the
+ *		 command register (or as the device had it at bind time):
+ *		 the memory BARs decode only while it is set
  * @bar_io: kernel mappings of the BARs, for region reads and writes
  * @bar_mmap: the BAR is memory, page aligned and at least a page long
  * @msix_bar: the BAR holding the MSI-X table, or -1
@@ -88,8 +95,9 @@ struct iommufd_pci_node {
 	bool removed;
 	struct iommufd_device *idev;
 	struct xarray attached;
-	struct mutex map_lock; /* see above */
+	struct rw_semaphore memory_lock; /* see above */
 	bool mappable;
+	bool mem_enabled;
 
 	void __iomem *bar_io[PCI_STD_NUM_BARS];
 	bool bar_mmap[PCI_STD_NUM_BARS];
@@ -114,6 +122,10 @@ struct iommufd_pci_node {
 	struct eventfd_ctx *err_trigger;
 	struct eventfd_ctx *req_trigger;
 };
+
+/* iommufd_pci.c */
+void iommufd_pci_memory_lock(struct iommufd_pci_node *node, bool zap);
+void iommufd_pci_memory_unlock(struct iommufd_pci_node *node);
 
 /* pci_config.c */
 void iommufd_pci_config_init(struct iommufd_pci_node *node);

@@ -20,9 +20,12 @@
  * Of the rest, userspace may write only the command register (I/O,
  * memory, bus master and the error reporting bits), the cache line size
  * and the latency timer.  Other writes are dropped without an error, as
- * vfio-pci drops writes to read-only fields.  Extended config space is
+ * vfio-pci drops writes to read-only fields; the bytes around a writable
+ * field are not written back to the device, so a dword write of the
+ * command register leaves the status register's error bits alone.  Extended config space is
  * read-only.
  */
+#include <kunit/visibility.h>
 #include <linux/pci.h>
 #include <linux/uaccess.h>
 
@@ -194,6 +197,7 @@ void iommufd_pci_config_init(struct iommufd_pci_node *node)
 	cfg_init_msi(node);
 	cfg_init_msix(node);
 }
+EXPORT_SYMBOL_IF_KUNIT(iommufd_pci_config_init);
 
 static int cfg_hw_read(struct pci_dev *pdev, unsigned int pos,
 		       unsigned int size, u32 *val)
@@ -258,13 +262,48 @@ static int cfg_read_chunk(struct iommufd_pci_node *node, char __user *buf,
 	return copy_to_user(buf, bytes, size) ? -EFAULT : 0;
 }
 
+/*
+ * The hardware part of a write: the bits of @hwmask from @val, the others
+ * as the device has them.  Bytes without a bit of @hwmask are not written
+ * at all: writing back what they read would clear the write-1-to-clear
+ * error bits of the status register (a command register write as a dword
+ * with it) and restart BIST.  So a piece that has such bytes is split in
+ * halves.
+ */
+static int cfg_hw_write_masked(struct pci_dev *pdev, unsigned int pos,
+			       unsigned int size, u32 val, u32 hwmask)
+{
+	unsigned int i, half = size / 2;
+	u32 hw;
+	int ret;
+
+	if (!hwmask)
+		return 0;
+	for (i = 0; i < size; i++) {
+		if ((hwmask >> (8 * i)) & 0xff)
+			continue;
+		ret = cfg_hw_write_masked(pdev, pos, half, val, hwmask &
+					  (u32)GENMASK(8 * half - 1, 0));
+		if (ret)
+			return ret;
+		return cfg_hw_write_masked(pdev, pos + half, half,
+					   val >> (8 * half),
+					   hwmask >> (8 * half));
+	}
+	ret = cfg_hw_read(pdev, pos, size, &hw);
+	if (ret)
+		return ret;
+	return cfg_hw_write(pdev, pos, size, (hw & ~hwmask) | (val & hwmask));
+}
+
 static int cfg_write_chunk(struct iommufd_pci_node *node,
 			   const char __user *buf, unsigned int pos,
 			   unsigned int size)
 {
 	u8 bytes[4], vbits, old_cmd;
 	unsigned int i, off;
-	u32 hwmask = 0, val = 0, hw;
+	u32 hwmask = 0, val = 0;
+	bool cmd, mem = false;
 	int ret;
 
 	if (copy_from_user(bytes, buf, size))
@@ -281,15 +320,23 @@ static int cfg_write_chunk(struct iommufd_pci_node *node,
 		val |= (u32)bytes[i] << (8 * i);
 	}
 
-	if (hwmask) {
-		ret = cfg_hw_read(node->pdev, pos, size, &hw);
-		if (ret)
-			return ret;
-		ret = cfg_hw_write(node->pdev, pos, size,
-				   (hw & ~hwmask) | (val & hwmask));
-		if (ret)
-			return ret;
+	/*
+	 * Memory Space Enable: no BAR access while it changes, and none at
+	 * all (mappings zapped) once it is clear.
+	 */
+	cmd = pos <= PCI_COMMAND && pos + size > PCI_COMMAND;
+	if (cmd) {
+		mem = bytes[PCI_COMMAND - pos] & PCI_COMMAND_MEMORY;
+		iommufd_pci_memory_lock(node, !mem);
 	}
+	ret = cfg_hw_write_masked(node->pdev, pos, size, val, hwmask);
+	if (cmd) {
+		if (!ret)
+			node->mem_enabled = mem;
+		iommufd_pci_memory_unlock(node);
+	}
+	if (ret)
+		return ret;
 
 	if (pos < PCI_ROM_ADDRESS + 4 && pos + size > PCI_BASE_ADDRESS_0)
 		cfg_bar_fixup(node);
@@ -345,3 +392,4 @@ ssize_t iommufd_pci_config_rw(struct iommufd_pci_node *node, char __user *buf,
 	}
 	return done ? done : ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(iommufd_pci_config_rw);

@@ -11,6 +11,8 @@
  * one vector, conventional PCI on the root bus (no reset method).
  */
 #include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 
 #include <linux/pci_regs.h>
@@ -178,6 +180,30 @@ static unsigned int find_cap(const char *bdf, __u8 id)
 			return pos & ~3;
 		pos = hdr[1];
 	}
+	return 0;
+}
+
+static sigjmp_buf sigbus_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(sigbus_jmp, 1);
+}
+
+/* Reads a register through a mapping: 0, or -1 if the read got SIGBUS. */
+static int mmio_try_rd32(void *bar, unsigned int reg, __u32 *val)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &old))
+		return -2;
+	if (sigsetjmp(sigbus_jmp, 1)) {
+		sigaction(SIGBUS, &old, NULL);
+		return -1;
+	}
+	*val = __atomic_load_n((__u32 *)((char *)bar + reg), __ATOMIC_ACQUIRE);
+	sigaction(SIGBUS, &old, NULL);
 	return 0;
 }
 
@@ -433,6 +459,71 @@ TEST_F(vfio, bar_rw)
 	ASSERT_EQ(-1, pwrite(fd, &v, 4,
 			     REGION_OFFSET(VFIO_PCI_VGA_REGION_INDEX)));
 	ASSERT_EQ(EINVAL, errno);
+}
+
+/*
+ * Memory decode off (PCI_COMMAND_MEMORY clear, written through the node):
+ * the BAR cannot be reached at all, neither through pages already faulted
+ * in, nor new ones, nor pread/pwrite (EIO); on again, everything works.
+ */
+TEST_F(vfio, memory_decode_off)
+{
+	int fd = self->d.devfd;
+	__u16 cmd, off, hw;
+	__u32 v, dw;
+	void *p, *q;
+
+	ASSERT_EQ(0, cfg_read(fd, PCI_COMMAND, &cmd, 2));
+	ASSERT_TRUE(!!(cmd & PCI_COMMAND_MEMORY));
+	/* Two pages; the first faulted in while memory decode is on */
+	p = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, REGION_OFFSET(0));
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, mmio_try_rd32(p, EDU_ID_REG, &v));
+	ASSERT_EQ(EDU_ID, v);
+
+	off = cmd & ~PCI_COMMAND_MEMORY;
+	ASSERT_EQ(0, cfg_write(fd, PCI_COMMAND, &off, 2));
+	ASSERT_EQ(0, sysfs_cfg_read(self->d.bdf, PCI_COMMAND, &hw, 2));
+	ASSERT_FALSE(!!(hw & PCI_COMMAND_MEMORY));
+	ASSERT_EQ(-1, mmio_try_rd32(p, EDU_ID_REG, &v));
+	ASSERT_EQ(-1, mmio_try_rd32(p, 4096, &v));
+	/* A new mapping can be made, but not used */
+	q = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, REGION_OFFSET(0));
+	ASSERT_NE(MAP_FAILED, q);
+	ASSERT_EQ(-1, mmio_try_rd32(q, EDU_ID_REG, &v));
+	ASSERT_EQ(-1, pread(fd, &v, 4, REGION_OFFSET(0) + EDU_ID_REG));
+	ASSERT_EQ(EIO, errno);
+	v = 0x12345678;
+	ASSERT_EQ(-1, pwrite(fd, &v, 4, REGION_OFFSET(0) + EDU_LIVE_REG));
+	ASSERT_EQ(EIO, errno);
+
+	/* On again: the mappings fault in and pread works */
+	ASSERT_EQ(0, cfg_write(fd, PCI_COMMAND, &cmd, 2));
+	ASSERT_EQ(0, mmio_try_rd32(p, EDU_ID_REG, &v));
+	ASSERT_EQ(EDU_ID, v);
+	ASSERT_EQ(0, mmio_try_rd32(p, 4096, &v));
+	ASSERT_EQ(0, mmio_try_rd32(q, EDU_ID_REG, &v));
+	ASSERT_EQ(EDU_ID, v);
+	ASSERT_EQ(4, pread(fd, &v, 4, REGION_OFFSET(0) + EDU_ID_REG));
+	ASSERT_EQ(EDU_ID, v);
+
+	/* A dword write of command and status turns it off just as well */
+	ASSERT_EQ(0, cfg_read(fd, PCI_COMMAND, &dw, 4));
+	dw &= ~(__u32)PCI_COMMAND_MEMORY;
+	ASSERT_EQ(0, cfg_write(fd, PCI_COMMAND, &dw, 4));
+	ASSERT_EQ(-1, mmio_try_rd32(q, EDU_ID_REG, &v));
+	ASSERT_EQ(-1, pread(fd, &v, 4, REGION_OFFSET(0) + EDU_ID_REG));
+	ASSERT_EQ(EIO, errno);
+	munmap(q, 4096);
+	munmap(p, 8192);
+
+	/* The next owner finds memory decode on, as the driver keeps it */
+	ASSERT_EQ(0, rebind(&self->d));
+	ASSERT_EQ(0, mmio_try_rd32(self->d.bar, EDU_ID_REG, &v));
+	ASSERT_EQ(EDU_ID, v);
+	ASSERT_EQ(4, pread(self->d.devfd, &v, 4,
+			   REGION_OFFSET(0) + EDU_ID_REG));
+	ASSERT_EQ(EDU_ID, v);
 }
 
 TEST_F(vfio, mmap_regions)
