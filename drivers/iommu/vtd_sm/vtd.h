@@ -67,6 +67,8 @@ struct vtd_fault_stats {
  * @ctx_lock: protects @root and @ctx
  * @root: root table (256 entries of 128 bits)
  * @ctx: context tables, two per bus (devfn 0-127, 128-255)
+ * @ctx_users: the devices whose DMA carries a source-id, per source-id
+ *	       (context.c)
  * @domain_ids: allocator of domain ids
  * @devices: probed devices, by source-id
  * @iommu: handle of the unit in the IOMMU core
@@ -100,6 +102,7 @@ struct vtd_unit {
 	spinlock_t ctx_lock;	/* root and context tables */
 	u64 *root;
 	u64 *ctx[512];
+	struct xarray ctx_users;
 	struct ida domain_ids;
 	struct xarray devices;
 	struct iommu_device iommu;

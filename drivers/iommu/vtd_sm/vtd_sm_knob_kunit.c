@@ -90,6 +90,7 @@ static struct knob_fake *knob_fake_new(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->unit.ecap = VTD_ECAP_C;
 	spin_lock_init(&f->unit.ctx_lock);
+	xa_init(&f->unit.ctx_users);
 	xa_init(&f->unit.devices);
 	KUNIT_ASSERT_EQ(test, vtd_qi_init(&f->unit.qi, 0, &knob_fake_io, f,
 					  "knob"), 0);
