@@ -142,10 +142,12 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 	int ret;
 
 	*dirty = false;
-	if (pasid >= vdev->max_pasids)
-		return -ERANGE;
-
 	mutex_lock(&vdev->pasid_lock);
+	/* The pasid_bits knob changes the count under the same mutex. */
+	if (pasid >= vdev->max_pasids) {
+		mutex_unlock(&vdev->pasid_lock);
+		return -ERANGE;
+	}
 	/* A releasing unit keeps every device on pass-through (iommu.c). */
 	if (READ_ONCE(unit->releasing) &&
 	    vtd_pasid_entry_pgtt(target) != VTD_PGTT_PT) {
@@ -221,6 +223,11 @@ int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
  * @vdev: the device
  * @pasid: the PASID
  * @out: the copy; all zero (not present) if the entry has no table
+ *
+ * Context: the caller holds @vdev's pasid_lock or the lock of its unit's
+ * devices XArray, under which vtd_ctx_set_max_pasids() replaces the PASID
+ * directory and its size (and frees the old one only after both locks
+ * and an RCU grace period).
  */
 void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
 				  struct vtd_pasid_entry *out)
@@ -228,6 +235,8 @@ void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
 	struct vtd_pasid_entry *pe = NULL;
 	unsigned int i;
 
+	lockdep_assert(lockdep_is_held(&vdev->pasid_lock) ||
+		       lockdep_is_held(&vdev->unit->devices.xa_lock));
 	if (pasid < vdev->max_pasids)
 		pe = vtd_pasid_entry(vdev, pasid, false);
 	for (i = 0; i < VTD_PASID_ENTRY_QWORDS; i++)

@@ -17,6 +17,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <asm/cacheflush.h>
 #include <kunit/visibility.h>
@@ -269,6 +270,11 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_dir_alloc);
 /**
  * vtd_ctx_pasid_dir_free() - free a device's PASID directory and tables
  * @vdev: a device no context entry points at any more
+ *
+ * After an RCU grace period: vtd_walk() may still be reading them through
+ * a context entry it read before the entry was cleared.
+ *
+ * Context: process, may sleep.
  */
 void vtd_ctx_pasid_dir_free(struct vtd_dev *vdev)
 {
@@ -276,6 +282,7 @@ void vtd_ctx_pasid_dir_free(struct vtd_dev *vdev)
 
 	if (!vdev->pasid_dir)
 		return;
+	synchronize_rcu();
 	for (i = 0; i < vdev->dir_entries; i++)
 		if (vdev->pasid_dir[i] & VTD_PDIR_P)
 			free_page((unsigned long)phys_to_virt(vdev->pasid_dir[i] &
@@ -681,7 +688,10 @@ int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids)
 	if (vtd_ctx_update_submit(&u))
 		ret = -EIO;
 
-	/* Readers that walk the directory without the mutex hold this lock. */
+	/*
+	 * Readers of the directory through @vdev hold this lock or the
+	 * mutex; vtd_walk() finds it through the context entry, under RCU.
+	 */
 	xa_lock(&unit->devices);
 	if (dir) {
 		old_dir = vdev->pasid_dir;
@@ -689,7 +699,7 @@ int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids)
 		vdev->pasid_dir = dir;
 		vdev->dir_entries = need;
 	}
-	vdev->max_pasids = max_pasids;
+	WRITE_ONCE(vdev->max_pasids, max_pasids);
 	xa_unlock(&unit->devices);
 	/*
 	 * After a failed flush the unit may still hold the old directory in
@@ -699,9 +709,12 @@ int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids)
 	if (old_dir && ret)
 		dev_err(vdev->dev, "PASID directory %pa kept (%u entries): its flush failed\n",
 			&old_phys, old_entries);
-	else if (old_dir)
+	else if (old_dir) {
+		/* vtd_walk() may have read the old pointer: a grace period. */
+		synchronize_rcu();
 		free_pages((unsigned long)old_dir,
 			   get_order(old_entries * sizeof(u64)));
+	}
 out:
 	mutex_unlock(&vdev->pasid_lock);
 	return ret;
