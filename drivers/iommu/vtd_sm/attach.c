@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Installing a PASID table entry on a device: the gap-free write (by the
- * entry writer of pasid_entry.c) and the invalidations that make the unit
- * forget the old entry, issued as one batch.
+ * Installing a PASID table entry on a device: the write (hitless or a
+ * teardown, as the entry writer of pasid_entry.c decides; the unit counts
+ * each kind) and the invalidations that make the unit forget the old entry,
+ * issued as one batch.
  */
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
@@ -138,6 +139,7 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		.pasid = pasid,
 		.new_did = vtd_pasid_entry_did(target),
 	};
+	enum vtd_pasid_update kind;
 	struct vtd_qi_batch b;
 	int ret;
 
@@ -162,10 +164,12 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 	u.old_present = vtd_pasid_entry_present(u.pe);
 	u.old_did = vtd_pasid_entry_did(u.pe);
 
-	if (vtd_pasid_write_entry(&u.w, u.pe, target) == VTD_PASID_UPDATE_NONE) {
+	kind = vtd_pasid_write_entry(&u.w, u.pe, target);
+	if (kind == VTD_PASID_UPDATE_NONE) {
 		mutex_unlock(&vdev->pasid_lock);
 		return 0;
 	}
+	atomic64_inc(&unit->pasid_updates[kind]);
 	ret = u.w.err;
 	if (!ret) {
 		vtd_struct_flush(unit, u.pe, sizeof(*u.pe));

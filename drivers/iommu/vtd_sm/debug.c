@@ -543,3 +543,31 @@ int vtd_sm_debug_unit_regs(struct device *dev, u64 *cap, u64 *ecap)
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(vtd_sm_debug_unit_regs, VTD_SM_DEBUG);
+
+/**
+ * vtd_sm_debug_updates() - how a device's unit updated PASID entries
+ * @dev: a device vtd_sm translates
+ * @counts: the unit's PASID entry updates so far, by kind (for every
+ *	    device of the unit)
+ *
+ * Lets a test check that a transition was made as the documentation says
+ * (Documentation/driver-api/vtd_sm-pasid-entry.rst): compare before and
+ * after.
+ *
+ * Return: 0 or -ENODEV if vtd_sm does not translate @dev.
+ */
+int vtd_sm_debug_updates(struct device *dev,
+			 struct vtd_sm_update_counts *counts)
+{
+	struct vtd_dev *vdev = vtd_debug_vdev(dev);
+	atomic64_t *n;
+
+	if (IS_ERR(vdev))
+		return PTR_ERR(vdev);
+	n = vdev->unit->pasid_updates;
+	counts->hitless = atomic64_read(&n[VTD_PASID_UPDATE_HITLESS]);
+	counts->hitless_seq = atomic64_read(&n[VTD_PASID_UPDATE_HITLESS_SEQ]);
+	counts->teardown = atomic64_read(&n[VTD_PASID_UPDATE_TEARDOWN]);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(vtd_sm_debug_updates, VTD_SM_DEBUG);

@@ -81,6 +81,9 @@ struct vtd_fault_stats {
  *	       pass-through may be written (see release_store() in iommu.c)
  * @vcmd: virtual command interface (paravirtual PASID allocation)
  * @vcmd_registered: @vcmd is registered as an ioasid allocator
+ * @pasid_updates: PASID entry updates the writer made, by kind (enum
+ *		   vtd_pasid_update; [VTD_PASID_UPDATE_NONE] stays 0), so
+ *		   that tests can tell hitless switches from teardowns
  * @quarantined: entry updates whose invalidation failed; their domain ids
  *		 and tables are never reused (see vtd_dev_attach())
  */
@@ -114,6 +117,7 @@ struct vtd_unit {
 	bool releasing;
 	struct vtd_vcmd vcmd;
 	bool vcmd_registered;
+	atomic64_t pasid_updates[VTD_PASID_UPDATE_TEARDOWN + 1];
 	atomic_t quarantined;
 };
 
