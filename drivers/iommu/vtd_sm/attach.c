@@ -109,8 +109,10 @@ static void vtd_pe_fail(struct vtd_pe_update *u)
 	vtd_pasid_clear_present(&u->w, u->pe);
 	vtd_struct_flush(unit, u->pe, sizeof(*u->pe));
 	vtd_qi_batch_begin(&b, &unit->qi);
-	if (u->pasid == 0)
+	if (u->pasid == 0) {
 		vtd_qi_add_cc_device(&b, 0, u->vdev->sid);
+		vtd_ctx_add_cc_aliases(u->vdev, &b);
+	}
 	vtd_qi_add_pc_global(&b);
 	vtd_qi_add_iotlb_global(&b);
 	if (vtd_qi_submit(&b))
@@ -178,8 +180,10 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		if (u.old_present && !u.old_flushed)
 			vtd_pe_add_old_iotlb(&b, &u);
 		vtd_pe_add_cm_new(&b, &u, target);
-		if (pasid == 0)
+		if (pasid == 0) {
 			vtd_qi_add_cc_device(&b, 0, vdev->sid);
+			vtd_ctx_add_cc_aliases(vdev, &b);
+		}
 		ret = vtd_qi_submit(&b);
 	}
 	if (ret) {

@@ -499,6 +499,43 @@ static void vtd_ctx_visit_dir(struct vtd_unit *unit, phys_addr_t dir_phys,
 	}
 }
 
+struct vtd_ctx_cc {
+	struct vtd_qi_batch *b;
+	u16 skip;
+};
+
+static void vtd_ctx_cc_fn(u64 *ce, u16 sid, void *data)
+{
+	struct vtd_ctx_cc *cc = data;
+
+	if (sid != cc->skip)
+		vtd_qi_add_cc_device(cc->b, 0, sid);
+}
+
+/**
+ * vtd_ctx_add_cc_aliases() - context-cache invalidations for the DMA
+ *			      aliases that walk a device's PASID directory
+ * @vdev: the device
+ * @b: batch that gets a device-selective context-cache invalidation for
+ *     every source-id other than @vdev's own whose context entry points
+ *     at @vdev's directory
+ *
+ * An emulated unit (QEMU 7.2) re-reads the RID_PASID entry of a source-id
+ * only on a context-cache invalidation of that source-id; the entry of a
+ * DMA alias (a PCIe-to-PCI bridge's secondary bus, devfn 0) can name the
+ * directory of a device, whose PASID 0 entry then translates the alias.
+ */
+void vtd_ctx_add_cc_aliases(struct vtd_dev *vdev, struct vtd_qi_batch *b)
+{
+	struct vtd_ctx_cc cc = { .b = b, .skip = vdev->sid };
+
+	spin_lock(&vdev->unit->ctx_lock);
+	vtd_ctx_visit_dir(vdev->unit, virt_to_phys(vdev->pasid_dir),
+			  vtd_ctx_cc_fn, &cc);
+	spin_unlock(&vdev->unit->ctx_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_add_cc_aliases);
+
 /**
  * vtd_ctx_rid_pasid() - the PASID a device's requests without PASID use
  * @vdev: the device

@@ -266,6 +266,7 @@ struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 					bool alloc);
 void vtd_ctx_pasid_tables_free(struct vtd_dev *vdev);
 u32 vtd_ctx_rid_pasid(struct vtd_dev *vdev);
+void vtd_ctx_add_cc_aliases(struct vtd_dev *vdev, struct vtd_qi_batch *b);
 int vtd_ctx_set_rid_pasid(struct vtd_dev *vdev, u32 pasid);
 int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids);
 

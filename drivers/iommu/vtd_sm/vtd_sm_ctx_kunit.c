@@ -182,6 +182,8 @@ static void ctx_test_alias_shared(struct kunit *test)
 	const u16 alias = 0x0200;
 	u64 *ce;
 
+	a->sid = 0x0308;
+	b->sid = 0x0310;
 	vtd_qi_batch_begin(&batch, &dummy);
 	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, 0x0308, &batch), 0);
 	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, alias, &batch), 0);
@@ -190,6 +192,16 @@ static void ctx_test_alias_shared(struct kunit *test)
 	ce = vtd_ctx_entry(unit, 2, 0);
 	KUNIT_ASSERT_NOT_NULL(test, ce);
 	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(a->pasid_dir));
+
+	/* A PASID 0 change of a reaches the alias's context cache too. */
+	batch.n = 0;
+	vtd_ctx_add_cc_aliases(a, &batch);
+	KUNIT_ASSERT_EQ(test, batch.n, 1);
+	KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(&batch.desc[0]), VTD_QI_CC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_SID, batch.desc[0].qw[0]), alias);
+	batch.n = 0;
+	vtd_ctx_add_cc_aliases(b, &batch);
+	KUNIT_EXPECT_EQ(test, batch.n, 0);
 
 	/* a goes (as release does): the alias now walks b's directory. */
 	batch.n = 0;
