@@ -34,6 +34,7 @@ int iommufd_device_pasid_attach(struct iommufd_device *idev, u32 pasid,
 int iommufd_device_pasid_replace(struct iommufd_device *idev, u32 pasid,
 				 u32 *pt_id);
 void iommufd_device_pasid_detach(struct iommufd_device *idev, u32 pasid);
+bool iommufd_device_pasid_attached(struct iommufd_device *idev, u32 pasid);
 
 /**
  * struct iommufd_access_ops - the driver side of an access object

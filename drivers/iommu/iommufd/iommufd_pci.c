@@ -258,13 +258,21 @@ static int iommufd_pci_attach_locked(struct iommufd_pci_node *node,
 	void *entry = xa_load(&node->attached, pasid);
 	int ret;
 
+	/* A replace that could not be undone detached it, maybe by another node. */
+	if (entry && !iommufd_device_pasid_attached(idev, pasid)) {
+		xa_erase(&node->attached, pasid);
+		entry = NULL;
+	}
 	if (entry && xa_to_value(entry) != by_pasid)
 		return -EBUSY;
 	if (entry) {
-		/* The HWPT there stays if the replace fails. */
+		/* The HWPT there stays if the replace fails (or it is detached). */
 		ret = iommufd_device_pasid_replace(idev, pasid, &pt_id);
-		if (ret)
+		if (ret) {
+			if (!iommufd_device_pasid_attached(idev, pasid))
+				xa_erase(&node->attached, pasid);
 			return ret;
+		}
 		if (put_user(pt_id, &arg->pt_id)) {
 			iommufd_device_pasid_detach(idev, pasid);
 			xa_erase(&node->attached, pasid);

@@ -433,8 +433,9 @@ void iommufd_attach_destroy(struct iommufd_device *idev);
  * @from: the domain in use
  * @pasid: the PASID
  * @handle: the attach handle the IOMMU core holds for @pasid
- * @failed: the device whose switch failed; the undo pass stops there
+ * @failed: the device whose switch failed; the undo pass ends with it
  * @undo: this is the pass that switches back
+ * @undo_failed: a device could not be switched back either
  */
 struct iommufd_pasid_switch {
 	struct iommu_domain *to;
@@ -443,6 +444,7 @@ struct iommufd_pasid_switch {
 	struct iommu_attach_handle *handle;
 	struct device *failed;
 	bool undo;
+	bool undo_failed;
 };
 
 int iommufd_pasid_switch_dev(struct device *dev, void *data);

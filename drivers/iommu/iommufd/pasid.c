@@ -29,13 +29,15 @@
  * here as the core would do it: under the group mutex (taken by
  * iommu_group_for_each_dev()), the new domain's set_dev_pasid() is called
  * for each device of the group that has PASIDs, with the old domain as
- * @old; the driver switches the PASID entry from one to the other without
- * a window in which DMA faults, and on failure leaves the old one in place.
- * The handle the core holds is pointed at the new domain in the same pass,
- * under the group mutex, as soon as a device translates with it (and back
- * if the replace is undone), so that the core (fault delivery, detach,
- * iommu_get_domain_for_dev_pasid()) never sees the old domain once the
- * replace is done.
+ * @old.  If a device fails, the old domain is set again on the devices
+ * already switched and on that one (a driver may have left it blocked); if
+ * that fails as well (an IOMMU can fail an invalidation), the PASID is
+ * detached from the whole group, its DMA blocked, its record dropped, and
+ * the replace returns the error.  The handle the core holds is pointed at
+ * the new domain in the same pass, under the group mutex, as soon as a
+ * device translates with it (and back if the replace is undone), so that
+ * the core (fault delivery, detach, iommu_get_domain_for_dev_pasid())
+ * never sees the old domain once the replace is done.
  *
  * Each device that attaches a HWPT to the RID reserves its reserved
  * regions (MSI window, RMRRs) in the IOAS the HWPT translates through: its
@@ -236,35 +238,46 @@ static int iommufd_pasid_prepare(struct iommufd_device *idev,
  * under the group mutex or the pasid_array lock can find a domain no
  * device uses any more once the pass is over.
  *
- * Return: 0, the driver's error, or -ECANCELED at the device whose switch
- * failed during the undo pass.
+ * The forward pass stops at the first device that fails.  The undo pass
+ * sets the old domain again on every device up to and including that one:
+ * a driver may have left the failed device's PASID blocked rather than on
+ * the old domain (vtd_sm does after a failed invalidation).  Setting the
+ * old domain back can fail for the same reason; that is noted in
+ * @data's undo_failed for the caller, which must then detach the PASID.
+ *
+ * Return: 0, the driver's error in the forward pass, or 1 at the device
+ * that failed in the undo pass (which ends the walk).
  */
 int iommufd_pasid_switch_dev(struct device *dev, void *data)
 {
 	struct iommufd_pasid_switch *sw = data;
 	int rc;
 
-	if (dev == sw->failed)
-		return -ECANCELED;
 	/* The core did not program devices without PASIDs either. */
-	if (!dev->iommu || !dev->iommu->max_pasids)
-		return 0;
-	rc = sw->to->ops->set_dev_pasid(sw->to, dev, sw->pasid, sw->from);
-	if (rc && !sw->undo) {
-		sw->failed = dev;
-		return rc;
+	if (dev->iommu && dev->iommu->max_pasids) {
+		rc = sw->to->ops->set_dev_pasid(sw->to, dev, sw->pasid,
+						sw->from);
+		if (rc && !sw->undo) {
+			sw->failed = dev;
+			return rc;
+		}
+		if (rc)
+			sw->undo_failed = true;
+		/* Readers take the pasid_array lock, not the group mutex. */
+		WRITE_ONCE(sw->handle->domain, sw->to);
 	}
-	/* Going back to a domain the device just used must work. */
-	WARN_ON(rc);
-	/* Readers take the pasid_array lock, not the group mutex. */
-	WRITE_ONCE(sw->handle->domain, sw->to);
-	return 0;
+	return sw->undo && dev == sw->failed ? 1 : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(iommufd_pasid_switch_dev);
 
+/*
+ * On failure, *@lost tells that the old domain could not be set again on
+ * every device of the group either: the caller must detach the PASID.
+ */
 static int iommufd_pasid_hw_replace(struct iommufd_device *idev, u32 pasid,
 				    struct iommufd_pasid_record *rec,
-				    struct iommufd_hw_pagetable *hwpt)
+				    struct iommufd_hw_pagetable *hwpt,
+				    bool *lost)
 {
 	struct iommufd_pasid_switch sw = {
 		.to = hwpt->domain,
@@ -275,6 +288,7 @@ static int iommufd_pasid_hw_replace(struct iommufd_device *idev, u32 pasid,
 	struct iommu_group *group = idev->igroup->group;
 	int rc;
 
+	*lost = false;
 	if (pasid == IOMMU_NO_PASID)
 		return iommu_group_replace_domain(group, hwpt->domain);
 
@@ -290,6 +304,7 @@ static int iommufd_pasid_hw_replace(struct iommufd_device *idev, u32 pasid,
 		sw.from = hwpt->domain;
 		sw.undo = true;
 		iommu_group_for_each_dev(group, &sw, iommufd_pasid_switch_dev);
+		*lost = sw.undo_failed;
 	}
 	return rc;
 }
@@ -411,6 +426,34 @@ static int iommufd_pasid_reserve_all(struct iommufd_pasid_record *rec,
 }
 
 /*
+ * A PASID replace failed and the old HWPT could not be set again on every
+ * device of the group either (an IOMMU can fail an invalidation): neither
+ * HWPT is in use everywhere.  Detach the PASID from the whole group, which
+ * leaves its DMA blocked, and drop the record; every device of it gives up
+ * its reference on the old HWPT, which the caller puts (@nr_old, @old).
+ */
+static void iommufd_pasid_drop(struct iommufd_device *idev, u32 pasid,
+			       struct iommufd_pasid_record *rec, int err,
+			       unsigned int *nr_old,
+			       struct iommufd_hw_pagetable **old)
+{
+	struct iommufd_device *each;
+	unsigned int nr = 0;
+	unsigned long id;
+
+	dev_err(idev->dev, "PASID %u detached from the group: the old HWPT could not be set again (%d)\n",
+		pasid, err);
+	iommufd_pasid_hw_detach(idev, pasid, rec);
+	xa_erase(&idev->igroup->pasid_attach, pasid);
+	xa_for_each(&rec->devices, id, each)
+		nr++;
+	*old = rec->hwpt;
+	*nr_old = nr;
+	xa_destroy(&rec->devices);
+	kfree(rec);
+}
+
+/*
  * Replace at @pasid of @idev's group with @hwpt.  Every device of the group
  * that had the old HWPT attached there now holds @hwpt instead; the number
  * of references on the old HWPT the caller must drop is returned in
@@ -427,6 +470,7 @@ static int iommufd_pasid_do_replace_locked(struct iommufd_device *idev,
 	struct iommufd_device *each;
 	unsigned int nr = 0;
 	unsigned long id;
+	bool lost;
 	int rc;
 
 	rc = iommufd_attach_rules(idev, pasid, hwpt, true);
@@ -451,9 +495,11 @@ static int iommufd_pasid_do_replace_locked(struct iommufd_device *idev,
 	rc = iommufd_pasid_reserve_all(rec, new_iopt);
 	if (rc)
 		return rc;
-	rc = iommufd_pasid_hw_replace(idev, pasid, rec, hwpt);
+	rc = iommufd_pasid_hw_replace(idev, pasid, rec, hwpt, &lost);
 	if (rc) {
 		iommufd_pasid_unreserve_all(rec, new_iopt);
+		if (lost)
+			iommufd_pasid_drop(idev, pasid, rec, rc, nr_old, old);
 		return rc;
 	}
 	iommufd_pasid_unreserve_all(rec, old_iopt);
@@ -559,12 +605,15 @@ EXPORT_SYMBOL_GPL(iommufd_device_pasid_attach);
  * @pasid: the PASID, or IOMMU_NO_PASID (0) for the RID
  * @pt_id: in: a HWPT, or an IOAS for the RID; out: the HWPT attached
  *
- * Like detach and attach, without the blocked moment between: the IOMMU
- * driver switches the translation in one step as far as DMA can tell.
- * Every device of @idev's IOMMU group that had the old HWPT attached at
- * @pasid has the new one afterwards.  Replacing with the HWPT already
- * attached does nothing.  On failure the old HWPT stays attached and
- * translating.
+ * Like detach and attach, without detaching in between; whether DMA can
+ * tell depends on the IOMMU driver (vtd_sm: the transitions of
+ * Documentation/driver-api/vtd_sm_pasid_entry.rst).  Every device of
+ * @idev's IOMMU group that had the old HWPT attached at @pasid has the new
+ * one afterwards.  Replacing with the HWPT already attached does nothing.
+ * On failure the old HWPT stays attached and translating, except for a
+ * PASID whose old HWPT could not be set again either (an IOMMU can fail an
+ * invalidation): that PASID is then detached from the whole group, its DMA
+ * blocked, and the error returned.
  *
  * Context: process context; takes the group's attach mutex.
  * Return: 0; -ENOENT if @pt_id names nothing; -EINVAL if @idev has nothing
@@ -580,6 +629,32 @@ int iommufd_device_pasid_replace(struct iommufd_device *idev, u32 pasid,
 				    iommufd_pasid_do_replace);
 }
 EXPORT_SYMBOL_GPL(iommufd_device_pasid_replace);
+
+/**
+ * iommufd_device_pasid_attached() - does a device hold a HWPT at a PASID?
+ * @idev: a bound device
+ * @pasid: the PASID, or IOMMU_NO_PASID (0) for the RID
+ *
+ * A caller that keeps its own record of what it attached learns here that
+ * a replace which could not be undone detached the PASID (see
+ * iommufd_device_pasid_replace()), for @idev or for another device of its
+ * IOMMU group.
+ *
+ * Context: process context; takes the group's attach mutex.
+ * Return: true if @idev attached a HWPT at @pasid that is still attached.
+ */
+bool iommufd_device_pasid_attached(struct iommufd_device *idev, u32 pasid)
+{
+	bool attached;
+
+	mutex_lock(&idev->igroup->lock);
+	attached = iommufd_pasid_dev_attached(iommufd_pasid_record(idev->igroup,
+								   pasid),
+					      idev);
+	mutex_unlock(&idev->igroup->lock);
+	return attached;
+}
+EXPORT_SYMBOL_GPL(iommufd_device_pasid_attached);
 
 /*
  * Takes @idev out of the attachment at @pasid, detaching the group if it

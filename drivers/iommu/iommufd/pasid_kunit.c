@@ -139,13 +139,15 @@ static void pasid_rule_test(struct kunit *test)
  * group's; the driver's set_dev_pasid() fails for @switch_fail_dev.
  */
 static struct device *switch_fail_dev;
+/* the domain whose set_dev_pasid() fails for @switch_fail_dev; NULL: any */
+static struct iommu_domain *switch_fail_domain;
+/* set_dev_pasid() calls per device of the env, and the domain last set */
+static unsigned int switch_calls[2];
+static struct iommu_domain *switch_set[2];
 
 static int switch_set_dev_pasid(struct iommu_domain *domain,
 				struct device *dev, ioasid_t pasid,
-				struct iommu_domain *old)
-{
-	return dev == switch_fail_dev ? -EIO : 0;
-}
+				struct iommu_domain *old);
 
 static const struct iommu_domain_ops switch_ops = {
 	.set_dev_pasid = switch_set_dev_pasid,
@@ -158,6 +160,28 @@ struct switch_env {
 	struct iommu_attach_handle handle;
 	struct iommufd_pasid_switch sw;
 };
+
+static struct switch_env *switch_env;
+
+/*
+ * Like a driver that leaves a PASID blocked when an update fails (vtd_sm
+ * after a failed invalidation): the device then has no domain there.
+ */
+static int switch_set_dev_pasid(struct iommu_domain *domain,
+				struct device *dev, ioasid_t pasid,
+				struct iommu_domain *old)
+{
+	int i = dev == &switch_env->dev[1];
+
+	switch_calls[i]++;
+	if (dev == switch_fail_dev &&
+	    (!switch_fail_domain || domain == switch_fail_domain)) {
+		switch_set[i] = NULL;
+		return -EIO;
+	}
+	switch_set[i] = domain;
+	return 0;
+}
 
 static struct switch_env *switch_env_new(struct kunit *test)
 {
@@ -175,6 +199,10 @@ static struct switch_env *switch_env_new(struct kunit *test)
 		.handle = &e->handle,
 	};
 	switch_fail_dev = NULL;
+	switch_fail_domain = NULL;
+	memset(switch_calls, 0, sizeof(switch_calls));
+	memset(switch_set, 0, sizeof(switch_set));
+	switch_env = e;
 	return e;
 }
 
@@ -219,9 +247,63 @@ static void pasid_switch_undo_restores_handle(struct kunit *test)
 	e->sw.undo = true;
 	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[0], &e->sw), 0);
 	KUNIT_EXPECT_PTR_EQ(test, e->handle.domain, &e->from);
-	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[1], &e->sw),
-			-ECANCELED);
+	/* the failed device is set back too, and ends the walk */
+	KUNIT_EXPECT_GT(test, iommufd_pasid_switch_dev(&e->dev[1], &e->sw), 0);
 	KUNIT_EXPECT_PTR_EQ(test, e->handle.domain, &e->from);
+	KUNIT_EXPECT_PTR_EQ(test, switch_set[0], &e->from);
+	KUNIT_EXPECT_PTR_EQ(test, switch_set[1], &e->from);
+	KUNIT_EXPECT_FALSE(test, e->sw.undo_failed);
+}
+
+/*
+ * The forward switch fails on the second device, which the driver leaves
+ * blocked, and setting the old domain back fails on it too (an IOMMU can
+ * fail an invalidation).  That is no WARN but a result for the caller,
+ * which then detaches the PASID from the group; the first device is set
+ * back all the same.
+ */
+static void pasid_switch_back_fails(struct kunit *test)
+{
+	struct switch_env *e = switch_env_new(test);
+
+	switch_fail_dev = &e->dev[1];
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[0], &e->sw), 0);
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[1], &e->sw),
+			-EIO);
+	KUNIT_EXPECT_FALSE(test, e->sw.undo_failed);
+
+	e->sw.to = &e->from;
+	e->sw.from = &e->to;
+	e->sw.undo = true;
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[0], &e->sw), 0);
+	KUNIT_EXPECT_FALSE(test, e->sw.undo_failed);
+	KUNIT_EXPECT_GT(test, iommufd_pasid_switch_dev(&e->dev[1], &e->sw), 0);
+	KUNIT_EXPECT_TRUE(test, e->sw.undo_failed);
+	KUNIT_EXPECT_EQ(test, switch_calls[0], 2U);
+	KUNIT_EXPECT_EQ(test, switch_calls[1], 2U);
+	KUNIT_EXPECT_PTR_EQ(test, switch_set[0], &e->from);
+	KUNIT_EXPECT_NULL(test, switch_set[1]);
+}
+
+/* Only the switch back of the first device fails: still noted. */
+static void pasid_switch_back_fails_first(struct kunit *test)
+{
+	struct switch_env *e = switch_env_new(test);
+
+	switch_fail_dev = &e->dev[1];
+	switch_fail_domain = &e->to;
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[0], &e->sw), 0);
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[1], &e->sw),
+			-EIO);
+	switch_fail_dev = &e->dev[0];
+	switch_fail_domain = &e->from;
+	e->sw.to = &e->from;
+	e->sw.from = &e->to;
+	e->sw.undo = true;
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_switch_dev(&e->dev[0], &e->sw), 0);
+	KUNIT_EXPECT_TRUE(test, e->sw.undo_failed);
+	KUNIT_EXPECT_GT(test, iommufd_pasid_switch_dev(&e->dev[1], &e->sw), 0);
+	KUNIT_EXPECT_PTR_EQ(test, switch_set[1], &e->from);
 }
 
 static struct kunit_case iommufd_pasid_rule_cases[] = {
@@ -229,6 +311,8 @@ static struct kunit_case iommufd_pasid_rule_cases[] = {
 	KUNIT_CASE(pasid_switch_moves_handle),
 	KUNIT_CASE(pasid_switch_skips_pasidless),
 	KUNIT_CASE(pasid_switch_undo_restores_handle),
+	KUNIT_CASE(pasid_switch_back_fails),
+	KUNIT_CASE(pasid_switch_back_fails_first),
 	{}
 };
 

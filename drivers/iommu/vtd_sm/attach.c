@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Installing a PASID table entry on a device: the gap-free write (by the
- * entry writer of pasid_entry.c) and the invalidations that make the unit
- * forget the old entry, issued as one batch.
+ * Installing a PASID table entry on a device: the write (hitless or a
+ * teardown, as the entry writer of pasid_entry.c decides; the unit counts
+ * each kind) and the invalidations that make the unit forget the old entry,
+ * issued as one batch.
  */
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
@@ -108,8 +109,10 @@ static void vtd_pe_fail(struct vtd_pe_update *u)
 	vtd_pasid_clear_present(&u->w, u->pe);
 	vtd_struct_flush(unit, u->pe, sizeof(*u->pe));
 	vtd_qi_batch_begin(&b, &unit->qi);
-	if (u->pasid == 0)
+	if (u->pasid == 0) {
 		vtd_qi_add_cc_device(&b, 0, u->vdev->sid);
+		vtd_ctx_add_cc_aliases(u->vdev, &b);
+	}
 	vtd_qi_add_pc_global(&b);
 	vtd_qi_add_iotlb_global(&b);
 	if (vtd_qi_submit(&b))
@@ -138,14 +141,17 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		.pasid = pasid,
 		.new_did = vtd_pasid_entry_did(target),
 	};
+	enum vtd_pasid_update kind;
 	struct vtd_qi_batch b;
 	int ret;
 
 	*dirty = false;
-	if (pasid >= vdev->max_pasids)
-		return -ERANGE;
-
 	mutex_lock(&vdev->pasid_lock);
+	/* The pasid_bits knob changes the count under the same mutex. */
+	if (pasid >= vdev->max_pasids) {
+		mutex_unlock(&vdev->pasid_lock);
+		return -ERANGE;
+	}
 	/* A releasing unit keeps every device on pass-through (iommu.c). */
 	if (READ_ONCE(unit->releasing) &&
 	    vtd_pasid_entry_pgtt(target) != VTD_PGTT_PT) {
@@ -160,10 +166,12 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 	u.old_present = vtd_pasid_entry_present(u.pe);
 	u.old_did = vtd_pasid_entry_did(u.pe);
 
-	if (vtd_pasid_write_entry(&u.w, u.pe, target) == VTD_PASID_UPDATE_NONE) {
+	kind = vtd_pasid_write_entry(&u.w, u.pe, target);
+	if (kind == VTD_PASID_UPDATE_NONE) {
 		mutex_unlock(&vdev->pasid_lock);
 		return 0;
 	}
+	atomic64_inc(&unit->pasid_updates[kind]);
 	ret = u.w.err;
 	if (!ret) {
 		vtd_struct_flush(unit, u.pe, sizeof(*u.pe));
@@ -172,8 +180,10 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		if (u.old_present && !u.old_flushed)
 			vtd_pe_add_old_iotlb(&b, &u);
 		vtd_pe_add_cm_new(&b, &u, target);
-		if (pasid == 0)
+		if (pasid == 0) {
 			vtd_qi_add_cc_device(&b, 0, vdev->sid);
+			vtd_ctx_add_cc_aliases(vdev, &b);
+		}
 		ret = vtd_qi_submit(&b);
 	}
 	if (ret) {
@@ -221,6 +231,11 @@ int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
  * @vdev: the device
  * @pasid: the PASID
  * @out: the copy; all zero (not present) if the entry has no table
+ *
+ * Context: the caller holds @vdev's pasid_lock or the lock of its unit's
+ * devices XArray, under which vtd_ctx_set_max_pasids() replaces the PASID
+ * directory and its size (and frees the old one only after both locks
+ * and an RCU grace period).
  */
 void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
 				  struct vtd_pasid_entry *out)
@@ -228,6 +243,8 @@ void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
 	struct vtd_pasid_entry *pe = NULL;
 	unsigned int i;
 
+	lockdep_assert(lockdep_is_held(&vdev->pasid_lock) ||
+		       lockdep_is_held(&vdev->unit->devices.xa_lock));
 	if (pasid < vdev->max_pasids)
 		pe = vtd_pasid_entry(vdev, pasid, false);
 	for (i = 0; i < VTD_PASID_ENTRY_QWORDS; i++)

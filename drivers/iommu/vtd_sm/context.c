@@ -17,6 +17,8 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <asm/cacheflush.h>
 #include <kunit/visibility.h>
 
@@ -38,6 +40,109 @@
 
 #define VTD_PASID_TABLE_SHIFT	6	/* 64 entries per PASID table */
 #define VTD_PDIR_MIN_ENTRIES	128
+
+/*
+ * The devices whose DMA carries a source-id, per source-id: besides its
+ * own, a device's DMA may carry the id of a bridge on the way (or a quirk
+ * alias), which devices behind that bridge share.  The context entry of a
+ * shared id points at the PASID directory of one of them (their domains
+ * are the same: they are in one IOMMU group); when that one goes, the
+ * entry moves to another's directory, and only the last one clears it.
+ * The unit's ctx_users: source-id -> list of struct vtd_ctx_user.
+ */
+struct vtd_ctx_user {
+	struct list_head node;
+	struct vtd_dev *vdev;
+};
+
+/* Every unit's ctx_users and its lists; taken before a pasid_lock. */
+static DEFINE_MUTEX(vtd_ctx_users_lock);
+
+static struct vtd_ctx_user *vtd_ctx_user_find(struct list_head *users,
+					      struct vtd_dev *vdev)
+{
+	struct vtd_ctx_user *user;
+
+	list_for_each_entry(user, users, node)
+		if (user->vdev == vdev)
+			return user;
+	return NULL;
+}
+
+/* Another user of the same source-id, or NULL. */
+static struct vtd_dev *vtd_ctx_user_other(struct list_head *users,
+					  struct vtd_dev *vdev)
+{
+	struct vtd_ctx_user *user;
+
+	list_for_each_entry(user, users, node)
+		if (user->vdev != vdev)
+			return user->vdev;
+	return NULL;
+}
+
+static void vtd_ctx_users_free(struct list_head *users)
+{
+	struct vtd_ctx_user *user, *tmp;
+
+	list_for_each_entry_safe(user, tmp, users, node)
+		kfree(user);
+	kfree(users);
+}
+
+/* Record @vdev as a user of @sid (once). */
+static int vtd_ctx_user_add(struct vtd_dev *vdev, u16 sid)
+{
+	struct xarray *xa = &vdev->unit->ctx_users;
+	struct list_head *users = xa_load(xa, sid);
+	struct vtd_ctx_user *user;
+	int ret;
+
+	lockdep_assert_held(&vtd_ctx_users_lock);
+	if (users && vtd_ctx_user_find(users, vdev))
+		return 0;
+	user = kzalloc(sizeof(*user), GFP_KERNEL);
+	if (!user)
+		return -ENOMEM;
+	user->vdev = vdev;
+	if (!users) {
+		users = kzalloc(sizeof(*users), GFP_KERNEL);
+		if (!users)
+			goto err_user;
+		INIT_LIST_HEAD(users);
+		ret = xa_err(xa_store(xa, sid, users, GFP_KERNEL));
+		if (ret) {
+			kfree(users);
+			goto err_user;
+		}
+	}
+	list_add_tail(&user->node, users);
+	return 0;
+
+err_user:
+	kfree(user);
+	return -ENOMEM;
+}
+
+/* Forget @vdev as a user of @sid; the list goes with its last user. */
+static void vtd_ctx_user_del(struct vtd_dev *vdev, u16 sid)
+{
+	struct list_head *users = xa_load(&vdev->unit->ctx_users, sid);
+	struct vtd_ctx_user *user;
+
+	lockdep_assert_held(&vtd_ctx_users_lock);
+	if (!users)
+		return;
+	user = vtd_ctx_user_find(users, vdev);
+	if (user) {
+		list_del(&user->node);
+		kfree(user);
+	}
+	if (list_empty(users)) {
+		xa_erase(&vdev->unit->ctx_users, sid);
+		kfree(users);
+	}
+}
 
 /**
  * vtd_struct_flush() - make a structure update visible to the unit
@@ -77,8 +182,16 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_tables_alloc);
  */
 void vtd_ctx_tables_free(struct vtd_unit *unit)
 {
+	struct list_head *users;
+	unsigned long sid;
 	unsigned int i;
 
+	/* Users left behind only by a test; the devices are gone. */
+	if (!xa_empty(&unit->ctx_users)) {
+		xa_for_each(&unit->ctx_users, sid, users)
+			vtd_ctx_users_free(users);
+		xa_destroy(&unit->ctx_users);
+	}
 	for (i = 0; i < ARRAY_SIZE(unit->ctx); i++) {
 		free_page((unsigned long)unit->ctx[i]);
 		unit->ctx[i] = NULL;
@@ -157,6 +270,11 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_dir_alloc);
 /**
  * vtd_ctx_pasid_dir_free() - free a device's PASID directory and tables
  * @vdev: a device no context entry points at any more
+ *
+ * After an RCU grace period: vtd_walk() may still be reading them through
+ * a context entry it read before the entry was cleared.
+ *
+ * Context: process, may sleep.
  */
 void vtd_ctx_pasid_dir_free(struct vtd_dev *vdev)
 {
@@ -164,6 +282,7 @@ void vtd_ctx_pasid_dir_free(struct vtd_dev *vdev)
 
 	if (!vdev->pasid_dir)
 		return;
+	synchronize_rcu();
 	for (i = 0; i < vdev->dir_entries; i++)
 		if (vdev->pasid_dir[i] & VTD_PDIR_P)
 			free_page((unsigned long)phys_to_virt(vdev->pasid_dir[i] &
@@ -240,6 +359,18 @@ struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_entry);
 
+/* Word 0 of a context entry that points at @vdev's PASID directory. */
+static u64 vtd_ctx_qw0(struct vtd_dev *vdev)
+{
+	u64 qw0 = (virt_to_phys(vdev->pasid_dir) & VTD_TABLE_ADDR) |
+		  FIELD_PREP(VTD_CTX_PDTS, ilog2(vdev->dir_entries) - 7) |
+		  VTD_CTX_P;
+
+	if (vdev->max_pasids > 1)
+		qw0 |= VTD_CTX_PASIDE;
+	return qw0;
+}
+
 /**
  * vtd_ctx_install() - point a source-id's context entry at a device's
  *		       PASID directory
@@ -248,32 +379,35 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_entry);
  * @b: batch that gets the context-cache invalidation
  *
  * The entry is written while not present, then made present.  An entry
- * already present for the same directory is left alone.
+ * already present stays as it is: for the same directory there is nothing
+ * to do; for another device's (an alias shared with devices of the same
+ * IOMMU group, such as those behind a conventional PCI bridge) @vdev is
+ * recorded as a user of @alias too, so that vtd_ctx_remove() of the
+ * device whose directory it names moves it to @vdev's.
  *
- * Return: 0, -ENOMEM, or -EBUSY if @alias belongs to another directory.
+ * Context: process, may sleep.
+ * Return: 0 or -ENOMEM.
  */
 int vtd_ctx_install(struct vtd_dev *vdev, u16 alias, struct vtd_qi_batch *b)
 {
 	struct vtd_unit *unit = vdev->unit;
-	unsigned int pdts = ilog2(vdev->dir_entries) - 7;
 	u64 *ce, qw0;
+	int ret;
 
 	ce = vtd_ctx_entry_alloc(unit, PCI_BUS_NUM(alias), alias & 0xff);
 	if (!ce)
 		return -ENOMEM;
 
-	qw0 = (virt_to_phys(vdev->pasid_dir) & VTD_TABLE_ADDR) |
-	      FIELD_PREP(VTD_CTX_PDTS, pdts) | VTD_CTX_P;
-	if (vdev->max_pasids > 1)
-		qw0 |= VTD_CTX_PASIDE;
-
+	mutex_lock(&vtd_ctx_users_lock);
+	ret = vtd_ctx_user_add(vdev, alias);
+	if (ret)
+		goto out;
+	/* Probing: the debug knobs cannot change @vdev's directory yet. */
+	qw0 = vtd_ctx_qw0(vdev);
 	spin_lock(&unit->ctx_lock);
 	if (ce[0] & VTD_CTX_P) {
-		bool same = (ce[0] & VTD_TABLE_ADDR) ==
-			    (qw0 & VTD_TABLE_ADDR);
-
 		spin_unlock(&unit->ctx_lock);
-		return same ? 0 : -EBUSY;
+		goto out;
 	}
 	ce[1] = FIELD_PREP(VTD_CTX_RID_PASID, 0);
 	ce[2] = 0;
@@ -286,32 +420,55 @@ int vtd_ctx_install(struct vtd_dev *vdev, u16 alias, struct vtd_qi_batch *b)
 
 	/* The unit may cache non-present entries (caching mode). */
 	vtd_qi_add_cc_device(b, 0, alias);
-	return 0;
+out:
+	mutex_unlock(&vtd_ctx_users_lock);
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_install);
 
 /**
- * vtd_ctx_remove() - clear a source-id's context entry
- * @vdev: the device the entry belongs to
+ * vtd_ctx_remove() - a device lets go of a source-id's context entry
+ * @vdev: the device
  * @alias: the source-id
  * @b: batch that gets the invalidations
+ *
+ * If the entry points at @vdev's PASID directory, it moves to the
+ * directory of another device that installed @alias (one 64-bit store of
+ * pointer, size and PASIDE; RID_PASID stays), or is cleared if there is
+ * none; a context-cache invalidation for @alias goes into @b either way.
+ * The caller frees @vdev's directory only once @b completed.
+ *
+ * Context: process, may sleep.
  */
 void vtd_ctx_remove(struct vtd_dev *vdev, u16 alias, struct vtd_qi_batch *b)
 {
 	struct vtd_unit *unit = vdev->unit;
 	u64 *ce = vtd_ctx_entry(unit, PCI_BUS_NUM(alias), alias & 0xff);
+	struct list_head *users;
+	struct vtd_dev *next;
+	u64 qw0 = 0;
 
+	mutex_lock(&vtd_ctx_users_lock);
+	vtd_ctx_user_del(vdev, alias);
 	if (!ce)
-		return;
-	spin_lock(&unit->ctx_lock);
-	if ((ce[0] & VTD_TABLE_ADDR) != virt_to_phys(vdev->pasid_dir)) {
-		spin_unlock(&unit->ctx_lock);
-		return;
+		goto out;
+	users = xa_load(&unit->ctx_users, alias);
+	next = users ? vtd_ctx_user_other(users, vdev) : NULL;
+	if (next) {
+		mutex_lock(&next->pasid_lock);
+		qw0 = vtd_ctx_qw0(next);
 	}
-	WRITE_ONCE(ce[0], 0);
-	vtd_struct_flush(unit, ce, sizeof(u64));
+	spin_lock(&unit->ctx_lock);
+	if ((ce[0] & VTD_TABLE_ADDR) == virt_to_phys(vdev->pasid_dir)) {
+		WRITE_ONCE(ce[0], qw0);
+		vtd_struct_flush(unit, ce, sizeof(u64));
+		vtd_qi_add_cc_device(b, 0, alias);
+	}
 	spin_unlock(&unit->ctx_lock);
-	vtd_qi_add_cc_device(b, 0, alias);
+	if (next)
+		mutex_unlock(&next->pasid_lock);
+out:
+	mutex_unlock(&vtd_ctx_users_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_remove);
 
@@ -341,6 +498,43 @@ static void vtd_ctx_visit_dir(struct vtd_unit *unit, phys_addr_t dir_phys,
 		}
 	}
 }
+
+struct vtd_ctx_cc {
+	struct vtd_qi_batch *b;
+	u16 skip;
+};
+
+static void vtd_ctx_cc_fn(u64 *ce, u16 sid, void *data)
+{
+	struct vtd_ctx_cc *cc = data;
+
+	if (sid != cc->skip)
+		vtd_qi_add_cc_device(cc->b, 0, sid);
+}
+
+/**
+ * vtd_ctx_add_cc_aliases() - context-cache invalidations for the DMA
+ *			      aliases that walk a device's PASID directory
+ * @vdev: the device
+ * @b: batch that gets a device-selective context-cache invalidation for
+ *     every source-id other than @vdev's own whose context entry points
+ *     at @vdev's directory
+ *
+ * An emulated unit (QEMU 7.2) re-reads the RID_PASID entry of a source-id
+ * only on a context-cache invalidation of that source-id; the entry of a
+ * DMA alias (a PCIe-to-PCI bridge's secondary bus, devfn 0) can name the
+ * directory of a device, whose PASID 0 entry then translates the alias.
+ */
+void vtd_ctx_add_cc_aliases(struct vtd_dev *vdev, struct vtd_qi_batch *b)
+{
+	struct vtd_ctx_cc cc = { .b = b, .skip = vdev->sid };
+
+	spin_lock(&vdev->unit->ctx_lock);
+	vtd_ctx_visit_dir(vdev->unit, virt_to_phys(vdev->pasid_dir),
+			  vtd_ctx_cc_fn, &cc);
+	spin_unlock(&vdev->unit->ctx_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_add_cc_aliases);
 
 /**
  * vtd_ctx_rid_pasid() - the PASID a device's requests without PASID use
@@ -531,7 +725,10 @@ int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids)
 	if (vtd_ctx_update_submit(&u))
 		ret = -EIO;
 
-	/* Readers that walk the directory without the mutex hold this lock. */
+	/*
+	 * Readers of the directory through @vdev hold this lock or the
+	 * mutex; vtd_walk() finds it through the context entry, under RCU.
+	 */
 	xa_lock(&unit->devices);
 	if (dir) {
 		old_dir = vdev->pasid_dir;
@@ -539,7 +736,7 @@ int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids)
 		vdev->pasid_dir = dir;
 		vdev->dir_entries = need;
 	}
-	vdev->max_pasids = max_pasids;
+	WRITE_ONCE(vdev->max_pasids, max_pasids);
 	xa_unlock(&unit->devices);
 	/*
 	 * After a failed flush the unit may still hold the old directory in
@@ -549,9 +746,12 @@ int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids)
 	if (old_dir && ret)
 		dev_err(vdev->dev, "PASID directory %pa kept (%u entries): its flush failed\n",
 			&old_phys, old_entries);
-	else if (old_dir)
+	else if (old_dir) {
+		/* vtd_walk() may have read the old pointer: a grace period. */
+		synchronize_rcu();
 		free_pages((unsigned long)old_dir,
 			   get_order(old_entries * sizeof(u64)));
+	}
 out:
 	mutex_unlock(&vdev->pasid_lock);
 	return ret;

@@ -19,6 +19,7 @@
 
 #include <linux/bitfield.h>
 #include <linux/debugfs.h>
+#include <linux/iommu.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/module.h>
@@ -40,7 +41,9 @@
  * from the lookup of the device to the end of the call, and
  * vtd_release_device() takes the device out of its unit's table under it:
  * a knob either finds the device before its release and is done with it
- * before the release frees it, or does not find it.
+ * before the release frees it, or does not find it.  pasid_bits instead
+ * runs under the IOMMU group mutex, under which the core releases devices
+ * (see vtd_debug_pasid_bits_grouped()).
  */
 DEFINE_MUTEX(vtd_debug_dev_lock);
 
@@ -100,6 +103,7 @@ static int vtd_debug_rid_pasid(struct vtd_dev *vdev, u32 pasid)
 	return ret;
 }
 
+/* Called under the IOMMU group mutex: see vtd_debug_pasid_bits_grouped(). */
 static int vtd_debug_pasid_bits(struct vtd_dev *vdev, unsigned int bits)
 {
 	unsigned int max_bits = vtd_debug_unit_pasid_bits(vdev->unit);
@@ -123,9 +127,60 @@ static int vtd_debug_pasid_bits(struct vtd_dev *vdev, unsigned int bits)
 	ret = vtd_ctx_set_max_pasids(vdev, bits ? 1U << bits : max(native, 1U));
 	if (ret)
 		return ret;
-	/* The core attaches PASIDs below this, to devices where it is not 0. */
+	/*
+	 * The core attaches PASIDs below this, to devices where it is not 0;
+	 * it reads it under the group mutex, which the caller holds.
+	 */
 	vdev->dev->iommu->max_pasids = bits ? 1U << bits : native;
 	return bits;
+}
+
+struct vtd_debug_bits_arg {
+	struct device *dev;
+	unsigned int bits;
+	int ret;
+};
+
+static int vtd_debug_pasid_bits_fn(struct device *dev, void *data)
+{
+	struct vtd_debug_bits_arg *arg = data;
+	struct vtd_dev *vdev;
+
+	if (dev != arg->dev)
+		return 0;
+	/*
+	 * The core releases a device under the group mutex, after taking it
+	 * off the group's list: if the walk found it, it is not released.
+	 */
+	vdev = vtd_debug_vdev(dev);
+	arg->ret = IS_ERR(vdev) ? PTR_ERR(vdev) :
+				  vtd_debug_pasid_bits(vdev, arg->bits);
+	return 1;
+}
+
+/*
+ * The knob changes the device's PASID count in vtd_sm and in the IOMMU
+ * core (dev->iommu->max_pasids), which the core reads under the IOMMU
+ * group's mutex when it attaches or detaches a PASID, and it must not
+ * interleave with an attachment of a PASID.  The mutex is private to the
+ * core; iommu_group_for_each_dev() runs the knob under it.  The caller
+ * keeps @dev alive (a reference) and holds no vtd_sm lock: releasing a
+ * device takes vtd_debug_dev_lock under the group mutex.
+ */
+static int vtd_debug_pasid_bits_grouped(struct device *dev, unsigned int bits)
+{
+	struct vtd_debug_bits_arg arg = {
+		.dev = dev,
+		.bits = bits,
+		.ret = -ENODEV,
+	};
+	struct iommu_group *group = iommu_group_get(dev);
+
+	if (!group)
+		return -ENODEV;
+	iommu_group_for_each_dev(group, &arg, vtd_debug_pasid_bits_fn);
+	iommu_group_put(group);
+	return arg.ret;
 }
 
 /**
@@ -173,8 +228,9 @@ EXPORT_SYMBOL_NS_GPL(vtd_sm_debug_set_rid_pasid, VTD_SM_DEBUG);
  * above the one the unit reports in ECAP.PSS is granted with a warning:
  * QEMU reports 1 bit but walks any PASID the directory covers.
  *
- * Context: process, may sleep; no PASID of @dev may be attached
- * concurrently.
+ * Context: process, may sleep; takes @dev's IOMMU group mutex, so the
+ * caller must hold a reference on @dev and neither that mutex nor a lock
+ * of vtd_sm.
  * Return: the width applied (@bits), -ENODEV if vtd_sm does not
  * translate @dev, -EINVAL for @bits above 20, -EBUSY while a PASID other
  * than 0 has an entry or RID_PASID would fall outside the new count,
@@ -182,14 +238,9 @@ EXPORT_SYMBOL_NS_GPL(vtd_sm_debug_set_rid_pasid, VTD_SM_DEBUG);
  */
 int vtd_sm_debug_set_pasid_bits(struct device *dev, unsigned int bits)
 {
-	struct vtd_dev *vdev;
-	int ret;
-
-	mutex_lock(&vtd_debug_dev_lock);
-	vdev = vtd_debug_vdev(dev);
-	ret = IS_ERR(vdev) ? PTR_ERR(vdev) : vtd_debug_pasid_bits(vdev, bits);
-	mutex_unlock(&vtd_debug_dev_lock);
-	return ret;
+	if (!dev || !dev_is_pci(dev))
+		return -ENODEV;
+	return vtd_debug_pasid_bits_grouped(dev, bits);
 }
 EXPORT_SYMBOL_NS_GPL(vtd_sm_debug_set_pasid_bits, VTD_SM_DEBUG);
 
@@ -378,7 +429,7 @@ static const struct file_operations vtd_rid_pasid_fops = {
 
 static u32 vtd_debug_pasid_bits_get(struct vtd_dev *vdev)
 {
-	return ilog2(vdev->max_pasids);
+	return ilog2(READ_ONCE(vdev->max_pasids));
 }
 
 static ssize_t vtd_pasid_bits_read(struct file *file, char __user *ubuf,
@@ -388,16 +439,27 @@ static ssize_t vtd_pasid_bits_read(struct file *file, char __user *ubuf,
 				   vtd_debug_pasid_bits_get);
 }
 
-static int vtd_debug_pasid_bits_set(struct vtd_dev *vdev, u32 bits)
-{
-	return vtd_debug_pasid_bits(vdev, bits);
-}
-
 static ssize_t vtd_pasid_bits_write(struct file *file, const char __user *ubuf,
 				    size_t count, loff_t *ppos)
 {
-	return vtd_debug_knob_write(file, ubuf, count, ppos,
-				    vtd_debug_pasid_bits_set);
+	struct vtd_dev *vdev;
+	struct device *dev;
+	u32 bits;
+	int ret;
+
+	ret = kstrtou32_from_user(ubuf, count, 0, &bits);
+	if (ret)
+		return ret;
+	/* A reference, then the group mutex without vtd_debug_dev_lock. */
+	mutex_lock(&vtd_debug_dev_lock);
+	vdev = vtd_debug_file_vdev(file);
+	dev = IS_ERR(vdev) ? NULL : get_device(vdev->dev);
+	mutex_unlock(&vtd_debug_dev_lock);
+	if (!dev)
+		return -ENODEV;
+	ret = vtd_debug_pasid_bits_grouped(dev, bits);
+	put_device(dev);
+	return ret < 0 ? ret : count;
 }
 
 static const struct file_operations vtd_pasid_bits_fops = {
@@ -481,3 +543,31 @@ int vtd_sm_debug_unit_regs(struct device *dev, u64 *cap, u64 *ecap)
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(vtd_sm_debug_unit_regs, VTD_SM_DEBUG);
+
+/**
+ * vtd_sm_debug_updates() - how a device's unit updated PASID entries
+ * @dev: a device vtd_sm translates
+ * @counts: the unit's PASID entry updates so far, by kind (for every
+ *	    device of the unit)
+ *
+ * Lets a test check that a transition was made as the documentation says
+ * (Documentation/driver-api/vtd_sm-pasid-entry.rst): compare before and
+ * after.
+ *
+ * Return: 0 or -ENODEV if vtd_sm does not translate @dev.
+ */
+int vtd_sm_debug_updates(struct device *dev,
+			 struct vtd_sm_update_counts *counts)
+{
+	struct vtd_dev *vdev = vtd_debug_vdev(dev);
+	atomic64_t *n;
+
+	if (IS_ERR(vdev))
+		return PTR_ERR(vdev);
+	n = vdev->unit->pasid_updates;
+	counts->hitless = atomic64_read(&n[VTD_PASID_UPDATE_HITLESS]);
+	counts->hitless_seq = atomic64_read(&n[VTD_PASID_UPDATE_HITLESS_SEQ]);
+	counts->teardown = atomic64_read(&n[VTD_PASID_UPDATE_TEARDOWN]);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(vtd_sm_debug_updates, VTD_SM_DEBUG);

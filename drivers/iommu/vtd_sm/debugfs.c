@@ -43,6 +43,13 @@ static int vtd_counters_show(struct seq_file *m, void *unused)
 	seq_printf(m, "qi_ice: %lld\n", atomic64_read(&qs->ice));
 	seq_printf(m, "qi_timeouts: %lld\n", atomic64_read(&qs->timeouts));
 	seq_printf(m, "quarantined: %d\n", atomic_read(&unit->quarantined));
+	/* How the entry writer made its updates (see vtd_sm-pasid-entry.rst). */
+	seq_printf(m, "pasid_updates_hitless: %lld\n",
+		   atomic64_read(&unit->pasid_updates[VTD_PASID_UPDATE_HITLESS]));
+	seq_printf(m, "pasid_updates_hitless_seq: %lld\n",
+		   atomic64_read(&unit->pasid_updates[VTD_PASID_UPDATE_HITLESS_SEQ]));
+	seq_printf(m, "pasid_updates_teardown: %lld\n",
+		   atomic64_read(&unit->pasid_updates[VTD_PASID_UPDATE_TEARDOWN]));
 	seq_printf(m, "faults: %lld\n", atomic64_read(&unit->faults.records));
 	seq_printf(m, "fault_overflows: %lld\n",
 		   atomic64_read(&unit->faults.overflows));

@@ -43,6 +43,7 @@ static int vtd_dmar_add_unit(struct acpi_dmar_hardware_unit *drhd,
 		unit->scope_len = scope_len;
 	}
 	spin_lock_init(&unit->ctx_lock);
+	xa_init(&unit->ctx_users);
 	ida_init(&unit->domain_ids);
 	xa_init(&unit->devices);
 	list_add_tail(&unit->node, &vtd_units);

@@ -155,15 +155,13 @@ struct vtd_alias_ctx {
 static int vtd_alias_fn(struct pci_dev *pdev, u16 alias, void *data)
 {
 	struct vtd_alias_ctx *c = data;
-	int ret;
 
 	if (!c->install) {
 		vtd_ctx_remove(c->vdev, alias, c->b);
 		return 0;
 	}
-	ret = vtd_ctx_install(c->vdev, alias, c->b);
-	/* An alias shared with a device of the same group keeps its entry. */
-	return ret == -EBUSY ? 0 : ret;
+	/* An alias shared with devices of the same group is counted. */
+	return vtd_ctx_install(c->vdev, alias, c->b);
 }
 
 /*

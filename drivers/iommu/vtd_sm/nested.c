@@ -8,17 +8,18 @@
  * PASID entry with that id then points at the same second-level table, as
  * the specification requires of entries sharing an id, while first-level
  * and nested translations are cached per PASID as well.  Switching a PASID
- * from one nested domain to another over the same parent (a guest loading
- * a new first-level table) changes only the first-level fields of the
- * entry, one 128-bit piece, so the entry writer does it without a window
- * (see vtd_sm-pasid-entry.rst); with an id per nested domain it would have
- * to tear the entry down.  The user's invalidations become PASID-based
- * IOTLB invalidations with the shared id and the PASIDs the nested domain
- * is attached to, so they do not touch other nested domains.  A change of
- * the parent's table is invalidated domain-selectively on every unit with
- * nested domains live (nested translations are not found by second-level
- * address); an attachment of a nested domain holds the parent's id, so
- * the parent's invalidations reach the unit.
+ * from one nested domain to another over the same parent (a guest loading a
+ * new first-level table) changes only the first-level fields of the entry,
+ * one 128-bit piece, so the entry writer does it without a window (see
+ * vtd_sm-pasid-entry.rst); with an id per nested domain it would have to
+ * tear the entry down, as it does between nested domains over different
+ * parents (another id and both tables change).  The user's invalidations
+ * become PASID-based IOTLB invalidations with the shared id and the PASIDs
+ * the nested domain is attached to, so they do not touch other nested
+ * domains.  A change of the parent's table is invalidated domain-selectively
+ * on every unit with nested domains live (nested translations are not found
+ * by second-level address); an attachment of a nested domain holds the
+ * parent's id, so the parent's invalidations reach the unit.
  */
 #define pr_fmt(fmt) "vtd_sm: " fmt
 

@@ -2,7 +2,9 @@
 /*
  * VT-d scalable-mode PASID table entry: encoders for every PGTT, the bits
  * each translation type uses, and the writer that moves a live entry to a
- * new configuration without a window of invalid translation.
+ * new configuration: without a window of invalid translation when the bits
+ * the hardware uses change in one 128-bit piece, else through not present
+ * (a teardown), and it says which (enum vtd_pasid_update).
  *
  * The hardware reads an entry in 128-bit pieces, each piece atomically, but
  * it may read the pieces of one entry at different times and may keep a

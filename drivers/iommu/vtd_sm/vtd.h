@@ -67,6 +67,8 @@ struct vtd_fault_stats {
  * @ctx_lock: protects @root and @ctx
  * @root: root table (256 entries of 128 bits)
  * @ctx: context tables, two per bus (devfn 0-127, 128-255)
+ * @ctx_users: the devices whose DMA carries a source-id, per source-id
+ *	       (context.c)
  * @domain_ids: allocator of domain ids
  * @devices: probed devices, by source-id
  * @iommu: handle of the unit in the IOMMU core
@@ -79,6 +81,9 @@ struct vtd_fault_stats {
  *	       pass-through may be written (see release_store() in iommu.c)
  * @vcmd: virtual command interface (paravirtual PASID allocation)
  * @vcmd_registered: @vcmd is registered as an ioasid allocator
+ * @pasid_updates: PASID entry updates the writer made, by kind (enum
+ *		   vtd_pasid_update; [VTD_PASID_UPDATE_NONE] stays 0), so
+ *		   that tests can tell hitless switches from teardowns
  * @quarantined: entry updates whose invalidation failed; their domain ids
  *		 and tables are never reused (see vtd_dev_attach())
  */
@@ -100,6 +105,7 @@ struct vtd_unit {
 	spinlock_t ctx_lock;	/* root and context tables */
 	u64 *root;
 	u64 *ctx[512];
+	struct xarray ctx_users;
 	struct ida domain_ids;
 	struct xarray devices;
 	struct iommu_device iommu;
@@ -111,6 +117,7 @@ struct vtd_unit {
 	bool releasing;
 	struct vtd_vcmd vcmd;
 	bool vcmd_registered;
+	atomic64_t pasid_updates[VTD_PASID_UPDATE_TEARDOWN + 1];
 	atomic_t quarantined;
 };
 
@@ -259,6 +266,7 @@ struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 					bool alloc);
 void vtd_ctx_pasid_tables_free(struct vtd_dev *vdev);
 u32 vtd_ctx_rid_pasid(struct vtd_dev *vdev);
+void vtd_ctx_add_cc_aliases(struct vtd_dev *vdev, struct vtd_qi_batch *b);
 int vtd_ctx_set_rid_pasid(struct vtd_dev *vdev, u32 pasid);
 int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids);
 

@@ -34,6 +34,7 @@ static struct vtd_unit *ctx_unit(struct kunit *test)
 	/* A coherent unit: no cache flushes needed. */
 	unit->ecap = VTD_ECAP_C;
 	spin_lock_init(&unit->ctx_lock);
+	xa_init(&unit->ctx_users);
 	KUNIT_ASSERT_EQ(test, vtd_ctx_tables_alloc(unit), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ctx_unit_exit, unit), 0);
 	return unit;
@@ -41,7 +42,10 @@ static struct vtd_unit *ctx_unit(struct kunit *test)
 
 static void ctx_dev_exit(void *data)
 {
-	vtd_ctx_pasid_dir_free(data);
+	struct vtd_dev *vdev = data;
+
+	vtd_ctx_pasid_dir_free(vdev);
+	mutex_destroy(&vdev->pasid_lock);
 }
 
 static struct vtd_dev *ctx_dev(struct kunit *test, struct vtd_unit *unit,
@@ -52,6 +56,7 @@ static struct vtd_dev *ctx_dev(struct kunit *test, struct vtd_unit *unit,
 	KUNIT_ASSERT_NOT_NULL(test, vdev);
 	vdev->unit = unit;
 	vdev->max_pasids = max_pasids;
+	mutex_init(&vdev->pasid_lock);
 	KUNIT_ASSERT_EQ(test, vtd_ctx_pasid_dir_alloc(vdev), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ctx_dev_exit, vdev), 0);
 	return vdev;
@@ -135,9 +140,10 @@ static void ctx_test_install(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(&batch.desc[0]), VTD_QI_CC);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_SID, batch.desc[0].qw[0]), 0x0108);
 
-	/* Same directory again: nothing to do; another one: busy. */
+	/* Same directory again, or another one's: the entry stays. */
 	KUNIT_EXPECT_EQ(test, vtd_ctx_install(a, 0x0108, &batch), 0);
-	KUNIT_EXPECT_EQ(test, vtd_ctx_install(b, 0x0108, &batch), -EBUSY);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_install(b, 0x0108, &batch), 0);
+	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(a->pasid_dir));
 	KUNIT_EXPECT_EQ(test, batch.n, 1);
 
 	/* devfn 0x88 lives in the upper half; PASIDE and PDTS for 2^20. */
@@ -154,6 +160,73 @@ static void ctx_test_install(struct kunit *test)
 	vtd_ctx_remove(b, 0x0188, &batch);
 	KUNIT_EXPECT_FALSE(test, ce[0] & CE0_P);
 	KUNIT_EXPECT_EQ(test, batch.n, 3);
+
+	vtd_ctx_remove(b, 0x0108, &batch);
+	vtd_ctx_remove(a, 0x0108, &batch);
+	KUNIT_EXPECT_FALSE(test, vtd_ctx_entry(unit, 1, 0x08)[0] & CE0_P);
+}
+
+/*
+ * Two devices behind a conventional PCI bridge: their DMA carries the
+ * bridge's source-id, whose context entry points at the directory of the
+ * first to install it.  When that one goes, the entry must move to the
+ * other's directory, not disappear under it; only the last one clears it.
+ */
+static void ctx_test_alias_shared(struct kunit *test)
+{
+	struct vtd_unit *unit = ctx_unit(test);
+	struct vtd_dev *a = ctx_dev(test, unit, 1);
+	struct vtd_dev *b = ctx_dev(test, unit, 1U << 10);
+	struct vtd_qi dummy = {};
+	struct vtd_qi_batch batch;
+	const u16 alias = 0x0200;
+	u64 *ce;
+
+	a->sid = 0x0308;
+	b->sid = 0x0310;
+	vtd_qi_batch_begin(&batch, &dummy);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, 0x0308, &batch), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, alias, &batch), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(b, 0x0310, &batch), 0);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_install(b, alias, &batch), 0);
+	ce = vtd_ctx_entry(unit, 2, 0);
+	KUNIT_ASSERT_NOT_NULL(test, ce);
+	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(a->pasid_dir));
+
+	/* A PASID 0 change of a reaches the alias's context cache too. */
+	batch.n = 0;
+	vtd_ctx_add_cc_aliases(a, &batch);
+	KUNIT_ASSERT_EQ(test, batch.n, 1);
+	KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(&batch.desc[0]), VTD_QI_CC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_SID, batch.desc[0].qw[0]), alias);
+	batch.n = 0;
+	vtd_ctx_add_cc_aliases(b, &batch);
+	KUNIT_EXPECT_EQ(test, batch.n, 0);
+
+	/* a goes (as release does): the alias now walks b's directory. */
+	batch.n = 0;
+	vtd_ctx_remove(a, 0x0308, &batch);
+	vtd_ctx_remove(a, alias, &batch);
+	KUNIT_EXPECT_TRUE(test, ce[0] & CE0_P);
+	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(b->pasid_dir));
+	KUNIT_EXPECT_TRUE(test, ce[0] & CE0_PASIDE);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CE0_PDTS, ce[0]), 0);
+	/* ...and the unit is told: context-cache invalidation of the alias. */
+	KUNIT_ASSERT_EQ(test, batch.n, 2);
+	KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(&batch.desc[1]), VTD_QI_CC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_SID, batch.desc[1].qw[0]), alias);
+
+	/* a comes back: counted again, the entry stays b's. */
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, alias, &batch), 0);
+	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(b->pasid_dir));
+	vtd_ctx_remove(b, alias, &batch);
+	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(a->pasid_dir));
+	KUNIT_EXPECT_FALSE(test, ce[0] & CE0_PASIDE);
+
+	/* The last user clears it. */
+	vtd_ctx_remove(a, alias, &batch);
+	KUNIT_EXPECT_FALSE(test, ce[0] & CE0_P);
+	vtd_ctx_remove(b, 0x0310, &batch);
 }
 
 /*
@@ -191,6 +264,7 @@ static struct kunit_case ctx_test_cases[] = {
 	KUNIT_CASE(ctx_test_dir_size),
 	KUNIT_CASE(ctx_test_lazy_tables),
 	KUNIT_CASE(ctx_test_install),
+	KUNIT_CASE(ctx_test_alias_shared),
 	{}
 };
 

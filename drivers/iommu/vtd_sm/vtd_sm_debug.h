@@ -38,11 +38,27 @@ struct vtd_sm_fault_info {
 	bool write;
 };
 
+/**
+ * struct vtd_sm_update_counts - PASID entry updates a remapping unit made
+ * @hitless: switched with one 128-bit store, or made not present with a
+ *	     store that clears P alone
+ * @hitless_seq: bits the old entry ignores written first, then one
+ *		 128-bit store
+ * @teardown: through not present: DMA on the PASID blocked in between
+ */
+struct vtd_sm_update_counts {
+	u64 hitless;
+	u64 hitless_seq;
+	u64 teardown;
+};
+
 int vtd_sm_debug_set_rid_pasid(struct device *dev, u32 pasid);
 int vtd_sm_debug_set_pasid_bits(struct device *dev, unsigned int bits);
 int vtd_sm_debug_faults(struct device *dev, struct vtd_sm_fault_info *info);
 int vtd_sm_debug_translate(struct device *dev, u32 pasid, u64 addr,
 			   unsigned int access, struct vtd_walk_result *res);
 int vtd_sm_debug_unit_regs(struct device *dev, u64 *cap, u64 *ecap);
+int vtd_sm_debug_updates(struct device *dev,
+			 struct vtd_sm_update_counts *counts);
 
 #endif /* _VTD_SM_DEBUG_H */

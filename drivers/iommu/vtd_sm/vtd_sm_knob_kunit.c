@@ -10,11 +10,15 @@
  * A fake unit consumes the invalidation queue and logs each descriptor.
  */
 #include <kunit/test.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/io.h>
+#include <linux/kthread.h>
 
 #include "pasid_entry.h"
 #include "regs.h"
 #include "vtd.h"
+#include "walk.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
@@ -90,6 +94,7 @@ static struct knob_fake *knob_fake_new(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->unit.ecap = VTD_ECAP_C;
 	spin_lock_init(&f->unit.ctx_lock);
+	xa_init(&f->unit.ctx_users);
 	xa_init(&f->unit.devices);
 	KUNIT_ASSERT_EQ(test, vtd_qi_init(&f->unit.qi, 0, &knob_fake_io, f,
 					  "knob"), 0);
@@ -314,11 +319,137 @@ static void knob_test_grow_flush_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(old_dir[0]), table0);
 }
 
+/*
+ * The pasid_bits knob (and a device's release) free a PASID directory
+ * while the walker behind debugfs "translate" may be reading it through a
+ * context entry it read just before.  Two threads on two CPUs: one walks
+ * the device's requests with a reader that waits before each read, the
+ * other grows the directory (the old one is freed) and then releases and
+ * probes the device again (its directory freed, a fresh one installed).
+ * The frees wait for an RCU grace period and the walk is an RCU reader;
+ * without that, KASAN reports the walker's read of a freed directory.
+ */
+struct knob_race {
+	struct knob_fake *f;
+	struct vtd_dev *vdev;
+	atomic_t walks;
+	atomic_t cycles;
+	int err;
+};
+
+/* Between two levels of the walk; a busy wait: the walk must not sleep. */
+#define KNOB_RACE_READ_DELAY_US	50
+
+static int knob_race_read(void *priv, phys_addr_t pa, u64 *buf,
+			  unsigned int nr)
+{
+	udelay(KNOB_RACE_READ_DELAY_US);
+	return vtd_walk_read_phys(priv, pa, buf, nr);
+}
+
+static int knob_race_walker(void *data)
+{
+	struct knob_race *r = data;
+	struct vtd_walk_ctx ctx = {
+		.root = virt_to_phys(r->f->unit.root),
+		.read = knob_race_read,
+	};
+	struct vtd_walk_result res;
+
+	while (!kthread_should_stop()) {
+		vtd_walk(&ctx, r->vdev->sid, VTD_WALK_NO_PASID, 0,
+			 VTD_WALK_READ, &res);
+		atomic_inc(&r->walks);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int knob_race_cycle(struct knob_race *r)
+{
+	struct vtd_dev *vdev = r->vdev;
+	struct vtd_qi_batch b;
+	int ret;
+
+	/* pasid_bits 14: 256 directory entries, the 128-entry one freed. */
+	ret = vtd_ctx_set_max_pasids(vdev, 1U << 14);
+	if (ret)
+		return ret;
+	/* Release, as vtd_release_device() does, and probe again. */
+	vtd_qi_batch_begin(&b, &r->f->unit.qi);
+	vtd_ctx_remove(vdev, vdev->sid, &b);
+	ret = vtd_qi_submit(&b);
+	if (ret)
+		return ret;
+	vtd_ctx_pasid_dir_free(vdev);
+	vdev->max_pasids = 1;
+	ret = vtd_ctx_pasid_dir_alloc(vdev);
+	if (ret)
+		return ret;
+	vtd_qi_batch_begin(&b, &r->f->unit.qi);
+	ret = vtd_ctx_install(vdev, vdev->sid, &b);
+	return ret ?: vtd_qi_submit(&b);
+}
+
+static int knob_race_knob(void *data)
+{
+	struct knob_race *r = data;
+
+	while (!kthread_should_stop()) {
+		if (!r->err) {
+			r->err = knob_race_cycle(r);
+			atomic_inc(&r->cycles);
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+static struct task_struct *knob_race_thread(struct kunit *test,
+					    int (*fn)(void *),
+					    struct knob_race *r,
+					    unsigned int cpu)
+{
+	struct task_struct *t = kthread_create(fn, r, "knob_race/%u", cpu);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	return t;
+}
+
+static void knob_test_walk_vs_free(struct kunit *test)
+{
+	struct knob_race r = {};
+	struct task_struct *walker, *knob;
+	unsigned int cpu0, cpu1;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	cpu0 = cpumask_first(cpu_online_mask);
+	cpu1 = cpumask_next(cpu0, cpu_online_mask);
+	r.f = knob_fake_new(test);
+	r.vdev = knob_dev(test, r.f, 0x0600, 1);
+
+	walker = knob_race_thread(test, knob_race_walker, &r, cpu0);
+	knob = knob_race_thread(test, knob_race_knob, &r, cpu1);
+	msleep(2000);
+	kthread_stop(knob);
+	kthread_stop(walker);
+
+	kunit_info(test, "%d walks, %d grow+release cycles\n",
+		   atomic_read(&r.walks), atomic_read(&r.cycles));
+	KUNIT_EXPECT_EQ(test, r.err, 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&r.walks), 10);
+	KUNIT_EXPECT_GT(test, atomic_read(&r.cycles), 2);
+}
+
 static struct kunit_case knob_test_cases[] = {
 	KUNIT_CASE(knob_test_rid_pasid),
 	KUNIT_CASE(knob_test_grow),
 	KUNIT_CASE(knob_test_busy),
 	KUNIT_CASE(knob_test_grow_flush_fails),
+	KUNIT_CASE_SLOW(knob_test_walk_vs_free),
 	{}
 };
 

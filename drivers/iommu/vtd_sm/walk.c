@@ -19,6 +19,7 @@
 #include <linux/kernel.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
 
@@ -438,8 +439,12 @@ static enum vtd_walk_fault vw_walk(const struct vw *w, phys_addr_t root,
  * PASID entry selects (first level, second level, nested or
  * pass-through).  Nothing is cached and nothing is written.
  *
- * Context: process context when @ctx->read is NULL; otherwise whatever the
- * reader allows.
+ * The walk runs in an RCU read-side critical section: vtd_sm frees a PASID
+ * directory and its PASID tables only after a grace period (context.c),
+ * so a directory a context entry named when it was read stays readable
+ * until the walk ends.  Paging structures are the caller's to keep.
+ *
+ * Context: any; @ctx->read must not sleep.
  * Return: 0 when translated, -EFAULT when the walk ended in a fault
  * (described in @res), -EINVAL for bad arguments.
  */
@@ -464,7 +469,9 @@ int vtd_walk(const struct vtd_walk_ctx *ctx, u16 sid, u32 pasid, u64 addr,
 	res->sid = sid;
 	res->addr = addr;
 	res->pasid = pasid;
+	rcu_read_lock();
 	res->fault = vw_walk(&w, ctx->root, sid, pasid, addr, access, res);
+	rcu_read_unlock();
 	return res->fault == VTD_WALK_OK ? 0 : -EFAULT;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_walk);

@@ -105,6 +105,11 @@ tests=$(find "$B/selftests" -maxdepth 1 -type f -perm -u+x | sort)
 edu=edu,dma_mask=0xffffffffffffffff
 group_devs=(--device pci-bridge,id=br0,chassis_nr=1
 	--device "$edu,bus=br0,addr=1.0" --device "$edu,bus=br0,addr=2.0")
+# And two behind a PCIe-to-PCI bridge, whose DMA carries an alias no
+# device owns (secondary bus, devfn 0): alias_test.
+group_devs+=(--device pcie-root-port,id=rp1,chassis=2,slot=1
+	--device pcie-pci-bridge,id=br1,bus=rp1
+	--device "$edu,bus=br1,addr=1.0" --device "$edu,bus=br1,addr=2.0")
 
 leg() {		# leg <name> <kernel image> <module build> <vmtest args...>
 	local name=$1 image=$2 mods=$3 m args=()

@@ -10,7 +10,11 @@
  *
  * Each test checks the bytes that arrive, that nothing around them
  * changed, and that DMA the IOMMU must block is blocked and recorded as a
- * fault by the unit.
+ * fault by the unit.  A replace must also be made the way
+ * Documentation/driver-api/vtd_sm-pasid-entry.rst says, which the unit's
+ * counters of PASID entry updates by kind show: between two paging HWPTs
+ * hitless on a unit with second-level translation, a teardown (through
+ * not present) on a first-level-only one (another domain id and table).
  */
 #include "iommufd_utils.h"
 
@@ -19,6 +23,7 @@
 #define DST_PAGES	4
 #define SENTINEL	0xa5
 #define XFER		1024
+#define ECAP_SLTS	BIT_ULL(46)
 
 FIXTURE(e2e) {
 	struct ifd_dev d;
@@ -167,8 +172,62 @@ TEST_F(e2e, dma_lands_in_mapped_buffer)
 		TH_LOG("err %d", err);
 }
 
+/* Field @name of the first vtd_sm unit's counters (QEMU has one unit). */
+static int vtd_counter(const char *name, unsigned long long *val)
+{
+	char buf[2048], key[64], *p, *end;
+	int rc = -ENOENT;
+	glob_t g;
+
+	if (glob(VTD_DEBUGFS "/*/counters", 0, NULL, &g))
+		return -ENOENT;
+	snprintf(key, sizeof(key), "\n%s: ", name);
+	if (g.gl_pathc && !file_read(g.gl_pathv[0], buf, sizeof(buf))) {
+		p = strstr(buf, key);
+		if (p) {
+			errno = 0;
+			*val = strtoull(p + strlen(key), &end, 0);
+			rc = errno || end == p + strlen(key) ? -EPROTO : 0;
+		}
+	}
+	globfree(&g);
+	return rc;
+}
+
+struct updates {
+	unsigned long long hitless, seq, teardown;
+};
+
+static int vtd_updates(struct updates *u)
+{
+	return vtd_counter("pasid_updates_hitless", &u->hitless) ?:
+	       vtd_counter("pasid_updates_hitless_seq", &u->seq) ?:
+	       vtd_counter("pasid_updates_teardown", &u->teardown);
+}
+
+/* The replace made between @b and @a was one update of the documented kind. */
+static int replace_kind_ok(struct __test_metadata *_metadata,
+			   const struct updates *b, const struct updates *a)
+{
+	unsigned long long ecap, hl = a->hitless - b->hitless;
+	unsigned long long seq = a->seq - b->seq;
+	unsigned long long td = a->teardown - b->teardown;
+
+	if (vtd_counter("ecap", &ecap)) {
+		TH_LOG("no ecap in the vtd_sm counters");
+		return 0;
+	}
+	TH_LOG("replace: %llu hitless, %llu ordered sequence, %llu teardown (%s unit)",
+	       hl, seq, td, ecap & ECAP_SLTS ? "second-level" :
+	       "first-level-only");
+	if (ecap & ECAP_SLTS)
+		return hl == 1 && !seq && !td;
+	return !hl && !seq && td == 1;
+}
+
 TEST_F(e2e, replace_moves_dma)
 {
+	struct updates u0, u1;
 	__u32 ha, hb;
 	int err;
 
@@ -182,7 +241,10 @@ TEST_F(e2e, replace_moves_dma)
 		TH_LOG("err %d", err);
 
 	/* A second ATTACH is a replace: the same IOVA now reaches b. */
+	ASSERT_EQ(0, vtd_updates(&u0));
 	ASSERT_EQ(0, dev_attach(self->d.devfd, self->pasid, hb, NULL));
+	ASSERT_EQ(0, vtd_updates(&u1));
+	EXPECT_TRUE(replace_kind_ok(_metadata, &u0, &u1));
 	ASSERT_TRUE(dma_lands(&self->d, self->src, self->b, self->psz, 0, 4,
 			      &err))
 		TH_LOG("err %d", err);
@@ -193,7 +255,10 @@ TEST_F(e2e, replace_moves_dma)
 
 	/* And back: the old HWPT works again, b is left alone. */
 	memset(self->a, SENTINEL, DST_PAGES * self->psz);
+	ASSERT_EQ(0, vtd_updates(&u0));
 	ASSERT_EQ(0, dev_attach(self->d.devfd, self->pasid, ha, NULL));
+	ASSERT_EQ(0, vtd_updates(&u1));
+	EXPECT_TRUE(replace_kind_ok(_metadata, &u0, &u1));
 	ASSERT_TRUE(dma_lands(&self->d, self->src, self->a, self->psz,
 			      self->psz, 5, &err))
 		TH_LOG("err %d", err);
