@@ -27,7 +27,9 @@
  * eventfd (VFIO_PCI_REQ_IRQ_INDEX), but does not wait: it ends the binding
  * at once (without a reset: the PCI core holds the device lock) and
  * revokes the BAR mappings (later accesses get SIGBUS); the open file
- * stays, but every operation on it fails with ENODEV.
+ * stays, but its ioctls, reads and writes fail with ENODEV and mmap with
+ * EINVAL (the BARs are no longer mappable).  VFIO instead keeps the
+ * remover waiting until the user closes the device.
  *
  * Locking: @lock of a node serializes its ioctls, open, release and
  * removal.  The mmap and fault handlers run under the mm's mmap_lock,
