@@ -27,7 +27,9 @@
  * eventfd (VFIO_PCI_REQ_IRQ_INDEX), but does not wait: it ends the binding
  * at once (without a reset: the PCI core holds the device lock) and
  * revokes the BAR mappings (later accesses get SIGBUS); the open file
- * stays, but every operation on it fails with ENODEV.
+ * stays, but its ioctls, reads and writes fail with ENODEV and mmap with
+ * EINVAL (the BARs are no longer mappable).  VFIO instead keeps the
+ * remover waiting until the user closes the device.
  *
  * The memory BARs are reached only while they decode: while the owner
  * keeps Memory Space Enable clear in the command register (and while the
@@ -249,6 +251,17 @@ static int iommufd_pci_check_bound(struct iommufd_pci_node *node)
  * kind of ATTACH attached.  So PASID 0 given with the PASID flag on a RID
  * attached without it is an attach on an attached RID: EBUSY, as in
  * mainline, never a replace; and the other way round.
+ *
+ * pt_id is written back before anything changes (with the value given,
+ * the answer unless an IOAS gives an automatic HWPT), so an ATTACH that
+ * fails with EFAULT because the structure is not writable is a failed
+ * attach or replace like any other: the RID or PASID stays as it was.
+ * VFIO detaches instead, which for a replace would break the rule that a
+ * failed replace keeps the old HWPT.  Only if another thread makes the
+ * structure unwritable between the two writes does the second one fail:
+ * an attach is then undone, a replace is kept (the old HWPT may be gone
+ * already, an automatic one with its last attachment) and EFAULT tells
+ * userspace that it does not know the new pt_id.
  */
 static int iommufd_pci_attach_locked(struct iommufd_pci_node *node,
 				     struct iommufd_pci_attach __user *arg,
@@ -256,6 +269,7 @@ static int iommufd_pci_attach_locked(struct iommufd_pci_node *node,
 {
 	struct iommufd_device *idev = node->idev;
 	void *entry = xa_load(&node->attached, pasid);
+	u32 given = pt_id;
 	int ret;
 
 	/* A replace that could not be undone detached it, maybe by another node. */
@@ -265,6 +279,8 @@ static int iommufd_pci_attach_locked(struct iommufd_pci_node *node,
 	}
 	if (entry && xa_to_value(entry) != by_pasid)
 		return -EBUSY;
+	if (put_user(pt_id, &arg->pt_id))
+		return -EFAULT;
 	if (entry) {
 		/* The HWPT there stays if the replace fails (or it is detached). */
 		ret = iommufd_device_pasid_replace(idev, pasid, &pt_id);
@@ -273,11 +289,8 @@ static int iommufd_pci_attach_locked(struct iommufd_pci_node *node,
 				xa_erase(&node->attached, pasid);
 			return ret;
 		}
-		if (put_user(pt_id, &arg->pt_id)) {
-			iommufd_device_pasid_detach(idev, pasid);
-			xa_erase(&node->attached, pasid);
+		if (pt_id != given && put_user(pt_id, &arg->pt_id))
 			return -EFAULT;
-		}
 		return 0;
 	}
 
@@ -288,7 +301,7 @@ static int iommufd_pci_attach_locked(struct iommufd_pci_node *node,
 	ret = iommufd_device_pasid_attach(idev, pasid, &pt_id);
 	if (ret)
 		goto err_release;
-	if (put_user(pt_id, &arg->pt_id)) {
+	if (pt_id != given && put_user(pt_id, &arg->pt_id)) {
 		ret = -EFAULT;
 		goto err_detach;
 	}

@@ -7,6 +7,7 @@
 #   1. a kselftest with one failing test (and one passing, one skipped)
 #   2. a module that WARNs at load while every test passes
 #   3. a guest that hangs
+#   4. a guest asking for a monitor command that is not allowed
 #
 # Writes TAP to stdout and "<passed> <failed> 0" to <logdir>/summary.
 
@@ -46,7 +47,7 @@ vm() {		# vm <name> <vmtest args...>: prints the verdict lines
 }
 
 echo "TAP version 13"
-echo "1..3"
+echo "1..4"
 
 out=$(vm failing-test --test "$B/harness_fail" \
 	--plan "kselftest harness_fail" --timeout 300)
@@ -70,6 +71,16 @@ rc=$?
 echo "$out" | sed 's/^/# /'
 [ $rc != 0 ] && grep -q 'FAIL guest timed out after 45s' <<< "$out"
 result $? "a hung guest is killed at the timeout and fails the leg"
+
+# HMP's migrate "exec:" would run a program on the host: never run.
+rm -f "$logs/monitor-escape"
+out=$(vm monitor --monitor --plan "run echo 'vmtest: monitor migrate \"exec:touch $logs/monitor-escape\"' && echo 'ok 1 asked'" \
+	--timeout 120)
+rc=$?
+echo "$out" | sed 's/^/# /'
+[ $rc != 0 ] && [ ! -e "$logs/monitor-escape" ] &&
+	grep -q 'FAIL monitor command not allowed: migrate' <<< "$out"
+result $? "a monitor command not allowed is not run and fails the leg"
 
 echo "$pass $fail 0" > "$logs/summary"
 echo "harness: $pass passed, $fail failed, 0 skipped"

@@ -110,6 +110,10 @@ group_devs=(--device pci-bridge,id=br0,chassis_nr=1
 group_devs+=(--device pcie-root-port,id=rp1,chassis=2,slot=1
 	--device pcie-pci-bridge,id=br1,bus=rp1
 	--device "$edu,bus=br1,addr=1.0" --device "$edu,bus=br1,addr=2.0")
+# One more behind a PCIe root port, a hotplug slot of its own, and QEMU's
+# monitor for the guest to ask for its unplug (hotplug_test).
+group_devs+=(--device pcie-root-port,id=hp_port,bus=pcie.0,addr=0x10,chassis=2,slot=2
+	--device "$edu,bus=hp_port,id=hp_edu" --monitor)
 
 leg() {		# leg <name> <kernel image> <module build> <vmtest args...>
 	local name=$1 image=$2 mods=$3 m args=()

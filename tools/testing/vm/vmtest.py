@@ -15,9 +15,11 @@ and the same three numbers are written to <logdir>/summary.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -268,6 +270,87 @@ def build_initramfs(args, workdir):
     return image
 
 
+MONITOR_RE = re.compile(r'^vmtest: monitor (.+)$')
+# What a guest may ask for: HMP also has commands that run programs on the
+# host (migrate "exec:...") or read and write its files.
+MONITOR_ALLOWED = ('device_add', 'device_del', 'system_wakeup')
+
+
+def hmp(sock_path, command, log):
+    """Runs one HMP command through QMP's human-monitor-command; logs it."""
+    answer = ''
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(sock_path)
+            f = s.makefile('rw')
+            f.readline()    # the greeting
+            for req in ({'execute': 'qmp_capabilities'},
+                        {'execute': 'human-monitor-command',
+                         'arguments': {'command-line': command}}):
+                f.write(json.dumps(req) + '\n')
+                f.flush()
+                while True:
+                    reply = json.loads(f.readline())
+                    if 'return' in reply or 'error' in reply:
+                        break
+            answer = json.dumps(reply)
+    except (OSError, ValueError) as e:
+        answer = 'vmtest: monitor: %s' % e
+    log.write('>>> %s\n%s\n' % (command, answer))
+    log.flush()
+
+
+def wait_guest(proc, timeout, results, monitor, monitor_log, refused):
+    """Waits for QEMU to exit (its status; None on timeout).
+
+    With a monitor, the results port is followed meanwhile, and each line
+    "vmtest: monitor <command>" the guest writes there runs <command> on
+    the monitor: the guest asks for what only the host can do (device_del,
+    system_wakeup...) in the middle of a test, and waits for its effect.
+    Commands not in MONITOR_ALLOWED are not run but added to @refused.
+    """
+    if not monitor:
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+    deadline = time.time() + timeout
+    done = 0
+    qrc = None
+    with open(monitor_log, 'w') as log:
+        while True:
+            try:
+                qrc = proc.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                if time.time() > deadline:
+                    return None
+            try:
+                with open(results, 'rb') as f:
+                    f.seek(done)
+                    data = f.read()
+            except FileNotFoundError:
+                data = b''
+            # Whole lines only: the rest is read again next time.
+            end = data.rfind(b'\n') + 1
+            done += end
+            for line in data[:end].decode(errors='replace').split('\n'):
+                m = MONITOR_RE.match(line.replace('\r', '').strip())
+                if not m:
+                    continue
+                command = m.group(1).strip()
+                if command.split()[0] not in MONITOR_ALLOWED:
+                    log.write('>>> %s\nrefused\n' % command)
+                    refused.append(command)
+                elif qrc is None:
+                    hmp(monitor, command, log)
+                else:
+                    log.write('>>> %s\nnot run: QEMU has exited\n'
+                              % command)
+            if qrc is not None:
+                return qrc
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--name', required=True, help='leg name for reports')
@@ -285,6 +368,10 @@ def main():
     ap.add_argument('--guest-qemu', action='store_true',
                     help='Debian 13 QEMU 10 in the guest, as /bin/qemu10')
     ap.add_argument('--append', default='', help='extra kernel arguments')
+    ap.add_argument('--monitor', action='store_true',
+                    help='QEMU monitor socket: the guest has an HMP command '
+                    '(%s) run by writing "vmtest: monitor <command>" to '
+                    'the results port' % ', '.join(MONITOR_ALLOWED))
     ap.add_argument('--timeout', type=int, default=600)
     ap.add_argument('--logdir', required=True)
     ap.add_argument('--interactive', action='store_true',
@@ -319,21 +406,27 @@ def main():
         cmd += ['-serial', 'mon:stdio']
         os.execvp(cmd[0], cmd)
     cmd += ['-serial', 'file:' + console, '-serial', 'file:' + results]
+    monitor = None
+    if args.monitor:
+        monitor = os.path.join(args.logdir, 'qmp.sock')
+        if os.path.exists(monitor):
+            os.unlink(monitor)
+        cmd += ['-qmp', 'unix:%s,server=on,wait=off' % monitor]
     with open(os.path.join(args.logdir, 'qemu.cmd'), 'w') as f:
         f.write(' '.join(cmd) + '\n')
 
     start = time.time()
     timed_out = False
+    refused = []
     with open(os.path.join(args.logdir, 'qemu.log'), 'w') as qlog:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
                                 stderr=subprocess.STDOUT)
-        try:
-            qrc = proc.wait(timeout=args.timeout)
-        except subprocess.TimeoutExpired:
+        qrc = wait_guest(proc, args.timeout, results, monitor,
+                         os.path.join(args.logdir, 'monitor.log'), refused)
+        if qrc is None:
             proc.kill()
             proc.wait()
             timed_out = True
-            qrc = None
     elapsed = time.time() - start
 
     def read(path):
@@ -349,6 +442,8 @@ def main():
     elif not done:
         tally.fail('guest stopped before finishing its plan (qemu exit %s)'
                    % qrc)
+    for c in refused:
+        tally.fail('monitor command not allowed: ' + c)
     for s in splats(read(console)):
         tally.fail('kernel splat: ' + s)
 

@@ -383,6 +383,60 @@ TEST_F(pa, failed_replace_keeps_old_hwpt)
 	ASSERT_EQ(-EBUSY, obj_destroy(self->fd, self->pa));
 }
 
+/*
+ * ATTACH (a replace here) whose pt_id cannot be written back: EFAULT, and
+ * the replace is a failed one like any other, the old HWPT stays attached
+ * and translating, on a PASID and on the RID.
+ */
+TEST_F(pa, efault_replace_keeps_old_hwpt)
+{
+	struct iommufd_pci_attach *at;
+	__u32 pt;
+
+	at = mmap(NULL, self->psz, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, at);
+	*at = (struct iommufd_pci_attach) {
+		.argsz = sizeof(*at),
+		.flags = IOMMUFD_PCI_ATTACH_PASID,
+		.pt_id = self->pb,
+		.pasid = HI,
+	};
+	ASSERT_EQ(0, mprotect(at, self->psz, PROT_READ));
+
+	ASSERT_EQ(0, dev_attach(self->d.devfd, HI, self->pa, NULL));
+	ASSERT_TRUE(dma_to(self, HI, self->a, self->b, 50));
+	ASSERT_EQ(-EFAULT, xioctl(self->d.devfd, IOMMUFD_PCI_ATTACH, at));
+	ASSERT_TRUE(dma_to(self, HI, self->a, self->b, 51));
+	ASSERT_EQ(-EBUSY, obj_destroy(self->fd, self->pa));
+	ASSERT_EQ(0, obj_destroy(self->fd, self->pb));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, IOMMU_HWPT_ALLOC_PASID,
+				self->d.dev_id, self->ioas_b, &self->pb));
+
+	/*
+	 * The RID, replaced with an IOAS (an automatic HWPT, which the RID
+	 * may hold only while no PASID is attached).
+	 */
+	ASSERT_EQ(0, dev_detach(self->d.devfd, HI));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, self->pb, NULL));
+	ASSERT_TRUE(dma_to(self, 0, self->b, self->a, 52));
+	ASSERT_EQ(0, mprotect(at, self->psz, PROT_READ | PROT_WRITE));
+	at->flags = 0;
+	at->pasid = 0;
+	at->pt_id = self->ioas_a;
+	ASSERT_EQ(0, mprotect(at, self->psz, PROT_READ));
+	ASSERT_EQ(-EFAULT, xioctl(self->d.devfd, IOMMUFD_PCI_ATTACH, at));
+	ASSERT_TRUE(dma_to(self, 0, self->b, self->a, 53));
+	ASSERT_EQ(-EBUSY, obj_destroy(self->fd, self->pb));
+
+	/* With a writable pt_id the same replaces work. */
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, self->ioas_a, &pt));
+	ASSERT_NE(self->ioas_a, pt);
+	ASSERT_TRUE(dma_to(self, 0, self->a, self->b, 55));
+	ASSERT_EQ(0, obj_destroy(self->fd, self->pb));
+	munmap(at, self->psz);
+}
+
 TEST_F(pa, pasids_have_their_own_entries)
 {
 	ASSERT_EQ(0, dev_attach(self->d.devfd, 1, self->pa, NULL));
