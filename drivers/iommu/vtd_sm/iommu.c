@@ -16,6 +16,7 @@
  */
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/iommu.h>
 #include <linux/pci.h>
 #include <linux/pci-ats.h>
@@ -339,10 +340,19 @@ static struct iommu_group *vtd_device_group(struct device *dev)
 	return pci_device_group(dev);
 }
 
-static int vtd_def_domain_type(struct device *dev)
+/*
+ * Devices nobody owns get pass-through, so that loading the driver does
+ * not disturb their DMA; an external-facing (untrusted) PCI device gets a
+ * DMA domain instead, as the core requires (it refuses to probe an
+ * untrusted device whose driver asks for identity).
+ */
+VISIBLE_IF_KUNIT int vtd_def_domain_type(struct device *dev)
 {
+	if (dev_is_pci(dev) && to_pci_dev(dev)->untrusted)
+		return IOMMU_DOMAIN_DMA;
 	return IOMMU_DOMAIN_IDENTITY;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_def_domain_type);
 
 static bool vtd_capable(struct device *dev, enum iommu_cap cap)
 {

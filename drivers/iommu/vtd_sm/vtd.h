@@ -312,6 +312,7 @@ int vtd_nested_check_s1(const struct vtd_domain *parent,
 			const struct iommu_hwpt_vtd_s1 *s1);
 
 #if IS_ENABLED(CONFIG_KUNIT)
+int vtd_def_domain_type(struct device *dev);
 int vtd_domain_attach_pasid(struct iommu_domain *domain, struct vtd_dev *vdev,
 			    u32 pasid);
 void vtd_domain_build_flush(struct vtd_domain *vd, struct vtd_domain_unit *du,
