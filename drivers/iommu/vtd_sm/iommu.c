@@ -16,11 +16,13 @@
  */
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/iommu.h>
 #include <linux/pci.h>
 #include <linux/pci-ats.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <linux/syscore_ops.h>
 #include <uapi/linux/iommufd.h>
 
 #include "pasid_entry.h"
@@ -336,10 +338,19 @@ static struct iommu_group *vtd_device_group(struct device *dev)
 	return pci_device_group(dev);
 }
 
-static int vtd_def_domain_type(struct device *dev)
+/*
+ * Devices nobody owns get pass-through, so that loading the driver does
+ * not disturb their DMA; an external-facing (untrusted) PCI device gets a
+ * DMA domain instead, as the core requires (it refuses to probe an
+ * untrusted device whose driver asks for identity).
+ */
+VISIBLE_IF_KUNIT int vtd_def_domain_type(struct device *dev)
 {
+	if (dev_is_pci(dev) && to_pci_dev(dev)->untrusted)
+		return IOMMU_DOMAIN_DMA;
 	return IOMMU_DOMAIN_IDENTITY;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_def_domain_type);
 
 static bool vtd_capable(struct device *dev, enum iommu_cap cap)
 {
@@ -619,6 +630,63 @@ static struct platform_driver vtd_platform_driver = {
 	},
 };
 
+/*
+ * The units' registers follow the machine, not a device: they are saved
+ * and restored by syscore callbacks, which run after every device has
+ * suspended and before any resumes, so that no device DMAs while its unit
+ * is off.  Platform-device PM would run too early (the units' platform
+ * devices were registered after the PCI devices, so they suspend first).
+ */
+static int vtd_syscore_suspend(void *data)
+{
+	struct vtd_unit *unit;
+
+	list_for_each_entry(unit, &vtd_units, node)
+		vtd_unit_suspend(unit);
+	return 0;
+}
+
+static void vtd_syscore_resume(void *data)
+{
+	struct vtd_unit *unit;
+
+	list_for_each_entry(unit, &vtd_units, node)
+		WARN(vtd_unit_resume(unit),
+		     "vtd_sm: %s not restored after sleep: DMA of its devices is untranslated\n",
+		     unit->name);
+}
+
+/* After device shutdown, before reboot, power-off or kexec. */
+static void vtd_syscore_shutdown(void *data)
+{
+	struct vtd_unit *unit;
+
+	list_for_each_entry(unit, &vtd_units, node)
+		vtd_unit_shutdown(unit);
+}
+
+static const struct syscore_ops vtd_syscore_ops = {
+	.suspend = vtd_syscore_suspend,
+	.resume = vtd_syscore_resume,
+	.shutdown = vtd_syscore_shutdown,
+};
+
+static struct syscore vtd_syscore = {
+	.ops = &vtd_syscore_ops,
+};
+
+static void vtd_platform_unregister(void)
+{
+	struct vtd_unit *unit;
+
+	list_for_each_entry_reverse(unit, &vtd_units, node) {
+		if (unit->pdev)
+			platform_device_unregister(unit->pdev);
+		unit->pdev = NULL;
+	}
+	platform_driver_unregister(&vtd_platform_driver);
+}
+
 /**
  * vtd_iommu_driver_register() - register the driver and one platform
  *				 device per unit, which enables the units
@@ -645,9 +713,12 @@ int vtd_iommu_driver_register(void)
 			break;
 		}
 	}
-	if (ret)
-		vtd_iommu_driver_unregister();
-	return ret;
+	if (ret) {
+		vtd_platform_unregister();
+		return ret;
+	}
+	register_syscore(&vtd_syscore);
+	return 0;
 }
 
 /**
@@ -655,12 +726,6 @@ int vtd_iommu_driver_register(void)
  */
 void vtd_iommu_driver_unregister(void)
 {
-	struct vtd_unit *unit;
-
-	list_for_each_entry_reverse(unit, &vtd_units, node) {
-		if (unit->pdev)
-			platform_device_unregister(unit->pdev);
-		unit->pdev = NULL;
-	}
-	platform_driver_unregister(&vtd_platform_driver);
+	unregister_syscore(&vtd_syscore);
+	vtd_platform_unregister();
 }

@@ -107,6 +107,24 @@ u64 vtd_qi_iqa(struct vtd_qi *qi)
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_qi_iqa);
 
+/**
+ * vtd_qi_reset() - start the ring over at slot 0
+ * @qi: a queue the unit does not fetch from (QIE clear: IQH reads 0)
+ *
+ * For a unit whose registers were lost (suspend to RAM) or turned off:
+ * program IQT_REG with 0 and vtd_qi_iqa() into IQA_REG before enabling
+ * the queue again.  Nothing may be pending.
+ */
+void vtd_qi_reset(struct vtd_qi *qi)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&qi->lock, flags);
+	qi->tail = 0;
+	spin_unlock_irqrestore(&qi->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_reset);
+
 static unsigned int vtd_qi_head(struct vtd_qi *qi)
 {
 	return (qi->io->read(qi->io_priv, VTD_REG_IQH) >> VTD_QI_DESC_SHIFT) &

@@ -107,6 +107,7 @@ int vtd_qi_init(struct vtd_qi *qi, unsigned int order, const struct vtd_qi_io *i
 		void *io_priv, const char *name);
 void vtd_qi_destroy(struct vtd_qi *qi);
 u64 vtd_qi_iqa(struct vtd_qi *qi);
+void vtd_qi_reset(struct vtd_qi *qi);
 
 void vtd_qi_batch_begin(struct vtd_qi_batch *b, struct vtd_qi *qi);
 void vtd_qi_batch_add(struct vtd_qi_batch *b, const struct vtd_qi_desc *d);

@@ -63,6 +63,8 @@ struct vtd_fault_stats {
  * @cap: capability register
  * @ecap: extended capability register
  * @gcmd: commands this driver has set in GCMD_REG (TE, QIE)
+ * @enabled: vtd_unit_enable() succeeded and vtd_unit_disable() did not run
+ * @suspended_gcmd: @gcmd when the machine went to sleep
  * @qi: invalidation queue
  * @ctx_lock: protects @root and @ctx
  * @root: root table (256 entries of 128 bits)
@@ -101,6 +103,8 @@ struct vtd_unit {
 	u64 cap;
 	u64 ecap;
 	u32 gcmd;
+	bool enabled;
+	u32 suspended_gcmd;
 	struct vtd_qi qi;
 	spinlock_t ctx_lock;	/* root and context tables */
 	u64 *root;
@@ -250,6 +254,9 @@ int vtd_unit_enable(struct vtd_unit *unit);
 void vtd_unit_disable(struct vtd_unit *unit);
 int vtd_unit_enable_translation(struct vtd_unit *unit);
 void vtd_unit_disable_translation(struct vtd_unit *unit);
+void vtd_unit_suspend(struct vtd_unit *unit);
+int vtd_unit_resume(struct vtd_unit *unit);
+void vtd_unit_shutdown(struct vtd_unit *unit);
 
 /* context.c */
 int vtd_ctx_tables_alloc(struct vtd_unit *unit);
@@ -313,6 +320,7 @@ int vtd_nested_check_s1(const struct vtd_domain *parent,
 			const struct iommu_hwpt_vtd_s1 *s1);
 
 #if IS_ENABLED(CONFIG_KUNIT)
+int vtd_def_domain_type(struct device *dev);
 int vtd_domain_attach_pasid(struct iommu_domain *domain, struct vtd_dev *vdev,
 			    u32 pasid);
 void vtd_domain_build_flush(struct vtd_domain *vd, struct vtd_domain_unit *du,

@@ -7,6 +7,7 @@
  */
 #include <kunit/test.h>
 #include <linux/io.h>
+#include <linux/pci.h>
 
 #include "pasid_entry.h"
 #include "regs.h"
@@ -259,7 +260,24 @@ static void ctx_test_dir_release(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&unit->quarantined), 1);
 }
 
+/* Pass-through for devices nobody owns, unless they are untrusted. */
+static void ctx_test_def_domain_type(struct kunit *test)
+{
+	struct pci_dev *pdev = kunit_kzalloc(test, sizeof(*pdev), GFP_KERNEL);
+	struct device *plain = kunit_kzalloc(test, sizeof(*plain), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, pdev);
+	KUNIT_ASSERT_NOT_NULL(test, plain);
+	pdev->dev.bus = &pci_bus_type;
+	KUNIT_EXPECT_EQ(test, vtd_def_domain_type(&pdev->dev),
+			IOMMU_DOMAIN_IDENTITY);
+	pdev->untrusted = 1;
+	KUNIT_EXPECT_EQ(test, vtd_def_domain_type(&pdev->dev), IOMMU_DOMAIN_DMA);
+	KUNIT_EXPECT_EQ(test, vtd_def_domain_type(plain), IOMMU_DOMAIN_IDENTITY);
+}
+
 static struct kunit_case ctx_test_cases[] = {
+	KUNIT_CASE(ctx_test_def_domain_type),
 	KUNIT_CASE(ctx_test_dir_release),
 	KUNIT_CASE(ctx_test_dir_size),
 	KUNIT_CASE(ctx_test_lazy_tables),

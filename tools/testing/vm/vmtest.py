@@ -22,6 +22,8 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 VMDIR = os.path.dirname(os.path.abspath(__file__))
@@ -235,6 +237,45 @@ def add_guest_qemu(root):
     os.chmod(wrapper, 0o755)
 
 
+def s3_waker(path, log, stop):
+    """Wake the guest from S3 each time it suspends.
+
+    Talks QMP on @path: every SUSPEND event of the guest is answered, after
+    a second, with system_wakeup, as pressing a wake button would.  Writes
+    what it did to @log.
+    """
+    sock = None
+    for _ in range(200):
+        try:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.connect(path)
+            break
+        except OSError:
+            sock.close()
+            sock = None
+            if stop.wait(0.1):
+                return
+    if sock is None:
+        log.write('s3: no QMP socket at %s\n' % path)
+        return
+    f = sock.makefile('rw')
+    f.write('{"execute": "qmp_capabilities"}\n')
+    f.flush()
+    for line in f:
+        if stop.is_set():
+            break
+        if '"event": "SUSPEND"' in line:
+            log.write('s3: guest suspended, waking it\n')
+            log.flush()
+            time.sleep(1)
+            f.write('{"execute": "system_wakeup"}\n')
+            f.flush()
+        elif '"event": "WAKEUP"' in line:
+            log.write('s3: guest woke up\n')
+            log.flush()
+    sock.close()
+
+
 def build_initramfs(args, workdir):
     root = os.path.join(workdir, 'root')
     shutil.rmtree(root, ignore_errors=True)
@@ -372,6 +413,10 @@ def main():
                     help='QEMU monitor socket: the guest has an HMP command '
                     '(%s) run by writing "vmtest: monitor <command>" to '
                     'the results port' % ', '.join(MONITOR_ALLOWED))
+    ap.add_argument('--s3', action='store_true',
+                    help='offer S3 to the guest and wake it from the QEMU '
+                    'monitor (QMP system_wakeup) whenever it suspends; the '
+                    'guest sees vmtest.s3wake on its command line')
     ap.add_argument('--timeout', type=int, default=600)
     ap.add_argument('--logdir', required=True)
     ap.add_argument('--interactive', action='store_true',
@@ -391,6 +436,8 @@ def main():
     # code is loaded.  Round-robin vCPUs keep SMP interleaving without it.
     cmdline = ('console=ttyS0 intel_iommu=off panic=-1 oops=panic '
                'panic_on_warn=0 loglevel=7 ' + args.append).strip()
+    if args.s3:
+        cmdline += ' vmtest.s3wake'
     cmd = qemu + data + [
         '-M', 'q35', '-accel', 'tcg,thread=single', '-smp', '2', '-m', '2G',
         '-nodefaults', '-display', 'none', '-no-reboot',
@@ -400,6 +447,13 @@ def main():
     ]
     for d in args.device:
         cmd += ['-device', d]
+    qmpdir = None
+    if args.s3:
+        # A short path: unix socket names are limited to 108 bytes.
+        qmpdir = tempfile.mkdtemp(prefix='vmtest-')
+        qmp = os.path.join(qmpdir, 'qmp')
+        cmd += ['-global', 'ICH9-LPC.disable_s3=0',
+                '-qmp', 'unix:%s,server=on,wait=off' % qmp]
     if args.interactive:
         i = cmd.index('-append') + 1
         cmd[i] += ' vmtest.results=ttyS0'
@@ -421,12 +475,23 @@ def main():
     with open(os.path.join(args.logdir, 'qemu.log'), 'w') as qlog:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
                                 stderr=subprocess.STDOUT)
+        stop = threading.Event()
+        waker = None
+        if qmpdir:
+            waker = threading.Thread(target=s3_waker, daemon=True,
+                                     args=(qmp, qlog, stop))
+            waker.start()
         qrc = wait_guest(proc, args.timeout, results, monitor,
                          os.path.join(args.logdir, 'monitor.log'), refused)
         if qrc is None:
             proc.kill()
             proc.wait()
             timed_out = True
+        stop.set()
+        if waker:
+            waker.join(timeout=5)
+        if qmpdir:
+            shutil.rmtree(qmpdir, ignore_errors=True)
     elapsed = time.time() - start
 
     def read(path):
