@@ -699,6 +699,7 @@ int iopt_map_file(struct io_pagetable *iopt, unsigned long *iova,
 		iopt_pages_put(piece.pages);
 	return rc;
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_map_file);
 
 /**
  * iopt_walk_pages() - visit the memory behind every mapping
