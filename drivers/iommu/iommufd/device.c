@@ -169,8 +169,9 @@ static struct iommufd_group *iommufd_group_get(struct iommufd_ctx *ictx,
  * ERR_PTR(-EINVAL) if its IOMMU cannot keep DMA cache coherent
  * (IOMMU_CAP_CACHE_COHERENCY), ERR_PTR(-EPERM) if the platform cannot
  * isolate the device's MSIs and the allow_unsafe_interrupts parameter is
- * not set, ERR_PTR(-EBUSY) if a kernel driver or another context owns the
- * DMA of its group, or another negative errno.
+ * not set, ERR_PTR(-EPERM) if a kernel driver or another context owns the
+ * DMA of its group, ERR_PTR(-EBUSY) if the group is on a domain other than
+ * its default one without an owner, or another negative errno.
  */
 struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 					   struct device *dev, u32 *id)

@@ -266,6 +266,8 @@ err_free:
 
 static void iommufd_hwpt_free(struct iommufd_hw_pagetable *hwpt)
 {
+	if (hwpt->fault)
+		iommufd_put_object(&hwpt->fault->obj);
 	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_PAGING) {
 		struct iommufd_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
 
@@ -319,8 +321,8 @@ void iommufd_hwpt_nested_destroy(struct iommufd_object *obj)
  * unknown or unsupported flag, or data the driver does not take; EINVAL
  * for data_type and data_len that disagree, a @pt_id that names neither
  * an IOAS nor a paging HWPT, or a parent that is no nest parent; ENOENT
- * for an unknown device.  No fault objects exist here, so a valid
- * fault_id never names one: ENOENT.
+ * for an unknown device or a fault_id (with IOMMU_HWPT_FAULT_ID_VALID)
+ * that names no fault queue.
  *
  * Return: 0 or a negative errno.
  */
@@ -385,10 +387,16 @@ int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
 		goto out_put_pt;
 	}
 
-	/* Fault objects (IOMMU_FAULT_QUEUE_ALLOC) are not implemented. */
 	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
-		rc = -ENOENT;
-		goto out_abort;
+		struct iommufd_fault *fault;
+
+		fault = iommufd_get_fault(ucmd->ictx, cmd->fault_id);
+		if (IS_ERR(fault)) {
+			rc = PTR_ERR(fault);
+			goto out_abort;
+		}
+		/* The lookup's reference becomes the HWPT's. */
+		hwpt->fault = fault;
 	}
 
 	cmd->out_hwpt_id = hwpt->obj.id;

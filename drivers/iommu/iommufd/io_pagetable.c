@@ -181,6 +181,7 @@ void iopt_init(struct io_pagetable *iopt)
 	xa_init_flags(&iopt->accesses, XA_FLAGS_ALLOC);
 	/* Without a domain, nothing constrains IOVAs: byte granular. */
 	iopt->iova_alignment = 1;
+	iopt->account_mode = IOPT_ACCOUNT_USER;
 }
 EXPORT_SYMBOL_IF_KUNIT(iopt_init);
 
@@ -262,10 +263,13 @@ void iopt_free_itree(struct rb_root_cached *itree)
 
 /*
  * Map a filled (pinned) area into @domain, physically contiguous runs with
- * one call each.  IOVA, length and page offset of the area are aligned to
- * the domain's smallest page (see iopt_calculate_iova_alignment()).
+ * one call each, or every CPU page with its own call if @iopt's large
+ * pages are disabled (so that the domain holds no larger IOMMU page).
+ * IOVA, length and page offset of the area are aligned to the domain's
+ * smallest page (see iopt_calculate_iova_alignment()).
  */
-static int iopt_area_map_domain(struct iopt_area *area,
+static int iopt_area_map_domain(struct io_pagetable *iopt,
+				struct iopt_area *area,
 				struct iommu_domain *domain)
 {
 	unsigned long len = iopt_area_length(area), done = 0;
@@ -280,7 +284,7 @@ static int iopt_area_map_domain(struct iopt_area *area,
 		phys = page_to_phys(iopt_pages_pinned(area->pages,
 						      byte >> PAGE_SHIFT)) +
 		       offset_in_page(byte);
-		while (done + run < len) {
+		while (!iopt->disable_large_pages && done + run < len) {
 			unsigned long next = area->start_byte + done + run;
 			struct page *page = iopt_pages_pinned(area->pages,
 							      next >> PAGE_SHIFT);
@@ -326,7 +330,7 @@ static int iopt_area_fill_domains(struct io_pagetable *iopt,
 	if (rc)
 		return rc;
 	xa_for_each(&iopt->domains, index, domain) {
-		rc = iopt_area_map_domain(area, domain);
+		rc = iopt_area_map_domain(iopt, area, domain);
 		if (rc)
 			goto err_undo;
 	}
@@ -644,6 +648,7 @@ int iopt_map_user(struct io_pagetable *iopt, unsigned long *iova,
 	piece.pages = iopt_pages_alloc(uaddr, length, prot & IOMMU_WRITE);
 	if (IS_ERR(piece.pages))
 		return PTR_ERR(piece.pages);
+	piece.pages->account_mode = iopt->account_mode;
 	piece.start_byte = uaddr - piece.pages->uptr;
 	piece.length = length;
 	list_add(&piece.node, &pieces);
@@ -654,6 +659,71 @@ int iopt_map_user(struct io_pagetable *iopt, unsigned long *iova,
 	return rc;
 }
 EXPORT_SYMBOL_IF_KUNIT(iopt_map_user);
+
+/**
+ * iopt_map_file() - map a range of a memfd
+ * @iopt: the IOVA space
+ * @iova: the IOVA to map at if @fixed, else returns the chosen IOVA
+ * @file: the memfd
+ * @start: file offset of the first byte
+ * @length: length in bytes
+ * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
+ * @fixed: map at *@iova rather than choose one
+ *
+ * As iopt_map_user(), with @start's offset in its page in place of the
+ * user address's.  The file is pinned through (memfd_pin_folios()) when a
+ * domain or an access needs the pages.
+ *
+ * Return: 0 or a negative errno, see iopt_map_pieces() and
+ * iopt_pages_alloc_file().
+ */
+int iopt_map_file(struct io_pagetable *iopt, unsigned long *iova,
+		  struct file *file, unsigned long start, unsigned long length,
+		  int prot, bool fixed)
+{
+	struct iopt_piece piece = {};
+	LIST_HEAD(pieces);
+	int rc;
+
+	piece.pages = iopt_pages_alloc_file(file, start, length,
+					    prot & IOMMU_WRITE);
+	if (IS_ERR(piece.pages))
+		return PTR_ERR(piece.pages);
+	piece.pages->account_mode = iopt->account_mode;
+	piece.start_byte = start - piece.pages->start;
+	piece.length = length;
+	list_add(&piece.node, &pieces);
+
+	rc = iopt_map_pieces(iopt, &pieces, length, iova, prot, fixed);
+	if (piece.pages)
+		iopt_pages_put(piece.pages);
+	return rc;
+}
+EXPORT_SYMBOL_IF_KUNIT(iopt_map_file);
+
+/**
+ * iopt_walk_pages() - visit the memory behind every mapping
+ * @iopt: the IOVA space; the caller holds its lock
+ * @visitor: its ->visit() is called for each area, in IOVA order; a
+ *	     non-zero return stops the walk and is returned
+ *
+ * Return: 0 or what ->visit() returned.
+ */
+int iopt_walk_pages(struct io_pagetable *iopt,
+		    struct iopt_pages_visitor *visitor)
+{
+	struct iopt_area *area;
+	int rc;
+
+	lockdep_assert_held(&iopt->lock);
+	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+	     area = iopt_area_next(area, 0, ULONG_MAX)) {
+		rc = visitor->visit(visitor, area->pages);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
 
 /**
  * iopt_get_pieces() - take references on the memory mapped at a range
@@ -1007,7 +1077,7 @@ int iopt_add_domain(struct io_pagetable *iopt, struct iommu_domain *domain)
 			if (rc)
 				goto err_unmap;
 		}
-		rc = iopt_area_map_domain(area, domain);
+		rc = iopt_area_map_domain(iopt, area, domain);
 		if (rc) {
 			if (first)
 				iopt_area_unpin(area);

@@ -64,6 +64,8 @@ struct iommufd_ioas *iommufd_ioas_create(struct iommufd_ctx *ictx)
 		kfree(ioas);
 		return ERR_PTR(rc);
 	}
+	/* Stable now: RLIMIT_MODE cannot change while an ID is reserved. */
+	ioas->iopt.account_mode = READ_ONCE(ictx->account_mode);
 	iommufd_object_finalize(ictx, &ioas->obj);
 	return ioas;
 }
@@ -93,6 +95,8 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	rc = iommufd_object_reserve(ucmd->ictx, &ioas->obj, IOMMUFD_OBJ_IOAS);
 	if (rc)
 		goto err_free;
+	/* Stable now: RLIMIT_MODE cannot change while an ID is reserved. */
+	ioas->iopt.account_mode = READ_ONCE(ucmd->ictx->account_mode);
 
 	cmd->out_ioas_id = ioas->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));

@@ -15,6 +15,10 @@
  *   pasid.c         what is attached where: RID and PASIDs of the
  *                   devices of an IOMMU group
  *   iommufd_pci.c   the PCI driver and its /dev/iommufd/<BDF> nodes
+ *   option.c        IOMMU_OPTION
+ *   vfio_compat.c   IOMMU_VFIO_IOAS and the VFIO type1 ioctls of /dev/iommu
+ *   ioas_file.c     IOMMU_IOAS_MAP_FILE and IOMMU_IOAS_CHANGE_PROCESS
+ *   uapi_stubs.c    mainline ioctls for features no driver here has
  */
 #ifndef __IOMMUFD_PRIVATE_H
 #define __IOMMUFD_PRIVATE_H
@@ -25,9 +29,11 @@
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 struct device;
+struct file;
 struct iommu_domain;
 struct iommu_group;
 struct ioasid_set;
@@ -44,6 +50,7 @@ struct user_struct;
  * @IOMMUFD_OBJ_HWPT_PAGING: struct iommufd_hwpt_paging
  * @IOMMUFD_OBJ_HWPT_NESTED: struct iommufd_hwpt_nested
  * @IOMMUFD_OBJ_ACCESS: struct iommufd_access
+ * @IOMMUFD_OBJ_FAULT: struct iommufd_fault
  * @IOMMUFD_OBJ_MAX: number of types
  */
 enum iommufd_object_type {
@@ -54,6 +61,7 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_HWPT_PAGING,
 	IOMMUFD_OBJ_HWPT_NESTED,
 	IOMMUFD_OBJ_ACCESS,
+	IOMMUFD_OBJ_FAULT,
 	IOMMUFD_OBJ_MAX,
 };
 
@@ -83,6 +91,11 @@ struct iommufd_object {
  *	    whose devices are bound to this context
  * @pasid_set: the ioasid set global PASIDs of this context are charged to
  * @pasids: PASIDs userspace holds through IOMMU_PASID_ALLOC (value entries)
+ * @account_mode: enum iopt_account_mode of new mappings (IOMMU_OPTION
+ *		  RLIMIT_MODE); changes only while @objects is empty
+ * @vfio_ioas: the IOAS the VFIO type1 ioctls act on, or NULL; no
+ *	       reference, protected by the @objects lock and cleared when
+ *	       that IOAS is destroyed
  */
 struct iommufd_ctx {
 	struct file *file;
@@ -90,6 +103,8 @@ struct iommufd_ctx {
 	struct xarray groups;
 	struct ioasid_set *pasid_set;
 	struct xarray pasids;
+	u8 account_mode;
+	struct iommufd_ioas *vfio_ioas;
 };
 
 /**
@@ -136,19 +151,40 @@ int iommufd_pasid_free_ioctl(struct iommufd_ucmd *ucmd);
 /* pages.c */
 
 /**
- * struct iopt_pages - a range of user memory, pinned on demand
+ * enum iopt_account_mode - where pinned memory is charged
+ * @IOPT_ACCOUNT_USER: the owner's user locked_vm (IOMMU_OPTION_RLIMIT_MODE 0)
+ * @IOPT_ACCOUNT_MM: the owning process's mm->locked_vm (RLIMIT_MODE 1)
+ *
+ * Both are limited by the owning process's RLIMIT_MEMLOCK and add to its
+ * mm->pinned_vm.  A kernel whose user_struct has no locked_vm limits
+ * mm->pinned_vm in mode 0 instead.
+ */
+enum iopt_account_mode {
+	IOPT_ACCOUNT_USER = 0,
+	IOPT_ACCOUNT_MM = 1,
+};
+
+/**
+ * struct iopt_pages - a range of user or memfd memory, pinned on demand
  * @kref: one reference per IOVA area (and piece of a copy) using it
  * @mutex: protects @pinned and @users
  * @pinned: page index -> struct page, for the pages that are pinned now
  * @users: page index -> xa_mk_value(number of users); a page is pinned
  *	   exactly while it has a user (a domain-filled area or an access pin)
- * @uptr: user address of the first page (page aligned)
+ * @uptr: user address of the first page (page aligned); user memory only
+ * @file: the memfd of an IOMMU_IOAS_MAP_FILE mapping (a reference), or
+ *	  NULL for user memory
+ * @start: file offset of the first page (page aligned); files only
  * @npages: number of pages the range touches
- * @source_task: the mapping process (its RLIMIT_MEMLOCK applies)
- * @source_mm: its address space, where the pages are pinned from
+ * @npinned: pages pinned (and charged) now
+ * @source_task: the owner: the mapping process, or the one that took the
+ *		 charge with IOMMU_IOAS_CHANGE_PROCESS (its RLIMIT_MEMLOCK
+ *		 applies)
+ * @source_mm: its address space, where user memory is pinned from
  * @source_user: the user charged for the pinned pages
  * @charged: the mapper lacked CAP_IPC_LOCK: pins are limited and charged
  * @writable: pinned for write; areas may map it writeable
+ * @account_mode: enum iopt_account_mode; set before the first pin
  *
  * IOMMU_IOAS_COPY shares one iopt_pages between areas of several IOASes,
  * so memory is pinned and charged once however often it is mapped.
@@ -159,12 +195,16 @@ struct iopt_pages {
 	struct xarray pinned;
 	struct xarray users;
 	unsigned long uptr;
+	struct file *file;
+	unsigned long start;
 	unsigned long npages;
+	unsigned long npinned;
 	struct task_struct *source_task;
 	struct mm_struct *source_mm;
 	struct user_struct *source_user;
 	bool charged;
 	bool writable;
+	u8 account_mode;
 };
 
 struct iopt_pages *iopt_pages_alloc(unsigned long uaddr, unsigned long length,
@@ -176,6 +216,15 @@ void iopt_pages_unpin(struct iopt_pages *pages, unsigned long first,
 struct page *iopt_pages_pinned(struct iopt_pages *pages, unsigned long index);
 int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 		  void *data, unsigned long length, bool write, bool use_mm);
+struct iopt_pages *iopt_pages_alloc_file(struct file *file,
+					 unsigned long start,
+					 unsigned long length, bool writable);
+int iopt_pages_charge_current(struct iopt_pages *pages,
+			      unsigned long *charged);
+void iopt_pages_uncharge_current(struct iopt_pages *pages,
+				 unsigned long charged);
+void iopt_pages_change_owner(struct iopt_pages *pages, unsigned long charged);
+bool iopt_pages_owned_by_current(struct iopt_pages *pages);
 void iopt_pages_get(struct iopt_pages *pages);
 void iopt_pages_put(struct iopt_pages *pages);
 
@@ -195,6 +244,8 @@ void iopt_pages_put(struct iopt_pages *pages);
  *		    offsets: 1 until a domain, an access that pins pages or
  *		    @disable_large_pages asks for more
  * @disable_large_pages: IOMMU_OPTION_HUGE_PAGES is 0: PAGE_SIZE alignment
+ * @account_mode: enum iopt_account_mode of the context when the IOAS was
+ *		  made (RLIMIT_MODE cannot change while an IOAS exists)
  */
 struct io_pagetable {
 	struct mutex lock; /* protects all of the io_pagetable */
@@ -204,6 +255,7 @@ struct io_pagetable {
 	struct xarray domains;
 	struct xarray accesses;
 	unsigned long iova_alignment;
+	u8 account_mode;
 	bool disable_large_pages;
 };
 
@@ -254,6 +306,22 @@ struct iopt_range_visitor {
 
 int iopt_walk_usable(struct io_pagetable *iopt,
 		     struct iopt_range_visitor *visitor);
+
+/**
+ * struct iopt_pages_visitor - callback of iopt_walk_pages()
+ * @visit: called with the pages of every area; embed the visitor in a
+ *	   larger structure to pass more state
+ */
+struct iopt_pages_visitor {
+	int (*visit)(struct iopt_pages_visitor *visitor,
+		     struct iopt_pages *pages);
+};
+
+int iopt_walk_pages(struct io_pagetable *iopt,
+		    struct iopt_pages_visitor *visitor);
+int iopt_map_file(struct io_pagetable *iopt, unsigned long *iova,
+		  struct file *file, unsigned long start, unsigned long length,
+		  int prot, bool fixed);
 int iopt_reserve(struct io_pagetable *iopt, unsigned long start,
 		 unsigned long last, void *owner);
 void iopt_unreserve(struct io_pagetable *iopt, void *owner);
@@ -294,6 +362,42 @@ int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_map(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd);
+
+/* option.c */
+int iommufd_option(struct iommufd_ucmd *ucmd);
+
+/* vfio_compat.c */
+int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd);
+long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
+			unsigned long arg);
+struct iommufd_ioas *iommufd_get_compat_ioas(struct iommufd_ctx *ictx);
+
+/* uapi_stubs.c */
+int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
+int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_vdevice_alloc_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_veventq_alloc(struct iommufd_ucmd *ucmd);
+
+/* fault.c */
+
+/**
+ * struct iommufd_fault - a fault queue (IOMMUFD_OBJ_FAULT)
+ * @obj: object header
+ * @ictx: the context; the queue's descriptor holds a reference on it
+ * @wait_queue: pollers of the descriptor
+ */
+struct iommufd_fault {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	wait_queue_head_t wait_queue;
+};
+
+int iommufd_fault_alloc(struct iommufd_ucmd *ucmd);
+struct iommufd_fault *iommufd_get_fault(struct iommufd_ctx *ictx, u32 id);
+void iommufd_fault_destroy(struct iommufd_object *obj);
 
 /* hw_pagetable.c */
 
@@ -303,11 +407,14 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
  * @domain: the iommu_domain; its owner is the device's iommu_ops
  * @pasid_compat: allocated with IOMMU_HWPT_ALLOC_PASID (nested: inherited
  *		  from the flags of the nested allocation)
+ * @fault: the fault queue named by IOMMU_HWPT_FAULT_ID_VALID (a
+ *	   reference), or NULL
  */
 struct iommufd_hw_pagetable {
 	struct iommufd_object obj;
 	struct iommu_domain *domain;
 	bool pasid_compat;
+	struct iommufd_fault *fault;
 };
 
 /**

@@ -11,6 +11,7 @@
 #include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -493,6 +494,80 @@ static void iopt_kunit_byte_granular(struct kunit *test)
 	iopt_destroy(&iopt);
 }
 
+/* The pfn of page @index of shmem file @file. */
+static unsigned long shmem_pfn(struct kunit *test, struct file *file,
+			       pgoff_t index)
+{
+	struct page *page = shmem_read_mapping_page(file->f_mapping, index);
+	unsigned long pfn;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	pfn = page_to_pfn(page);
+	put_page(page);
+	return pfn;
+}
+
+static void fput_action(void *file)
+{
+	fput(file);
+}
+
+/*
+ * A file mapping pins nothing until a domain comes; the domain maps the
+ * file's own pages (from the byte offset's page on) and pins each once;
+ * the pins end with the domain.  A range beyond the end of the file is
+ * mapped, but refused (EINVAL) when a domain would pin it.
+ */
+static void iopt_kunit_file_pages(struct kunit *test)
+{
+	struct fake_domain *a = fake_domain(test, ULONG_MAX);
+	unsigned long iova = SZ_1M, unmapped, i;
+	struct io_pagetable iopt;
+	struct file *file;
+	s64 base;
+
+	/* The test thread needs an mm to charge, as a process has. */
+	user_buf(test, 1);
+	base = pinned_vm();
+	file = shmem_file_setup("iopt_kunit", 4 * PAGE_SIZE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fput_action,
+							file), 0);
+
+	iopt_init(&iopt);
+	KUNIT_ASSERT_EQ(test, iopt_map_file(&iopt, &iova, file, PAGE_SIZE,
+					    2 * PAGE_SIZE, PROT, true), 0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&iopt, &a->domain), 0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 2);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 2);
+	for (i = 0; i < 2; i++) {
+		void *entry = xa_load(&a->ptes, (iova >> PAGE_SHIFT) + i);
+
+		KUNIT_ASSERT_NOT_NULL(test, entry);
+		KUNIT_EXPECT_EQ(test, xa_to_value(entry),
+				shmem_pfn(test, file, 1 + i));
+	}
+
+	/* Pages 3 and 4 of a file of 4: the pin fails, nothing is kept. */
+	iova = SZ_2M;
+	KUNIT_EXPECT_EQ(test, iopt_map_file(&iopt, &iova, file, 3 * PAGE_SIZE,
+					    2 * PAGE_SIZE, PROT, true),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 2);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 2);
+
+	iopt_remove_domain(&iopt, &a->domain);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+	KUNIT_EXPECT_EQ(test, iopt_add_domain(&iopt, &a->domain), 0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 2);
+	KUNIT_ASSERT_EQ(test, iopt_unmap_all(&iopt, &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+	iopt_remove_domain(&iopt, &a->domain);
+	iopt_destroy(&iopt);
+}
+
 static struct kunit_case iopt_kunit_cases[] = {
 	KUNIT_CASE(iopt_kunit_lazy_pin),
 	KUNIT_CASE(iopt_kunit_byte_granular),
@@ -501,6 +576,7 @@ static struct kunit_case iopt_kunit_cases[] = {
 	KUNIT_CASE(iopt_kunit_add_failure_unwinds),
 	KUNIT_CASE(iopt_kunit_aperture),
 	KUNIT_CASE(iopt_kunit_copy),
+	KUNIT_CASE(iopt_kunit_file_pages),
 	{}
 };
 

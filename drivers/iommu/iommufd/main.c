@@ -3,8 +3,10 @@
  * iommufd with a PASID layer: /dev/iommu and ioctl dispatch.
  *
  * Every open of /dev/iommu is a context (struct iommufd_ctx) owning the
- * objects created through it.  Every ioctl takes a structure whose first
- * __u32 is its size as userspace knows it: a structure smaller than the
+ * objects created through it.  Ioctls are looked up by their command
+ * number, as mainline does; numbers iommufd does not use go to the VFIO
+ * type1 compatibility layer (vfio_compat.c).  Every iommufd ioctl takes a
+ * structure whose first __u32 is its size as userspace knows it: a structure smaller than the
  * oldest known version is refused with EINVAL, bytes beyond what this
  * kernel knows must be zero (E2BIG otherwise), and a short structure is
  * zero-extended, so that old and new userspace both work.
@@ -54,15 +56,25 @@ int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
 
 union iommufd_ucmd_buffer {
 	struct iommu_destroy destroy;
+	struct iommu_fault_alloc fault;
 	struct iommu_hw_info hw_info;
 	struct iommu_hwpt_alloc hwpt_alloc;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
 	struct iommu_hwpt_invalidate hwpt_invalidate;
+	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
 	struct iommu_ioas_alloc alloc;
 	struct iommu_ioas_allow_iovas allow_iovas;
+	struct iommu_ioas_change_process change_process;
 	struct iommu_ioas_copy ioas_copy;
 	struct iommu_ioas_iova_ranges iova_ranges;
 	struct iommu_ioas_map map;
+	struct iommu_ioas_map_file map_file;
 	struct iommu_ioas_unmap unmap;
+	struct iommu_option option;
+	struct iommu_vdevice_alloc vdev;
+	struct iommu_veventq_alloc veventq;
+	struct iommu_vfio_ioas vfio_ioas;
+	struct iommu_viommu_alloc viommu;
 	struct iommu_pasid_alloc pasid_alloc;
 	struct iommu_pasid_free pasid_free;
 };
@@ -85,52 +97,102 @@ struct iommufd_ioctl_op {
 		.execute = _fn,                                            \
 	}
 
+/* Mainline v6.15's commands, IOMMUFD_CMD_BASE to IOMMUFD_CMD_VEVENTQ_ALLOC */
 static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_DESTROY, iommufd_destroy, struct iommu_destroy, id),
+	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, iommufd_fault_alloc,
+		 struct iommu_fault_alloc, out_fault_fd),
 	IOCTL_OP(IOMMU_GET_HW_INFO, iommufd_get_hw_info, struct iommu_hw_info,
 		 __reserved),
 	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc_ioctl,
 		 struct iommu_hwpt_alloc, __reserved),
+	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, iommufd_hwpt_get_dirty_bitmap,
+		 struct iommu_hwpt_get_dirty_bitmap, data),
 	IOCTL_OP(IOMMU_HWPT_INVALIDATE, iommufd_hwpt_invalidate_ioctl,
 		 struct iommu_hwpt_invalidate, __reserved),
+	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING,
+		 iommufd_hwpt_set_dirty_tracking,
+		 struct iommu_hwpt_set_dirty_tracking, __reserved),
 	IOCTL_OP(IOMMU_IOAS_ALLOC, iommufd_ioas_alloc_ioctl,
 		 struct iommu_ioas_alloc, out_ioas_id),
 	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
 		 struct iommu_ioas_allow_iovas, allowed_iovas),
+	IOCTL_OP(IOMMU_IOAS_CHANGE_PROCESS, iommufd_ioas_change_process,
+		 struct iommu_ioas_change_process, __reserved),
 	IOCTL_OP(IOMMU_IOAS_COPY, iommufd_ioas_copy, struct iommu_ioas_copy,
 		 src_iova),
 	IOCTL_OP(IOMMU_IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges,
 		 struct iommu_ioas_iova_ranges, out_iova_alignment),
 	IOCTL_OP(IOMMU_IOAS_MAP, iommufd_ioas_map, struct iommu_ioas_map,
 		 iova),
+	IOCTL_OP(IOMMU_IOAS_MAP_FILE, iommufd_ioas_map_file,
+		 struct iommu_ioas_map_file, iova),
 	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap,
 		 length),
-	/* EXTENSION, not mainline */
+	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
+	IOCTL_OP(IOMMU_VDEVICE_ALLOC, iommufd_vdevice_alloc_ioctl,
+		 struct iommu_vdevice_alloc, virt_id),
+	IOCTL_OP(IOMMU_VEVENTQ_ALLOC, iommufd_veventq_alloc,
+		 struct iommu_veventq_alloc, out_veventq_fd),
+	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas,
+		 __reserved),
+	IOCTL_OP(IOMMU_VIOMMU_ALLOC, iommufd_viommu_alloc_ioctl,
+		 struct iommu_viommu_alloc, out_viommu_id),
+};
+
+/* EXTENSION, not mainline: far above the mainline numbers. */
+static const struct iommufd_ioctl_op iommufd_ext_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_PASID_ALLOC, iommufd_pasid_alloc_ioctl,
 		 struct iommu_pasid_alloc, __reserved),
 	IOCTL_OP(IOMMU_PASID_FREE, iommufd_pasid_free_ioctl,
 		 struct iommu_pasid_free, pasid),
 };
 
-/* The full ioctl number (type, number, direction and size) must match. */
-static const struct iommufd_ioctl_op *iommufd_find_op(unsigned int cmd)
+/* One op for each of v6.15's commands. */
+static_assert(ARRAY_SIZE(iommufd_ioctl_ops) ==
+	      IOMMUFD_CMD_VEVENTQ_ALLOC - IOMMUFD_CMD_BASE + 1);
+
+static const struct iommufd_ioctl_op *
+iommufd_find_in(const struct iommufd_ioctl_op *ops, unsigned int num,
+		unsigned int nr)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(iommufd_ioctl_ops); i++) {
-		if (iommufd_ioctl_ops[i].ioctl_num == cmd)
-			return &iommufd_ioctl_ops[i];
+	for (i = 0; i < num; i++) {
+		if (_IOC_NR(ops[i].ioctl_num) == nr)
+			return &ops[i];
 	}
 	return NULL;
+}
+
+/*
+ * The op with the command number of @cmd, or NULL for a number iommufd
+ * does not use (the VFIO type1 compatibility ioctls, below
+ * IOMMUFD_CMD_BASE, and anything else).  As in mainline, the number alone
+ * selects the op; an op whose full ioctl number differs from @cmd (another
+ * type, direction or size) answers ENOTTY.
+ */
+static const struct iommufd_ioctl_op *iommufd_find_op(unsigned int cmd)
+{
+	const struct iommufd_ioctl_op *op;
+	unsigned int nr = _IOC_NR(cmd);
+
+	op = iommufd_find_in(iommufd_ioctl_ops, ARRAY_SIZE(iommufd_ioctl_ops),
+			     nr);
+	if (!op)
+		op = iommufd_find_in(iommufd_ext_ioctl_ops,
+				     ARRAY_SIZE(iommufd_ext_ioctl_ops), nr);
+	return op;
 }
 
 static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 			       unsigned long arg)
 {
+	struct iommufd_ctx *ictx = filp->private_data;
 	const struct iommufd_ioctl_op *op;
 	union iommufd_ucmd_buffer buf;
 	struct iommufd_ucmd ucmd = {
-		.ictx = filp->private_data,
+		.ictx = ictx,
 		.ubuffer = (void __user *)arg,
 		.cmd = &buf,
 	};
@@ -138,11 +200,14 @@ static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 
 	op = iommufd_find_op(cmd);
 	if (!op)
-		return -ENOTTY;
+		return iommufd_vfio_ioctl(ictx, cmd, arg);
 
+	/* As mainline: the size is read before the number is checked. */
 	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
 	if (ret)
 		return ret;
+	if (op->ioctl_num != cmd)
+		return -ENOIOCTLCMD;
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
 	ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,

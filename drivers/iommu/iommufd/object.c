@@ -43,6 +43,9 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	[IOMMUFD_OBJ_ACCESS] = {
 		.destroy = iommufd_access_destroy_object,
 	},
+	[IOMMUFD_OBJ_FAULT] = {
+		.destroy = iommufd_fault_destroy,
+	},
 };
 
 /* iommufd_object_remove() waits here for ioctls to put their references. */
@@ -181,6 +184,8 @@ int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id)
 		return -EBUSY;
 	}
 	__xa_erase(&ictx->objects, id);
+	if (ictx->vfio_ioas && &ictx->vfio_ioas->obj == obj)
+		ictx->vfio_ioas = NULL;
 	xa_unlock(&ictx->objects);
 
 	iommufd_object_free(obj);

@@ -9,14 +9,26 @@
  * of such users; the page is pinned when its count leaves zero and unpinned
  * when it returns there, as in mainline iommufd.
  *
- * Pinned pages are charged when they are pinned, as mainline's default
- * accounting mode does: to the mapping user's locked_vm, limited by the
- * mapping process's RLIMIT_MEMLOCK unless it had CAP_IPC_LOCK, and always
- * to the mapping process's mm->pinned_vm.  The charge goes with the pin.
+ * The memory is either a range of the mapping process's address space
+ * (IOMMU_IOAS_MAP) or a range of a memfd (IOMMU_IOAS_MAP_FILE), whose
+ * pages are pinned through the file with memfd_pin_folios() and so do not
+ * depend on any address space.
+ *
+ * Pinned pages are charged when they are pinned, as mainline does, in the
+ * mode the context chose with IOMMU_OPTION_RLIMIT_MODE: to the owner's
+ * user locked_vm (mode 0, the default) or to the owning process's
+ * mm->locked_vm (mode 1, what VFIO type1 does), limited by the owning
+ * process's RLIMIT_MEMLOCK unless the mapper had CAP_IPC_LOCK, and always
+ * to the owning process's mm->pinned_vm.  The charge goes with the pin.
+ * The owner is the mapping process; IOMMU_IOAS_CHANGE_PROCESS can hand
+ * the charge of file mappings to another one.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/memfd.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
@@ -48,46 +60,156 @@
 
 static_assert(sizeof(atomic_long_t) == sizeof(atomic64_t));
 
-static atomic_long_t *iopt_limited_counter(struct iopt_pages *pages)
+/*
+ * The owner charged for pinned pages: the mapping process, until
+ * IOMMU_IOAS_CHANGE_PROCESS hands file mappings to another one.
+ */
+struct iopt_owner {
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct user_struct *user;
+};
+
+static struct iopt_owner iopt_pages_owner(struct iopt_pages *pages)
+{
+	return (struct iopt_owner){
+		.task = pages->source_task,
+		.mm = pages->source_mm,
+		.user = pages->source_user,
+	};
+}
+
+static struct iopt_owner iopt_current_owner(void)
+{
+	return (struct iopt_owner){
+		.task = current->group_leader,
+		.mm = current->mm,
+		.user = current_user(),
+	};
+}
+
+static atomic_long_t *iopt_user_counter(struct iopt_owner *owner)
 {
 #if IOPT_CHARGE_USER
-	return &pages->source_user->locked_vm;
+	return &owner->user->locked_vm;
 #else
-	return (atomic_long_t *)&pages->source_mm->pinned_vm;
+	return (atomic_long_t *)&owner->mm->pinned_vm;
 #endif
 }
 
-static int iopt_charge(struct iopt_pages *pages, unsigned long npages)
+/* RLIMIT_MODE 1: the owner's mm->locked_vm, as VFIO type1 charges. */
+static int iopt_update_mm_locked_vm(struct iopt_owner *owner,
+				    unsigned long npages, bool inc, bool force)
+{
+	int rc;
+
+	/* An exited owner has no locked_vm left to charge or uncharge. */
+	if (!mmget_not_zero(owner->mm))
+		return inc ? -EFAULT : 0;
+	mmap_write_lock(owner->mm);
+	rc = __account_locked_vm(owner->mm, npages, inc, owner->task, force);
+	mmap_write_unlock(owner->mm);
+	mmput(owner->mm);
+	return rc;
+}
+
+/*
+ * Charge @npages pinned pages of @pages to @owner.  @force skips the
+ * RLIMIT_MEMLOCK check (the pages are pinned already).
+ */
+static int iopt_charge_owner(struct iopt_pages *pages,
+			     struct iopt_owner *owner, unsigned long npages,
+			     bool force)
 {
 	unsigned long limit, new;
 	atomic_long_t *counter;
 	long cur;
+	int rc;
 
-	if (pages->charged) {
-		limit = task_rlimit(pages->source_task, RLIMIT_MEMLOCK) >>
-			PAGE_SHIFT;
-		counter = iopt_limited_counter(pages);
-		cur = atomic_long_read(counter);
-		do {
-			if (check_add_overflow((unsigned long)cur, npages,
-					       &new) || new > limit)
-				return -ENOMEM;
-		} while (!atomic_long_try_cmpxchg(counter, &cur, new));
-		if (!IOPT_CHARGE_USER)
-			return 0;
+	if (!pages->charged)
+		goto pinned_vm;
+	if (pages->account_mode == IOPT_ACCOUNT_MM) {
+		rc = iopt_update_mm_locked_vm(owner, npages, true, force);
+		if (rc)
+			return rc;
+		goto pinned_vm;
 	}
-	atomic64_add(npages, &pages->source_mm->pinned_vm);
+	limit = task_rlimit(owner->task, RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	counter = iopt_user_counter(owner);
+	cur = atomic_long_read(counter);
+	do {
+		if (check_add_overflow((unsigned long)cur, npages, &new) ||
+		    (new > limit && !force))
+			return -ENOMEM;
+	} while (!atomic_long_try_cmpxchg(counter, &cur, new));
+	if (!IOPT_CHARGE_USER)
+		return 0;
+pinned_vm:
+	atomic64_add(npages, &owner->mm->pinned_vm);
 	return 0;
+}
+
+static void iopt_uncharge_owner(struct iopt_pages *pages,
+				struct iopt_owner *owner, unsigned long npages)
+{
+	if (!pages->charged)
+		goto pinned_vm;
+	if (pages->account_mode == IOPT_ACCOUNT_MM) {
+		iopt_update_mm_locked_vm(owner, npages, false, true);
+		goto pinned_vm;
+	}
+	atomic_long_sub(npages, iopt_user_counter(owner));
+	if (!IOPT_CHARGE_USER)
+		return;
+pinned_vm:
+	atomic64_sub(npages, &owner->mm->pinned_vm);
+}
+
+static int iopt_charge(struct iopt_pages *pages, unsigned long npages)
+{
+	struct iopt_owner owner = iopt_pages_owner(pages);
+	int rc;
+
+	lockdep_assert_held(&pages->mutex);
+	rc = iopt_charge_owner(pages, &owner, npages, false);
+	if (!rc)
+		pages->npinned += npages;
+	return rc;
 }
 
 static void iopt_uncharge(struct iopt_pages *pages, unsigned long npages)
 {
-	if (pages->charged) {
-		atomic_long_sub(npages, iopt_limited_counter(pages));
-		if (!IOPT_CHARGE_USER)
-			return;
-	}
-	atomic64_sub(npages, &pages->source_mm->pinned_vm);
+	struct iopt_owner owner = iopt_pages_owner(pages);
+
+	lockdep_assert_held(&pages->mutex);
+	iopt_uncharge_owner(pages, &owner, npages);
+	pages->npinned -= npages;
+}
+
+static struct iopt_pages *iopt_pages_new(unsigned long start_byte,
+					 unsigned long length, bool writable)
+{
+	struct iopt_pages *pages;
+
+	if (!length || length > SIZE_MAX - PAGE_SIZE)
+		return ERR_PTR(-EINVAL);
+
+	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&pages->kref);
+	mutex_init(&pages->mutex);
+	xa_init(&pages->pinned);
+	xa_init(&pages->users);
+	pages->npages = DIV_ROUND_UP(length + start_byte, PAGE_SIZE);
+	pages->writable = writable;
+	pages->charged = !capable(CAP_IPC_LOCK);
+	pages->account_mode = IOPT_ACCOUNT_USER;
+	pages->source_task = get_task_struct(current->group_leader);
+	pages->source_mm = current->mm;
+	mmgrab(pages->source_mm);
+	pages->source_user = get_uid(current_user());
+	return pages;
 }
 
 /**
@@ -97,7 +219,9 @@ static void iopt_uncharge(struct iopt_pages *pages, unsigned long npages)
  * @writable: devices may write to the memory (it is pinned for write)
  *
  * Nothing is pinned or checked in the address space: that happens when a
- * user of the pages appears, see iopt_pages_pin().
+ * user of the pages appears, see iopt_pages_pin().  The pages are charged
+ * to the user's locked_vm (IOPT_ACCOUNT_USER) unless the caller sets
+ * ->account_mode before the first pin.
  *
  * Return: the pages with one reference, or an ERR_PTR: -EINVAL for an
  * empty or too long range, -EOVERFLOW if it wraps, -ENOMEM.
@@ -112,23 +236,55 @@ struct iopt_pages *iopt_pages_alloc(unsigned long uaddr, unsigned long length,
 		return ERR_PTR(-EINVAL);
 	if (check_add_overflow(uaddr, length, &end))
 		return ERR_PTR(-EOVERFLOW);
+	pages = iopt_pages_new(offset_in_page(uaddr), length, writable);
+	if (!IS_ERR(pages))
+		pages->uptr = ALIGN_DOWN(uaddr, PAGE_SIZE);
+	return pages;
+}
 
-	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
-	if (!pages)
-		return ERR_PTR(-ENOMEM);
-	kref_init(&pages->kref);
-	mutex_init(&pages->mutex);
-	xa_init(&pages->pinned);
-	xa_init(&pages->users);
-	pages->uptr = ALIGN_DOWN(uaddr, PAGE_SIZE);
-	pages->npages = DIV_ROUND_UP(length + (uaddr - pages->uptr),
-				     PAGE_SIZE);
-	pages->writable = writable;
-	pages->charged = !capable(CAP_IPC_LOCK);
-	pages->source_task = get_task_struct(current->group_leader);
-	pages->source_mm = current->mm;
-	mmgrab(pages->source_mm);
-	pages->source_user = get_uid(current_user());
+/**
+ * iopt_pages_alloc_file() - record a range of a memfd, unpinned
+ * @file: the file; the pages hold a reference to it
+ * @start: file offset of the first byte
+ * @length: length in bytes
+ * @writable: devices may write to the memory
+ *
+ * As iopt_pages_alloc(), the file is only looked at when the pages are
+ * pinned: a file that is no memfd, or a range beyond its end, makes the
+ * pin fail with -EINVAL.
+ *
+ * Return: the pages with one reference, or an ERR_PTR: -EPERM to map
+ * writeable a file not open for writing or sealed against writes
+ * (F_SEAL_WRITE), -EINVAL, -EOVERFLOW, -ENOMEM.
+ */
+struct iopt_pages *iopt_pages_alloc_file(struct file *file,
+					 unsigned long start,
+					 unsigned long length, bool writable)
+{
+	struct iopt_pages *pages;
+	unsigned long end;
+	int rc;
+
+	if (!length || length > SIZE_MAX - PAGE_SIZE)
+		return ERR_PTR(-EINVAL);
+	if (check_add_overflow(start, length, &end) || end > LLONG_MAX)
+		return ERR_PTR(-EOVERFLOW);
+	if (writable) {
+		if (!(file->f_mode & FMODE_WRITE))
+			return ERR_PTR(-EPERM);
+		/* Keeps F_SEAL_WRITE off while devices may write. */
+		rc = mapping_map_writable(file->f_mapping);
+		if (rc)
+			return ERR_PTR(rc);
+	}
+	pages = iopt_pages_new(offset_in_page(start), length, writable);
+	if (IS_ERR(pages)) {
+		if (writable)
+			mapping_unmap_writable(file->f_mapping);
+		return pages;
+	}
+	pages->file = get_file(file);
+	pages->start = ALIGN_DOWN(start, PAGE_SIZE);
 	return pages;
 }
 
@@ -155,13 +311,37 @@ static void iopt_pages_release_range(struct iopt_pages *pages,
 	iopt_uncharge(pages, n);
 }
 
+/* Pin pages of a file mapping, one pin per page as for user memory. */
+static long iopt_pages_pin_file(struct iopt_pages *pages, unsigned long index,
+				unsigned long n, struct page **out)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		loff_t pos = pages->start + ((index + i) << PAGE_SHIFT);
+		struct folio *folio;
+		pgoff_t offset;
+		long ret;
+
+		ret = memfd_pin_folios(pages->file, pos, pos + PAGE_SIZE - 1,
+				       &folio, 1, &offset);
+		if (ret <= 0) {
+			if (i)
+				return i;
+			return ret ? ret : -EFAULT;
+		}
+		out[i] = folio_page(folio, offset >> PAGE_SHIFT);
+	}
+	return n;
+}
+
 /* Pin [index, index + n), none of which is pinned yet. */
 static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 			      unsigned long n, struct page **tmp)
 {
 	unsigned int gup_flags = FOLL_LONGTERM |
 				 (pages->writable ? FOLL_WRITE : 0);
-	bool remote = current->mm != pages->source_mm;
+	bool remote = !pages->file && current->mm != pages->source_mm;
 	unsigned long done = 0;
 	int locked = 0;
 	int rc;
@@ -181,7 +361,9 @@ static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 		unsigned long i;
 		long ret;
 
-		if (!remote) {
+		if (pages->file) {
+			ret = iopt_pages_pin_file(pages, index + done, nr, tmp);
+		} else if (!remote) {
 			ret = pin_user_pages_fast(uaddr, nr, gup_flags, tmp);
 		} else {
 			if (!locked) {
@@ -397,7 +579,7 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 	if (write && !pages->writable)
 		return -EPERM;
 
-	if (use_mm && current->mm == pages->source_mm) {
+	if (use_mm && !pages->file && current->mm == pages->source_mm) {
 		void __user *uptr = (void __user *)(pages->uptr + start_byte);
 
 		if (write)
@@ -426,6 +608,96 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 }
 
 /**
+ * iopt_pages_charge_current() - charge what is pinned now to the caller
+ * @pages: file pages about to change owner
+ * @charged: returns the number of pages charged
+ *
+ * First step of IOMMU_IOAS_CHANGE_PROCESS: the caller's limits apply.
+ * Follow with iopt_pages_change_owner() or undo with
+ * iopt_pages_uncharge_current().
+ *
+ * Return: 0; -ENOMEM over the caller's RLIMIT_MEMLOCK.
+ */
+int iopt_pages_charge_current(struct iopt_pages *pages,
+			      unsigned long *charged)
+{
+	struct iopt_owner owner = iopt_current_owner();
+	int rc;
+
+	mutex_lock(&pages->mutex);
+	*charged = pages->npinned;
+	rc = iopt_charge_owner(pages, &owner, *charged, false);
+	mutex_unlock(&pages->mutex);
+	return rc;
+}
+
+/**
+ * iopt_pages_uncharge_current() - undo iopt_pages_charge_current()
+ * @pages: the pages
+ * @charged: what iopt_pages_charge_current() returned
+ */
+void iopt_pages_uncharge_current(struct iopt_pages *pages,
+				 unsigned long charged)
+{
+	struct iopt_owner owner = iopt_current_owner();
+
+	mutex_lock(&pages->mutex);
+	iopt_uncharge_owner(pages, &owner, charged);
+	mutex_unlock(&pages->mutex);
+}
+
+/**
+ * iopt_pages_change_owner() - make the caller the owner of the charge
+ * @pages: the pages
+ * @charged: what iopt_pages_charge_current() returned
+ *
+ * The old owner is uncharged; pins made or dropped since
+ * iopt_pages_charge_current() are settled with the caller without a limit
+ * check, as they are in place already.
+ */
+void iopt_pages_change_owner(struct iopt_pages *pages, unsigned long charged)
+{
+	struct iopt_owner new = iopt_current_owner();
+	struct iopt_owner old;
+
+	mutex_lock(&pages->mutex);
+	old = iopt_pages_owner(pages);
+	if (pages->npinned > charged)
+		iopt_charge_owner(pages, &new, pages->npinned - charged, true);
+	else if (pages->npinned < charged)
+		iopt_uncharge_owner(pages, &new, charged - pages->npinned);
+	iopt_uncharge_owner(pages, &old, pages->npinned);
+
+	pages->source_task = get_task_struct(new.task);
+	pages->source_mm = new.mm;
+	mmgrab(new.mm);
+	pages->source_user = get_uid(new.user);
+	mutex_unlock(&pages->mutex);
+
+	put_task_struct(old.task);
+	mmdrop(old.mm);
+	free_uid(old.user);
+}
+
+/**
+ * iopt_pages_owned_by_current() - is the caller the owner already
+ * @pages: the pages
+ *
+ * Return: true if the calling process owns the charge of @pages.
+ */
+bool iopt_pages_owned_by_current(struct iopt_pages *pages)
+{
+	bool ret;
+
+	mutex_lock(&pages->mutex);
+	ret = pages->source_mm == current->mm &&
+	      pages->source_task == current->group_leader &&
+	      pages->source_user == current_user();
+	mutex_unlock(&pages->mutex);
+	return ret;
+}
+
+/**
  * iopt_pages_get() - take another reference on the pages
  * @pages: the pages
  */
@@ -443,6 +715,11 @@ static void iopt_pages_release(struct kref *kref)
 	xa_destroy(&pages->users);
 	xa_destroy(&pages->pinned);
 	mutex_destroy(&pages->mutex);
+	if (pages->file) {
+		if (pages->writable)
+			mapping_unmap_writable(pages->file->f_mapping);
+		fput(pages->file);
+	}
 	free_uid(pages->source_user);
 	mmdrop(pages->source_mm);
 	put_task_struct(pages->source_task);

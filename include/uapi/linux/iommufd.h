@@ -52,24 +52,30 @@ enum {
 	IOMMUFD_CMD_IOAS_IOVA_RANGES = 0x84,
 	IOMMUFD_CMD_IOAS_MAP = 0x85,
 	IOMMUFD_CMD_IOAS_UNMAP = 0x86,
-	IOMMUFD_CMD_OPTION = 0x87,		/* mainline; not implemented */
-	IOMMUFD_CMD_VFIO_IOAS = 0x88,		/* mainline; not implemented */
+	IOMMUFD_CMD_OPTION = 0x87,
+	IOMMUFD_CMD_VFIO_IOAS = 0x88,
 	IOMMUFD_CMD_HWPT_ALLOC = 0x89,
 	IOMMUFD_CMD_GET_HW_INFO = 0x8a,
-	IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING = 0x8b, /* not implemented */
-	IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP = 0x8c,   /* not implemented */
+	IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING = 0x8b,
+	IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP = 0x8c,
 	IOMMUFD_CMD_HWPT_INVALIDATE = 0x8d,
+	IOMMUFD_CMD_FAULT_QUEUE_ALLOC = 0x8e,
+	IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f,
+	IOMMUFD_CMD_VIOMMU_ALLOC = 0x90,
+	IOMMUFD_CMD_VDEVICE_ALLOC = 0x91,
+	IOMMUFD_CMD_IOAS_CHANGE_PROCESS = 0x92,
+	IOMMUFD_CMD_VEVENTQ_ALLOC = 0x93,
 	/*
-	 * Mainline uses 0x8e-0x95 for further commands.  EXTENSION commands
-	 * of this project take numbers far above them.
+	 * 0x93 is the last command of v6.15; later mainline kernels go on
+	 * from 0x94.  EXTENSION commands of this project take numbers far
+	 * above them.
 	 */
 
 	/*
 	 * EXTENSION, NOT mainline: PASID allocation.  IOMMUFD_CMD_BASE + 0x40
-	 * leaves mainline room for 0x2a more commands after its last one
-	 * (0x95), so a mainline kernel never gives these numbers another
-	 * meaning in the foreseeable future and a mainline kernel answers
-	 * them with ENOTTY.
+	 * leaves mainline room for 0x2c more commands after v6.15's last one
+	 * (0x93), so a mainline kernel does not give these numbers another
+	 * meaning in the foreseeable future, and answers them with ENOTTY.
 	 */
 	IOMMUFD_CMD_EXT_PASID_ALLOC = IOMMUFD_CMD_BASE + 0x40,
 	IOMMUFD_CMD_EXT_PASID_FREE = IOMMUFD_CMD_BASE + 0x41,
@@ -222,6 +228,34 @@ struct iommu_ioas_map {
 #define IOMMU_IOAS_MAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP)
 
 /**
+ * struct iommu_ioas_map_file - ioctl(IOMMU_IOAS_MAP_FILE)
+ * @size: sizeof(struct iommu_ioas_map_file)
+ * @flags: enum iommufd_ioas_map_flags, as for IOMMU_IOAS_MAP
+ * @ioas_id: the IOAS to map into
+ * @fd: a memfd whose pages are mapped
+ * @start: offset in bytes into the file of the first byte to map
+ * @length: number of bytes to map
+ * @iova: as for IOMMU_IOAS_MAP
+ *
+ * IOMMU_IOAS_MAP with the memory taken from a file instead of the
+ * caller's address space: the same flags, errors and accounting.  Only
+ * memfds (shmem, hugetlbfs) can be mapped.  The memory belongs to no
+ * address space, so its charge can move to another process
+ * (IOMMU_IOAS_CHANGE_PROCESS).
+ */
+struct iommu_ioas_map_file {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__s32 fd;
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+};
+
+#define IOMMU_IOAS_MAP_FILE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP_FILE)
+
+/**
  * struct iommu_ioas_copy - ioctl(IOMMU_IOAS_COPY)
  * @size: sizeof(struct iommu_ioas_copy)
  * @flags: enum iommufd_ioas_map_flags, as for IOMMU_IOAS_MAP
@@ -271,6 +305,90 @@ struct iommu_ioas_unmap {
 #define IOMMU_IOAS_UNMAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_UNMAP)
 
 /**
+ * enum iommufd_option - the options of IOMMU_OPTION
+ * @IOMMU_OPTION_RLIMIT_MODE: how pinned memory is charged against
+ *	RLIMIT_MEMLOCK, for the whole context (@object_id 0): 0 (the
+ *	default) charges the user, 1 charges the process.  Setting it needs
+ *	CAP_SYS_RESOURCE and a context without objects.
+ * @IOMMU_OPTION_HUGE_PAGES: per IOAS (@object_id is its ID): 1 (the
+ *	default) lets the kernel map physically contiguous pages with
+ *	large IOMMU pages, 0 maps every CPU page on its own.
+ */
+enum iommufd_option {
+	IOMMU_OPTION_RLIMIT_MODE = 0,
+	IOMMU_OPTION_HUGE_PAGES = 1,
+};
+
+/**
+ * enum iommufd_option_ops - what IOMMU_OPTION does with the option
+ * @IOMMU_OPTION_OP_SET: store @val64 as the option's value
+ * @IOMMU_OPTION_OP_GET: return the option's value in @val64
+ */
+enum iommufd_option_ops {
+	IOMMU_OPTION_OP_SET = 0,
+	IOMMU_OPTION_OP_GET = 1,
+};
+
+/**
+ * struct iommu_option - ioctl(IOMMU_OPTION)
+ * @size: sizeof(struct iommu_option)
+ * @option_id: enum iommufd_option
+ * @op: enum iommufd_option_ops
+ * @__reserved: must be 0
+ * @object_id: the object the option belongs to, or 0 for a context-wide
+ *	option
+ * @val64: the value to set, or the value read
+ *
+ * Reads or changes one option.  Errors: EOPNOTSUPP for an unknown option
+ * or operation, a non-zero reserved field or an @object_id the option
+ * does not take; EINVAL for a value out of range; ENOENT for an unknown
+ * IOAS; EPERM and EBUSY as described for the option.
+ */
+struct iommu_option {
+	__u32 size;
+	__u32 option_id;
+	__u16 op;
+	__u16 __reserved;
+	__u32 object_id;
+	__aligned_u64 val64;
+};
+
+#define IOMMU_OPTION _IO(IOMMUFD_TYPE, IOMMUFD_CMD_OPTION)
+
+/**
+ * enum iommufd_vfio_ioas_op - operations of IOMMU_VFIO_IOAS
+ * @IOMMU_VFIO_IOAS_GET: return the IOAS the VFIO type1 ioctls act on
+ * @IOMMU_VFIO_IOAS_SET: make @ioas_id that IOAS
+ * @IOMMU_VFIO_IOAS_CLEAR: forget it (the IOAS itself is not destroyed)
+ */
+enum iommufd_vfio_ioas_op {
+	IOMMU_VFIO_IOAS_GET = 0,
+	IOMMU_VFIO_IOAS_SET = 1,
+	IOMMU_VFIO_IOAS_CLEAR = 2,
+};
+
+/**
+ * struct iommu_vfio_ioas - ioctl(IOMMU_VFIO_IOAS)
+ * @size: sizeof(struct iommu_vfio_ioas)
+ * @ioas_id: input of SET, output of GET
+ * @op: enum iommufd_vfio_ioas_op
+ * @__reserved: must be 0
+ *
+ * The VFIO type1 ioctls on /dev/iommu (VFIO_IOMMU_MAP_DMA and friends)
+ * name no IOAS, so they act on one "compatibility" IOAS of the context,
+ * chosen here.  GET fails with ENODEV while none is set.  The context
+ * holds no reference on that IOAS: destroying it clears the choice.
+ */
+struct iommu_vfio_ioas {
+	__u32 size;
+	__u32 ioas_id;
+	__u16 op;
+	__u16 __reserved;
+};
+
+#define IOMMU_VFIO_IOAS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VFIO_IOAS)
+
+/**
  * enum iommufd_hwpt_alloc_flags - flags of IOMMU_HWPT_ALLOC
  * @IOMMU_HWPT_ALLOC_NEST_PARENT: the HWPT may be the parent (second stage)
  *                                of nested HWPTs
@@ -313,6 +431,17 @@ struct iommu_hwpt_vtd_s1 {
 	__aligned_u64 pgtbl_addr;
 	__u32 addr_width;
 	__u32 __reserved;
+};
+
+/**
+ * struct iommu_hwpt_arm_smmuv3 - ARM SMMUv3 nested stream table entry
+ *				  (IOMMU_HWPT_DATA_ARM_SMMUV3)
+ * @ste: the first two 64-bit words of the guest's STE, little endian
+ *
+ * Defined for ABI compatibility; no driver here takes it.
+ */
+struct iommu_hwpt_arm_smmuv3 {
+	__aligned_le64 ste[2];
 };
 
 /**
@@ -393,15 +522,36 @@ struct iommu_hw_info_vtd {
 };
 
 /**
+ * struct iommu_hw_info_arm_smmuv3 - ARM SMMUv3 unit information
+ *				     (IOMMU_HW_INFO_TYPE_ARM_SMMUV3)
+ * @flags: 0
+ * @__reserved: 0
+ * @idr: the SMMU_IDR0..5 registers
+ * @iidr: the SMMU_IIDR register
+ * @aidr: the SMMU_AIDR register
+ *
+ * Defined for ABI compatibility; no driver here reports it.
+ */
+struct iommu_hw_info_arm_smmuv3 {
+	__u32 flags;
+	__u32 __reserved;
+	__u32 idr[6];
+	__u32 iidr;
+	__u32 aidr;
+};
+
+/**
  * enum iommu_hw_info_type - format of the data of IOMMU_GET_HW_INFO
  * @IOMMU_HW_INFO_TYPE_NONE: the driver reports no data
  * @IOMMU_HW_INFO_TYPE_DEFAULT: (input) the driver's default type
  * @IOMMU_HW_INFO_TYPE_INTEL_VTD: struct iommu_hw_info_vtd
+ * @IOMMU_HW_INFO_TYPE_ARM_SMMUV3: struct iommu_hw_info_arm_smmuv3
  */
 enum iommu_hw_info_type {
 	IOMMU_HW_INFO_TYPE_NONE = 0,
 	IOMMU_HW_INFO_TYPE_DEFAULT = 0,
 	IOMMU_HW_INFO_TYPE_INTEL_VTD = 1,
+	IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2,
 };
 
 /**
@@ -465,6 +615,76 @@ struct iommu_hw_info {
 #define IOMMU_GET_HW_INFO _IO(IOMMUFD_TYPE, IOMMUFD_CMD_GET_HW_INFO)
 
 /**
+ * enum iommufd_hwpt_set_dirty_tracking_flags - flags of
+ *	IOMMU_HWPT_SET_DIRTY_TRACKING
+ * @IOMMU_HWPT_DIRTY_TRACKING_ENABLE: start tracking; without it, stop
+ */
+enum iommufd_hwpt_set_dirty_tracking_flags {
+	IOMMU_HWPT_DIRTY_TRACKING_ENABLE = 1,
+};
+
+/**
+ * struct iommu_hwpt_set_dirty_tracking - ioctl(IOMMU_HWPT_SET_DIRTY_TRACKING)
+ * @size: sizeof(struct iommu_hwpt_set_dirty_tracking)
+ * @flags: enum iommufd_hwpt_set_dirty_tracking_flags
+ * @hwpt_id: a paging HWPT allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING
+ * @__reserved: must be 0
+ *
+ * Starts or stops the recording of device writes in the HWPT's page
+ * table.  A HWPT whose domain cannot track gives EOPNOTSUPP; an ID of
+ * something else than a paging HWPT gives ENOENT.
+ */
+struct iommu_hwpt_set_dirty_tracking {
+	__u32 size;
+	__u32 flags;
+	__u32 hwpt_id;
+	__u32 __reserved;
+};
+
+#define IOMMU_HWPT_SET_DIRTY_TRACKING _IO(IOMMUFD_TYPE, \
+					  IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING)
+
+/**
+ * enum iommufd_hwpt_get_dirty_bitmap_flags - flags of
+ *	IOMMU_HWPT_GET_DIRTY_BITMAP
+ * @IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR: report the dirty bits but leave
+ *	them set (for a read just before an unmap)
+ */
+enum iommufd_hwpt_get_dirty_bitmap_flags {
+	IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR = 1,
+};
+
+/**
+ * struct iommu_hwpt_get_dirty_bitmap - ioctl(IOMMU_HWPT_GET_DIRTY_BITMAP)
+ * @size: sizeof(struct iommu_hwpt_get_dirty_bitmap)
+ * @hwpt_id: the paging HWPT to read
+ * @flags: enum iommufd_hwpt_get_dirty_bitmap_flags
+ * @__reserved: must be 0
+ * @iova: first IOVA of the range, the IOVA of bit 0
+ * @length: length of the range in bytes
+ * @page_size: bytes of IOVA per bit, a power of two
+ * @data: user pointer to the bitmap, an array of __u64
+ *
+ * Sets bit n of the bitmap (bit n % 64 of word n / 64) when the page at
+ * @iova + n * @page_size was written by a device since the last read, and
+ * clears the HWPT's dirty bits unless NO_CLEAR is given.  Errors as for
+ * IOMMU_HWPT_SET_DIRTY_TRACKING, and EINVAL for a bad range or page size.
+ */
+struct iommu_hwpt_get_dirty_bitmap {
+	__u32 size;
+	__u32 hwpt_id;
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 page_size;
+	__aligned_u64 data;
+};
+
+#define IOMMU_HWPT_GET_DIRTY_BITMAP _IO(IOMMUFD_TYPE, \
+					IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP)
+
+/**
  * enum iommu_hwpt_invalidate_data_type - format of IOMMU_HWPT_INVALIDATE
  *                                        entries
  * @IOMMU_HWPT_INVALIDATE_DATA_VTD_S1: struct iommu_hwpt_vtd_s1_invalidate
@@ -503,6 +723,17 @@ struct iommu_hwpt_vtd_s1_invalidate {
 };
 
 /**
+ * struct iommu_viommu_arm_smmuv3_invalidate - one ARM SMMUv3 invalidation
+ *	(IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3)
+ * @cmd: a 128-bit SMMUv3 command queue entry, little endian
+ *
+ * Defined for ABI compatibility; no driver here takes it.
+ */
+struct iommu_viommu_arm_smmuv3_invalidate {
+	__aligned_le64 cmd[2];
+};
+
+/**
  * struct iommu_hwpt_invalidate - ioctl(IOMMU_HWPT_INVALIDATE)
  * @size: sizeof(struct iommu_hwpt_invalidate)
  * @hwpt_id: the nested HWPT whose caches to invalidate
@@ -526,6 +757,252 @@ struct iommu_hwpt_invalidate {
 };
 
 #define IOMMU_HWPT_INVALIDATE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_INVALIDATE)
+
+/**
+ * enum iommu_hwpt_pgfault_flags - flags of struct iommu_hwpt_pgfault
+ * @IOMMU_PGFAULT_FLAGS_PASID_VALID: @pasid holds the request's PASID
+ * @IOMMU_PGFAULT_FLAGS_LAST_PAGE: the last request of its group; the
+ *	group is answered by responding to this one
+ */
+enum iommu_hwpt_pgfault_flags {
+	IOMMU_PGFAULT_FLAGS_PASID_VALID = (1 << 0),
+	IOMMU_PGFAULT_FLAGS_LAST_PAGE = (1 << 1),
+};
+
+/**
+ * enum iommu_hwpt_pgfault_perm - access a page request asks for
+ * @IOMMU_PGFAULT_PERM_READ: read
+ * @IOMMU_PGFAULT_PERM_WRITE: write
+ * @IOMMU_PGFAULT_PERM_EXEC: the PASID prefix had Execute Requested set
+ * @IOMMU_PGFAULT_PERM_PRIV: the PASID prefix had Privileged Mode
+ *	Requested set
+ */
+enum iommu_hwpt_pgfault_perm {
+	IOMMU_PGFAULT_PERM_READ = (1 << 0),
+	IOMMU_PGFAULT_PERM_WRITE = (1 << 1),
+	IOMMU_PGFAULT_PERM_EXEC = (1 << 2),
+	IOMMU_PGFAULT_PERM_PRIV = (1 << 3),
+};
+
+/**
+ * struct iommu_hwpt_pgfault - one page request, read from a fault queue
+ * @flags: enum iommu_hwpt_pgfault_flags
+ * @dev_id: the device (its iommufd object ID) that sent it
+ * @pasid: the PASID, if @flags says so
+ * @grpid: the page request group index
+ * @perm: enum iommu_hwpt_pgfault_perm
+ * @__reserved: 0
+ * @addr: the faulting address
+ * @length: how many bytes the device expects to access from @addr, a hint
+ *	(0 when it gave none)
+ * @cookie: names the request's group in a response
+ */
+struct iommu_hwpt_pgfault {
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pasid;
+	__u32 grpid;
+	__u32 perm;
+	__u32 __reserved;
+	__aligned_u64 addr;
+	__u32 length;
+	__u32 cookie;
+};
+
+/**
+ * enum iommufd_page_response_code - answer to a page request group
+ * @IOMMUFD_PAGE_RESP_SUCCESS: the pages are mapped: retry (PCIe "Success")
+ * @IOMMUFD_PAGE_RESP_INVALID: the request cannot be served (PCIe
+ *	"Invalid Request")
+ */
+enum iommufd_page_response_code {
+	IOMMUFD_PAGE_RESP_SUCCESS = 0,
+	IOMMUFD_PAGE_RESP_INVALID = 1,
+};
+
+/**
+ * struct iommu_hwpt_page_response - a response, written to a fault queue
+ * @cookie: the @cookie of the group's last struct iommu_hwpt_pgfault
+ * @code: enum iommufd_page_response_code
+ */
+struct iommu_hwpt_page_response {
+	__u32 cookie;
+	__u32 code;
+};
+
+/**
+ * struct iommu_fault_alloc - ioctl(IOMMU_FAULT_QUEUE_ALLOC)
+ * @size: sizeof(struct iommu_fault_alloc)
+ * @flags: must be 0
+ * @out_fault_id: returns the ID of the new fault queue object
+ * @out_fault_fd: returns a file descriptor: read() gives struct
+ *	iommu_hwpt_pgfault records, write() takes struct
+ *	iommu_hwpt_page_response records
+ *
+ * Creates a queue that page requests of HWPTs allocated with
+ * IOMMU_HWPT_FAULT_ID_VALID and this queue's ID are delivered to.
+ */
+struct iommu_fault_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 out_fault_id;
+	__u32 out_fault_fd;
+};
+
+#define IOMMU_FAULT_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_FAULT_QUEUE_ALLOC)
+
+/**
+ * enum iommu_viommu_type - kinds of virtual IOMMU
+ * @IOMMU_VIOMMU_TYPE_DEFAULT: reserved
+ * @IOMMU_VIOMMU_TYPE_ARM_SMMUV3: ARM SMMUv3
+ */
+enum iommu_viommu_type {
+	IOMMU_VIOMMU_TYPE_DEFAULT = 0,
+	IOMMU_VIOMMU_TYPE_ARM_SMMUV3 = 1,
+};
+
+/**
+ * struct iommu_viommu_alloc - ioctl(IOMMU_VIOMMU_ALLOC)
+ * @size: sizeof(struct iommu_viommu_alloc)
+ * @flags: must be 0
+ * @type: enum iommu_viommu_type
+ * @dev_id: a device behind the physical IOMMU the vIOMMU is a slice of
+ * @hwpt_id: the nest parent HWPT the vIOMMU uses as second stage
+ * @out_viommu_id: returns the ID of the new vIOMMU
+ * @data_len: length of the type-specific data at @data_uptr (later
+ *	mainline; v6.15's structure ends at @out_viommu_id)
+ * @__reserved: must be 0
+ * @data_uptr: user pointer to type-specific data
+ *
+ * Creates a virtual IOMMU: the per-VM part of a physical IOMMU's
+ * virtualization support.  The driver must support @type; otherwise the
+ * call fails with EOPNOTSUPP (as with every type on this project's
+ * vtd_sm, which has no vIOMMU).
+ */
+struct iommu_viommu_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 type;
+	__u32 dev_id;
+	__u32 hwpt_id;
+	__u32 out_viommu_id;
+	__u32 data_len;
+	__u32 __reserved;
+	__aligned_u64 data_uptr;
+};
+
+#define IOMMU_VIOMMU_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VIOMMU_ALLOC)
+
+/**
+ * struct iommu_vdevice_alloc - ioctl(IOMMU_VDEVICE_ALLOC)
+ * @size: sizeof(struct iommu_vdevice_alloc)
+ * @viommu_id: the vIOMMU
+ * @dev_id: the bound device the virtual device stands for
+ * @out_vdevice_id: returns the ID of the new virtual device
+ * @virt_id: the device's ID as the guest's IOMMU sees it (a virtual
+ *	stream ID, device ID or RID)
+ *
+ * Creates the guest's view of a device on a vIOMMU.  Without a vIOMMU
+ * object no ID can name one: ENOENT.
+ */
+struct iommu_vdevice_alloc {
+	__u32 size;
+	__u32 viommu_id;
+	__u32 dev_id;
+	__u32 out_vdevice_id;
+	__aligned_u64 virt_id;
+};
+
+#define IOMMU_VDEVICE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VDEVICE_ALLOC)
+
+/**
+ * struct iommu_ioas_change_process - ioctl(IOMMU_IOAS_CHANGE_PROCESS)
+ * @size: sizeof(struct iommu_ioas_change_process)
+ * @__reserved: must be 0
+ *
+ * Moves the pinned-memory charge of every mapping of every IOAS of the
+ * context to the calling process, e.g. when a new process takes a device
+ * over during a live update.  Only mappings made with IOMMU_IOAS_MAP_FILE
+ * can move; any other mapping makes the call fail with EINVAL, and then
+ * nothing changes.
+ */
+struct iommu_ioas_change_process {
+	__u32 size;
+	__u32 __reserved;
+};
+
+#define IOMMU_IOAS_CHANGE_PROCESS \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_CHANGE_PROCESS)
+
+/**
+ * enum iommu_veventq_flag - flags of struct iommufd_vevent_header
+ * @IOMMU_VEVENTQ_FLAG_LOST_EVENTS: events were dropped because the queue
+ *	was full; no data follows this header
+ */
+enum iommu_veventq_flag {
+	IOMMU_VEVENTQ_FLAG_LOST_EVENTS = (1U << 0),
+};
+
+/**
+ * struct iommufd_vevent_header - header of every record of a vEVENTQ
+ * @flags: enum iommu_veventq_flag
+ * @sequence: number of the event, counting from 0 and wrapping from
+ *	INT_MAX back to 0; a gap between two headers tells how many events
+ *	were lost
+ *
+ * A read() of a vEVENTQ returns headers each followed by the type's event
+ * data, except a LOST_EVENTS header, which ends the queue's contents.
+ */
+struct iommufd_vevent_header {
+	__u32 flags;
+	__u32 sequence;
+};
+
+/**
+ * enum iommu_veventq_type - kinds of virtual event queue
+ * @IOMMU_VEVENTQ_TYPE_DEFAULT: reserved
+ * @IOMMU_VEVENTQ_TYPE_ARM_SMMUV3: struct iommu_vevent_arm_smmuv3 records
+ */
+enum iommu_veventq_type {
+	IOMMU_VEVENTQ_TYPE_DEFAULT = 0,
+	IOMMU_VEVENTQ_TYPE_ARM_SMMUV3 = 1,
+};
+
+/**
+ * struct iommu_vevent_arm_smmuv3 - an ARM SMMUv3 event for a guest
+ *				    (IOMMU_VEVENTQ_TYPE_ARM_SMMUV3)
+ * @evt: the 256-bit event record, little endian, with the guest's stream
+ *	ID
+ */
+struct iommu_vevent_arm_smmuv3 {
+	__aligned_le64 evt[4];
+};
+
+/**
+ * struct iommu_veventq_alloc - ioctl(IOMMU_VEVENTQ_ALLOC)
+ * @size: sizeof(struct iommu_veventq_alloc)
+ * @flags: must be 0
+ * @viommu_id: the vIOMMU whose events are queued
+ * @type: enum iommu_veventq_type, at most one queue per type and vIOMMU
+ * @veventq_depth: number of events the queue holds before it drops some
+ * @out_veventq_id: returns the ID of the new queue
+ * @out_veventq_fd: returns the file descriptor to read events from
+ * @__reserved: must be 0
+ *
+ * Without a vIOMMU object no ID can name one: ENOENT.
+ */
+struct iommu_veventq_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 viommu_id;
+	__u32 type;
+	__u32 veventq_depth;
+	__u32 out_veventq_id;
+	__u32 out_veventq_fd;
+	__u32 __reserved;
+};
+
+#define IOMMU_VEVENTQ_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VEVENTQ_ALLOC)
 
 /*
  * EXTENSION, NOT mainline: global PASID allocation.

@@ -294,4 +294,28 @@ TEST_F(grp, unbind_one_keeps_other)
 	ASSERT_EQ(0, obj_destroy(self->fd, self->ha));
 }
 
+/*
+ * A group belongs to one context: binding its other device to a second
+ * context fails with EPERM (iommu_device_claim_dma_owner() finds another
+ * owner), and works once the first context has let the group go.
+ */
+TEST_F(grp, other_context_eperm)
+{
+	int other = open("/dev/iommu", O_RDWR);
+
+	ASSERT_LE(0, other);
+	ifd_dev_close_node(&self->d[1]);
+	self->d[1].iommufd = other;
+	EXPECT_EQ(-EPERM, ifd_dev_bind(&self->d[1]));
+	ifd_dev_close_node(&self->d[1]);
+	/* d[0] unbound: the group is free, and now the other context's */
+	ifd_dev_close_node(&self->d[0]);
+	EXPECT_EQ(0, ifd_dev_bind(&self->d[1]));
+	EXPECT_EQ(-EPERM, ifd_dev_bind(&self->d[0]));
+	ifd_dev_close_node(&self->d[0]);
+	ifd_dev_close_node(&self->d[1]);
+	self->d[1].iommufd = self->fd;
+	close(other);
+}
+
 TEST_HARNESS_MAIN

@@ -180,9 +180,9 @@ TEST_F(ioas, unknown_ioctl)
 {
 	__u32 buf[16] = { sizeof(buf) };
 
-	/* Below the base, unimplemented (IOMMU_OPTION), above the table. */
+	/* Below the base, after v6.15's last (0x93), above the table. */
 	ASSERT_EQ(-ENOTTY, xioctl(self->fd, _IO(IOMMUFD_TYPE, 0x7f), buf));
-	ASSERT_EQ(-ENOTTY, xioctl(self->fd, _IO(IOMMUFD_TYPE, 0x87), buf));
+	ASSERT_EQ(-ENOTTY, xioctl(self->fd, _IO(IOMMUFD_TYPE, 0x94), buf));
 	ASSERT_EQ(-ENOTTY, xioctl(self->fd, _IO(IOMMUFD_TYPE, 0xbf), buf));
 	/* Right number, wrong direction/size bits. */
 	ASSERT_EQ(-ENOTTY, xioctl(self->fd,
