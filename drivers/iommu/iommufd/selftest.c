@@ -36,6 +36,8 @@
 
 /* Half a CPU page, so that IOVA alignment below PAGE_SIZE is exercised. */
 #define MOCK_IO_PAGE_SIZE (PAGE_SIZE / 2)
+/* The large page of a MOCK_FLAGS_DEVICE_HUGE_IOVA device's domains. */
+#define MOCK_HUGE_PAGE_SIZE (512 * MOCK_IO_PAGE_SIZE)
 
 static struct iommu_device mock_iommu;
 static struct fwnode_handle *mock_fwnode;
@@ -170,7 +172,8 @@ static void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid,
 {
 }
 
-static struct iommu_domain *mock_domain_alloc(bool dirty_tracking)
+static struct iommu_domain *mock_domain_alloc(struct device *dev,
+					      bool dirty_tracking)
 {
 	struct mock_domain *mock;
 
@@ -185,12 +188,14 @@ static struct iommu_domain *mock_domain_alloc(bool dirty_tracking)
 	mock->domain.geometry.aperture_start = MOCK_APERTURE_START;
 	mock->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
 	mock->domain.geometry.force_aperture = true;
+	if (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
+		mock->domain.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
 	return &mock->domain;
 }
 
 static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
 {
-	return mock_domain_alloc(false);
+	return mock_domain_alloc(dev, false);
 }
 
 static struct iommu_domain *
@@ -243,7 +248,7 @@ mock_domain_alloc_user(struct device *dev, u32 flags,
 	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
 	    (mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		return ERR_PTR(-EOPNOTSUPP);
-	return mock_domain_alloc(flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+	return mock_domain_alloc(dev, flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
 }
 
 static void mock_domain_free(struct iommu_domain *domain)
@@ -411,7 +416,7 @@ static const struct iommu_ops mock_ops = {
 	.domain_alloc_paging = mock_domain_alloc_paging,
 	.domain_alloc_user = mock_domain_alloc_user,
 	.probe_device = mock_probe_device,
-	.device_group = generic_single_device_group,
+	.device_group = generic_device_group,
 	.remove_dev_pasid = mock_remove_dev_pasid,
 	.pgsize_bitmap = MOCK_IO_PAGE_SIZE,
 	.blocked_domain = &mock_blocked_domain,
@@ -434,7 +439,8 @@ static struct mock_dev *mock_dev_create(u32 flags)
 	struct mock_dev *mdev;
 	int rc;
 
-	if (flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_PASID))
+	if (flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA |
+		      MOCK_FLAGS_DEVICE_PASID))
 		return ERR_PTR(-EINVAL);
 	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
 	if (!mdev)
