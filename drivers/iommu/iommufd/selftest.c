@@ -16,6 +16,7 @@
 #define pr_fmt(fmt) "iommufd_pasid: mock: " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/bitmap.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/iommu.h>
@@ -25,6 +26,7 @@
 #include <linux/overflow.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -36,6 +38,9 @@
 
 /* Half a CPU page, so that IOVA alignment below PAGE_SIZE is exercised. */
 #define MOCK_IO_PAGE_SIZE (PAGE_SIZE / 2)
+/* Flags of an entry of &mock_domain.pfns, above the page frame. */
+#define MOCK_PFN_DIRTY BIT(60)
+#define MOCK_PFN_MASK (MOCK_PFN_DIRTY - 1)
 /* The large page of a MOCK_FLAGS_DEVICE_HUGE_IOVA device's domains. */
 #define MOCK_HUGE_PAGE_SIZE (512 * MOCK_IO_PAGE_SIZE)
 
@@ -63,11 +68,13 @@ struct mock_dev {
  * @domain: the iommu_domain
  * @pfns: IOVA / MOCK_IO_PAGE_SIZE -> xa_mk_value(PA / MOCK_IO_PAGE_SIZE)
  * @dirty_tracking: allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING
+ * @tracking: dirty tracking is on: IOMMU_TEST_OP_DIRTY may set dirty bits
  */
 struct mock_domain {
 	struct iommu_domain domain;
 	struct xarray pfns;
 	bool dirty_tracking;
+	bool tracking;
 };
 
 /**
@@ -172,6 +179,8 @@ static void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid,
 {
 }
 
+static const struct iommu_dirty_ops mock_dirty_ops;
+
 static struct iommu_domain *mock_domain_alloc(struct device *dev,
 					      bool dirty_tracking)
 {
@@ -190,6 +199,8 @@ static struct iommu_domain *mock_domain_alloc(struct device *dev,
 	mock->domain.geometry.force_aperture = true;
 	if (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
 		mock->domain.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
+	if (dirty_tracking)
+		mock->domain.dirty_ops = &mock_dirty_ops;
 	return &mock->domain;
 }
 
@@ -316,8 +327,51 @@ static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
 	ent = xa_load(&mock->pfns, iova / MOCK_IO_PAGE_SIZE);
 	if (!ent)
 		return 0;
-	return xa_to_value(ent) * MOCK_IO_PAGE_SIZE + iova % MOCK_IO_PAGE_SIZE;
+	return (xa_to_value(ent) & MOCK_PFN_MASK) * MOCK_IO_PAGE_SIZE +
+	       iova % MOCK_IO_PAGE_SIZE;
 }
+
+static int mock_set_dirty_tracking(struct iommu_domain *domain, bool enable)
+{
+	to_mock_domain(domain)->tracking = enable;
+	return 0;
+}
+
+/*
+ * Report every dirty I/O page of the range, and clear its bit unless
+ * IOMMU_DIRTY_NO_CLEAR.  Called under the IOAS lock, as is every map and
+ * unmap, so the entries cannot change meanwhile.
+ */
+static int mock_read_and_clear_dirty(struct iommu_domain *domain,
+				     unsigned long iova, size_t size,
+				     unsigned long flags,
+				     struct iommu_dirty_bitmap *dirty)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long index = iova / MOCK_IO_PAGE_SIZE;
+	unsigned long last = (iova + size - 1) / MOCK_IO_PAGE_SIZE;
+	unsigned long val;
+	void *ent;
+
+	if (!mock->tracking && dirty->bitmap)
+		return -EINVAL;
+	xa_for_each_range(&mock->pfns, index, ent, index, last) {
+		val = xa_to_value(ent);
+		if (!(val & MOCK_PFN_DIRTY))
+			continue;
+		iommu_dirty_bitmap_record(dirty, index * MOCK_IO_PAGE_SIZE,
+					  MOCK_IO_PAGE_SIZE);
+		if (!(flags & IOMMU_DIRTY_NO_CLEAR))
+			xa_store(&mock->pfns, index,
+				 xa_mk_value(val & ~MOCK_PFN_DIRTY), GFP_KERNEL);
+	}
+	return 0;
+}
+
+static const struct iommu_dirty_ops mock_dirty_ops = {
+	.set_dirty_tracking = mock_set_dirty_tracking,
+	.read_and_clear_dirty = mock_read_and_clear_dirty,
+};
 
 static const struct iommu_domain_ops mock_paging_ops = {
 	.attach_dev = mock_domain_attach,
@@ -704,6 +758,67 @@ static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd,
 	return rc;
 }
 
+/*
+ * IOMMU_TEST_OP_DIRTY: the user bitmap has a bit per @page_size block of
+ * the range; mark the mapped I/O page at the start of each block whose bit
+ * is set dirty, as a device writing there would, and count them.
+ */
+static int iommufd_test_dirty(struct iommufd_ucmd *ucmd,
+			      struct iommu_test_cmd *cmd)
+{
+	unsigned long iova = cmd->dirty.iova, length = cmd->dirty.length;
+	unsigned long page_size = cmd->dirty.page_size, nbits, i, cur;
+	struct iommufd_hw_pagetable *hwpt;
+	struct mock_domain *mock;
+	unsigned long *bits;
+	u64 count = 0;
+	void *ent;
+	int rc;
+
+	if (!page_size || !length || iova % page_size ||
+	    length % page_size || !cmd->dirty.uptr)
+		return -EINVAL;
+	nbits = length / page_size;
+	/* Bounds the kernel copy of the bitmap at 16 MiB. */
+	if (nbits > SZ_16M * BITS_PER_BYTE)
+		return -EOVERFLOW;
+	hwpt = iommufd_test_get_hwpt(ucmd, cmd->id, &mock_paging_ops);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	mock = to_mock_domain(hwpt->domain);
+	if (!mock->tracking) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	bits = bitmap_zalloc(nbits, GFP_KERNEL_ACCOUNT);
+	if (!bits) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	if (copy_from_user(bits, u64_to_user_ptr(cmd->dirty.uptr),
+			   DIV_ROUND_UP(nbits, BITS_PER_BYTE))) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+	for_each_set_bit(i, bits, nbits) {
+		cur = (iova + i * page_size) / MOCK_IO_PAGE_SIZE;
+		ent = xa_load(&mock->pfns, cur);
+		if (!ent)
+			continue;
+		xa_store(&mock->pfns, cur,
+			 xa_mk_value(xa_to_value(ent) | MOCK_PFN_DIRTY),
+			 GFP_KERNEL);
+		count++;
+	}
+	cmd->dirty.out_nr_dirty = count;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_free:
+	bitmap_free(bits);
+out_put:
+	iommufd_put_object(&hwpt->obj);
+	return rc;
+}
+
 /**
  * struct selftest_access - an access object of the test ABI, owned by a
  *			    file whose descriptor is the access's "id"
@@ -1066,6 +1181,8 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		return iommufd_test_access_item_destroy(cmd);
 	case IOMMU_TEST_OP_ACCESS_RW:
 		return iommufd_test_access_rw(cmd);
+	case IOMMU_TEST_OP_DIRTY:
+		return iommufd_test_dirty(ucmd, cmd);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* Mainline's smallest batch element: an index and a count. */
 		if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))
