@@ -215,7 +215,12 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 	idev->max_pasids = dev->iommu->max_pasids;
 	idev->enforce_cache_coherency =
 		device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
-	get_file(ictx->file);
+	/*
+	 * A mock device of the test build is bound by an object of @ictx
+	 * itself: holding the file would be a reference cycle.
+	 */
+	if (!iommufd_selftest_is_mock_dev(dev))
+		get_file(ictx->file);
 	/* The binding's own reference, dropped by iommufd_device_unbind(). */
 	refcount_inc(&idev->obj.users);
 	iommufd_object_finalize(ictx, &idev->obj);
@@ -236,13 +241,15 @@ EXPORT_SYMBOL_GPL(iommufd_device_bind);
 static void iommufd_device_free(struct iommufd_device *idev)
 {
 	struct iommufd_ctx *ictx = idev->ictx;
+	bool mock = iommufd_selftest_is_mock_dev(idev->dev);
 
 	iommu_device_release_dma_owner(idev->dev);
 	iommufd_group_put(idev->igroup);
 	put_device(idev->dev);
 	kfree(idev);
 	/* Last: it may drop the last reference on the /dev/iommu file. */
-	iommufd_ctx_put(ictx);
+	if (!mock)
+		iommufd_ctx_put(ictx);
 }
 
 /**

@@ -51,6 +51,7 @@ struct user_struct;
  * @IOMMUFD_OBJ_HWPT_NESTED: struct iommufd_hwpt_nested
  * @IOMMUFD_OBJ_ACCESS: struct iommufd_access
  * @IOMMUFD_OBJ_FAULT: struct iommufd_fault
+ * @IOMMUFD_OBJ_SELFTEST: a mock device of the test build (selftest.c)
  * @IOMMUFD_OBJ_MAX: number of types
  */
 enum iommufd_object_type {
@@ -62,6 +63,9 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_HWPT_NESTED,
 	IOMMUFD_OBJ_ACCESS,
 	IOMMUFD_OBJ_FAULT,
+#ifdef IOMMUFD_PASID_TEST
+	IOMMUFD_OBJ_SELFTEST,
+#endif
 	IOMMUFD_OBJ_MAX,
 };
 
@@ -618,5 +622,28 @@ void iommufd_access_notify_unmap(struct io_pagetable *iopt,
 /* iommufd_pci.c */
 int iommufd_pci_init(void);
 void iommufd_pci_exit(void);
+
+/* selftest.c: the test build (IOMMUFD_PASID_TEST) only */
+#ifdef IOMMUFD_PASID_TEST
+int iommufd_test(struct iommufd_ucmd *ucmd);
+void iommufd_selftest_destroy(struct iommufd_object *obj);
+bool iommufd_selftest_is_mock_dev(struct device *dev);
+int iommufd_test_init(void);
+void iommufd_test_exit(void);
+#else
+static inline bool iommufd_selftest_is_mock_dev(struct device *dev)
+{
+	return false;
+}
+
+static inline int iommufd_test_init(void)
+{
+	return 0;
+}
+
+static inline void iommufd_test_exit(void)
+{
+}
+#endif
 
 #endif /* __IOMMUFD_PRIVATE_H */

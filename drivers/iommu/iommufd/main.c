@@ -26,6 +26,9 @@
 #include <uapi/linux/iommufd.h>
 
 #include "iommufd_private.h"
+#ifdef IOMMUFD_PASID_TEST
+#include "iommufd_test.h"
+#endif
 
 /*
  * The module must be built against this project's uAPI header, not the
@@ -77,6 +80,9 @@ union iommufd_ucmd_buffer {
 	struct iommu_viommu_alloc viommu;
 	struct iommu_pasid_alloc pasid_alloc;
 	struct iommu_pasid_free pasid_free;
+#ifdef IOMMUFD_PASID_TEST
+	struct iommu_test_cmd test;
+#endif
 };
 
 struct iommufd_ioctl_op {
@@ -146,6 +152,10 @@ static const struct iommufd_ioctl_op iommufd_ext_ioctl_ops[] = {
 		 struct iommu_pasid_alloc, __reserved),
 	IOCTL_OP(IOMMU_PASID_FREE, iommufd_pasid_free_ioctl,
 		 struct iommu_pasid_free, pasid),
+#ifdef IOMMUFD_PASID_TEST
+	/* Test ABI of the test build only (selftest.c) */
+	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
+#endif
 };
 
 /* One op for each of v6.15's commands. */
@@ -304,9 +314,18 @@ static int __init iommufd_pasid_init(void)
 	ret = misc_register(&iommufd_misc_dev);
 	if (ret)
 		return ret;
+	ret = iommufd_test_init();
+	if (ret)
+		goto err_misc;
 	ret = iommufd_pci_init();
 	if (ret)
-		misc_deregister(&iommufd_misc_dev);
+		goto err_test;
+	return 0;
+
+err_test:
+	iommufd_test_exit();
+err_misc:
+	misc_deregister(&iommufd_misc_dev);
 	return ret;
 }
 
@@ -315,6 +334,7 @@ static void __exit iommufd_pasid_exit(void)
 	/* Unbinds every device node, which may drop the last contexts. */
 	iommufd_pci_exit();
 	misc_deregister(&iommufd_misc_dev);
+	iommufd_test_exit();
 }
 
 module_init(iommufd_pasid_init);

@@ -8,6 +8,9 @@
 #   debug-qemu7.2      debug kernel (KASAN, lockdep, kmemleak, fault
 #                      injection), QEMU 7.2: KUnit suites and kselftests
 #   harness            the harness catches a failing test, a WARN and a hang
+#   iommu-upstream     Debian 6.12's own iommufd kselftests, unmodified, on
+#                      the test build of iommufd_pasid (mock IOMMU), each
+#                      result held to tools/testing/selftests/iommu_upstream
 #
 # Lint runs in the background and reports last.  Prints each leg's
 # results and ends with "N passed, N failed, N skipped";
@@ -19,7 +22,7 @@ set -uo pipefail
 
 B=$TOPDIR/build
 LOGS=$B/logs
-LEGS=${CHECK_LEGS:-lint stock-qemu7.2 stock-qemu10-flts debug-qemu7.2 harness}
+LEGS=${CHECK_LEGS:-lint stock-qemu7.2 stock-qemu10-flts debug-qemu7.2 harness iommu-upstream}
 mkdir -p "$LOGS"
 start=$(date +%s)
 
@@ -156,6 +159,43 @@ for k in $(find "$B/debug" -name '*_kunit.ko' 2>/dev/null | sort); do
 done
 leg debug-qemu7.2 "$debug/arch/x86/boot/bzImage" "$B/debug" --qemu 7.2 \
 	"${kunit[@]}" --timeout 1500
+
+# Linux's own suites against the mock IOMMU of a test build of the
+# modules (IOMMUFD_PASID_TEST=y, never shipped).  judge.sh fails a test
+# whose result differs from its list: a regression, or a listed failure
+# that now passes and must be moved to "pass".
+upstream_leg() {
+	local name=iommu-upstream mods=$B/stock-test
+	local up=$TOPDIR/tools/testing/selftests/iommu_upstream
+	local args=() m t
+	want $name || return 0
+	mkdir -p "$LOGS/$name"
+	if ! { "$VMDIR/build-modules.sh" "$stock" "$mods" \
+			IOMMUFD_PASID_TEST=y &&
+	       make -s -C "$up" OUTPUT="$B/iommu_upstream"; } \
+			> "$LOGS/$name/build.log" 2>&1; then
+		tail -n 40 "$LOGS/$name/build.log"
+		record $name 1
+		tally $name
+		return
+	fi
+	for m in $MODULES; do
+		args+=(--module "$mods/$(module_path "$m")")
+	done
+	args+=(--test "$up/judge.sh" --plan "load $MODULES"
+	       --plan "$UNSAFE_IRQ_STEP"
+	       --plan "run echo 64 > /proc/sys/vm/nr_hugepages && echo 'ok 1 - 64 huge pages: the suite maps MAP_HUGETLB buffers'")
+	# Each suite takes under a minute here; the kselftest step's own
+	# timeout (900 s) and the guest's bound a hang.
+	for t in iommufd iommufd_fail_nth; do
+		args+=(--test "$B/iommu_upstream/$t" --test "$up/$t.expected"
+		       --plan "kselftest judge.sh $t /tests/$t.expected")
+	done
+	"$VMDIR/vmtest.py" --name $name --kernel "$(stock_image)" --qemu 7.2 \
+		--logdir "$LOGS/$name" "${args[@]}" --plan unload --timeout 600
+	tally $name
+}
+upstream_leg
 
 if want harness; then
 	"$VMDIR/check-harness.sh" "$LOGS/harness"

@@ -1,0 +1,1238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test build only (IOMMUFD_PASID_TEST=y): a mock IOMMU driver and the
+ * IOMMU_TEST_CMD ioctl of the test ABI in iommufd_test.h, so that Linux's
+ * own iommufd kselftests can drive /dev/iommu without hardware.
+ *
+ * The mock IOMMU lives next to vtd_sm.  The 6.12 IOMMU core finds the
+ * driver of a device through the fwnode of the device's iommu_fwspec
+ * (iommu_fwspec_ops()); devices without one go to the instance registered
+ * with a NULL fwnode, which is vtd_sm.  So the mock instance is registered
+ * with a software node as its fwnode, and each mock device is a platform
+ * device whose fwspec names that node before it is added: the platform
+ * bus notifier of the core then probes it with the mock ops, and nothing
+ * else ever reaches them.  See Documentation/driver-api/iommufd_mock.rst.
+ */
+#define pr_fmt(fmt) "iommufd_pasid: mock: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/bitmap.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/iommu.h>
+#include <linux/iommufd_pasid.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/platform_device.h>
+#include <linux/property.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include <uapi/linux/iommufd.h>
+
+#include "iommufd_private.h"
+#include "iommufd_test.h"
+
+/* Half a CPU page, so that IOVA alignment below PAGE_SIZE is exercised. */
+#define MOCK_IO_PAGE_SIZE (PAGE_SIZE / 2)
+/* Flags of an entry of &mock_domain.pfns, above the page frame. */
+#define MOCK_PFN_DIRTY BIT(60)
+#define MOCK_PFN_MASK (MOCK_PFN_DIRTY - 1)
+/* The large page of a MOCK_FLAGS_DEVICE_HUGE_IOVA device's domains. */
+#define MOCK_HUGE_PAGE_SIZE (512 * MOCK_IO_PAGE_SIZE)
+
+static struct iommu_device mock_iommu;
+static struct fwnode_handle *mock_fwnode;
+static const struct iommu_ops mock_ops;
+static const struct iommu_domain_ops mock_paging_ops;
+static const struct iommu_domain_ops mock_nested_ops;
+
+/* Recorded for the test ABI; our pinning has no batch memory to limit. */
+static u32 iommufd_test_memory_limit = 65536;
+
+/**
+ * struct mock_dev - a device behind the mock IOMMU
+ * @pdev: its platform device
+ * @flags: MOCK_FLAGS_DEVICE_*
+ */
+struct mock_dev {
+	struct platform_device *pdev;
+	u32 flags;
+};
+
+/**
+ * struct mock_domain - a mock paging domain
+ * @domain: the iommu_domain
+ * @pfns: IOVA / MOCK_IO_PAGE_SIZE -> xa_mk_value(PA / MOCK_IO_PAGE_SIZE)
+ * @dirty_tracking: allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING
+ * @tracking: dirty tracking is on: IOMMU_TEST_OP_DIRTY may set dirty bits
+ */
+struct mock_domain {
+	struct iommu_domain domain;
+	struct xarray pfns;
+	bool dirty_tracking;
+	bool tracking;
+};
+
+/**
+ * struct mock_nested - a mock nested domain
+ * @domain: the iommu_domain
+ * @parent: the nest parent
+ * @iotlb: what the mock IOTLB entries hold
+ */
+struct mock_nested {
+	struct iommu_domain domain;
+	struct mock_domain *parent;
+	u32 iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];
+};
+
+/**
+ * struct iommufd_selftest - IOMMUFD_OBJ_SELFTEST: a mock device and its
+ *			     binding, made by IOMMU_TEST_OP_MOCK_DOMAIN
+ * @obj: object header; its ID is the "stdev_id" of the test ABI
+ * @mdev: the mock device
+ * @idev: the binding of @mdev to the context
+ */
+struct iommufd_selftest {
+	struct iommufd_object obj;
+	struct mock_dev *mdev;
+	struct iommufd_device *idev;
+};
+
+static struct mock_dev *to_mock_dev(struct device *dev)
+{
+	return platform_get_drvdata(to_platform_device(dev));
+}
+
+/**
+ * iommufd_selftest_is_mock_dev() - is @dev a device of the mock IOMMU
+ * @dev: any device
+ *
+ * The binding of a mock device is owned by an object of the context, so
+ * it must not hold the context's file: that would be a reference cycle.
+ *
+ * Return: true for a mock device.
+ */
+bool iommufd_selftest_is_mock_dev(struct device *dev)
+{
+	return dev->iommu && dev->iommu->iommu_dev == &mock_iommu;
+}
+
+/* The blocked domain, also the default domain of every mock device. */
+static int mock_blocked_attach(struct iommu_domain *domain, struct device *dev)
+{
+	return 0;
+}
+
+static int mock_blocked_set_dev_pasid(struct iommu_domain *domain,
+				      struct device *dev, ioasid_t pasid,
+				      struct iommu_domain *old)
+{
+	return 0;
+}
+
+static const struct iommu_domain_ops mock_blocked_ops = {
+	.attach_dev = mock_blocked_attach,
+	.set_dev_pasid = mock_blocked_set_dev_pasid,
+};
+
+static struct iommu_domain mock_blocked_domain = {
+	.type = IOMMU_DOMAIN_BLOCKED,
+	.ops = &mock_blocked_ops,
+};
+
+static struct mock_domain *to_mock_domain(struct iommu_domain *domain)
+{
+	return container_of(domain, struct mock_domain, domain);
+}
+
+static struct mock_nested *to_mock_nested(struct iommu_domain *domain)
+{
+	return container_of(domain, struct mock_nested, domain);
+}
+
+static int mock_domain_attach(struct iommu_domain *domain, struct device *dev)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+
+	if (domain->ops == &mock_paging_ops &&
+	    to_mock_domain(domain)->dirty_tracking &&
+	    (mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		return -EINVAL;
+	return 0;
+}
+
+static int mock_domain_set_dev_pasid(struct iommu_domain *domain,
+				     struct device *dev, ioasid_t pasid,
+				     struct iommu_domain *old)
+{
+	if (!(to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_PASID))
+		return -EINVAL;
+	return mock_domain_attach(domain, dev);
+}
+
+static void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid,
+				  struct iommu_domain *domain)
+{
+}
+
+static const struct iommu_dirty_ops mock_dirty_ops;
+
+static struct iommu_domain *mock_domain_alloc(struct device *dev,
+					      bool dirty_tracking)
+{
+	struct mock_domain *mock;
+
+	mock = kzalloc(sizeof(*mock), GFP_KERNEL);
+	if (!mock)
+		return ERR_PTR(-ENOMEM);
+	xa_init(&mock->pfns);
+	mock->dirty_tracking = dirty_tracking;
+	mock->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	mock->domain.ops = &mock_paging_ops;
+	mock->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
+	mock->domain.geometry.aperture_start = MOCK_APERTURE_START;
+	mock->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
+	mock->domain.geometry.force_aperture = true;
+	if (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
+		mock->domain.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
+	if (dirty_tracking)
+		mock->domain.dirty_ops = &mock_dirty_ops;
+	return &mock->domain;
+}
+
+static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
+{
+	return mock_domain_alloc(dev, false);
+}
+
+static struct iommu_domain *
+mock_domain_alloc_nested(struct iommu_domain *parent,
+			 const struct iommu_user_data *user_data)
+{
+	struct iommu_hwpt_selftest data;
+	struct mock_nested *nested;
+	int rc, i;
+
+	if (parent->ops != &mock_paging_ops)
+		return ERR_PTR(-EINVAL);
+	if (user_data->type != IOMMU_HWPT_DATA_SELFTEST)
+		return ERR_PTR(-EOPNOTSUPP);
+	rc = iommu_copy_struct_from_user(&data, user_data,
+					 IOMMU_HWPT_DATA_SELFTEST, iotlb);
+	if (rc)
+		return ERR_PTR(rc);
+
+	nested = kzalloc(sizeof(*nested), GFP_KERNEL);
+	if (!nested)
+		return ERR_PTR(-ENOMEM);
+	nested->parent = to_mock_domain(parent);
+	nested->domain.type = IOMMU_DOMAIN_NESTED;
+	nested->domain.ops = &mock_nested_ops;
+	for (i = 0; i < MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
+		nested->iotlb[i] = data.iotlb;
+	return &nested->domain;
+}
+
+static struct iommu_domain *
+mock_domain_alloc_user(struct device *dev, u32 flags,
+		       struct iommu_domain *parent,
+		       const struct iommu_user_data *user_data)
+{
+	const u32 paging_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
+				 IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+				 IOMMU_HWPT_ALLOC_PASID;
+	struct mock_dev *mdev = to_mock_dev(dev);
+
+	if (parent) {
+		if (flags & ~IOMMU_HWPT_ALLOC_PASID)
+			return ERR_PTR(-EOPNOTSUPP);
+		if (!user_data)
+			return ERR_PTR(-EINVAL);
+		return mock_domain_alloc_nested(parent, user_data);
+	}
+	if (user_data || (flags & ~paging_flags))
+		return ERR_PTR(-EOPNOTSUPP);
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	    (mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		return ERR_PTR(-EOPNOTSUPP);
+	return mock_domain_alloc(dev, flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+}
+
+static void mock_domain_free(struct iommu_domain *domain)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+
+	/* iommufd unmaps everything before it frees a domain. */
+	WARN_ON(!xa_empty(&mock->pfns));
+	xa_destroy(&mock->pfns);
+	kfree(mock);
+}
+
+static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
+				      unsigned long iova, size_t pgsize,
+				      size_t pgcount,
+				      struct iommu_iotlb_gather *gather)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	size_t size = pgsize * pgcount, done;
+
+	for (done = 0; done < size; done += MOCK_IO_PAGE_SIZE) {
+		/* Unmapping what was never mapped is a bug of iommufd. */
+		if (WARN_ON(!xa_erase(&mock->pfns,
+				      (iova + done) / MOCK_IO_PAGE_SIZE)))
+			break;
+	}
+	return done;
+}
+
+static int mock_domain_map_pages(struct iommu_domain *domain,
+				 unsigned long iova, phys_addr_t paddr,
+				 size_t pgsize, size_t pgcount, int prot,
+				 gfp_t gfp, size_t *mapped)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	size_t size = pgsize * pgcount, done;
+	void *old;
+
+	if (WARN_ON(iova % MOCK_IO_PAGE_SIZE || paddr % MOCK_IO_PAGE_SIZE))
+		return -EINVAL;
+	for (done = 0; done < size; done += MOCK_IO_PAGE_SIZE) {
+		old = xa_cmpxchg(&mock->pfns, (iova + done) / MOCK_IO_PAGE_SIZE,
+				 NULL,
+				 xa_mk_value((paddr + done) / MOCK_IO_PAGE_SIZE),
+				 gfp);
+		if (xa_is_err(old) || WARN_ON(old)) {
+			if (done)
+				mock_domain_unmap_pages(domain, iova,
+							MOCK_IO_PAGE_SIZE,
+							done / MOCK_IO_PAGE_SIZE,
+							NULL);
+			return xa_is_err(old) ? xa_err(old) : -EEXIST;
+		}
+	}
+	*mapped = size;
+	return 0;
+}
+
+static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
+					    dma_addr_t iova)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	void *ent;
+
+	ent = xa_load(&mock->pfns, iova / MOCK_IO_PAGE_SIZE);
+	if (!ent)
+		return 0;
+	return (xa_to_value(ent) & MOCK_PFN_MASK) * MOCK_IO_PAGE_SIZE +
+	       iova % MOCK_IO_PAGE_SIZE;
+}
+
+static int mock_set_dirty_tracking(struct iommu_domain *domain, bool enable)
+{
+	to_mock_domain(domain)->tracking = enable;
+	return 0;
+}
+
+/*
+ * Report every dirty I/O page of the range, and clear its bit unless
+ * IOMMU_DIRTY_NO_CLEAR.  Called under the IOAS lock, as is every map and
+ * unmap, so the entries cannot change meanwhile.
+ */
+static int mock_read_and_clear_dirty(struct iommu_domain *domain,
+				     unsigned long iova, size_t size,
+				     unsigned long flags,
+				     struct iommu_dirty_bitmap *dirty)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long index = iova / MOCK_IO_PAGE_SIZE;
+	unsigned long last = (iova + size - 1) / MOCK_IO_PAGE_SIZE;
+	unsigned long val;
+	void *ent;
+
+	if (!mock->tracking && dirty->bitmap)
+		return -EINVAL;
+	xa_for_each_range(&mock->pfns, index, ent, index, last) {
+		val = xa_to_value(ent);
+		if (!(val & MOCK_PFN_DIRTY))
+			continue;
+		iommu_dirty_bitmap_record(dirty, index * MOCK_IO_PAGE_SIZE,
+					  MOCK_IO_PAGE_SIZE);
+		if (!(flags & IOMMU_DIRTY_NO_CLEAR))
+			xa_store(&mock->pfns, index,
+				 xa_mk_value(val & ~MOCK_PFN_DIRTY), GFP_KERNEL);
+	}
+	return 0;
+}
+
+static const struct iommu_dirty_ops mock_dirty_ops = {
+	.set_dirty_tracking = mock_set_dirty_tracking,
+	.read_and_clear_dirty = mock_read_and_clear_dirty,
+};
+
+static const struct iommu_domain_ops mock_paging_ops = {
+	.attach_dev = mock_domain_attach,
+	.set_dev_pasid = mock_domain_set_dev_pasid,
+	.map_pages = mock_domain_map_pages,
+	.unmap_pages = mock_domain_unmap_pages,
+	.iova_to_phys = mock_domain_iova_to_phys,
+	.free = mock_domain_free,
+};
+
+static void mock_nested_free(struct iommu_domain *domain)
+{
+	kfree(to_mock_nested(domain));
+}
+
+static int mock_nested_invalidate(struct iommu_domain *domain,
+				  struct iommu_user_data_array *array)
+{
+	struct mock_nested *nested = to_mock_nested(domain);
+	const u32 type = IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
+	struct iommu_hwpt_invalidate_selftest inv;
+	u32 done = 0;
+	int rc = 0, i;
+
+	if (array->type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) {
+		rc = -EINVAL;
+		goto out;
+	}
+	for (; done < array->entry_num; done++) {
+		rc = iommu_copy_struct_from_user_array(&inv, array, type, done,
+						       iotlb_id);
+		if (rc)
+			break;
+		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+			rc = -EOPNOTSUPP;
+			break;
+		}
+		if (inv.iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) {
+			rc = -EINVAL;
+			break;
+		}
+		if (inv.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+			for (i = 0; i < MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
+				nested->iotlb[i] = 0;
+		} else {
+			nested->iotlb[inv.iotlb_id] = 0;
+		}
+	}
+out:
+	array->entry_num = done;
+	return rc;
+}
+
+static const struct iommu_domain_ops mock_nested_ops = {
+	.attach_dev = mock_domain_attach,
+	.set_dev_pasid = mock_domain_set_dev_pasid,
+	.cache_invalidate_user = mock_nested_invalidate,
+	.free = mock_nested_free,
+};
+
+static bool mock_capable(struct device *dev, enum iommu_cap cap)
+{
+	switch (cap) {
+	case IOMMU_CAP_CACHE_COHERENCY:
+		return true;
+	case IOMMU_CAP_DIRTY_TRACKING:
+		return !(to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY);
+	default:
+		return false;
+	}
+}
+
+static void *mock_hw_info(struct device *dev, u32 *length, u32 *type)
+{
+	struct iommu_test_hw_info *info;
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return ERR_PTR(-ENOMEM);
+	info->test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL;
+	*length = sizeof(*info);
+	*type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	return info;
+}
+
+static struct iommu_device *mock_probe_device(struct device *dev)
+{
+	/* Only devices whose fwspec names the mock's fwnode get here. */
+	return &mock_iommu;
+}
+
+static const struct iommu_ops mock_ops = {
+	.owner = THIS_MODULE,
+	.capable = mock_capable,
+	.hw_info = mock_hw_info,
+	.domain_alloc_paging = mock_domain_alloc_paging,
+	.domain_alloc_user = mock_domain_alloc_user,
+	.probe_device = mock_probe_device,
+	.device_group = generic_device_group,
+	.remove_dev_pasid = mock_remove_dev_pasid,
+	.pgsize_bitmap = MOCK_IO_PAGE_SIZE,
+	.blocked_domain = &mock_blocked_domain,
+	.default_domain = &mock_blocked_domain,
+	.default_domain_ops = &mock_paging_ops,
+};
+
+static void mock_dev_destroy(struct mock_dev *mdev)
+{
+	platform_device_unregister(mdev->pdev);
+	kfree(mdev);
+}
+
+static struct mock_dev *mock_dev_create(u32 flags)
+{
+	const struct property_entry pasid_props[] = {
+		PROPERTY_ENTRY_U32("pasid-num-bits", MOCK_PASID_WIDTH),
+		{ }
+	};
+	struct mock_dev *mdev;
+	int rc;
+
+	if (flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA |
+		      MOCK_FLAGS_DEVICE_PASID))
+		return ERR_PTR(-EINVAL);
+	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
+	if (!mdev)
+		return ERR_PTR(-ENOMEM);
+	mdev->flags = flags;
+	mdev->pdev = platform_device_alloc("iommufd_mock", PLATFORM_DEVID_AUTO);
+	if (!mdev->pdev) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	platform_set_drvdata(mdev->pdev, mdev);
+	if (flags & MOCK_FLAGS_DEVICE_PASID) {
+		rc = device_create_managed_software_node(&mdev->pdev->dev,
+							 pasid_props, NULL);
+		if (rc)
+			goto err_put;
+	}
+	/* Names the mock as the device's IOMMU: see the top of the file. */
+	rc = iommu_fwspec_init(&mdev->pdev->dev, mock_fwnode);
+	if (rc)
+		goto err_put;
+	rc = platform_device_add(mdev->pdev);
+	if (rc)
+		goto err_put;
+	if (!iommufd_selftest_is_mock_dev(&mdev->pdev->dev)) {
+		platform_device_unregister(mdev->pdev);
+		kfree(mdev);
+		return ERR_PTR(-ENODEV);
+	}
+	return mdev;
+
+err_put:
+	platform_device_put(mdev->pdev);
+err_free:
+	kfree(mdev);
+	return ERR_PTR(rc);
+}
+
+/**
+ * iommufd_selftest_destroy() - destroy op of IOMMUFD_OBJ_SELFTEST
+ * @obj: the object
+ */
+void iommufd_selftest_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_selftest *sobj =
+		container_of(obj, struct iommufd_selftest, obj);
+
+	iommufd_device_unbind(sobj->idev);
+	mock_dev_destroy(sobj->mdev);
+	kfree(sobj);
+}
+
+static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
+				    struct iommu_test_cmd *cmd)
+{
+	struct iommufd_selftest *sobj;
+	u32 flags = 0, pt_id = cmd->id, idev_id;
+	int rc;
+
+	if (cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS)
+		flags = cmd->mock_domain_flags.dev_flags;
+
+	sobj = kzalloc(sizeof(*sobj), GFP_KERNEL_ACCOUNT);
+	if (!sobj)
+		return -ENOMEM;
+	rc = iommufd_object_reserve(ucmd->ictx, &sobj->obj,
+				    IOMMUFD_OBJ_SELFTEST);
+	if (rc)
+		goto err_free;
+	sobj->mdev = mock_dev_create(flags);
+	if (IS_ERR(sobj->mdev)) {
+		rc = PTR_ERR(sobj->mdev);
+		goto err_abort;
+	}
+	sobj->idev = iommufd_device_bind(ucmd->ictx, &sobj->mdev->pdev->dev,
+					 &idev_id);
+	if (IS_ERR(sobj->idev)) {
+		rc = PTR_ERR(sobj->idev);
+		goto err_mdev;
+	}
+	rc = iommufd_device_pasid_attach(sobj->idev, IOMMU_NO_PASID, &pt_id);
+	if (rc)
+		goto err_unbind;
+
+	cmd->mock_domain.out_stdev_id = sobj->obj.id;
+	cmd->mock_domain.out_hwpt_id = pt_id;
+	cmd->mock_domain.out_idev_id = idev_id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto err_unbind;
+	iommufd_object_finalize(ucmd->ictx, &sobj->obj);
+	return 0;
+
+err_unbind:
+	/* Detaches the RID too. */
+	iommufd_device_unbind(sobj->idev);
+err_mdev:
+	mock_dev_destroy(sobj->mdev);
+err_abort:
+	iommufd_object_abort(ucmd->ictx, &sobj->obj);
+err_free:
+	kfree(sobj);
+	return rc;
+}
+
+static int iommufd_test_mock_domain_replace(struct iommufd_ucmd *ucmd,
+					    struct iommu_test_cmd *cmd)
+{
+	u32 pt_id = cmd->mock_domain_replace.pt_id;
+	struct iommufd_selftest *sobj;
+	struct iommufd_object *obj;
+	int rc;
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_SELFTEST);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	sobj = container_of(obj, struct iommufd_selftest, obj);
+	rc = iommufd_device_pasid_replace(sobj->idev, IOMMU_NO_PASID, &pt_id);
+	if (!rc) {
+		cmd->mock_domain_replace.pt_id = pt_id;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	iommufd_put_object(obj);
+	return rc;
+}
+
+static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	u64 start = cmd->add_reserved.start, length = cmd->add_reserved.length;
+	struct iommufd_ioas *ioas;
+	unsigned long last;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(start, length - 1, &last))
+		return -EOVERFLOW;
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	/* No owner: it stays reserved as long as the IOAS lives. */
+	rc = iopt_reserve(&ioas->iopt, start, last, NULL);
+	iommufd_put_object(&ioas->obj);
+	return rc;
+}
+
+/* A HWPT of the mock with a reference held, or an ERR_PTR. */
+static struct iommufd_hw_pagetable *
+iommufd_test_get_hwpt(struct iommufd_ucmd *ucmd, u32 id,
+		      const struct iommu_domain_ops *ops)
+{
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_object *obj;
+
+	obj = iommufd_get_object(ucmd->ictx, id, IOMMUFD_OBJ_ANY);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	if (obj->type != IOMMUFD_OBJ_HWPT_PAGING &&
+	    obj->type != IOMMUFD_OBJ_HWPT_NESTED) {
+		iommufd_put_object(obj);
+		return ERR_PTR(-EINVAL);
+	}
+	hwpt = container_of(obj, struct iommufd_hw_pagetable, obj);
+	if (hwpt->domain->ops != ops) {
+		iommufd_put_object(obj);
+		return ERR_PTR(-EINVAL);
+	}
+	return hwpt;
+}
+
+/* The struct page behind a user address, with a reference held. */
+static int iommufd_test_user_page(unsigned long uaddr, struct page **page)
+{
+	long n;
+
+	n = get_user_pages_fast(uaddr & PAGE_MASK, 1, 0, page);
+	if (n < 0)
+		return n;
+	return n == 1 ? 0 : -EFAULT;
+}
+
+/* Every IOVA of the range must translate to the memory behind @uptr. */
+static int iommufd_test_md_check_map(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	unsigned long iova = cmd->check_map.iova, uptr = cmd->check_map.uptr;
+	unsigned long length = cmd->check_map.length, end;
+	struct iommufd_hw_pagetable *hwpt;
+	struct page *page;
+	phys_addr_t pa;
+	int rc = 0;
+
+	if (iova % MOCK_IO_PAGE_SIZE || length % MOCK_IO_PAGE_SIZE ||
+	    uptr % MOCK_IO_PAGE_SIZE || check_add_overflow(uptr, length, &end))
+		return -EINVAL;
+	hwpt = iommufd_test_get_hwpt(ucmd, cmd->id, &mock_paging_ops);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+
+	for (; length; length -= MOCK_IO_PAGE_SIZE) {
+		rc = iommufd_test_user_page(uptr, &page);
+		if (rc)
+			break;
+		pa = page_to_phys(page) + uptr % PAGE_SIZE;
+		put_page(page);
+		if (!xa_load(&to_mock_domain(hwpt->domain)->pfns,
+			     iova / MOCK_IO_PAGE_SIZE) ||
+		    mock_domain_iova_to_phys(hwpt->domain, iova) != pa) {
+			rc = -EINVAL;
+			break;
+		}
+		iova += MOCK_IO_PAGE_SIZE;
+		uptr += MOCK_IO_PAGE_SIZE;
+	}
+	iommufd_put_object(&hwpt->obj);
+	return rc;
+}
+
+/* Every page of the range must be pinned exactly @refs times. */
+static int iommufd_test_md_check_refs(struct iommu_test_cmd *cmd)
+{
+	unsigned long uptr = cmd->check_refs.uptr, end;
+	unsigned long length = cmd->check_refs.length;
+	struct page *page;
+	unsigned int pins;
+	int rc;
+
+	if (length % PAGE_SIZE || uptr % PAGE_SIZE ||
+	    check_add_overflow(uptr, length, &end))
+		return -EINVAL;
+	for (; length; length -= PAGE_SIZE, uptr += PAGE_SIZE) {
+		rc = iommufd_test_user_page(uptr, &page);
+		if (rc)
+			return rc;
+		/* Pins of a compound page are counted elsewhere: skip it. */
+		pins = page_ref_count(page) / GUP_PIN_COUNTING_BIAS;
+		rc = PageCompound(page) || pins == cmd->check_refs.refs ?
+			     0 : -EIO;
+		put_page(page);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd,
+				       struct iommu_test_cmd *cmd)
+{
+	struct iommufd_hw_pagetable *hwpt;
+	u32 idx = cmd->check_iotlb.id;
+	int rc = 0;
+
+	hwpt = iommufd_test_get_hwpt(ucmd, cmd->id, &mock_nested_ops);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	if (idx > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX ||
+	    to_mock_nested(hwpt->domain)->iotlb[idx] != cmd->check_iotlb.iotlb)
+		rc = -EINVAL;
+	iommufd_put_object(&hwpt->obj);
+	return rc;
+}
+
+/*
+ * IOMMU_TEST_OP_DIRTY: the user bitmap has a bit per @page_size block of
+ * the range; mark the mapped I/O page at the start of each block whose bit
+ * is set dirty, as a device writing there would, and count them.
+ */
+static int iommufd_test_dirty(struct iommufd_ucmd *ucmd,
+			      struct iommu_test_cmd *cmd)
+{
+	unsigned long iova = cmd->dirty.iova, length = cmd->dirty.length;
+	unsigned long page_size = cmd->dirty.page_size, nbits, i, cur;
+	struct iommufd_hw_pagetable *hwpt;
+	struct mock_domain *mock;
+	unsigned long *bits;
+	u64 count = 0;
+	void *ent;
+	int rc;
+
+	if (!page_size || !length || iova % page_size ||
+	    length % page_size || !cmd->dirty.uptr)
+		return -EINVAL;
+	nbits = length / page_size;
+	/* Bounds the kernel copy of the bitmap at 16 MiB. */
+	if (nbits > SZ_16M * BITS_PER_BYTE)
+		return -EOVERFLOW;
+	hwpt = iommufd_test_get_hwpt(ucmd, cmd->id, &mock_paging_ops);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	mock = to_mock_domain(hwpt->domain);
+	if (!mock->tracking) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	bits = bitmap_zalloc(nbits, GFP_KERNEL_ACCOUNT);
+	if (!bits) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	if (copy_from_user(bits, u64_to_user_ptr(cmd->dirty.uptr),
+			   DIV_ROUND_UP(nbits, BITS_PER_BYTE))) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+	for_each_set_bit(i, bits, nbits) {
+		cur = (iova + i * page_size) / MOCK_IO_PAGE_SIZE;
+		ent = xa_load(&mock->pfns, cur);
+		if (!ent)
+			continue;
+		xa_store(&mock->pfns, cur,
+			 xa_mk_value(xa_to_value(ent) | MOCK_PFN_DIRTY),
+			 GFP_KERNEL);
+		count++;
+	}
+	cmd->dirty.out_nr_dirty = count;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_free:
+	bitmap_free(bits);
+out_put:
+	iommufd_put_object(&hwpt->obj);
+	return rc;
+}
+
+/**
+ * struct selftest_access - an access object of the test ABI, owned by a
+ *			    file whose descriptor is the access's "id"
+ * @access: the access object
+ * @file: the file
+ * @lock: protects @items and @next_id; held across pin and unpin
+ * @items: the pinned ranges (struct selftest_access_item)
+ * @next_id: ID of the next pinned range
+ */
+struct selftest_access {
+	struct iommufd_access *access;
+	struct file *file;
+	struct mutex lock; /* @items */
+	struct list_head items;
+	unsigned int next_id;
+};
+
+/**
+ * struct selftest_access_item - a range pinned by IOMMU_TEST_OP_ACCESS_PAGES
+ * @node: entry in &selftest_access.items
+ * @iova: first IOVA
+ * @length: length in bytes
+ * @id: what IOMMU_TEST_OP_DESTROY_ACCESS_PAGES names it by
+ */
+struct selftest_access_item {
+	struct list_head node;
+	unsigned long iova;
+	unsigned long length;
+	unsigned int id;
+};
+
+static const struct file_operations selftest_access_fops;
+
+/* The access behind a descriptor, with a reference on its file. */
+static struct selftest_access *selftest_access_get(int fd)
+{
+	struct file *file = fget(fd);
+
+	if (!file)
+		return ERR_PTR(-EBADFD);
+	if (file->f_op != &selftest_access_fops) {
+		fput(file);
+		return ERR_PTR(-EBADFD);
+	}
+	return file->private_data;
+}
+
+/* The unmap callback: unpin every range that meets [iova, iova + length). */
+static void selftest_access_unmap(void *data, unsigned long iova,
+				  unsigned long length)
+{
+	unsigned long last = iova + length - 1;
+	struct selftest_access *staccess = data;
+	struct selftest_access_item *item, *tmp;
+
+	mutex_lock(&staccess->lock);
+	list_for_each_entry_safe(item, tmp, &staccess->items, node) {
+		if (iova > item->iova + item->length - 1 || last < item->iova)
+			continue;
+		list_del(&item->node);
+		iommufd_access_unpin_pages(staccess->access, item->iova,
+					   item->length);
+		kfree(item);
+	}
+	mutex_unlock(&staccess->lock);
+}
+
+static const struct iommufd_access_ops selftest_access_ops_pin = {
+	.needs_pin_pages = 1,
+	.unmap = selftest_access_unmap,
+};
+
+static const struct iommufd_access_ops selftest_access_ops = {
+	.unmap = selftest_access_unmap,
+};
+
+static int selftest_access_release(struct inode *inode, struct file *file)
+{
+	struct selftest_access *staccess = file->private_data;
+
+	if (staccess->access) {
+		selftest_access_unmap(staccess, 0, ULONG_MAX);
+		iommufd_access_destroy(staccess->access);
+	}
+	mutex_destroy(&staccess->lock);
+	kfree(staccess);
+	return 0;
+}
+
+static const struct file_operations selftest_access_fops = {
+	.owner = THIS_MODULE,
+	.release = selftest_access_release,
+};
+
+static int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
+				      struct iommu_test_cmd *cmd)
+{
+	u32 flags = cmd->create_access.flags, id;
+	struct selftest_access *staccess;
+	struct iommufd_access *access;
+	struct file *file;
+	int fd, rc;
+
+	if (flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
+		return -EOPNOTSUPP;
+	staccess = kzalloc(sizeof(*staccess), GFP_KERNEL_ACCOUNT);
+	if (!staccess)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&staccess->items);
+	mutex_init(&staccess->lock);
+	file = anon_inode_getfile("[iommufd_test_access]",
+				  &selftest_access_fops, staccess, O_RDWR);
+	if (IS_ERR(file)) {
+		mutex_destroy(&staccess->lock);
+		kfree(staccess);
+		return PTR_ERR(file);
+	}
+	staccess->file = file;
+	/* From here on, fput() frees @staccess. */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		rc = fd;
+		goto err_fput;
+	}
+	access = iommufd_access_create(ucmd->ictx,
+				       flags & MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES ?
+				       &selftest_access_ops_pin :
+				       &selftest_access_ops,
+				       staccess, &id);
+	if (IS_ERR(access)) {
+		rc = PTR_ERR(access);
+		goto err_fd;
+	}
+	rc = iommufd_access_attach(access, cmd->id);
+	if (rc)
+		goto err_destroy;
+	cmd->create_access.out_access_fd = fd;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto err_destroy;
+	staccess->access = access;
+	fd_install(fd, file);
+	return 0;
+
+err_destroy:
+	iommufd_access_destroy(access);
+err_fd:
+	put_unused_fd(fd);
+err_fput:
+	fput(file);
+	return rc;
+}
+
+static int iommufd_test_access_replace_ioas(struct iommu_test_cmd *cmd)
+{
+	struct selftest_access *staccess;
+	int rc;
+
+	staccess = selftest_access_get(cmd->id);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	rc = iommufd_access_replace(staccess->access,
+				    cmd->access_replace_ioas.ioas_id);
+	fput(staccess->file);
+	return rc;
+}
+
+/* @pages must be the pages behind the user addresses from @uptr on. */
+static int iommufd_test_check_pages(unsigned long uptr, struct page **pages,
+				    unsigned long npages)
+{
+	struct page *page;
+	int rc;
+
+	for (; npages; npages--, pages++, uptr += PAGE_SIZE) {
+		rc = iommufd_test_user_page(uptr, &page);
+		if (rc)
+			return rc;
+		put_page(page);
+		if (page != *pages)
+			return -EBADE;
+	}
+	return 0;
+}
+
+/* Largest range one call may pin or copy (bounds the kernel buffers). */
+#define SELFTEST_ACCESS_MAX (16UL * 1024 * 1024)
+
+static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	unsigned long iova = cmd->access_pages.iova, npages, end;
+	unsigned long length = cmd->access_pages.length;
+	unsigned long uptr = cmd->access_pages.uptr;
+	u32 flags = cmd->access_pages.flags;
+	struct selftest_access_item *item;
+	struct selftest_access *staccess;
+	struct page **pages;
+	int rc;
+
+	if (length > SELFTEST_ACCESS_MAX)
+		return -ENOMEM;
+	if (flags & ~MOCK_FLAGS_ACCESS_WRITE)
+		return -EOPNOTSUPP;
+	if (!length || check_add_overflow(iova, length, &end))
+		return -EINVAL;
+	staccess = selftest_access_get(cmd->id);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	if (staccess->access->ops != &selftest_access_ops_pin) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+	npages = (ALIGN(end, PAGE_SIZE) - ALIGN_DOWN(iova, PAGE_SIZE)) /
+		 PAGE_SIZE;
+	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	/* Held across pin and record, so an unmap sees the whole range. */
+	mutex_lock(&staccess->lock);
+	rc = iommufd_access_pin_pages(staccess->access, iova, length, pages,
+				      flags & MOCK_FLAGS_ACCESS_WRITE ?
+				      IOMMUFD_ACCESS_RW_WRITE : 0);
+	if (rc)
+		goto out_unlock;
+	if (uptr) {
+		rc = iommufd_test_check_pages(uptr - iova % PAGE_SIZE, pages,
+					      npages);
+		if (rc)
+			goto out_unpin;
+	}
+	item = kzalloc(sizeof(*item), GFP_KERNEL_ACCOUNT);
+	if (!item) {
+		rc = -ENOMEM;
+		goto out_unpin;
+	}
+	item->iova = iova;
+	item->length = length;
+	item->id = staccess->next_id++;
+	list_add_tail(&item->node, &staccess->items);
+	cmd->access_pages.out_access_pages_id = item->id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (!rc)
+		goto out_unlock;
+	list_del(&item->node);
+	kfree(item);
+out_unpin:
+	iommufd_access_unpin_pages(staccess->access, iova, length);
+out_unlock:
+	mutex_unlock(&staccess->lock);
+	kvfree(pages);
+out_put:
+	fput(staccess->file);
+	return rc;
+}
+
+static int iommufd_test_access_item_destroy(struct iommu_test_cmd *cmd)
+{
+	u32 item_id = cmd->destroy_access_pages.access_pages_id;
+	struct selftest_access_item *item;
+	struct selftest_access *staccess;
+	int rc = -ENOENT;
+
+	staccess = selftest_access_get(cmd->id);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	mutex_lock(&staccess->lock);
+	list_for_each_entry(item, &staccess->items, node) {
+		if (item->id != item_id)
+			continue;
+		list_del(&item->node);
+		iommufd_access_unpin_pages(staccess->access, item->iova,
+					   item->length);
+		kfree(item);
+		rc = 0;
+		break;
+	}
+	mutex_unlock(&staccess->lock);
+	fput(staccess->file);
+	return rc;
+}
+
+static int iommufd_test_access_rw(struct iommu_test_cmd *cmd)
+{
+	void __user *ubuf = u64_to_user_ptr(cmd->access_rw.uptr);
+	unsigned long length = cmd->access_rw.length;
+	u32 flags = cmd->access_rw.flags;
+	struct selftest_access *staccess;
+	unsigned int rw_flags = 0;
+	void *tmp;
+	int rc;
+
+	if (length > SELFTEST_ACCESS_MAX)
+		return -ENOMEM;
+	if (flags & ~(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH))
+		return -EOPNOTSUPP;
+	if (flags & MOCK_ACCESS_RW_WRITE)
+		rw_flags |= IOMMUFD_ACCESS_RW_WRITE;
+	/* Not through the mapping process's mm: our kthread path. */
+	if (flags & MOCK_ACCESS_RW_SLOW_PATH)
+		rw_flags |= IOMMUFD_ACCESS_RW_KTHREAD;
+	staccess = selftest_access_get(cmd->id);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	tmp = kvzalloc(length, GFP_KERNEL_ACCOUNT);
+	if (!tmp) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	if ((flags & MOCK_ACCESS_RW_WRITE) && copy_from_user(tmp, ubuf, length)) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+	rc = iommufd_access_rw(staccess->access, cmd->access_rw.iova, tmp,
+			       length, rw_flags);
+	if (!rc && !(flags & MOCK_ACCESS_RW_WRITE) &&
+	    copy_to_user(ubuf, tmp, length))
+		rc = -EFAULT;
+out_free:
+	kvfree(tmp);
+out_put:
+	fput(staccess->file);
+	return rc;
+}
+
+/**
+ * iommufd_test() - ioctl(IOMMU_TEST_CMD)
+ * @ucmd: the call; struct iommu_test_cmd
+ *
+ * Return: 0 or a negative errno; -EOPNOTSUPP for an operation this mock
+ * does not implement.
+ */
+int iommufd_test(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_ADD_RESERVED:
+		return iommufd_test_add_reserved(ucmd, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN:
+	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
+		return iommufd_test_mock_domain(ucmd, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
+		return iommufd_test_mock_domain_replace(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_MAP:
+		return iommufd_test_md_check_map(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_REFS:
+		return iommufd_test_md_check_refs(cmd);
+	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
+		return iommufd_test_md_check_iotlb(ucmd, cmd);
+	case IOMMU_TEST_OP_CREATE_ACCESS:
+		return iommufd_test_create_access(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
+		return iommufd_test_access_replace_ioas(cmd);
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+		return iommufd_test_access_pages(ucmd, cmd);
+	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
+		return iommufd_test_access_item_destroy(cmd);
+	case IOMMU_TEST_OP_ACCESS_RW:
+		return iommufd_test_access_rw(cmd);
+	case IOMMU_TEST_OP_DIRTY:
+		return iommufd_test_dirty(ucmd, cmd);
+	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
+		/* Mainline's smallest batch element: an index and a count. */
+		if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))
+			return -EINVAL;
+		WRITE_ONCE(iommufd_test_memory_limit, cmd->memory_limit.limit);
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/**
+ * iommufd_test_init() - register the mock IOMMU
+ *
+ * Return: 0 or a negative errno.
+ */
+int iommufd_test_init(void)
+{
+	int rc;
+
+	mock_fwnode = fwnode_create_software_node(NULL, NULL);
+	if (IS_ERR(mock_fwnode))
+		return PTR_ERR(mock_fwnode);
+	rc = iommu_device_sysfs_add(&mock_iommu, NULL, NULL, "iommufd_mock");
+	if (rc)
+		goto err_node;
+	mock_iommu.max_pasids = 1U << MOCK_PASID_WIDTH;
+	/* With no hwdev, the core keeps the fwnode set here. */
+	mock_iommu.fwnode = mock_fwnode;
+	rc = iommu_device_register(&mock_iommu, &mock_ops, NULL);
+	if (rc)
+		goto err_sysfs;
+	pr_warn("test build: IOMMU_TEST_CMD and a mock IOMMU are enabled\n");
+	return 0;
+
+err_sysfs:
+	iommu_device_sysfs_remove(&mock_iommu);
+err_node:
+	fwnode_remove_software_node(mock_fwnode);
+	return rc;
+}
+
+/**
+ * iommufd_test_exit() - unregister the mock IOMMU
+ *
+ * Every mock device is gone by now: each held a reference on the module.
+ */
+void iommufd_test_exit(void)
+{
+	iommu_device_unregister(&mock_iommu);
+	iommu_device_sysfs_remove(&mock_iommu);
+	fwnode_remove_software_node(mock_fwnode);
+}
