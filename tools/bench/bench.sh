@@ -3,8 +3,11 @@
 #
 # make bench: boot the stock Debian 6.12 kernel under QEMU 7.2 (the
 # machine of make check's stock-qemu7.2 leg, with one edu), load the
-# modules, run iommufd_bench, and turn what it printed into a table (on
-# stdout and in build/bench/table.txt) and build/bench/bench.json.
+# modules, run iommufd_bench and then iommu_core_bench (IOMMU core calls
+# on edu through vtd_sm); boot the same machine again with the stock
+# intel-iommu driver on (intel_iommu=on,sm_on) and run iommu_core_bench
+# there; turn what both printed into a table (on stdout and in
+# build/bench/table.txt) and build/bench/bench.json.
 #
 #   BENCH_REPS      repetitions per operation (default 300)
 #   BENCH_SCALE_S   time budget of the PASID scale part in seconds, attach
@@ -27,21 +30,38 @@ start=$(date +%s)
 
 {
 	"$VMDIR/build-modules.sh" "$(stock_kdir)" "$B/stock" &&
-	make -s -C "$TOPDIR/tools/bench" OUTPUT="$OUT"
+	make -s -C "$TOPDIR/tools/bench" OUTPUT="$OUT" &&
+	mkdir -p "$OUT/kmod" &&
+	rsync -a "$TOPDIR/tools/bench/kmod/" "$OUT/kmod/" &&
+	make -s -C "$(stock_kdir)" M="$OUT/kmod" modules
 } > "$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; die "bench: build failed"; }
 
 args=()
 for m in $MODULES; do
 	args+=(--module "$B/stock/$(module_path "$m")")
 done
+core=$OUT/kmod/iommu_core_bench.ko
+# edu's PCI name, and vtd_sm's debug knob that gives it PASIDs.
+edu='for d in /sys/bus/pci/devices/*; do [ "$(cat $d/vendor):$(cat $d/device)" = 0x1234:0x11e8 ] && b=${d##*/} && break; done; knob=/sys/kernel/debug/vtd_sm/$b/pasid_bits'
+run_core="insmod /modules/iommu_core_bench.ko reps=$REPS driver=\$drv && cat /sys/kernel/debug/iommu_core_bench/results; r=\$?; rmmod iommu_core_bench; exit \$r"
 "$VMDIR/vmtest.py" --name bench --kernel "$(stock_image)" --qemu 7.2 \
 	--logdir "$OUT/vm" --timeout "$TIMEOUT" "${args[@]}" \
 	--plan "load $MODULES" --plan "$UNSAFE_IRQ_STEP" \
 	--test "$OUT/iommufd_bench" \
 	--plan "run iommufd_bench -r $REPS -s $SCALE_S -m $MAX_PASIDS" \
+	--module "$core" \
+	--plan "run $edu; echo 3 > \$knob && drv=vtd_sm && $run_core" \
+	--plan "run $edu; echo 0 > \$knob && echo 'ok 1 - pasid_bits restored'" \
 	--plan unload
 rc=$?
+# The same machine with the stock driver: intel_iommu=on comes after the
+# harness's intel_iommu=off on the command line, and wins.
+"$VMDIR/vmtest.py" --name bench-intel-iommu --kernel "$(stock_image)" \
+	--qemu 7.2 --logdir "$OUT/vm-intel-iommu" --timeout 600 \
+	--append "intel_iommu=on,sm_on" --module "$core" \
+	--plan "run drv=intel-iommu && $run_core" || rc=1
 "$TOPDIR/tools/bench/report.py" --results "$OUT/vm/results.log" \
+	--results-stock "$OUT/vm-intel-iommu/results.log" \
 	--console "$OUT/vm/console.log" --json "$OUT/bench.json" \
 	--seconds "$(( $(date +%s) - start ))" | tee "$OUT/table.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1

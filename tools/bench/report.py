@@ -113,6 +113,8 @@ def fmt(v, spec='%.2f'):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--results', required=True)
+    ap.add_argument('--results-stock',
+                    help='results of iommu_core_bench on the stock driver')
     ap.add_argument('--console')
     ap.add_argument('--json', required=True)
     ap.add_argument('--seconds', type=int)
@@ -123,6 +125,14 @@ def main():
     except FileNotFoundError:
         print('bench: no results at %s' % args.results)
         return 1
+    if args.results_stock:
+        try:
+            more, more_tap = collect(args.results_stock)
+            recs += more
+            tap += ['intel-iommu: ' + t for t in more_tap]
+        except FileNotFoundError:
+            print('bench: no results at %s' % args.results_stock)
+            tap.append('not ok - no results of the stock driver')
     unit = next((r for r in recs if r['kind'] == 'unit'), {})
     cm = bool(unit.get('cap', 0) & CAP_CM)
     lat = {(r['group'], r['op']): r for r in recs if r['kind'] == 'latency'}
@@ -154,7 +164,10 @@ def main():
                               if r['kind'] == 'scale_detach'), None),
         'scale_closed': next((r for r in recs
                               if r['kind'] == 'scale_closed'), None),
-        'tap': [t for t in tap if re.match(r'^(not )?ok', t)],
+        'core': [r for r in recs if r['kind'] == 'core'],
+        'core_skips': [r for r in recs if r['kind'] == 'core_skip'],
+        'core_compare': [],
+        'tap': [t for t in tap if re.match(r'^(intel-iommu: )?(not )?ok', t)],
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, 'w') as f:
@@ -243,6 +256,29 @@ def main():
     if d:
         print('after the device node is closed and edu released: %d KiB '
               '(slab %d KiB)' % (d['kernel_kib_left'], d['slab_kib_left']))
+    core = {}
+    for c in out['core']:
+        core.setdefault((c['group'], c['op']), {})[c['driver']] = c
+    if core:
+        print()
+        print('IOMMU core calls on edu, same QEMU and kernel: median over the '
+              'reference of each boot')
+        hdr = '%-20s %12s %9s %13s' % ('operation', 'intel-iommu', 'vtd_sm',
+                                       'vtd_sm/stock')
+        print(hdr)
+        print('-' * len(hdr))
+        for key, d in core.items():
+            s = d.get('intel-iommu', {}).get('ratio_median')
+            v = d.get('vtd_sm', {}).get('ratio_median')
+            rel = v / s if s and v else None
+            out['core_compare'].append({'group': key[0], 'op': key[1],
+                                        'intel_iommu': s, 'vtd_sm': v,
+                                        'vtd_sm_over_stock': rel})
+            name = 'PASID 1 %s' % key[1] if key[0] == 'pasid' else label(*key)
+            print('%-20s %12s %9s %13s' % (name, fmt(s, '%.3f'),
+                                           fmt(v, '%.3f'), fmt(rel)))
+        for c in out['core_skips']:
+            print('%-20s %s: %s' % (c['group'], c['driver'], c['reason']))
     # rewrite with the derived per-PASID values
     with open(args.json, 'w') as f:
         json.dump(out, f, indent=1)
