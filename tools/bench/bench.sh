@@ -6,7 +6,7 @@
 # modules, run iommufd_bench and then iommu_core_bench (IOMMU core calls
 # on edu through vtd_sm); boot the same machine again with the stock
 # intel-iommu driver on (intel_iommu=on,sm_on) and run iommu_core_bench
-# there; turn what both printed into a table (on stdout and in
+# there, and vfio_bench (VFIO type1 map and unmap); turn what both printed into a table (on stdout and in
 # build/bench/table.txt) and build/bench/bench.json.
 #
 #   BENCH_REPS      repetitions per operation (default 300)
@@ -36,6 +36,23 @@ start=$(date +%s)
 	make -s -C "$(stock_kdir)" M="$OUT/kmod" modules
 } > "$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; die "bench: build failed"; }
 
+# The stock kernel's VFIO modules (xz-compressed in the package; the
+# guest's busybox insmod takes them plain), in load order.
+VFIO_MODS="irqbypass vfio vfio_iommu_type1 vfio-pci-core vfio-pci"
+mkdir -p "$OUT/vfio"
+vfio_args=()
+vfio_load=
+for m in $VFIO_MODS; do
+	f=$(modinfo -k "$(stock_kver)" -F filename "$m") ||
+		die "bench: no module $m in $KPKG_IMAGE"
+	xz -dc "$f" > "$OUT/vfio/$m.ko" || die "bench: cannot unpack $f"
+	vfio_args+=(--module "$OUT/vfio/$m.ko")
+	p=
+	# no interrupt remapping on these machines, as for iommufd_pasid
+	[ "$m" = vfio_iommu_type1 ] && p=" allow_unsafe_interrupts=1"
+	vfio_load="$vfio_load insmod /modules/$m.ko$p &&"
+done
+
 args=()
 for m in $MODULES; do
 	args+=(--module "$B/stock/$(module_path "$m")")
@@ -55,11 +72,14 @@ run_core="insmod /modules/iommu_core_bench.ko reps=$REPS driver=\$drv && cat /sy
 	--plan unload
 rc=$?
 # The same machine with the stock driver: intel_iommu=on comes after the
-# harness's intel_iommu=off on the command line, and wins.
+# harness's intel_iommu=off on the command line, and wins.  The core
+# calls first, then VFIO type1 on edu.
 "$VMDIR/vmtest.py" --name bench-intel-iommu --kernel "$(stock_image)" \
 	--qemu 7.2 --logdir "$OUT/vm-intel-iommu" --timeout 600 \
 	--append "intel_iommu=on,sm_on" --module "$core" \
-	--plan "run drv=intel-iommu && $run_core" || rc=1
+	--plan "run drv=intel-iommu && $run_core" \
+	"${vfio_args[@]}" --test "$OUT/vfio_bench" \
+	--plan "run$vfio_load vfio_bench -r $REPS" || rc=1
 "$TOPDIR/tools/bench/report.py" --results "$OUT/vm/results.log" \
 	--results-stock "$OUT/vm-intel-iommu/results.log" \
 	--console "$OUT/vm/console.log" --json "$OUT/bench.json" \

@@ -167,6 +167,8 @@ def main():
         'core': [r for r in recs if r['kind'] == 'core'],
         'core_skips': [r for r in recs if r['kind'] == 'core_skip'],
         'core_compare': [],
+        'vfio': [r for r in recs if r['kind'] == 'vfio'],
+        'vfio_compare': [],
         'tap': [t for t in tap if re.match(r'^(intel-iommu: )?(not )?ok', t)],
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
@@ -279,6 +281,24 @@ def main():
                                            fmt(v, '%.3f'), fmt(rel)))
         for c in out['core_skips']:
             print('%-20s %s: %s' % (c['group'], c['driver'], c['reason']))
+    vfio = {(v['group'], v['op']): v for v in out['vfio']}
+    if vfio:
+        print()
+        print('IOAS map/unmap (iommufd_pasid on vtd_sm) and VFIO type1 '
+              '(stock intel-iommu): median over the reference of each boot')
+        hdr = '%-20s %9s %9s %11s' % ('operation', 'IOAS', 'type1',
+                                      'IOAS/type1')
+        print(hdr)
+        print('-' * len(hdr))
+        for key, v in vfio.items():
+            i = lat.get(key, {}).get('ratio_median')
+            t = v['ratio_median']
+            rel = i / t if i and t else None
+            out['vfio_compare'].append({'group': key[0], 'op': key[1],
+                                        'ioas': i, 'type1': t,
+                                        'ioas_over_type1': rel})
+            print('%-20s %9s %9s %11s' % (label(*key), fmt(i, '%.3f'),
+                                          fmt(t, '%.3f'), fmt(rel)))
     # rewrite with the derived per-PASID values
     with open(args.json, 'w') as f:
         json.dump(out, f, indent=1)
