@@ -58,6 +58,14 @@ LABELS = {
 }
 
 
+CORE_LABELS = {
+    'rid': 'RID %s',
+    'pasid': 'PASID 1 %s',
+    'map_4k': 'iommu_%s 4 KiB',
+    'map_2m': 'iommu_%s 2 MiB',
+}
+
+
 def label(group, op):
     return LABELS.get(group, group + ' %s') % op
 
@@ -106,6 +114,14 @@ def git_commit():
         return None
 
 
+def median(v):
+    if not v:
+        return None
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
 def fmt(v, spec='%.2f'):
     return '-' if v is None else spec % v
 
@@ -115,6 +131,10 @@ def main():
     ap.add_argument('--results', required=True)
     ap.add_argument('--results-stock',
                     help='results of iommu_core_bench on the stock driver')
+    ap.add_argument('--pair', nargs=2, action='append', default=[],
+                    metavar=('VTD_SM', 'STOCK'),
+                    help='results of one boot of each driver running '
+                    'iommu_core_bench (the first pair may be the main logs)')
     ap.add_argument('--console')
     ap.add_argument('--json', required=True)
     ap.add_argument('--seconds', type=int)
@@ -258,29 +278,61 @@ def main():
     if d:
         print('after the device node is closed and edu released: %d KiB '
               '(slab %d KiB)' % (d['kernel_kib_left'], d['slab_kib_left']))
-    core = {}
-    for c in out['core']:
-        core.setdefault((c['group'], c['op']), {})[c['driver']] = c
-    if core:
+    # IOMMU core calls: per pair of boots, vtd_sm's ratio over the stock
+    # driver's; the median, min and max over the pairs.
+    pairs = []
+    for vtd_path, stock_path in args.pair:
+        one = {}
+        for path in (vtd_path, stock_path):
+            try:
+                for c in collect(path)[0]:
+                    if c['kind'] == 'core':
+                        one.setdefault((c['group'], c['op']),
+                                       {})[c['driver']] = c['ratio_median']
+            except FileNotFoundError:
+                tap.append('not ok - no results at %s' % path)
+                out['tap'].append(tap[-1])
+        pairs.append(one)
+    if not pairs and out['core']:
+        one = {}
+        for c in out['core']:
+            one.setdefault((c['group'], c['op']),
+                           {})[c['driver']] = c['ratio_median']
+        pairs.append(one)
+    keys = []
+    for one in pairs:
+        keys += [k for k in one if k not in keys]
+    if keys:
         print()
-        print('IOMMU core calls on edu, same QEMU and kernel: median over the '
-              'reference of each boot')
-        hdr = '%-20s %12s %9s %13s' % ('operation', 'intel-iommu', 'vtd_sm',
-                                       'vtd_sm/stock')
+        print('IOMMU core calls on edu, same QEMU and kernel, %d boots of '
+              'each driver: medians over the reference of each boot' %
+              len(pairs))
+        hdr = '%-20s %12s %9s %13s %13s' % (
+            'operation', 'intel-iommu', 'vtd_sm', 'vtd_sm/stock',
+            'min..max')
         print(hdr)
         print('-' * len(hdr))
-        for key, d in core.items():
-            s = d.get('intel-iommu', {}).get('ratio_median')
-            v = d.get('vtd_sm', {}).get('ratio_median')
-            rel = v / s if s and v else None
-            out['core_compare'].append({'group': key[0], 'op': key[1],
-                                        'intel_iommu': s, 'vtd_sm': v,
-                                        'vtd_sm_over_stock': rel})
-            name = 'PASID 1 %s' % key[1] if key[0] == 'pasid' else label(*key)
-            print('%-20s %12s %9s %13s' % (name, fmt(s, '%.3f'),
-                                           fmt(v, '%.3f'), fmt(rel)))
-        for c in out['core_skips']:
-            print('%-20s %s: %s' % (c['group'], c['driver'], c['reason']))
+    for key in keys:
+        s = [p[key]['intel-iommu'] for p in pairs
+             if 'intel-iommu' in p.get(key, {})]
+        v = [p[key]['vtd_sm'] for p in pairs if 'vtd_sm' in p.get(key, {})]
+        rel = [p[key]['vtd_sm'] / p[key]['intel-iommu'] for p in pairs
+               if 'vtd_sm' in p.get(key, {}) and
+               p[key].get('intel-iommu')]
+        rec = {'group': key[0], 'op': key[1], 'pairs': len(pairs),
+               'intel_iommu': median(s), 'vtd_sm': median(v),
+               'vtd_sm_over_stock': median(rel),
+               'vtd_sm_over_stock_min': min(rel) if rel else None,
+               'vtd_sm_over_stock_max': max(rel) if rel else None,
+               'vtd_sm_over_stock_each': rel}
+        out['core_compare'].append(rec)
+        name = CORE_LABELS.get(key[0], key[0] + ' %s') % key[1]
+        spread = ('%.2f..%.2f' % (min(rel), max(rel))) if rel else '-'
+        print('%-20s %12s %9s %13s %13s' % (
+            name, fmt(rec['intel_iommu'], '%.3f'), fmt(rec['vtd_sm'], '%.3f'),
+            fmt(rec['vtd_sm_over_stock']), spread))
+    for c in out['core_skips']:
+        print('%-20s %s: %s' % (c['group'], c['driver'], c['reason']))
     vfio = {(v['group'], v['op']): v for v in out['vfio']}
     if vfio:
         print()
@@ -297,7 +349,7 @@ def main():
             out['vfio_compare'].append({'group': key[0], 'op': key[1],
                                         'ioas': i, 'type1': t,
                                         'ioas_over_type1': rel})
-            print('%-20s %9s %9s %11s' % (label(*key), fmt(i, '%.3f'),
+            print('%-20s %9s %9s %11s' % (label(*key)[5:], fmt(i, '%.3f'),
                                           fmt(t, '%.3f'), fmt(rel)))
     # rewrite with the derived per-PASID values
     with open(args.json, 'w') as f:
