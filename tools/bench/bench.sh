@@ -7,7 +7,8 @@
 # on edu through vtd_sm); boot the same machine again with the stock
 # intel-iommu driver on (intel_iommu=on,sm_on) and run iommu_core_bench
 # there, and vfio_bench (VFIO type1 map and unmap); turn what both printed into a table (on stdout and in
-# build/bench/table.txt) and build/bench/bench.json.
+# build/bench/table.txt), build/bench/bench.json and, with gnuplot, the
+# PNGs build/bench/scale.png and build/bench/compare.png.
 #
 #   BENCH_REPS      repetitions per operation (default 300)
 #   BENCH_SCALE_S   time budget of the PASID scale part in seconds, attach
@@ -108,5 +109,6 @@ done
 	--console "$OUT/vm/console.log" --json "$OUT/bench.json" \
 	--seconds "$(( $(date +%s) - start ))" | tee "$OUT/table.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+"$TOPDIR/tools/bench/plot.py" "$OUT/bench.json" "$OUT" || rc=1
 echo "bench: $(( $(date +%s) - start ))s, results in $OUT"
 exit $rc
