@@ -9,7 +9,7 @@
 #   make check        lint + the VM test matrix; ends "N passed, N failed"
 #   make run          boot the demo VM with the modules loaded
 #   make lint         checkpatch --strict, sparse, W=1, coccicheck
-#   make bench        benchmarks in the VM
+#   make bench        benchmarks in the VM: table, build/bench/bench.json
 #   make clean
 
 VM := tools/testing/vm
@@ -39,7 +39,7 @@ lint:
 	tools/lint.sh
 
 bench: deps
-	@echo "make bench: no benchmarks yet"
+	tools/bench/bench.sh
 
 selftests:
 	$(MAKE) -C tools/testing/selftests/iommufd_pasid OUTPUT=$(CURDIR)/build/selftests

@@ -14,7 +14,7 @@ set -euo pipefail
 PKGS="$KPKG_IMAGE $KPKG_HEADERS $KPKG_SOURCE
 	qemu-system-x86 busybox-static sparse coccinelle debootstrap
 	gcc make libc6-dev bc bison flex libelf-dev libssl-dev cpio kmod
-	xz-utils gzip rsync git python3 perl"
+	xz-utils gzip rsync git python3 perl gnuplot-nox"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
