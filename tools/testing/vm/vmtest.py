@@ -342,7 +342,11 @@ def hmp(sock_path, command, log):
     log.flush()
 
 
-def wait_guest(proc, timeout, results, monitor, monitor_log, refused):
+DONE_GRACE = 10
+
+
+def wait_guest(proc, timeout, results, monitor, monitor_log, refused,
+               quit_when_done=False):
     """Waits for QEMU to exit (its status; None on timeout).
 
     With a monitor, the results port is followed meanwhile, and each line
@@ -350,6 +354,11 @@ def wait_guest(proc, timeout, results, monitor, monitor_log, refused):
     the monitor: the guest asks for what only the host can do (device_del,
     system_wakeup...) in the middle of a test, and waits for its effect.
     Commands not in MONITOR_ALLOWED are not run but added to @refused.
+
+    With @quit_when_done, a QEMU still running DONE_GRACE seconds after
+    the guest said "vmtest: done" is told to quit (and the monitor log
+    says so): after a resume from S3 the guest's ACPI power-off does not
+    end QEMU 7.2.
     """
     if not monitor:
         try:
@@ -359,6 +368,7 @@ def wait_guest(proc, timeout, results, monitor, monitor_log, refused):
     deadline = time.time() + timeout
     done = 0
     qrc = None
+    finished = None
     with open(monitor_log, 'w') as log:
         while True:
             try:
@@ -376,7 +386,10 @@ def wait_guest(proc, timeout, results, monitor, monitor_log, refused):
             end = data.rfind(b'\n') + 1
             done += end
             for line in data[:end].decode(errors='replace').split('\n'):
-                m = MONITOR_RE.match(line.replace('\r', '').strip())
+                line = line.replace('\r', '').strip()
+                if line == 'vmtest: done' and finished is None:
+                    finished = time.time()
+                m = MONITOR_RE.match(line)
                 if not m:
                     continue
                 command = m.group(1).strip()
@@ -390,6 +403,12 @@ def wait_guest(proc, timeout, results, monitor, monitor_log, refused):
                               % command)
             if qrc is not None:
                 return qrc
+            if (quit_when_done and finished is not None and
+                    time.time() > finished + DONE_GRACE):
+                log.write('guest done %ds ago, QEMU still running: quit\n'
+                          % DONE_GRACE)
+                hmp(monitor, 'quit', log)
+                finished = float('inf')
 
 
 def main():
@@ -461,7 +480,7 @@ def main():
         os.execvp(cmd[0], cmd)
     cmd += ['-serial', 'file:' + console, '-serial', 'file:' + results]
     monitor = None
-    if args.monitor:
+    if args.monitor or args.s3:
         monitor = os.path.join(args.logdir, 'qmp.sock')
         if os.path.exists(monitor):
             os.unlink(monitor)
@@ -482,7 +501,8 @@ def main():
                                      args=(qmp, qlog, stop))
             waker.start()
         qrc = wait_guest(proc, args.timeout, results, monitor,
-                         os.path.join(args.logdir, 'monitor.log'), refused)
+                         os.path.join(args.logdir, 'monitor.log'), refused,
+                         quit_when_done=args.s3)
         if qrc is None:
             proc.kill()
             proc.wait()
