@@ -56,8 +56,8 @@ record() {	# record <leg> <status>: a one-result leg
 	fi
 }
 
-# Lint runs beside the builds and the VM legs: a TCG guest keeps one core
-# busy (thread=single), lint takes the other at a lower priority.
+# Lint runs beside the builds and the VM legs, at a lower priority: it
+# gets what the guests (one core each, thread=single) leave.
 lint_pid=
 if want lint; then
 	mkdir -p "$LOGS/lint"
@@ -118,10 +118,11 @@ group_devs+=(--device pcie-root-port,id=rp1,chassis=2,slot=1
 group_devs+=(--device pcie-root-port,id=hp_port,bus=pcie.0,addr=0x10,chassis=2,slot=2
 	--device "$edu,bus=hp_port,id=hp_edu" --monitor)
 
-leg() {		# leg <name> <kernel image> <module build> <vmtest args...>
+# leg <name> <kernel image> <module build> <vmtest args...>: boot one leg
+# (the caller tallies it).
+leg() {
 	local name=$1 image=$2 mods=$3 m args=()
 	shift 3
-	want "$name" || return 0
 	for m in $MODULES; do
 		args+=(--module "$mods/$(module_path "$m")")
 	done
@@ -145,20 +146,34 @@ leg() {		# leg <name> <kernel image> <module build> <vmtest args...>
 	"$VMDIR/vmtest.py" --name "$name" --kernel "$image" \
 		--logdir "$LOGS/$name" "${args[@]}" "${group_devs[@]}" "$@" \
 		--plan unload --plan kmemleak
-	tally "$name"
 }
 
-leg stock-qemu7.2 "$(stock_image)" "$B/stock" --qemu 7.2 \
-	--timeout 600
-leg stock-qemu10-flts "$(stock_image)" "$B/stock" --qemu 10.0 \
-	--iommu-opt x-flts=on --timeout 600
+# The debug leg takes longest: it boots first and runs beside the others
+# (each TCG guest keeps one core busy); its report follows theirs.
+debug_pid=
+if want debug-qemu7.2; then
+	kunit=()
+	for k in $(find "$B/debug" -name '*_kunit.ko' 2>/dev/null | sort); do
+		kunit+=(--kunit "$k" --plan "kunit $(basename "$k" .ko)")
+	done
+	mkdir -p "$LOGS/debug-qemu7.2"
+	leg debug-qemu7.2 "$debug/arch/x86/boot/bzImage" "$B/debug" \
+		--qemu 7.2 "${kunit[@]}" --timeout 1500 \
+		> "$LOGS/debug-qemu7.2.out" 2>&1 &
+	debug_pid=$!
+fi
 
-kunit=()
-for k in $(find "$B/debug" -name '*_kunit.ko' 2>/dev/null | sort); do
-	kunit+=(--kunit "$k" --plan "kunit $(basename "$k" .ko)")
-done
-leg debug-qemu7.2 "$debug/arch/x86/boot/bzImage" "$B/debug" --qemu 7.2 \
-	"${kunit[@]}" --timeout 1500
+if want stock-qemu7.2; then
+	# --s3: the guest may suspend to RAM and is woken (suspend_test).
+	leg stock-qemu7.2 "$(stock_image)" "$B/stock" --qemu 7.2 \
+		--s3 --timeout 600
+	tally stock-qemu7.2
+fi
+if want stock-qemu10-flts; then
+	leg stock-qemu10-flts "$(stock_image)" "$B/stock" --qemu 10.0 \
+		--iommu-opt x-flts=on --timeout 600
+	tally stock-qemu10-flts
+fi
 
 # Linux's own suites against the mock IOMMU of a test build of the
 # modules (IOMMUFD_PASID_TEST=y, never shipped).  judge.sh fails a test
@@ -200,6 +215,12 @@ upstream_leg
 if want harness; then
 	"$VMDIR/check-harness.sh" "$LOGS/harness"
 	tally harness
+fi
+
+if [ -n "$debug_pid" ]; then
+	wait "$debug_pid"
+	cat "$LOGS/debug-qemu7.2.out"
+	tally debug-qemu7.2
 fi
 
 lint_result

@@ -163,7 +163,7 @@ static int dma_works(const char *bdf, char *src, char *dst, unsigned int seed)
 	if (ok) {
 		d.iommufd = open("/dev/iommu", O_RDWR);
 		ok = d.iommufd >= 0 && !ifd_dev_bind(&d) &&
-		     !ioas_alloc(d.iommufd, &ioas) &&
+		     !pci_cmd_enable(bdf) && !ioas_alloc(d.iommufd, &ioas) &&
 		     !ioas_map(d.iommufd, ioas, src, psz, IOVA_SRC) &&
 		     !ioas_map(d.iommufd, ioas, dst, psz, IOVA_DST) &&
 		     !dev_attach(d.devfd, RID, ioas, NULL) &&

@@ -571,6 +571,19 @@ static inline int pci_cmd_rw(const char *bdf, unsigned short *val, int write)
 	return n == 2 ? 0 : -EIO;
 }
 
+/* Memory space and bus master enable, as a VFIO user would. */
+static inline int pci_cmd_enable(const char *bdf)
+{
+	unsigned short cmd;
+	int rc;
+
+	rc = pci_cmd_rw(bdf, &cmd, 0);
+	cmd |= 0x6;
+	if (!rc)
+		rc = pci_cmd_rw(bdf, &cmd, 1);
+	return rc;
+}
+
 /* Hands edu to iommufd_pci (driver_override + bind). */
 static inline int edu_to_iommufd_pci(const char *bdf)
 {
@@ -733,7 +746,6 @@ static inline int ifd_dev_pasid_bits(struct ifd_dev *d, unsigned int bits)
  */
 static inline int ifd_dev_setup(struct ifd_dev *d, unsigned int pasid_bits)
 {
-	unsigned short cmd;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
@@ -774,11 +786,7 @@ static inline int ifd_dev_setup(struct ifd_dev *d, unsigned int pasid_bits)
 	rc = ifd_dev_bind(d);
 	if (rc)
 		goto err;
-	/* Memory space and bus master enable, as a VFIO user would. */
-	rc = pci_cmd_rw(d->bdf, &cmd, 0);
-	cmd |= 0x6;
-	if (!rc)
-		rc = pci_cmd_rw(d->bdf, &cmd, 1);
+	rc = pci_cmd_enable(d->bdf);
 	if (rc) {
 		snprintf(d->err, sizeof(d->err), "PCI command: %s",
 			 strerror(-rc));
