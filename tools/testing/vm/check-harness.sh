@@ -8,6 +8,7 @@
 #   2. a module that WARNs at load while every test passes
 #   3. a guest that hangs
 #   4. a guest asking for a monitor command that is not allowed
+#   5. a log directory holding a finished run's results
 #
 # Writes TAP to stdout and "<passed> <failed> 0" to <logdir>/summary.
 
@@ -47,7 +48,7 @@ vm() {		# vm <name> <vmtest args...>: prints the verdict lines
 }
 
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 
 out=$(vm failing-test --test "$B/harness_fail" \
 	--plan "kselftest harness_fail" --timeout 300)
@@ -81,6 +82,18 @@ echo "$out" | sed 's/^/# /'
 [ $rc != 0 ] && [ ! -e "$logs/monitor-escape" ] &&
 	grep -q 'FAIL monitor command not allowed: migrate' <<< "$out"
 result $? "a monitor command not allowed is not run and fails the leg"
+
+# With --s3 the host quits a QEMU still running 10 s after "vmtest: done":
+# that of an earlier run in the same directory must not end this one.
+mkdir -p "$logs/stale"
+printf 'vmtest: monitor device_del nothing\nvmtest: done\n' \
+	> "$logs/stale/results.log"
+out=$(vm stale --s3 --plan "run sleep 12 && echo 'ok 1 slept'" --timeout 120)
+rc=$?
+echo "$out" | sed 's/^/# /'
+[ $rc = 0 ] && grep -q ': 1 passed, 0 failed' <<< "$out" &&
+	! grep -q 'device_del' "$logs/stale/monitor.log"
+result $? "an earlier run's results in the log directory are not read"
 
 echo "$pass $fail 0" > "$logs/summary"
 echo "harness: $pass passed, $fail failed, 0 skipped"

@@ -449,6 +449,11 @@ def main():
                       'caching-mode=on'] + args.iommu_opt)
     console = os.path.join(args.logdir, 'console.log')
     results = os.path.join(args.logdir, 'results.log')
+    # The host follows the results file while the guest runs: a previous
+    # run's must not be read as this one's (its monitor commands, its end).
+    for old in (console, results):
+        if os.path.exists(old):
+            os.unlink(old)
     # Two vCPUs, but one TCG thread: with multi-threaded TCG the stock
     # kernel's boot-time code patching (int3-based text_poke) races with the
     # other vCPU and now and then oopses in enqueue_timer before any of our
