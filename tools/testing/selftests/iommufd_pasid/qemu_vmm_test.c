@@ -21,11 +21,11 @@
  * and bus mastering, makes edu copy bytes between two addresses of the
  * nested machine's RAM (which QEMU mapped into its IOAS, so the DMA goes
  * through our HW pagetable) and reads them back, sees edu's INTx and MSI
- * arrive through SET_IRQS, then quits QEMU through QMP and checks what is
- * left: nothing bound, bus mastering and MSI off, no translation of the
- * guest addresses, and the pinned pages uncharged (a second QEMU under the
- * same RLIMIT_MEMLOCK can assign the device again; one under a smaller
- * limit cannot).
+ * arrive through SET_IRQS, then quits QEMU through QMP (or kills it) and
+ * checks what is left: nothing bound, bus mastering and MSI off, no
+ * translation of the guest addresses, and the pinned pages uncharged (a
+ * second QEMU under the same RLIMIT_MEMLOCK can assign the device again;
+ * one under a smaller limit cannot).
  */
 #include <poll.h>
 #include <signal.h>
@@ -695,6 +695,78 @@ static int host_config(const char *bdf, unsigned char *cfg)
 	return n == 256 ? 0 : -EIO;
 }
 
+/*
+ * Aims the nested device's MSI at MSI_GPA of nested RAM (cleared) with
+ * MSI_DATA, and enables it: QEMU then enables MSI through SET_IRQS.
+ */
+static int vmm_msi_enable(struct __test_metadata *_metadata, struct vmm *v)
+{
+	int cap, data_off;
+	__u32 val, ctrl;
+
+	if (cfg_rd(v, v->slot, PCI_CAPABILITY_LIST, 1, &val))
+		return 0;
+	for (cap = val & ~3; cap; cap = val & ~3) {
+		if (cfg_rd(v, v->slot, cap, 2, &val))
+			return 0;
+		if ((val & 0xff) == PCI_CAP_ID_MSI)
+			break;
+		val >>= 8;
+	}
+	if (!cap) {
+		TH_LOG("no MSI capability in the nested machine");
+		return 0;
+	}
+	if (cfg_rd(v, v->slot, cap + PCI_MSI_FLAGS, 2, &ctrl) ||
+	    cfg_wr(v, v->slot, cap + PCI_MSI_ADDRESS_LO, 4, MSI_GPA))
+		return 0;
+	data_off = PCI_MSI_DATA_32;
+	if (ctrl & PCI_MSI_FLAGS_64BIT) {
+		if (cfg_wr(v, v->slot, cap + PCI_MSI_ADDRESS_HI, 4, 0))
+			return 0;
+		data_off = PCI_MSI_DATA_64;
+	}
+	return !cfg_wr(v, v->slot, cap + data_off, 2, MSI_DATA) &&
+	       !qt(v, REPLY_MS, "writel 0x%llx 0", MSI_GPA) &&
+	       !cfg_wr(v, v->slot, cap + PCI_MSI_FLAGS, 2,
+		       (ctrl & ~PCI_MSI_FLAGS_QSIZE) | PCI_MSI_FLAGS_ENABLE);
+}
+
+/*
+ * After QEMU: the node can be opened again (nothing holds the binding),
+ * bus mastering and MSI are off in the host's config space, and the
+ * walker no longer finds QEMU's page at DST_GPA (the RID is back on
+ * pass-through: the address itself, or a fault).
+ */
+static int nothing_left(struct __test_metadata *_metadata, const char *bdf)
+{
+	unsigned char cfg[256];
+	char line[256], path[300];
+	__u64 phys = 0;
+	int node, cap, rc;
+
+	snprintf(path, sizeof(path), DEVNODE_DIR "/%s", bdf);
+	node = open(path, O_RDWR);
+	if (node < 0) {
+		TH_LOG("node after QEMU: %s", strerror(errno));
+		return 0;
+	}
+	close(node);
+	if (host_config(bdf, cfg))
+		return 0;
+	cap = host_cap(cfg, PCI_CAP_ID_MSI);
+	if ((cfg[PCI_COMMAND] & PCI_COMMAND_MASTER) || !cap ||
+	    (cfg[cap + PCI_MSI_FLAGS] & PCI_MSI_FLAGS_ENABLE)) {
+		TH_LOG("host config after QEMU: command 0x%x, MSI at 0x%x",
+		       cfg[PCI_COMMAND], cap);
+		return 0;
+	}
+	rc = vtd_translate(bdf, RID, DST_GPA, &phys, line, sizeof(line));
+	line[strcspn(line, "\n")] = 0;
+	TH_LOG("walker after QEMU: %s", line);
+	return rc == -EFAULT || (!rc && phys == DST_GPA);
+}
+
 FIXTURE(vmm) {
 	char bdf[32];
 	unsigned short cmd_orig;
@@ -745,12 +817,11 @@ FIXTURE_TEARDOWN(vmm)
 TEST_F_TIMEOUT(vmm, assign_dma_irqs_quit, 600)
 {
 	struct vmm *v = &self->v;
-	__u64 phys_run = 0, phys = 0;
-	unsigned char cfg[256];
-	int pin = -1, pin2, cap, rc, node, status;
-	__u32 val, ctrl;
+	int pin = -1, pin2, rc, status;
+	__u64 phys_run = 0;
 	long long pin_kib;
-	char line[256], path[300];
+	char line[256];
+	__u32 val;
 
 	ASSERT_EQ(0, vmm_start(v, self->bdf, MEMLOCK_OK));
 	/* The first answer also says QEMU has realized the device. */
@@ -796,27 +867,7 @@ TEST_F_TIMEOUT(vmm, assign_dma_irqs_quit, 600)
 	       pin, pin2);
 
 	/* MSI: its message is aimed at nested RAM, where it must land. */
-	ASSERT_EQ(0, cfg_rd(v, v->slot, PCI_CAPABILITY_LIST, 1, &val));
-	for (cap = val & ~3; cap; cap = val & ~3) {
-		ASSERT_EQ(0, cfg_rd(v, v->slot, cap, 2, &val));
-		if ((val & 0xff) == PCI_CAP_ID_MSI)
-			break;
-		val >>= 8;
-	}
-	ASSERT_NE(0, cap) TH_LOG("no MSI capability in the nested machine");
-	ASSERT_EQ(0, cfg_rd(v, v->slot, cap + PCI_MSI_FLAGS, 2, &ctrl));
-	ASSERT_EQ(0, cfg_wr(v, v->slot, cap + PCI_MSI_ADDRESS_LO, 4, MSI_GPA));
-	if (ctrl & PCI_MSI_FLAGS_64BIT) {
-		ASSERT_EQ(0, cfg_wr(v, v->slot, cap + PCI_MSI_ADDRESS_HI, 4, 0));
-		ASSERT_EQ(0, cfg_wr(v, v->slot, cap + PCI_MSI_DATA_64, 2,
-				    MSI_DATA));
-	} else {
-		ASSERT_EQ(0, cfg_wr(v, v->slot, cap + PCI_MSI_DATA_32, 2,
-				    MSI_DATA));
-	}
-	ASSERT_EQ(0, qt(v, REPLY_MS, "writel 0x%llx 0", MSI_GPA));
-	ASSERT_EQ(0, cfg_wr(v, v->slot, cap + PCI_MSI_FLAGS, 2,
-			    (ctrl & ~PCI_MSI_FLAGS_QSIZE) | PCI_MSI_FLAGS_ENABLE));
+	ASSERT_TRUE(vmm_msi_enable(_metadata, v));
 	ASSERT_EQ(0, edu_wr32(v, EDU_IRQ_RAISE, EDU_MSI_BIT));
 	ASSERT_EQ((__u64)MSI_DATA, msi_wait(v));
 	ASSERT_EQ(0, edu_wr32(v, EDU_IRQ_ACK, EDU_MSI_BIT));
@@ -828,21 +879,7 @@ TEST_F_TIMEOUT(vmm, assign_dma_irqs_quit, 600)
 		TH_LOG("QEMU's end: %d (wait status 0x%x)", status, status);
 	TH_LOG("QEMU quit with status 0");
 
-	/* Nothing is left: the node is free and the device quiet. */
-	snprintf(path, sizeof(path), DEVNODE_DIR "/%s", self->bdf);
-	node = open(path, O_RDWR);
-	ASSERT_LE(0, node) TH_LOG("node after QEMU: %s", strerror(errno));
-	close(node);
-	ASSERT_EQ(0, host_config(self->bdf, cfg));
-	ASSERT_EQ(0, cfg[PCI_COMMAND] & PCI_COMMAND_MASTER);
-	cap = host_cap(cfg, PCI_CAP_ID_MSI);
-	ASSERT_NE(0, cap);
-	ASSERT_EQ(0, cfg[cap + PCI_MSI_FLAGS] & PCI_MSI_FLAGS_ENABLE);
-	/* QEMU's mapping of guest RAM is gone from the device's entry. */
-	rc = vtd_translate(self->bdf, RID, DST_GPA, &phys, line, sizeof(line));
-	line[strcspn(line, "\n")] = 0;
-	TH_LOG("walker after QEMU: %s", line);
-	ASSERT_TRUE(rc == -EFAULT || (!rc && phys == DST_GPA));
+	ASSERT_TRUE(nothing_left(_metadata, self->bdf));
 }
 
 /*
@@ -886,8 +923,46 @@ TEST_F_TIMEOUT(vmm, second_owner, 600)
 }
 
 /*
- * The check above can fail: under a limit smaller than its guest RAM,
- * QEMU cannot map (pin) it and gives up.
+ * A QEMU killed with MSI enabled and a DMA just started leaves nothing
+ * behind either, and its pinned pages are uncharged: the next QEMU under
+ * the same limit assigns the device and copies.
+ */
+TEST_F_TIMEOUT(vmm, killed_owner, 600)
+{
+	struct vmm *v = &self->v;
+	int rc, status;
+
+	ASSERT_EQ(0, vmm_start(v, self->bdf, MEMLOCK_OK));
+	rc = qt(v, START_MS, "irq_intercept_in ioapic");
+	ASSERT_EQ(0, rc) TH_LOG("qtest: %d %s", rc, v->line);
+	ASSERT_TRUE(vmm_edu_setup(_metadata, v));
+	ASSERT_TRUE(vmm_copy(v, 3)) TH_LOG("DMA copy: %s", v->line);
+	ASSERT_TRUE(vmm_msi_enable(_metadata, v));
+	ASSERT_EQ(0, edu_wr64(v, EDU_DMA_SRC, SRC_GPA));
+	ASSERT_EQ(0, edu_wr64(v, EDU_DMA_DST, EDU_BUF));
+	ASSERT_EQ(0, edu_wr64(v, EDU_DMA_CNT, XFER_LEN));
+	ASSERT_EQ(0, edu_wr64(v, EDU_DMA_CMD, EDU_CMD_START));
+	ASSERT_EQ(0, kill(v->pid, SIGKILL));
+	status = vmm_wait(v, EXIT_MS);
+	ASSERT_TRUE(status >= 0 && WIFSIGNALED(status) &&
+		    WTERMSIG(status) == SIGKILL)
+		TH_LOG("killed QEMU's end: wait status 0x%x", status);
+	vmm_end(v);
+	ASSERT_TRUE(nothing_left(_metadata, self->bdf));
+
+	ASSERT_EQ(0, vmm_start(v, self->bdf, MEMLOCK_OK));
+	rc = qt(v, START_MS, "irq_intercept_in ioapic");
+	ASSERT_EQ(0, rc) TH_LOG("next QEMU, qtest: %d %s", rc, v->line);
+	ASSERT_TRUE(vmm_edu_setup(_metadata, v));
+	ASSERT_TRUE(vmm_copy(v, 4)) TH_LOG("DMA copy: %s", v->line);
+	status = vmm_quit(v);
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("next QEMU's end: wait status 0x%x", status);
+}
+
+/*
+ * The RLIMIT_MEMLOCK checks above can fail: under a limit smaller than
+ * its guest RAM, QEMU cannot map (pin) it and gives up.
  */
 TEST_F_TIMEOUT(vmm, memlock_too_low, 600)
 {
