@@ -117,6 +117,24 @@ static int wait_present(const char *bdf, int present)
 	return 0;
 }
 
+/*
+ * A device shows in sysfs before the PCI core has finished adding it:
+ * until then binding a driver fails (ENODEV), and once it is added the
+ * core may bind iommufd_pci itself (driver_override) while we try (EBUSY).
+ * Retries until @bdf is bound to iommufd_pci, for up to GONE_MS.
+ */
+static int bind_when_added(const char *bdf)
+{
+	long long deadline = now_ms() + GONE_MS;
+
+	while (edu_to_iommufd_pci(bdf)) {
+		if (now_ms() > deadline)
+			return -ETIMEDOUT;
+		usleep(20000);
+	}
+	return 0;
+}
+
 /* Asks the host to run @cmd on QEMU's monitor (vmtest.py --monitor). */
 static void ask_host(const char *fmt, const char *arg)
 {
@@ -293,7 +311,7 @@ TEST_F_TIMEOUT(unplug, bound_with_pasids, 180)
 	else
 		ASSERT_EQ(0, file_write("/sys/bus/pci/rescan", "1\n"));
 	ASSERT_EQ(0, wait_present(d.bdf, 1));
-	/* The rescan has it probed by the time it shows; device_add too. */
+	ASSERT_EQ(0, bind_when_added(d.bdf));
 	ASSERT_TRUE(dma_works(d.bdf, self->src, self->dst, 4));
 }
 
