@@ -560,6 +560,34 @@ struct iommufd_pasid_switch {
 
 int iommufd_pasid_switch_dev(struct device *dev, void *data);
 
+/**
+ * struct iommufd_pasid_devs - the devices of a group that attached a HWPT
+ *	at one PASID
+ * @one: a device, or NULL; the only one in the common case
+ * @more: NULL, or object ID -> struct iommufd_device of the others,
+ *	allocated when a second device joins
+ *
+ * One device costs no allocation beyond the record holding this: an
+ * XArray with one entry at a device's object ID (never 0) would take a
+ * node of its own (576 bytes) per attached PASID.
+ */
+struct iommufd_pasid_devs {
+	struct iommufd_device *one;
+	struct xarray *more;
+};
+
+int iommufd_pasid_devs_add(struct iommufd_pasid_devs *devs,
+			   struct iommufd_device *idev);
+void iommufd_pasid_devs_del(struct iommufd_pasid_devs *devs,
+			    struct iommufd_device *idev);
+bool iommufd_pasid_devs_has(const struct iommufd_pasid_devs *devs,
+			    const struct iommufd_device *idev);
+bool iommufd_pasid_devs_empty(const struct iommufd_pasid_devs *devs);
+struct iommufd_device *
+iommufd_pasid_devs_next(const struct iommufd_pasid_devs *devs,
+			unsigned long *pos);
+void iommufd_pasid_devs_destroy(struct iommufd_pasid_devs *devs);
+
 /* device.c */
 
 /**

@@ -81,16 +81,128 @@ MODULE_IMPORT_NS(IOMMUFD_INTERNAL);
 /**
  * struct iommufd_pasid_record - a HWPT a group has attached at a PASID
  * @hwpt: the HWPT; each device in @devices holds a reference on it
- * @devices: object ID -> struct iommufd_device of the devices of the group
- *	     that attached @hwpt here
+ * @devices: the devices of the group that attached @hwpt here
  * @handle: for a PASID, the handle the IOMMU core holds in the group's
  *	    pasid_array while attached; names the domain in use
+ *
+ * 32 bytes; there is one per attached PASID.
  */
 struct iommufd_pasid_record {
 	struct iommufd_hw_pagetable *hwpt;
-	struct xarray devices;
+	struct iommufd_pasid_devs devices;
 	struct iommu_attach_handle handle;
 };
+
+/**
+ * iommufd_pasid_devs_add() - add a device to a PASID's devices
+ * @devs: the devices
+ * @idev: a device not in @devs
+ *
+ * The first device goes inline; the others into an XArray by object ID,
+ * allocated (accounted) when first needed.
+ *
+ * Return: 0, -ENOMEM, or -EBUSY if @idev's object ID is there already.
+ */
+int iommufd_pasid_devs_add(struct iommufd_pasid_devs *devs,
+			   struct iommufd_device *idev)
+{
+	if (devs->one == idev)
+		return -EBUSY;
+	if (!devs->one && !iommufd_pasid_devs_has(devs, idev)) {
+		devs->one = idev;
+		return 0;
+	}
+	if (!devs->more) {
+		devs->more = kzalloc(sizeof(*devs->more), GFP_KERNEL_ACCOUNT);
+		if (!devs->more)
+			return -ENOMEM;
+		xa_init(devs->more);
+	}
+	return xa_insert(devs->more, idev->obj.id, idev, GFP_KERNEL_ACCOUNT);
+}
+EXPORT_SYMBOL_IF_KUNIT(iommufd_pasid_devs_add);
+
+/**
+ * iommufd_pasid_devs_del() - take a device out of a PASID's devices
+ * @devs: the devices
+ * @idev: a device in @devs
+ */
+void iommufd_pasid_devs_del(struct iommufd_pasid_devs *devs,
+			    struct iommufd_device *idev)
+{
+	if (devs->one == idev)
+		devs->one = NULL;
+	else if (devs->more)
+		xa_erase(devs->more, idev->obj.id);
+}
+EXPORT_SYMBOL_IF_KUNIT(iommufd_pasid_devs_del);
+
+/**
+ * iommufd_pasid_devs_has() - is a device among a PASID's devices?
+ * @devs: the devices
+ * @idev: the device
+ *
+ * Return: true if @idev itself was added (not another device with its ID).
+ */
+bool iommufd_pasid_devs_has(const struct iommufd_pasid_devs *devs,
+			    const struct iommufd_device *idev)
+{
+	return devs->one == idev ||
+	       (devs->more && xa_load(devs->more, idev->obj.id) == idev);
+}
+EXPORT_SYMBOL_IF_KUNIT(iommufd_pasid_devs_has);
+
+/**
+ * iommufd_pasid_devs_empty() - are there no devices left?
+ * @devs: the devices
+ *
+ * Return: true if none.
+ */
+bool iommufd_pasid_devs_empty(const struct iommufd_pasid_devs *devs)
+{
+	return !devs->one && (!devs->more || xa_empty(devs->more));
+}
+EXPORT_SYMBOL_IF_KUNIT(iommufd_pasid_devs_empty);
+
+/**
+ * iommufd_pasid_devs_next() - the next device of a walk
+ * @devs: the devices
+ * @pos: the cursor: 0 to start, then one past the device returned
+ *
+ * Cursor 0 is the inline device; from 1 on, the XArray's indexes (object
+ * IDs, which are never 0).  Devices may be deleted during the walk.
+ *
+ * Return: the device at or after @pos (and @pos set to it), or NULL.
+ */
+struct iommufd_device *
+iommufd_pasid_devs_next(const struct iommufd_pasid_devs *devs,
+			unsigned long *pos)
+{
+	if (!*pos) {
+		if (devs->one)
+			return devs->one;
+		*pos = 1;
+	}
+	if (!devs->more)
+		return NULL;
+	return xa_find(devs->more, pos, ULONG_MAX, XA_PRESENT);
+}
+EXPORT_SYMBOL_IF_KUNIT(iommufd_pasid_devs_next);
+
+/**
+ * iommufd_pasid_devs_destroy() - free what the devices took
+ * @devs: the devices; empty or not, they are forgotten
+ */
+void iommufd_pasid_devs_destroy(struct iommufd_pasid_devs *devs)
+{
+	if (devs->more) {
+		xa_destroy(devs->more);
+		kfree(devs->more);
+		devs->more = NULL;
+	}
+	devs->one = NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(iommufd_pasid_devs_destroy);
 
 /**
  * iommufd_attach_check() - the PASID layer's rules
@@ -124,6 +236,13 @@ int iommufd_attach_check(const struct iommufd_attach_rule *rule)
 }
 EXPORT_SYMBOL_IF_KUNIT(iommufd_attach_check);
 
+/* Walk: for (pos = 0; (idev = iommufd_rec_dev_next(rec, &pos)); pos++) */
+static struct iommufd_device *
+iommufd_rec_dev_next(struct iommufd_pasid_record *rec, unsigned long *pos)
+{
+	return iommufd_pasid_devs_next(&rec->devices, pos);
+}
+
 static struct iommufd_pasid_record *
 iommufd_pasid_record(struct iommufd_group *igroup, u32 pasid)
 {
@@ -137,7 +256,7 @@ iommufd_pasid_record(struct iommufd_group *igroup, u32 pasid)
 static bool iommufd_pasid_dev_attached(struct iommufd_pasid_record *rec,
 				       struct iommufd_device *idev)
 {
-	return rec && xa_load(&rec->devices, idev->obj.id) == idev;
+	return rec && iommufd_pasid_devs_has(&rec->devices, idev);
 }
 
 static int iommufd_attach_rules(struct iommufd_device *idev, u32 pasid,
@@ -354,14 +473,13 @@ static int iommufd_pasid_do_attach(struct iommufd_device *idev, u32 pasid,
 			rc = -ENOMEM;
 			goto out_unlock;
 		}
-		xa_init(&rec->devices);
 		rec->hwpt = hwpt;
 		rc = xa_insert(&igroup->pasid_attach, pasid, rec,
 			       GFP_KERNEL_ACCOUNT);
 		if (rc)
 			goto err_free;
 	}
-	rc = xa_insert(&rec->devices, idev->obj.id, idev, GFP_KERNEL_ACCOUNT);
+	rc = iommufd_pasid_devs_add(&rec->devices, idev);
 	if (rc)
 		goto err_erase;
 	if (pasid == IOMMU_NO_PASID) {
@@ -383,13 +501,13 @@ static int iommufd_pasid_do_attach(struct iommufd_device *idev, u32 pasid,
 err_unreserve:
 	iommufd_pasid_unreserve(idev, iopt);
 err_erase_dev:
-	xa_erase(&rec->devices, idev->obj.id);
+	iommufd_pasid_devs_del(&rec->devices, idev);
 err_erase:
 	if (first)
 		xa_erase(&igroup->pasid_attach, pasid);
 err_free:
 	if (first) {
-		xa_destroy(&rec->devices);
+		iommufd_pasid_devs_destroy(&rec->devices);
 		kfree(rec);
 	}
 out_unlock:
@@ -402,9 +520,9 @@ static void iommufd_pasid_unreserve_all(struct iommufd_pasid_record *rec,
 					struct io_pagetable *iopt)
 {
 	struct iommufd_device *idev;
-	unsigned long id;
+	unsigned long pos;
 
-	xa_for_each(&rec->devices, id, idev)
+	for (pos = 0; (idev = iommufd_rec_dev_next(rec, &pos)); pos++)
 		iommufd_pasid_unreserve(idev, iopt);
 }
 
@@ -412,10 +530,10 @@ static int iommufd_pasid_reserve_all(struct iommufd_pasid_record *rec,
 				     struct io_pagetable *iopt)
 {
 	struct iommufd_device *idev;
-	unsigned long id;
+	unsigned long pos;
 	int rc;
 
-	xa_for_each(&rec->devices, id, idev) {
+	for (pos = 0; (idev = iommufd_rec_dev_next(rec, &pos)); pos++) {
 		rc = iommufd_pasid_reserve(idev, iopt);
 		if (rc) {
 			iommufd_pasid_unreserve_all(rec, iopt);
@@ -439,17 +557,17 @@ static void iommufd_pasid_drop(struct iommufd_device *idev, u32 pasid,
 {
 	struct iommufd_device *each;
 	unsigned int nr = 0;
-	unsigned long id;
+	unsigned long pos;
 
 	dev_err(idev->dev, "PASID %u detached from the group: the old HWPT could not be set again (%d)\n",
 		pasid, err);
 	iommufd_pasid_hw_detach(idev, pasid, rec);
 	xa_erase(&idev->igroup->pasid_attach, pasid);
-	xa_for_each(&rec->devices, id, each)
+	for (pos = 0; (each = iommufd_rec_dev_next(rec, &pos)); pos++)
 		nr++;
 	*old = rec->hwpt;
 	*nr_old = nr;
-	xa_destroy(&rec->devices);
+	iommufd_pasid_devs_destroy(&rec->devices);
 	kfree(rec);
 }
 
@@ -469,7 +587,7 @@ static int iommufd_pasid_do_replace_locked(struct iommufd_device *idev,
 	struct iommufd_pasid_record *rec;
 	struct iommufd_device *each;
 	unsigned int nr = 0;
-	unsigned long id;
+	unsigned long pos;
 	bool lost;
 	int rc;
 
@@ -504,7 +622,7 @@ static int iommufd_pasid_do_replace_locked(struct iommufd_device *idev,
 	}
 	iommufd_pasid_unreserve_all(rec, old_iopt);
 
-	xa_for_each(&rec->devices, id, each)
+	for (pos = 0; (each = iommufd_rec_dev_next(rec, &pos)); pos++)
 		nr++;
 	refcount_add(nr, &hwpt->obj.users);
 	*old = rec->hwpt;
@@ -672,11 +790,11 @@ iommufd_pasid_remove(struct iommufd_device *idev, u32 pasid)
 	if (!iommufd_pasid_dev_attached(rec, idev))
 		return NULL;
 	hwpt = rec->hwpt;
-	xa_erase(&rec->devices, idev->obj.id);
-	if (xa_empty(&rec->devices)) {
+	iommufd_pasid_devs_del(&rec->devices, idev);
+	if (iommufd_pasid_devs_empty(&rec->devices)) {
 		iommufd_pasid_hw_detach(idev, pasid, rec);
 		xa_erase(&igroup->pasid_attach, pasid);
-		xa_destroy(&rec->devices);
+		iommufd_pasid_devs_destroy(&rec->devices);
 		kfree(rec);
 	}
 	if (pasid == IOMMU_NO_PASID)

@@ -306,6 +306,110 @@ static void pasid_switch_back_fails_first(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, switch_set[1], &e->from);
 }
 
+static struct iommufd_device *devs_dev(struct kunit *test, u32 id)
+{
+	struct iommufd_device *idev = kunit_kzalloc(test, sizeof(*idev),
+						    GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, idev);
+	idev->obj.id = id;
+	return idev;
+}
+
+/* How many devices a walk of @devs visits, and whether it saw @idev. */
+static unsigned int devs_walk(struct iommufd_pasid_devs *devs,
+			      struct iommufd_device *idev, bool *seen)
+{
+	struct iommufd_device *each;
+	unsigned int n = 0;
+	unsigned long pos;
+
+	*seen = false;
+	for (pos = 0; (each = iommufd_pasid_devs_next(devs, &pos)); pos++) {
+		n++;
+		*seen |= each == idev;
+	}
+	return n;
+}
+
+/* One device per PASID, the common case, allocates nothing. */
+static void pasid_devs_one_inline(struct kunit *test)
+{
+	struct iommufd_device *a = devs_dev(test, 7), *b = devs_dev(test, 3);
+	struct iommufd_pasid_devs devs = {};
+	bool seen;
+
+	KUNIT_EXPECT_TRUE(test, iommufd_pasid_devs_empty(&devs));
+	KUNIT_EXPECT_EQ(test, devs_walk(&devs, a, &seen), 0U);
+	KUNIT_ASSERT_EQ(test, iommufd_pasid_devs_add(&devs, a), 0);
+	KUNIT_EXPECT_NULL(test, devs.more);
+	KUNIT_EXPECT_TRUE(test, iommufd_pasid_devs_has(&devs, a));
+	KUNIT_EXPECT_FALSE(test, iommufd_pasid_devs_has(&devs, b));
+	KUNIT_EXPECT_FALSE(test, iommufd_pasid_devs_empty(&devs));
+	KUNIT_EXPECT_EQ(test, devs_walk(&devs, a, &seen), 1U);
+	KUNIT_EXPECT_TRUE(test, seen);
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_devs_add(&devs, a), -EBUSY);
+	KUNIT_EXPECT_NULL(test, devs.more);
+	iommufd_pasid_devs_del(&devs, a);
+	KUNIT_EXPECT_TRUE(test, iommufd_pasid_devs_empty(&devs));
+	KUNIT_EXPECT_FALSE(test, iommufd_pasid_devs_has(&devs, a));
+	iommufd_pasid_devs_destroy(&devs);
+}
+
+/*
+ * Several devices of a group at one PASID: each is found, walked once and
+ * deleted alone, whichever of them went inline.
+ */
+static void pasid_devs_several(struct kunit *test)
+{
+	struct iommufd_device *a = devs_dev(test, 7), *b = devs_dev(test, 3);
+	struct iommufd_device *c = devs_dev(test, 12), *b2 = devs_dev(test, 3);
+	struct iommufd_pasid_devs devs = {};
+	struct iommufd_device *each;
+	unsigned int n = 0;
+	unsigned long pos;
+	bool seen;
+
+	KUNIT_ASSERT_EQ(test, iommufd_pasid_devs_add(&devs, a), 0);
+	KUNIT_ASSERT_EQ(test, iommufd_pasid_devs_add(&devs, b), 0);
+	KUNIT_ASSERT_EQ(test, iommufd_pasid_devs_add(&devs, c), 0);
+	KUNIT_EXPECT_NOT_NULL(test, devs.more);
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_devs_add(&devs, b), -EBUSY);
+	/* Another device with b's ID is not b. */
+	KUNIT_EXPECT_EQ(test, iommufd_pasid_devs_add(&devs, b2), -EBUSY);
+	KUNIT_EXPECT_FALSE(test, iommufd_pasid_devs_has(&devs, b2));
+	KUNIT_EXPECT_EQ(test, devs_walk(&devs, c, &seen), 3U);
+	KUNIT_EXPECT_TRUE(test, seen);
+
+	/* The inline one goes; the others stay. */
+	iommufd_pasid_devs_del(&devs, a);
+	KUNIT_EXPECT_FALSE(test, iommufd_pasid_devs_has(&devs, a));
+	KUNIT_EXPECT_TRUE(test, iommufd_pasid_devs_has(&devs, b));
+	KUNIT_EXPECT_TRUE(test, iommufd_pasid_devs_has(&devs, c));
+	KUNIT_EXPECT_FALSE(test, iommufd_pasid_devs_empty(&devs));
+	KUNIT_EXPECT_EQ(test, devs_walk(&devs, a, &seen), 2U);
+	KUNIT_EXPECT_FALSE(test, seen);
+	/* ...and one in the array. */
+	iommufd_pasid_devs_del(&devs, c);
+	KUNIT_EXPECT_EQ(test, devs_walk(&devs, b, &seen), 1U);
+	KUNIT_EXPECT_TRUE(test, seen);
+	/* A device coming back takes the free inline slot. */
+	KUNIT_ASSERT_EQ(test, iommufd_pasid_devs_add(&devs, a), 0);
+	KUNIT_EXPECT_PTR_EQ(test, devs.one, a);
+	KUNIT_ASSERT_EQ(test, iommufd_pasid_devs_add(&devs, c), 0);
+	KUNIT_EXPECT_EQ(test, devs_walk(&devs, c, &seen), 3U);
+
+	/* Deleting during the walk visits and removes each once. */
+	for (pos = 0; (each = iommufd_pasid_devs_next(&devs, &pos)); pos++) {
+		iommufd_pasid_devs_del(&devs, each);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, 3U);
+	KUNIT_EXPECT_TRUE(test, iommufd_pasid_devs_empty(&devs));
+	iommufd_pasid_devs_destroy(&devs);
+	KUNIT_EXPECT_NULL(test, devs.more);
+}
+
 static struct kunit_case iommufd_pasid_rule_cases[] = {
 	KUNIT_CASE_PARAM(pasid_rule_test, pasid_rule_gen_params),
 	KUNIT_CASE(pasid_switch_moves_handle),
@@ -313,6 +417,8 @@ static struct kunit_case iommufd_pasid_rule_cases[] = {
 	KUNIT_CASE(pasid_switch_undo_restores_handle),
 	KUNIT_CASE(pasid_switch_back_fails),
 	KUNIT_CASE(pasid_switch_back_fails_first),
+	KUNIT_CASE(pasid_devs_one_inline),
+	KUNIT_CASE(pasid_devs_several),
 	{}
 };
 

@@ -213,7 +213,7 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_domain_alloc_user_unit);
  * The first reference of a paging domain allocates an id from
  * @unit->domain_ids (never 0, unused, nor VTD_DID_IDENTITY).  A nested
  * domain uses its parent's id on the unit: the caller must hold a
- * reference on it (see &vtd_attachment.parent_du).
+ * reference on it (see vtd_domain_parent_du()).
  *
  * Context: process, may sleep.
  * Return: the domain's record for @unit, or an ERR_PTR (-ENOSPC when the
@@ -257,6 +257,7 @@ struct vtd_domain_unit *vtd_domain_get_did(struct vtd_domain *vd,
 			goto out;
 		}
 	}
+	du->vd = vd;
 	du->unit = unit;
 	du->did = did;
 	du->refs = 1;
@@ -423,6 +424,50 @@ void vtd_domain_flush_all(struct vtd_domain *vd)
 }
 
 /**
+ * vtd_domain_parent_du() - a nested domain's parent's record for a unit
+ * @vd: a nested domain
+ * @unit: a unit it is attached on
+ *
+ * Every attachment of @vd on @unit holds a reference on the record
+ * returned (vtd_domain_attach_pasid()), so it exists while @vd does.
+ *
+ * Return: the parent's &struct vtd_domain_unit for @unit, or NULL if the
+ * parent is not live on @unit.
+ */
+struct vtd_domain_unit *vtd_domain_parent_du(struct vtd_domain *vd,
+					     struct vtd_unit *unit)
+{
+	struct vtd_domain_unit *pdu;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vd->parent->lock, flags);
+	pdu = vtd_domain_unit_find(vd->parent, unit);
+	spin_unlock_irqrestore(&vd->parent->lock, flags);
+	return pdu;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_domain_parent_du);
+
+/**
+ * vtd_pasid_slot_domain() - the domain an entry of &vtd_dev.pasid_domains
+ *	names
+ * @entry: the entry, or NULL
+ *
+ * Return: the static domain of a tagged entry, the domain of an
+ * attachment record, or NULL.
+ */
+struct iommu_domain *vtd_pasid_slot_domain(void *entry)
+{
+	struct vtd_attachment *att = entry;
+
+	if (!entry)
+		return NULL;
+	if (xa_pointer_tag(entry) == VTD_STATIC_DOMAIN_TAG)
+		return xa_untag_pointer(entry);
+	return &att->du->vd->domain;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_slot_domain);
+
+/**
  * vtd_dev_domain() - the domain attached to a PASID of a device
  * @vdev: the device
  * @pasid: the PASID, 0 for the RID
@@ -431,9 +476,35 @@ void vtd_domain_flush_all(struct vtd_domain *vd)
  */
 struct iommu_domain *vtd_dev_domain(struct vtd_dev *vdev, u32 pasid)
 {
-	return pasid ? xa_load(&vdev->pasid_domains, pasid) : vdev->domain;
+	if (!pasid)
+		return vdev->domain;
+	return vtd_pasid_slot_domain(xa_load(&vdev->pasid_domains, pasid));
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_dev_domain);
+
+/**
+ * vtd_dev_attachment() - the attachment record of a PASID of a device
+ * @vdev: the device
+ * @pasid: the PASID, 0 for the RID
+ *
+ * One lookup in the device's XArray (or its RID pointer), whatever the
+ * number of attachments of the domain.
+ *
+ * Return: the record of the paging or nested domain attached there, or
+ * NULL if nothing or a static (identity, blocked) domain is attached.
+ */
+struct vtd_attachment *vtd_dev_attachment(struct vtd_dev *vdev, u32 pasid)
+{
+	void *entry;
+
+	if (!pasid)
+		return vdev->rid_att;
+	entry = xa_load(&vdev->pasid_domains, pasid);
+	if (!entry || xa_pointer_tag(entry) == VTD_STATIC_DOMAIN_TAG)
+		return NULL;
+	return entry;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_dev_attachment);
 
 /*
  * A failed invalidation left an entry of @vd with @du's id behind: the unit
@@ -441,10 +512,13 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_dev_domain);
  * parent's).  Neither is ever handed out again.
  */
 static void vtd_domain_quarantine(struct vtd_domain *vd,
-				  struct vtd_domain_unit *du,
-				  struct vtd_domain_unit *parent_du)
+				  struct vtd_domain_unit *du)
 {
 	struct vtd_domain *tables = vd->kind == VTD_DOMAIN_NESTED ? vd->parent : vd;
+	struct vtd_domain_unit *parent_du = NULL;
+
+	if (vd->kind == VTD_DOMAIN_NESTED)
+		parent_du = vtd_domain_parent_du(vd, du->unit);
 
 	mutex_lock(&vd->attach_lock);
 	du->quarantined = true;
@@ -458,35 +532,33 @@ static void vtd_domain_quarantine(struct vtd_domain *vd,
 }
 
 /*
- * Forget that @domain is attached to (vdev, pasid); the entry is gone.
+ * Forget the attachment @att of @domain; its entry is gone.  The device
+ * found @att itself (vtd_dev_attachment()): taking it off the domain's
+ * list costs the same however many attachments the domain has.
  * @quarantine: it went with a failed invalidation.
  */
-static void vtd_domain_drop(struct iommu_domain *domain, struct vtd_dev *vdev,
-			    u32 pasid, bool quarantine)
+static void vtd_domain_drop(struct iommu_domain *domain,
+			    struct vtd_attachment *att, bool quarantine)
 {
 	struct vtd_domain *vd = to_vtd_domain(domain);
-	struct vtd_attachment *att, *found = NULL;
+	struct vtd_domain_unit *parent_du = NULL;
 	unsigned long flags;
 
-	if (!vd)
+	if (!vd || WARN_ON(!att))
 		return;
 	spin_lock_irqsave(&vd->lock, flags);
-	list_for_each_entry(att, &vd->attachments, node) {
-		if (att->vdev == vdev && att->pasid == pasid) {
-			list_del(&att->node);
-			found = att;
-			break;
-		}
-	}
+	list_del(&att->node);
 	spin_unlock_irqrestore(&vd->lock, flags);
-	if (WARN_ON(!found))
-		return;
+	if (vd->kind == VTD_DOMAIN_NESTED) {
+		parent_du = vtd_domain_parent_du(vd, att->du->unit);
+		WARN_ON(!parent_du);
+	}
 	if (quarantine)
-		vtd_domain_quarantine(vd, found->du, found->parent_du);
-	vtd_domain_put_did(vd, found->du);
-	if (found->parent_du)
-		vtd_domain_put_did(vd->parent, found->parent_du);
-	kfree(found);
+		vtd_domain_quarantine(vd, att->du);
+	vtd_domain_put_did(vd, att->du);
+	if (parent_du)
+		vtd_domain_put_did(vd->parent, parent_du);
+	kfree(att);
 }
 
 /**
@@ -519,6 +591,7 @@ int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 		   u32 pasid, struct vtd_attachment *att,
 		   const struct vtd_pasid_entry *pe)
 {
+	struct vtd_attachment *old_att = vtd_dev_attachment(vdev, pasid);
 	struct iommu_domain *old = vtd_dev_domain(vdev, pasid);
 	struct vtd_domain *vd = to_vtd_domain(domain);
 	unsigned long flags;
@@ -554,22 +627,29 @@ int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 		dev_err(vdev->dev, "PASID %u left not present after a failed invalidation (%d)\n",
 			pasid, ret);
 		if (att)
-			vtd_domain_quarantine(vd, att->du, att->parent_du);
-		if (!pasid)
+			vtd_domain_quarantine(vd, att->du);
+		if (!pasid) {
 			vdev->domain = NULL;
-		else
+			vdev->rid_att = NULL;
+		} else {
 			xa_erase(&vdev->pasid_domains, pasid);
-		vtd_domain_drop(old, vdev, pasid, true);
+		}
+		vtd_domain_drop(old, old_att, true);
 		return ret;
 	}
 
-	if (!pasid)
+	if (!pasid) {
 		vdev->domain = domain;
-	else if (domain)
-		xa_store(&vdev->pasid_domains, pasid, domain, GFP_KERNEL);
-	else
+		vdev->rid_att = att;
+	} else if (domain) {
+		/* The slot exists (reserved above, or the old entry's). */
+		xa_store(&vdev->pasid_domains, pasid,
+			 att ?: xa_tag_pointer(domain, VTD_STATIC_DOMAIN_TAG),
+			 GFP_KERNEL);
+	} else {
 		xa_erase(&vdev->pasid_domains, pasid);
-	vtd_domain_drop(old, vdev, pasid, false);
+	}
+	vtd_domain_drop(old, old_att, false);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_dev_attach);
@@ -648,6 +728,7 @@ VISIBLE_IF_KUNIT int vtd_domain_attach_pasid(struct iommu_domain *domain,
 {
 	struct vtd_domain *vd = to_vtd_domain(domain);
 	struct vtd_domain *sl = vd->kind == VTD_DOMAIN_NESTED ? vd->parent : vd;
+	struct vtd_domain_unit *parent_du = NULL;
 	struct vtd_unit *unit = vdev->unit;
 	struct vtd_attachment *att;
 	struct vtd_pasid_entry pe;
@@ -668,12 +749,11 @@ VISIBLE_IF_KUNIT int vtd_domain_attach_pasid(struct iommu_domain *domain,
 	att = kzalloc(sizeof(*att), GFP_KERNEL);
 	if (!att)
 		return -ENOMEM;
-	att->vdev = vdev;
 	att->pasid = pasid;
 	if (vd->kind == VTD_DOMAIN_NESTED) {
-		att->parent_du = vtd_domain_get_did(vd->parent, unit);
-		if (IS_ERR(att->parent_du)) {
-			ret = PTR_ERR(att->parent_du);
+		parent_du = vtd_domain_get_did(vd->parent, unit);
+		if (IS_ERR(parent_du)) {
+			ret = PTR_ERR(parent_du);
 			goto err_free;
 		}
 	}
@@ -690,8 +770,8 @@ VISIBLE_IF_KUNIT int vtd_domain_attach_pasid(struct iommu_domain *domain,
 
 	vtd_domain_put_did(vd, att->du);
 err_parent:
-	if (att->parent_du)
-		vtd_domain_put_did(vd->parent, att->parent_du);
+	if (parent_du)
+		vtd_domain_put_did(vd->parent, parent_du);
 err_free:
 	kfree(att);
 	return ret;

@@ -309,14 +309,14 @@ err_free:
 static void vtd_release_device(struct device *dev)
 {
 	struct vtd_dev *vdev = vtd_dev_get(dev);
-	struct iommu_domain *domain;
 	unsigned long pasid;
+	void *entry;
 	int ret;
 
 	/* Users detach their PASIDs first; whatever is left goes now. */
-	xa_for_each(&vdev->pasid_domains, pasid, domain) {
+	xa_for_each(&vdev->pasid_domains, pasid, entry) {
 		dev_warn(dev, "PASID %lu still attached at release\n", pasid);
-		vtd_remove_dev_pasid(dev, pasid, domain);
+		vtd_remove_dev_pasid(dev, pasid, vtd_pasid_slot_domain(entry));
 	}
 	/* The core attached the release (blocked) domain to the RID. */
 	if (WARN_ON(to_vtd_domain(vdev->domain)))

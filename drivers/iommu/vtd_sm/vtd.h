@@ -137,8 +137,14 @@ struct vtd_unit {
  * @dir_entries: number of directory entries (a power of two, >= 128)
  * @pasid_lock: serializes changes to the PASID table entries
  * @domain: domain attached to the RID (RID_PASID entry)
- * @pasid_domains: domains attached to PASIDs other than 0, by PASID;
- *	written under @pasid_lock's caller, the group mutex of the core
+ * @rid_att: the attachment record of @domain when it is a paging or nested
+ *	domain, else NULL
+ * @pasid_domains: what is attached to PASIDs other than 0, by PASID: the
+ *	&struct vtd_attachment of a paging or nested domain (which names the
+ *	domain), or the identity or blocked domain as a pointer tagged with
+ *	%VTD_STATIC_DOMAIN_TAG; read with vtd_dev_domain() and
+ *	vtd_dev_attachment(); written under @pasid_lock's caller, the group
+ *	mutex of the core
  */
 struct vtd_dev {
 	struct device *dev;
@@ -151,8 +157,12 @@ struct vtd_dev {
 	unsigned int dir_entries;
 	struct mutex pasid_lock;	/* PASID entries of the device */
 	struct iommu_domain *domain;
+	struct vtd_attachment *rid_att;
 	struct xarray pasid_domains;
 };
+
+/* xa_tag_pointer() tag of a static domain in &vtd_dev.pasid_domains */
+#define VTD_STATIC_DOMAIN_TAG	1
 
 /**
  * enum vtd_domain_kind - what a vtd_domain translates with
@@ -171,6 +181,7 @@ enum vtd_domain_kind {
 /**
  * struct vtd_domain_unit - a unit a domain is live on
  * @node: in &vtd_domain.units
+ * @vd: the domain
  * @unit: the unit
  * @did: the domain id the domain has on @unit; a nested domain's is its
  *	parent's
@@ -181,6 +192,7 @@ enum vtd_domain_kind {
  */
 struct vtd_domain_unit {
 	struct list_head node;
+	struct vtd_domain *vd;
 	struct vtd_unit *unit;
 	u16 did;
 	unsigned int refs;
@@ -189,20 +201,21 @@ struct vtd_domain_unit {
 
 /**
  * struct vtd_attachment - a (device, PASID) a domain is attached to
- * @node: in &vtd_domain.attachments
- * @vdev: the device
+ * @node: in &vtd_domain.attachments, which the invalidations walk
+ * @du: the domain's id on the device's unit (&vtd_domain_unit.vd names the
+ *	domain).  A nested attachment also holds a reference on its parent's
+ *	record for that unit (vtd_domain_parent_du()): the id the nested
+ *	entry uses, held so that the parent's invalidations reach the unit
  * @pasid: the PASID (0: the RID)
- * @du: the domain's id on the device's unit
- * @parent_du: for a nested domain, its parent's id on that unit: the id
- *	the nested entry uses, held so that the parent's invalidations reach
- *	the unit
+ *
+ * The device finds its record directly (&vtd_dev.rid_att and
+ * &vtd_dev.pasid_domains), so the record needs no device pointer.  Kept
+ * to 32 bytes: there is one per attached PASID.
  */
 struct vtd_attachment {
 	struct list_head node;
-	struct vtd_dev *vdev;
-	u32 pasid;
 	struct vtd_domain_unit *du;
-	struct vtd_domain_unit *parent_du;
+	u32 pasid;
 };
 
 /**
@@ -294,6 +307,10 @@ vtd_domain_alloc_user_unit(struct vtd_unit *unit, u32 flags,
 			   struct iommu_domain *parent,
 			   const struct iommu_user_data *user_data);
 struct iommu_domain *vtd_dev_domain(struct vtd_dev *vdev, u32 pasid);
+struct vtd_attachment *vtd_dev_attachment(struct vtd_dev *vdev, u32 pasid);
+struct iommu_domain *vtd_pasid_slot_domain(void *entry);
+struct vtd_domain_unit *vtd_domain_parent_du(struct vtd_domain *vd,
+					     struct vtd_unit *unit);
 int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 		   u32 pasid, struct vtd_attachment *att,
 		   const struct vtd_pasid_entry *pe);

@@ -192,6 +192,7 @@ static struct fake_unit *fake_new(struct kunit *test, u64 cap, u64 ecap)
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->unit.cap = cap;
 	f->unit.ecap = ecap;
+	spin_lock_init(&f->unit.ctx_lock);
 	ida_init(&f->unit.domain_ids);
 	KUNIT_ASSERT_EQ(test, vtd_qi_init(&f->unit.qi, 0, &fake_io, f, "fake"), 0);
 	/* A hung batch is given up sooner (error messages take time too). */
@@ -233,10 +234,9 @@ static struct vtd_attachment *dom_attach(struct kunit *test,
 
 	KUNIT_ASSERT_NOT_NULL(test, att);
 	att->pasid = pasid;
-	if (vd->parent) {
-		att->parent_du = vtd_domain_get_did(vd->parent, unit);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(att->parent_du));
-	}
+	if (vd->parent)
+		KUNIT_ASSERT_FALSE(test,
+				   IS_ERR(vtd_domain_get_did(vd->parent, unit)));
 	att->du = vtd_domain_get_did(vd, unit);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(att->du));
 	spin_lock_irq(&vd->lock);
@@ -250,9 +250,10 @@ static void dom_detach(struct vtd_domain *vd, struct vtd_attachment *att)
 	spin_lock_irq(&vd->lock);
 	list_del(&att->node);
 	spin_unlock_irq(&vd->lock);
+	if (vd->parent)
+		vtd_domain_put_did(vd->parent,
+				   vtd_domain_parent_du(vd, att->du->unit));
 	vtd_domain_put_did(vd, att->du);
-	if (att->parent_du)
-		vtd_domain_put_did(vd->parent, att->parent_du);
 	kfree(att);
 }
 
@@ -636,7 +637,7 @@ static void dom_test_flush_fl_and_nested(struct kunit *test)
 
 	na = dom_attach(test, child, &s->unit, 3);
 	/* The nested attachment holds the parent's id and uses it. */
-	KUNIT_EXPECT_PTR_EQ(test, na->parent_du, pa->du);
+	KUNIT_EXPECT_PTR_EQ(test, vtd_domain_parent_du(child, &s->unit), pa->du);
 	KUNIT_EXPECT_EQ(test, pa->du->refs, 2);
 	KUNIT_EXPECT_EQ(test, na->du->did, pa->du->did);
 
@@ -874,6 +875,15 @@ static struct vtd_dev *dom_dev(struct kunit *test, struct fake_unit *f)
 	return vdev;
 }
 
+/* The entry of @pasid, read under the lock its writers hold. */
+static void dom_snapshot(struct vtd_dev *vdev, u32 pasid,
+			 struct vtd_pasid_entry *pe)
+{
+	mutex_lock(&vdev->pasid_lock);
+	vtd_dev_pasid_entry_snapshot(vdev, pasid, pe);
+	mutex_unlock(&vdev->pasid_lock);
+}
+
 static void dom_fake_clear(struct fake_unit *f)
 {
 	f->nr_seen = 0;
@@ -895,7 +905,7 @@ static void dom_test_attach_replace(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, list_count_nodes(&a->attachments), 1);
 	did_a = list_first_entry(&a->units, struct vtd_domain_unit, node)->did;
 	KUNIT_EXPECT_EQ(test, did_a, 2);
-	vtd_dev_pasid_entry_snapshot(vdev, 0, &pe);
+	dom_snapshot(vdev, 0, &pe);
 	KUNIT_EXPECT_TRUE(test, pe.val[0] & PE0_P);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(PE0_PGTT, pe.val[0]), 2);
 	KUNIT_EXPECT_EQ(test, pe.val[0] & PE0_SLPTPTR,
@@ -925,7 +935,7 @@ static void dom_test_attach_replace(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&a->attachments));
 	KUNIT_EXPECT_TRUE(test, list_empty(&a->units));
 	did_b = list_first_entry(&b->units, struct vtd_domain_unit, node)->did;
-	vtd_dev_pasid_entry_snapshot(vdev, 0, &pe);
+	dom_snapshot(vdev, 0, &pe);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, pe.val[1]), did_b);
 	KUNIT_EXPECT_EQ(test, pe.val[0] & PE0_SLPTPTR,
 			(u64)vtd_pgtable_root_phys(&b->pt));
@@ -940,7 +950,7 @@ static void dom_test_attach_replace(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&a->domain, vdev, 0), -EIO);
 	KUNIT_EXPECT_EQ(test, f->refuse_left, 0);
 	KUNIT_EXPECT_NULL(test, vdev->domain);
-	vtd_dev_pasid_entry_snapshot(vdev, 0, &pe);
+	dom_snapshot(vdev, 0, &pe);
 	KUNIT_EXPECT_FALSE(test, pe.val[0] & PE0_P);
 	KUNIT_EXPECT_TRUE(test, list_empty(&a->attachments));
 	KUNIT_EXPECT_TRUE(test, list_empty(&a->units));
@@ -962,12 +972,115 @@ static void dom_test_attach_replace(struct kunit *test)
 	vtd_pasid_encode_blocked(&blocked, false);
 	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vdev, 5, NULL, &blocked), 0);
 	KUNIT_EXPECT_NULL(test, vtd_dev_domain(vdev, 5));
-	vtd_dev_pasid_entry_snapshot(vdev, 5, &pe);
+	dom_snapshot(vdev, 5, &pe);
 	KUNIT_EXPECT_FALSE(test, pe.val[0] & PE0_P);
 	KUNIT_EXPECT_TRUE(test, list_empty(&a->attachments));
 	KUNIT_EXPECT_TRUE(test, list_empty(&a->units));
 	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vdev, 0, NULL, &blocked), 0);
 	KUNIT_EXPECT_NULL(test, vdev->domain);
+	KUNIT_EXPECT_TRUE(test, list_empty(&b->attachments));
+	KUNIT_EXPECT_TRUE(test, list_empty(&b->units));
+}
+
+static bool dom_on_list(struct vtd_domain *vd, struct vtd_attachment *att)
+{
+	struct vtd_attachment *each;
+	bool found = false;
+
+	spin_lock_irq(&vd->lock);
+	list_for_each_entry(each, &vd->attachments, node)
+		found |= each == att;
+	spin_unlock_irq(&vd->lock);
+	return found;
+}
+
+/*
+ * Each (device, PASID) finds its own attachment record directly: two
+ * devices with the same PASIDs on one domain, detached newest, oldest and
+ * in the middle, take exactly their own record off the domain's list.  A
+ * static domain on a PASID has no record.
+ */
+static void dom_test_attach_lookup(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP);
+	struct vtd_dev *v1 = dom_dev(test, f);
+	struct vtd_dev *v2 = dom_dev(test, f);
+	struct vtd_domain *a = dom_new(test, &f->unit, 0);
+	struct vtd_domain *b = dom_new(test, &f->unit, 0);
+	static const u32 order[] = { 8, 1, 3 };
+	struct iommu_domain fake_static = {};
+	struct vtd_attachment *att, *other;
+	struct vtd_pasid_entry blocked;
+	unsigned int i, n;
+	u32 pasid;
+
+	vtd_pasid_encode_blocked(&blocked, false);
+	for (pasid = 0; pasid <= 8; pasid++)
+		KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&a->domain, v1, pasid), 0);
+	for (pasid = 1; pasid <= 4; pasid++)
+		KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&a->domain, v2, pasid), 0);
+	n = 9 + 4;
+	KUNIT_ASSERT_EQ(test, list_count_nodes(&a->attachments), n);
+	KUNIT_ASSERT_PTR_EQ(test, vtd_dev_attachment(v1, 0), v1->rid_att);
+	for (pasid = 0; pasid <= 8; pasid++) {
+		att = vtd_dev_attachment(v1, pasid);
+		KUNIT_ASSERT_NOT_NULL(test, att);
+		KUNIT_EXPECT_EQ(test, att->pasid, pasid);
+		KUNIT_EXPECT_PTR_EQ(test, att->du->vd, a);
+		KUNIT_EXPECT_TRUE(test, dom_on_list(a, att));
+		if (pasid && pasid <= 4)
+			KUNIT_EXPECT_PTR_NE(test, att, vtd_dev_attachment(v2, pasid));
+	}
+
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		pasid = order[i];
+		att = vtd_dev_attachment(v1, pasid);
+		other = vtd_dev_attachment(v2, pasid);
+		KUNIT_ASSERT_EQ(test, vtd_dev_attach(NULL, v1, pasid, NULL, &blocked), 0);
+		KUNIT_EXPECT_EQ(test, list_count_nodes(&a->attachments), --n);
+		KUNIT_EXPECT_NULL(test, vtd_dev_attachment(v1, pasid));
+		KUNIT_EXPECT_NULL(test, vtd_dev_domain(v1, pasid));
+		/* The other device's record of the same PASID stays. */
+		if (other) {
+			KUNIT_EXPECT_PTR_EQ(test, vtd_dev_attachment(v2, pasid), other);
+			KUNIT_EXPECT_TRUE(test, dom_on_list(a, other));
+		}
+	}
+	/* A replace moves the record to the new domain's list. */
+	att = vtd_dev_attachment(v2, 3);
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&b->domain, v2, 3), 0);
+	KUNIT_EXPECT_FALSE(test, dom_on_list(a, att));
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&a->attachments), --n);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&b->attachments), 1);
+	KUNIT_EXPECT_PTR_EQ(test, vtd_dev_domain(v2, 3), &b->domain);
+	KUNIT_EXPECT_TRUE(test, dom_on_list(b, vtd_dev_attachment(v2, 3)));
+	KUNIT_EXPECT_PTR_NE(test, vtd_dev_attachment(v2, 3), att);
+
+	/* A static domain: named by the slot, no record. */
+	KUNIT_ASSERT_EQ(test, vtd_dev_attach(&fake_static, v1, 8, NULL, &blocked), 0);
+	KUNIT_EXPECT_PTR_EQ(test, vtd_dev_domain(v1, 8), &fake_static);
+	KUNIT_EXPECT_NULL(test, vtd_dev_attachment(v1, 8));
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&a->domain, v1, 8), 0);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&a->attachments), ++n);
+	KUNIT_EXPECT_EQ(test, vtd_dev_attachment(v1, 8)->pasid, 8);
+	KUNIT_ASSERT_EQ(test, vtd_dev_attach(&fake_static, v1, 8, NULL, &blocked), 0);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&a->attachments), --n);
+	KUNIT_ASSERT_EQ(test, vtd_dev_attach(NULL, v1, 8, NULL, &blocked), 0);
+	KUNIT_EXPECT_NULL(test, vtd_dev_domain(v1, 8));
+
+	/* The RID's record goes with the RID's entry. */
+	KUNIT_ASSERT_EQ(test, vtd_dev_attach(NULL, v1, 0, NULL, &blocked), 0);
+	KUNIT_EXPECT_NULL(test, v1->rid_att);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&a->attachments), --n);
+
+	for (pasid = 1; pasid <= 8; pasid++) {
+		if (vtd_dev_attachment(v1, pasid))
+			KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, v1, pasid, NULL, &blocked), 0);
+		if (vtd_dev_domain(v2, pasid))
+			KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, v2, pasid, NULL, &blocked), 0);
+	}
+	KUNIT_EXPECT_TRUE(test, list_empty(&a->attachments));
+	KUNIT_EXPECT_TRUE(test, list_empty(&a->units));
 	KUNIT_EXPECT_TRUE(test, list_empty(&b->attachments));
 	KUNIT_EXPECT_TRUE(test, list_empty(&b->units));
 }
@@ -1009,7 +1122,7 @@ static void dom_test_nested_switch(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&parent->domain, vdev, 0), 0);
 	did = list_first_entry(&parent->units, struct vtd_domain_unit, node)->did;
 	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(n1, vdev, 3), 0);
-	vtd_dev_pasid_entry_snapshot(vdev, 3, &pe);
+	dom_snapshot(vdev, 3, &pe);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(PE0_PGTT, pe.val[0]), 3);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, pe.val[1]), did);
 	KUNIT_EXPECT_EQ(test, pe.val[0] & PE0_SLPTPTR,
@@ -1021,7 +1134,7 @@ static void dom_test_nested_switch(struct kunit *test)
 	dom_fake_clear(f);
 	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(n2, vdev, 3), 0);
 	KUNIT_EXPECT_EQ(test, f->waits, 1);
-	vtd_dev_pasid_entry_snapshot(vdev, 3, &pe);
+	dom_snapshot(vdev, 3, &pe);
 	KUNIT_EXPECT_EQ(test, pe.val[2] & PE2_FLPTR, 0x20000);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, pe.val[1]), did);
 	KUNIT_EXPECT_TRUE(test, list_empty(&to_vtd_domain(n1)->attachments));
@@ -1053,13 +1166,13 @@ static void dom_test_take_down_order(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&a->domain, vdev, 5), 0);
 	did = list_first_entry(&a->units, struct vtd_domain_unit, node)->did;
-	vtd_dev_pasid_entry_snapshot(vdev, 5, &live);
+	dom_snapshot(vdev, 5, &live);
 	f->watch = vtd_pasid_entry(vdev, 5, false);
 	dom_fake_clear(f);
 
 	vtd_pasid_encode_blocked(&blocked, false);
 	KUNIT_EXPECT_EQ(test, vtd_dev_attach(NULL, vdev, 5, NULL, &blocked), 0);
-	vtd_dev_pasid_entry_snapshot(vdev, 5, &pe);
+	dom_snapshot(vdev, 5, &pe);
 	KUNIT_EXPECT_EQ(test, memcmp(&pe, &blocked, sizeof(pe)), 0);
 
 	KUNIT_ASSERT_GE(test, f->nr_seen, 3U);
@@ -1193,7 +1306,7 @@ static bool dom_fail_one(struct kunit *test, enum dom_fail_op op,
 
 	KUNIT_EXPECT_LT_MSG(test, ret, 0, "%s", name);
 	/* Not present, and no domain on record for the PASID. */
-	vtd_dev_pasid_entry_snapshot(vdev, pasid, &pe);
+	dom_snapshot(vdev, pasid, &pe);
 	KUNIT_EXPECT_FALSE_MSG(test, pe.val[0] & PE0_P, "%s: present", name);
 	KUNIT_EXPECT_NULL_MSG(test, vtd_dev_domain(vdev, pasid), "%s", name);
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&f->unit.quarantined), 1, "%s",
@@ -1214,7 +1327,7 @@ static bool dom_fail_one(struct kunit *test, enum dom_fail_op op,
 	/* A later attach works, with a fresh id. */
 	KUNIT_EXPECT_EQ_MSG(test, vtd_domain_attach_pasid(&b->domain, vdev, pasid),
 			    0, "%s: attach after", name);
-	vtd_dev_pasid_entry_snapshot(vdev, pasid, &pe);
+	dom_snapshot(vdev, pasid, &pe);
 	KUNIT_EXPECT_TRUE_MSG(test, pe.val[0] & PE0_P, "%s", name);
 	KUNIT_EXPECT_NE_MSG(test, FIELD_GET(PE1_DID, pe.val[1]), did_a, "%s", name);
 	KUNIT_EXPECT_NE_MSG(test, FIELD_GET(PE1_DID, pe.val[1]), did_b, "%s", name);
@@ -1275,10 +1388,10 @@ static void dom_test_walk_coherency(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, vf->domain);
 	/* The other way is fine; PWSNP only where walks snoop. */
 	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&nc->domain, vg, 0), 0);
-	vtd_dev_pasid_entry_snapshot(vg, 0, &pe);
+	dom_snapshot(vg, 0, &pe);
 	KUNIT_EXPECT_TRUE(test, pe.val[1] & PE1_PWSNP);
 	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&nc->domain, vf, 0), 0);
-	vtd_dev_pasid_entry_snapshot(vf, 0, &pe);
+	dom_snapshot(vf, 0, &pe);
 	KUNIT_EXPECT_FALSE(test, pe.val[1] & PE1_PWSNP);
 
 	vtd_pasid_encode_blocked(&blocked, false);
@@ -1349,6 +1462,7 @@ static struct kunit_case dom_test_cases[] = {
 	KUNIT_CASE(dom_test_nested_alloc),
 	KUNIT_CASE(dom_test_did_refcount),
 	KUNIT_CASE(dom_test_attach_replace),
+	KUNIT_CASE(dom_test_attach_lookup),
 	KUNIT_CASE(dom_test_nested_switch),
 	KUNIT_CASE(dom_test_take_down_order),
 	KUNIT_CASE(dom_test_walk_coherency),
