@@ -835,6 +835,66 @@ again:
 }
 
 /**
+ * iopt_cut() - split the mapping that crosses an IOVA
+ * @iopt: the IOVA space
+ * @iova: a mapping holding both @iova - 1 and @iova becomes two, the
+ *	  second starting at @iova
+ *
+ * For VFIO type1 v1, whose unmap may take part of a mapping.  Only while
+ * large pages are disabled: every domain then maps each CPU page with a
+ * call of its own, so the domains' mappings stay as they are, and each
+ * half can later be unmapped from them alone.  The cut must be at a page
+ * boundary of the memory, so that each pinned page belongs to one half.
+ *
+ * Return: 0, also if no mapping crosses @iova; -EINVAL if large pages are
+ * enabled or @iova is inside a page of the mapping's memory; -EBUSY if an
+ * access object holds pins in the mapping; -ENOMEM.
+ */
+int iopt_cut(struct io_pagetable *iopt, unsigned long iova)
+{
+	struct iopt_area *area, *tail;
+	int rc = 0;
+
+	if (!iova)
+		return 0;
+	tail = kzalloc(sizeof(*tail), GFP_KERNEL_ACCOUNT);
+	if (!tail)
+		return -ENOMEM;
+
+	mutex_lock(&iopt->lock);
+	area = iopt_area_first(iopt, iova - 1, iova - 1);
+	if (!area || area->node.last == iova - 1)
+		goto out_free;
+	if (!iopt->disable_large_pages ||
+	    offset_in_page(iopt_area_start_byte(area, iova))) {
+		rc = -EINVAL;
+		goto out_free;
+	}
+	if (area->num_accesses || area->prevent_access) {
+		rc = -EBUSY;
+		goto out_free;
+	}
+	iopt_pages_get(area->pages);
+	tail->pages = area->pages;
+	tail->start_byte = iopt_area_start_byte(area, iova);
+	tail->prot = area->prot;
+	tail->node.start = iova;
+	tail->node.last = area->node.last;
+	interval_tree_remove(&area->node, &iopt->areas);
+	area->node.last = iova - 1;
+	interval_tree_insert(&area->node, &iopt->areas);
+	interval_tree_insert(&tail->node, &iopt->areas);
+	mutex_unlock(&iopt->lock);
+	return 0;
+
+out_free:
+	mutex_unlock(&iopt->lock);
+	kfree(tail);
+	return rc;
+}
+EXPORT_SYMBOL_IF_KUNIT(iopt_cut);
+
+/**
  * iopt_unmap() - remove the mappings inside a range
  * @iopt: the IOVA space
  * @iova: first IOVA

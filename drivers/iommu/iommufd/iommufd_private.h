@@ -295,6 +295,7 @@ void iopt_free_pieces(struct list_head *pieces);
 int iopt_unmap(struct io_pagetable *iopt, unsigned long iova,
 	       unsigned long length, unsigned long *unmapped);
 int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped);
+int iopt_cut(struct io_pagetable *iopt, unsigned long iova);
 int iopt_set_allowed(struct io_pagetable *iopt,
 		     struct rb_root_cached *allowed);
 void iopt_free_itree(struct rb_root_cached *itree);
