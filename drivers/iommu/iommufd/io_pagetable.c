@@ -835,6 +835,66 @@ again:
 }
 
 /**
+ * iopt_cut() - split the mapping that crosses an IOVA
+ * @iopt: the IOVA space
+ * @iova: a mapping holding both @iova - 1 and @iova becomes two, the
+ *	  second starting at @iova
+ *
+ * For VFIO type1 v1, whose unmap may take part of a mapping.  Only while
+ * large pages are disabled: every domain then maps each CPU page with a
+ * call of its own, so the domains' mappings stay as they are, and each
+ * half can later be unmapped from them alone.  The cut must be at a page
+ * boundary of the memory, so that each pinned page belongs to one half.
+ *
+ * Return: 0, also if no mapping crosses @iova; -EINVAL if large pages are
+ * enabled or @iova is inside a page of the mapping's memory; -EBUSY if an
+ * access object holds pins in the mapping; -ENOMEM.
+ */
+int iopt_cut(struct io_pagetable *iopt, unsigned long iova)
+{
+	struct iopt_area *area, *tail;
+	int rc = 0;
+
+	if (!iova)
+		return 0;
+	tail = kzalloc(sizeof(*tail), GFP_KERNEL_ACCOUNT);
+	if (!tail)
+		return -ENOMEM;
+
+	mutex_lock(&iopt->lock);
+	area = iopt_area_first(iopt, iova - 1, iova - 1);
+	if (!area || area->node.last == iova - 1)
+		goto out_free;
+	if (!iopt->disable_large_pages ||
+	    offset_in_page(iopt_area_start_byte(area, iova))) {
+		rc = -EINVAL;
+		goto out_free;
+	}
+	if (area->num_accesses || area->prevent_access) {
+		rc = -EBUSY;
+		goto out_free;
+	}
+	iopt_pages_get(area->pages);
+	tail->pages = area->pages;
+	tail->start_byte = iopt_area_start_byte(area, iova);
+	tail->prot = area->prot;
+	tail->node.start = iova;
+	tail->node.last = area->node.last;
+	interval_tree_remove(&area->node, &iopt->areas);
+	area->node.last = iova - 1;
+	interval_tree_insert(&area->node, &iopt->areas);
+	interval_tree_insert(&tail->node, &iopt->areas);
+	mutex_unlock(&iopt->lock);
+	return 0;
+
+out_free:
+	mutex_unlock(&iopt->lock);
+	kfree(tail);
+	return rc;
+}
+EXPORT_SYMBOL_IF_KUNIT(iopt_cut);
+
+/**
  * iopt_unmap() - remove the mappings inside a range
  * @iopt: the IOVA space
  * @iova: first IOVA
@@ -1221,6 +1281,115 @@ static int iopt_walk_contig(struct io_pagetable *iopt, unsigned long iova,
 		cur = end + 1;
 	}
 	*done = cur;
+	return rc;
+}
+
+/**
+ * struct iopt_dirty_arg - state of a walk reading dirty bits
+ * @domain: the domain whose dirty bits are read
+ * @flags: IOMMU_DIRTY_NO_CLEAR or 0
+ * @dirty: where the driver records dirty ranges
+ * @rc: the driver's error, if it failed
+ */
+struct iopt_dirty_arg {
+	struct iommu_domain *domain;
+	unsigned long flags;
+	struct iommu_dirty_bitmap *dirty;
+	int rc;
+};
+
+static int iopt_read_dirty_area(struct iopt_area *area, unsigned long first,
+				unsigned long last, void *arg)
+{
+	struct iopt_dirty_arg *d = arg;
+
+	d->rc = d->domain->dirty_ops->read_and_clear_dirty(d->domain, first,
+							   last - first + 1,
+							   d->flags, d->dirty);
+	return d->rc;
+}
+
+/**
+ * iopt_read_and_clear_dirty() - read the dirty bits of a mapped range
+ * @iopt: the IOAS
+ * @domain: a domain of @iopt with read_and_clear_dirty
+ * @flags: IOMMU_DIRTY_NO_CLEAR to leave the bits set, or 0
+ * @iova: first IOVA of the range
+ * @length: length of the range, not 0
+ * @bitmap: where the driver's records go
+ *
+ * Under the IOAS lock, so that no mapping changes meanwhile, the driver
+ * reads (and unless IOMMU_DIRTY_NO_CLEAR clears) the dirty bits of each
+ * area in the range, then the IOTLB is flushed for the cleared ones.
+ *
+ * Return: 0; -EINVAL if the range is not mapped without a gap, in which
+ * case the areas before the gap have been read; or the driver's error.
+ */
+int iopt_read_and_clear_dirty(struct io_pagetable *iopt,
+			      struct iommu_domain *domain, unsigned long flags,
+			      unsigned long iova, unsigned long length,
+			      struct iova_bitmap *bitmap)
+{
+	struct iommu_iotlb_gather gather;
+	struct iommu_dirty_bitmap dirty;
+	struct iopt_dirty_arg arg = {
+		.domain = domain,
+		.flags = flags,
+		.dirty = &dirty,
+	};
+	unsigned long done;
+	int rc;
+
+	iommu_dirty_bitmap_init(&dirty, bitmap, &gather);
+	mutex_lock(&iopt->lock);
+	rc = iopt_walk_contig(iopt, iova, iova + length - 1, &done,
+			      iopt_read_dirty_area, &arg);
+	if (!(flags & IOMMU_DIRTY_NO_CLEAR))
+		iommu_iotlb_sync(domain, &gather);
+	mutex_unlock(&iopt->lock);
+	/* A gap, not the driver: mainline's answer for a hole is EINVAL. */
+	if (rc == -ENOENT && !arg.rc)
+		rc = -EINVAL;
+	return rc;
+}
+
+/**
+ * iopt_set_dirty_tracking() - turn dirty tracking of a domain on or off
+ * @iopt: the IOAS
+ * @domain: a domain of @iopt with dirty_ops
+ * @enable: on or off
+ *
+ * Before tracking is turned on, the dirty bits left from an earlier
+ * period are cleared, so that the first bitmap read shows only what was
+ * written since.
+ *
+ * Return: 0 or the driver's error.
+ */
+int iopt_set_dirty_tracking(struct io_pagetable *iopt,
+			    struct iommu_domain *domain, bool enable)
+{
+	const struct iommu_dirty_ops *ops = domain->dirty_ops;
+	struct iommu_iotlb_gather gather;
+	struct iommu_dirty_bitmap dirty;
+	struct iopt_area *area;
+	int rc = 0;
+
+	mutex_lock(&iopt->lock);
+	if (enable) {
+		iommu_dirty_bitmap_init(&dirty, NULL, &gather);
+		for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+		     area = iopt_area_next(area, 0, ULONG_MAX)) {
+			rc = ops->read_and_clear_dirty(domain, area->node.start,
+						       iopt_area_length(area),
+						       0, &dirty);
+			if (rc)
+				break;
+		}
+		iommu_iotlb_sync(domain, &gather);
+	}
+	if (!rc)
+		rc = ops->set_dirty_tracking(domain, enable);
+	mutex_unlock(&iopt->lock);
 	return rc;
 }
 

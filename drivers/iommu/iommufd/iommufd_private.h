@@ -19,6 +19,8 @@
  *   vfio_compat.c   IOMMU_VFIO_IOAS and the VFIO type1 ioctls of /dev/iommu
  *   ioas_file.c     IOMMU_IOAS_MAP_FILE and IOMMU_IOAS_CHANGE_PROCESS
  *   uapi_stubs.c    mainline ioctls for features no driver here has
+ *   dirty.c         dirty tracking ioctls
+ *   dirty_bitmap.c  the user bitmap they fill
  */
 #ifndef __IOMMUFD_PRIVATE_H
 #define __IOMMUFD_PRIVATE_H
@@ -34,8 +36,10 @@
 
 struct device;
 struct file;
+struct iommu_dirty_bitmap;
 struct iommu_domain;
 struct iommu_group;
+struct iova_bitmap;
 struct ioasid_set;
 struct mm_struct;
 struct page;
@@ -291,6 +295,7 @@ void iopt_free_pieces(struct list_head *pieces);
 int iopt_unmap(struct io_pagetable *iopt, unsigned long iova,
 	       unsigned long length, unsigned long *unmapped);
 int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped);
+int iopt_cut(struct io_pagetable *iopt, unsigned long iova);
 int iopt_set_allowed(struct io_pagetable *iopt,
 		     struct rb_root_cached *allowed);
 void iopt_free_itree(struct rb_root_cached *itree);
@@ -330,6 +335,12 @@ int iopt_reserve(struct io_pagetable *iopt, unsigned long start,
 		 unsigned long last, void *owner);
 void iopt_unreserve(struct io_pagetable *iopt, void *owner);
 int iopt_add_domain(struct io_pagetable *iopt, struct iommu_domain *domain);
+int iopt_read_and_clear_dirty(struct io_pagetable *iopt,
+			      struct iommu_domain *domain, unsigned long flags,
+			      unsigned long iova, unsigned long length,
+			      struct iova_bitmap *bitmap);
+int iopt_set_dirty_tracking(struct io_pagetable *iopt,
+			    struct iommu_domain *domain, bool enable);
 void iopt_remove_domain(struct io_pagetable *iopt,
 			struct iommu_domain *domain);
 
@@ -378,9 +389,22 @@ long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 			unsigned long arg);
 struct iommufd_ioas *iommufd_get_compat_ioas(struct iommufd_ctx *ictx);
 
-/* uapi_stubs.c */
+/* dirty.c */
 int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
+
+/* dirty_bitmap.c */
+struct iova_bitmap *iommufd_bitmap_alloc(unsigned long iova,
+					 unsigned long length,
+					 unsigned long page_size,
+					 u64 __user *data);
+void iommufd_bitmap_set(struct iova_bitmap *bitmap, unsigned long iova,
+			unsigned long length);
+int iommufd_bitmap_finish(struct iova_bitmap *bitmap);
+void iommufd_dirty_bitmap_record(struct iommu_dirty_bitmap *dirty,
+				 unsigned long iova, unsigned long length);
+
+/* uapi_stubs.c */
 int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_vdevice_alloc_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_veventq_alloc(struct iommufd_ucmd *ucmd);
@@ -656,10 +680,16 @@ void iommufd_pci_exit(void);
 int iommufd_test(struct iommufd_ucmd *ucmd);
 void iommufd_selftest_destroy(struct iommufd_object *obj);
 bool iommufd_selftest_is_mock_dev(struct device *dev);
+bool iommufd_selftest_is_mock_domain(struct iommu_domain *domain);
 int iommufd_test_init(void);
 void iommufd_test_exit(void);
 #else
 static inline bool iommufd_selftest_is_mock_dev(struct device *dev)
+{
+	return false;
+}
+
+static inline bool iommufd_selftest_is_mock_domain(struct iommu_domain *domain)
 {
 	return false;
 }

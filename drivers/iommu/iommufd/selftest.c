@@ -38,11 +38,17 @@
 
 /* Half a CPU page, so that IOVA alignment below PAGE_SIZE is exercised. */
 #define MOCK_IO_PAGE_SIZE (PAGE_SIZE / 2)
-/* Flags of an entry of &mock_domain.pfns, above the page frame. */
+/*
+ * Flags of an entry of &mock_domain.pfns, above the page frame.  Every
+ * I/O page of a large IOPTE has an entry with MOCK_PFN_HUGE; the dirty
+ * bit of a large IOPTE is the one of its first entry.
+ */
 #define MOCK_PFN_DIRTY BIT(60)
-#define MOCK_PFN_MASK (MOCK_PFN_DIRTY - 1)
+#define MOCK_PFN_HUGE BIT(59)
+#define MOCK_PFN_MASK (MOCK_PFN_HUGE - 1)
 /* The large page of a MOCK_FLAGS_DEVICE_HUGE_IOVA device's domains. */
 #define MOCK_HUGE_PAGE_SIZE (512 * MOCK_IO_PAGE_SIZE)
+#define MOCK_HUGE_PAGES (MOCK_HUGE_PAGE_SIZE / MOCK_IO_PAGE_SIZE)
 
 static struct iommu_device mock_iommu;
 static struct fwnode_handle *mock_fwnode;
@@ -119,6 +125,18 @@ static struct mock_dev *to_mock_dev(struct device *dev)
 bool iommufd_selftest_is_mock_dev(struct device *dev)
 {
 	return dev->iommu && dev->iommu->iommu_dev == &mock_iommu;
+}
+
+/**
+ * iommufd_selftest_is_mock_domain() - is @domain a mock paging domain
+ * @domain: any domain
+ *
+ * Return: true for a paging domain of the mock IOMMU, whose dirty pages
+ * are recorded through iommufd_dirty_bitmap_record().
+ */
+bool iommufd_selftest_is_mock_domain(struct iommu_domain *domain)
+{
+	return domain->ops == &mock_paging_ops;
 }
 
 /* The blocked domain, also the default domain of every mock device. */
@@ -296,14 +314,18 @@ static int mock_domain_map_pages(struct iommu_domain *domain,
 {
 	struct mock_domain *mock = to_mock_domain(domain);
 	size_t size = pgsize * pgcount, done;
+	unsigned long huge = 0;
 	void *old;
 
 	if (WARN_ON(iova % MOCK_IO_PAGE_SIZE || paddr % MOCK_IO_PAGE_SIZE))
 		return -EINVAL;
+	if (pgsize == MOCK_HUGE_PAGE_SIZE)
+		huge = MOCK_PFN_HUGE;
 	for (done = 0; done < size; done += MOCK_IO_PAGE_SIZE) {
 		old = xa_cmpxchg(&mock->pfns, (iova + done) / MOCK_IO_PAGE_SIZE,
 				 NULL,
-				 xa_mk_value((paddr + done) / MOCK_IO_PAGE_SIZE),
+				 xa_mk_value((paddr + done) / MOCK_IO_PAGE_SIZE |
+					     huge),
 				 gfp);
 		if (xa_is_err(old) || WARN_ON(old)) {
 			if (done)
@@ -337,10 +359,21 @@ static int mock_set_dirty_tracking(struct iommu_domain *domain, bool enable)
 	return 0;
 }
 
+/* The entry holding the dirty bit of the IOPTE that maps @index. */
+static unsigned long mock_pte_head(void *ent, unsigned long index)
+{
+	if (xa_to_value(ent) & MOCK_PFN_HUGE)
+		return rounddown(index, MOCK_HUGE_PAGES);
+	return index;
+}
+
 /*
- * Report every dirty I/O page of the range, and clear its bit unless
- * IOMMU_DIRTY_NO_CLEAR.  Called under the IOAS lock, as is every map and
- * unmap, so the entries cannot change meanwhile.
+ * Report every dirty IOPTE of the range (the part of a large one inside
+ * the range), and clear its bit unless IOMMU_DIRTY_NO_CLEAR.  Called under
+ * the IOAS lock, as is every map and unmap, so the entries cannot change
+ * meanwhile.  The records go through iommufd_dirty_bitmap_record(): the
+ * kernel's iommu_dirty_bitmap_record() does not fill iommufd_pasid's
+ * bitmap (see dirty_bitmap.c).
  */
 static int mock_read_and_clear_dirty(struct iommu_domain *domain,
 				     unsigned long iova, size_t size,
@@ -348,21 +381,32 @@ static int mock_read_and_clear_dirty(struct iommu_domain *domain,
 				     struct iommu_dirty_bitmap *dirty)
 {
 	struct mock_domain *mock = to_mock_domain(domain);
-	unsigned long index = iova / MOCK_IO_PAGE_SIZE;
+	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
 	unsigned long last = (iova + size - 1) / MOCK_IO_PAGE_SIZE;
-	unsigned long val;
-	void *ent;
+	unsigned long index, head, end, next = first, val;
+	void *ent, *head_ent;
 
 	if (!mock->tracking && dirty->bitmap)
 		return -EINVAL;
-	xa_for_each_range(&mock->pfns, index, ent, index, last) {
-		val = xa_to_value(ent);
+	xa_for_each_range(&mock->pfns, index, ent, first, last) {
+		if (index < next)
+			continue;
+		head = mock_pte_head(ent, index);
+		end = head + ((xa_to_value(ent) & MOCK_PFN_HUGE) ?
+			      MOCK_HUGE_PAGES : 1);
+		next = end;
+		head_ent = head == index ? ent : xa_load(&mock->pfns, head);
+		if (!head_ent)
+			continue;
+		val = xa_to_value(head_ent);
 		if (!(val & MOCK_PFN_DIRTY))
 			continue;
-		iommu_dirty_bitmap_record(dirty, index * MOCK_IO_PAGE_SIZE,
-					  MOCK_IO_PAGE_SIZE);
+		head = max(head, first);
+		end = min(end - 1, last);
+		iommufd_dirty_bitmap_record(dirty, head * MOCK_IO_PAGE_SIZE,
+					    (end - head + 1) * MOCK_IO_PAGE_SIZE);
 		if (!(flags & IOMMU_DIRTY_NO_CLEAR))
-			xa_store(&mock->pfns, index,
+			xa_store(&mock->pfns, mock_pte_head(ent, index),
 				 xa_mk_value(val & ~MOCK_PFN_DIRTY), GFP_KERNEL);
 	}
 	return 0;
@@ -802,6 +846,11 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd,
 	}
 	for_each_set_bit(i, bits, nbits) {
 		cur = (iova + i * page_size) / MOCK_IO_PAGE_SIZE;
+		ent = xa_load(&mock->pfns, cur);
+		if (!ent)
+			continue;
+		/* A write anywhere in a large IOPTE dirties all of it. */
+		cur = mock_pte_head(ent, cur);
 		ent = xa_load(&mock->pfns, cur);
 		if (!ent)
 			continue;

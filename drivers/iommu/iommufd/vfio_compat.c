@@ -13,9 +13,9 @@
  * Not provided (as in mainline): VFIO_IOMMU_DIRTY_PAGES, VFIO_UPDATE_VADDR
  * and /dev/vfio/vfio itself (this module registers only /dev/iommu, so
  * there is no no-IOMMU mode).  VFIO_TYPE1_IOMMU turns the IOAS's large
- * pages off, as in mainline; different from mainline, unmapping part of a
- * mapping is then still refused (ENOENT) as with TYPE1v2, since the
- * io_pagetable here cannot cut an area.
+ * pages off, as in mainline, and so lets VFIO_IOMMU_UNMAP_DMA unmap part
+ * of a mapping (the mapping is cut at the ends of the range first);
+ * TYPE1v2 refuses that with ENOENT.
  */
 #include <linux/iommu.h>
 #include <linux/overflow.h>
@@ -190,6 +190,26 @@ static int iommufd_vfio_map_dma(struct iommufd_ctx *ictx, void __user *arg)
 	return rc;
 }
 
+/*
+ * Type1 v1 (large pages disabled) may unmap part of a mapping: cut the
+ * mappings that cross either end of the range first.  A cut that fails
+ * leaves the mappings whole; one done before stays, which changes
+ * nothing visible.  Type1 v2 refuses such an unmap (ENOENT from
+ * iopt_unmap()), as in mainline.
+ */
+static int iommufd_vfio_cut(struct iommufd_ioas *ioas, u64 iova, u64 size)
+{
+	u64 end;
+	int rc;
+
+	if (!READ_ONCE(ioas->iopt.disable_large_pages) || !size)
+		return 0;
+	rc = iopt_cut(&ioas->iopt, iova);
+	if (rc || check_add_overflow(iova, size, &end) || end > ULONG_MAX)
+		return rc;
+	return iopt_cut(&ioas->iopt, end);
+}
+
 static int iommufd_vfio_unmap_dma(struct iommufd_ctx *ictx, void __user *arg)
 {
 	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size);
@@ -215,8 +235,10 @@ static int iommufd_vfio_unmap_dma(struct iommufd_ctx *ictx, void __user *arg)
 	} else if (unmap.iova > ULONG_MAX || unmap.size > ULONG_MAX) {
 		rc = -EOVERFLOW;
 	} else {
-		rc = iopt_unmap(&ioas->iopt, unmap.iova, unmap.size,
-				&unmapped);
+		rc = iommufd_vfio_cut(ioas, unmap.iova, unmap.size);
+		if (!rc)
+			rc = iopt_unmap(&ioas->iopt, unmap.iova, unmap.size,
+					&unmapped);
 	}
 	if (rc)
 		goto out_put;

@@ -268,4 +268,40 @@ TEST_F(compat, map_unmap_dma)
 				      self->psz));
 }
 
+/* Type1 v1 may unmap part of a mapping: the mapping is cut first. */
+TEST_F(compat, type1v1_partial_unmap)
+{
+	const __u32 rw = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	__u64 iova = 0x400000, len;
+	__u32 id = self->ioas;
+
+	ASSERT_EQ(0, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &id));
+	ASSERT_EQ(0, ioctl_ret(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU));
+	ASSERT_EQ(0, map_dma(self->fd, rw, self->buf, 4 * self->psz, iova));
+
+	/* inside a page: no cut */
+	len = self->psz;
+	EXPECT_EQ(-EINVAL, unmap_dma(self->fd, 0, iova + 1, &len));
+	/* the second page, then the last: each removed alone */
+	len = self->psz;
+	ASSERT_EQ(0, unmap_dma(self->fd, 0, iova + self->psz, &len));
+	EXPECT_EQ(self->psz, len);
+	len = self->psz;
+	ASSERT_EQ(0, unmap_dma(self->fd, 0, iova + 3 * self->psz, &len));
+	EXPECT_EQ(self->psz, len);
+	/* their IOVAs are free again, the others are not */
+	EXPECT_EQ(-EEXIST, map_dma(self->fd, rw, self->buf, self->psz, iova));
+	EXPECT_EQ(-EEXIST, map_dma(self->fd, rw, self->buf, self->psz,
+				   iova + 2 * self->psz));
+	ASSERT_EQ(0, map_dma(self->fd, rw, self->buf, self->psz,
+			     iova + self->psz));
+	/* a range over a mapping and a hole */
+	len = 2 * self->psz;
+	ASSERT_EQ(0, unmap_dma(self->fd, 0, iova + 2 * self->psz, &len));
+	EXPECT_EQ(self->psz, len);
+	len = 0;
+	ASSERT_EQ(0, unmap_dma(self->fd, VFIO_DMA_UNMAP_FLAG_ALL, 0, &len));
+	EXPECT_EQ(2 * self->psz, len);
+}
+
 TEST_HARNESS_MAIN
