@@ -213,7 +213,8 @@ int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd)
 	return rc;
 }
 
-static int iommufd_map_prot(u32 flags)
+/* IOMMU prot of IOMMU_IOAS_MAP* flags (also IOMMU_IOAS_MAP_FILE's). */
+int iommufd_map_prot(u32 flags)
 {
 	/*
 	 * DMA is coherent with the CPU caches: userspace has no way to flush

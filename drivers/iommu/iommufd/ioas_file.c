@@ -29,18 +29,6 @@
 	(IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE | \
 	 IOMMU_IOAS_MAP_READABLE)
 
-/* As IOMMU_IOAS_MAP: DMA is coherent, userspace cannot flush caches. */
-static int iommufd_map_file_prot(u32 flags)
-{
-	int prot = IOMMU_CACHE;
-
-	if (flags & IOMMU_IOAS_MAP_WRITEABLE)
-		prot |= IOMMU_WRITE;
-	if (flags & IOMMU_IOAS_MAP_READABLE)
-		prot |= IOMMU_READ;
-	return prot;
-}
-
 /**
  * iommufd_ioas_map_file() - ioctl(IOMMU_IOAS_MAP_FILE)
  * @ucmd: the call; struct iommu_ioas_map_file
@@ -76,7 +64,7 @@ int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd)
 		goto out_put;
 	}
 	rc = iopt_map_file(&ioas->iopt, &iova, file, cmd->start, cmd->length,
-			   iommufd_map_file_prot(cmd->flags),
+			   iommufd_map_prot(cmd->flags),
 			   cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
 	fput(file);
 	if (rc)
