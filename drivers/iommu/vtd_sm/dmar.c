@@ -6,10 +6,20 @@
  * segment and either INCLUDE_PCI_ALL or a list of device scopes.  The
  * units are mapped and their capabilities read; nothing is written to
  * them here.  A unit this driver cannot drive makes the whole probe fail
- * before any unit is touched.
+ * before any unit is touched; so does a DRHD scope naming an ACPI
+ * namespace device (ANDD): such devices issue DMA with a source ID the
+ * driver would have to take from the ANDD structures, and it does not.
+ *
+ * Each RMRR structure names memory that the devices of its scope keep
+ * reaching by DMA whatever the OS does (firmware-owned buffers).  Those
+ * ranges are reported to the IOMMU core as direct-mapped reserved
+ * regions of the devices (relaxable for USB and graphics devices, as
+ * their firmware use ends once the OS drives them), so the core maps them
+ * 1:1 in their DMA domains and keeps them out of userspace IOVA space.
  */
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/acpi.h>
 #include <linux/io.h>
 #include <linux/pci.h>
@@ -20,12 +30,70 @@
 
 LIST_HEAD(vtd_units);
 
+/**
+ * struct vtd_rmrr - a reserved memory region of the DMAR table
+ * @node: in vtd_rmrrs
+ * @base: first byte
+ * @last: last byte
+ * @segment: PCI segment of @scope
+ * @scope: copy of the RMRR's device scope entries
+ * @scope_len: bytes in @scope
+ */
+struct vtd_rmrr {
+	struct list_head node;
+	u64 base;
+	u64 last;
+	u16 segment;
+	void *scope;
+	unsigned int scope_len;
+};
+
+/* Filled at probe; the KUnit suite adds and removes its own entries. */
+static LIST_HEAD(vtd_rmrrs);
+static DEFINE_MUTEX(vtd_rmrr_lock);
+
+/**
+ * vtd_dmar_check_scope() - can the driver take a DRHD's device scope?
+ * @scope: the scope entries
+ * @len: bytes in @scope
+ *
+ * Return: 0; -EINVAL for an entry that is too short or runs past the
+ * structure (the devices the unit covers cannot be known); -EOPNOTSUPP
+ * for an ACPI namespace device.
+ */
+VISIBLE_IF_KUNIT int vtd_dmar_check_scope(const void *scope, unsigned int len)
+{
+	const void *p = scope, *end = scope + len;
+
+	while (p < end) {
+		const struct acpi_dmar_device_scope *s = p;
+
+		if (p + sizeof(*s) > end || s->length < sizeof(*s) ||
+		    p + s->length > end)
+			return -EINVAL;
+		if (s->entry_type == ACPI_DMAR_SCOPE_TYPE_NAMESPACE)
+			return -EOPNOTSUPP;
+		p += s->length;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_dmar_check_scope);
+
 static int vtd_dmar_add_unit(struct acpi_dmar_hardware_unit *drhd,
 			     unsigned int index)
 {
 	unsigned int scope_len = drhd->header.length - sizeof(*drhd);
 	struct vtd_unit *unit;
+	int ret;
 
+	ret = vtd_dmar_check_scope(drhd + 1, scope_len);
+	if (ret) {
+		pr_err("DRHD %u at %#llx: %s in its device scope, refusing\n",
+		       index, drhd->address,
+		       ret == -EOPNOTSUPP ? "an ACPI namespace device" :
+		       "a malformed entry");
+		return -ENODEV;
+	}
 	unit = kzalloc(sizeof(*unit), GFP_KERNEL);
 	if (!unit)
 		return -ENOMEM;
@@ -115,6 +183,60 @@ static int vtd_dmar_map_unit(struct vtd_unit *unit)
 }
 
 /**
+ * vtd_dmar_add_rmrr() - remember an RMRR of the DMAR table
+ * @acpi: the RMRR structure (its header's length covers the scope)
+ *
+ * Return: the new entry; ERR_PTR(-EINVAL) for a range that is empty,
+ * wraps or is not page aligned (a firmware bug, reported and left out),
+ * or whose scope is malformed; ERR_PTR(-ENOMEM).
+ */
+VISIBLE_IF_KUNIT struct vtd_rmrr *
+vtd_dmar_add_rmrr(const struct acpi_dmar_reserved_memory *acpi)
+{
+	unsigned int scope_len = acpi->header.length - sizeof(*acpi);
+	u64 base = acpi->base_address, last = acpi->end_address;
+	struct vtd_rmrr *rmrr;
+
+	if (last <= base || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(last + 1) ||
+	    vtd_dmar_check_scope(acpi + 1, scope_len) == -EINVAL) {
+		pr_warn(FW_BUG "RMRR [%#llx-%#llx] is malformed, ignored\n",
+			base, last);
+		return ERR_PTR(-EINVAL);
+	}
+	rmrr = kzalloc(sizeof(*rmrr), GFP_KERNEL);
+	if (!rmrr)
+		return ERR_PTR(-ENOMEM);
+	rmrr->scope = kmemdup(acpi + 1, scope_len, GFP_KERNEL);
+	if (scope_len && !rmrr->scope) {
+		kfree(rmrr);
+		return ERR_PTR(-ENOMEM);
+	}
+	rmrr->scope_len = scope_len;
+	rmrr->base = base;
+	rmrr->last = last;
+	rmrr->segment = acpi->segment;
+	mutex_lock(&vtd_rmrr_lock);
+	list_add_tail(&rmrr->node, &vtd_rmrrs);
+	mutex_unlock(&vtd_rmrr_lock);
+	return rmrr;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_dmar_add_rmrr);
+
+/**
+ * vtd_dmar_remove_rmrr() - forget an entry of vtd_dmar_add_rmrr()
+ * @rmrr: the entry
+ */
+VISIBLE_IF_KUNIT void vtd_dmar_remove_rmrr(struct vtd_rmrr *rmrr)
+{
+	mutex_lock(&vtd_rmrr_lock);
+	list_del(&rmrr->node);
+	mutex_unlock(&vtd_rmrr_lock);
+	kfree(rmrr->scope);
+	kfree(rmrr);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_dmar_remove_rmrr);
+
+/**
  * vtd_dmar_probe() - find, map and check every DRHD unit
  *
  * Return: 0 with vtd_units filled, or a negative errno with it empty.
@@ -145,6 +267,16 @@ int vtd_dmar_probe(void)
 			if (ret)
 				break;
 		}
+		if (sub->type == ACPI_DMAR_TYPE_RESERVED_MEMORY &&
+		    sub->length >= sizeof(struct acpi_dmar_reserved_memory)) {
+			struct vtd_rmrr *rmrr = vtd_dmar_add_rmrr((void *)sub);
+
+			/* A malformed RMRR is reported and left out. */
+			if (IS_ERR(rmrr) && PTR_ERR(rmrr) == -ENOMEM) {
+				ret = -ENOMEM;
+				break;
+			}
+		}
 		sub = (void *)sub + sub->length;
 	}
 	acpi_put_table(hdr);
@@ -171,9 +303,12 @@ int vtd_dmar_probe(void)
 void vtd_dmar_release(void)
 {
 	struct vtd_unit *unit, *tmp;
+	struct vtd_rmrr *rmrr, *next;
 
 	list_for_each_entry_safe(unit, tmp, &vtd_units, node)
 		vtd_dmar_free_unit(unit);
+	list_for_each_entry_safe(rmrr, next, &vtd_rmrrs, node)
+		vtd_dmar_remove_rmrr(rmrr);
 }
 
 /* Follow a scope's PCI path from its start bus; returns a referenced dev. */
@@ -197,9 +332,11 @@ static struct pci_dev *vtd_scope_dev(u16 segment, struct acpi_dmar_device_scope 
 	return dev;
 }
 
-static bool vtd_scope_covers(struct vtd_unit *unit, struct pci_dev *pdev)
+/* Does a device scope (DRHD or RMRR) name @pdev or a bridge above it? */
+static bool vtd_scope_covers(u16 segment, void *scope, unsigned int len,
+			     struct pci_dev *pdev)
 {
-	void *p = unit->scope, *end = unit->scope + unit->scope_len;
+	void *p = scope, *end = scope + len;
 
 	while (p + sizeof(struct acpi_dmar_device_scope) <= end) {
 		struct acpi_dmar_device_scope *s = p;
@@ -210,7 +347,7 @@ static bool vtd_scope_covers(struct vtd_unit *unit, struct pci_dev *pdev)
 			break;
 		if (s->entry_type == ACPI_DMAR_SCOPE_TYPE_ENDPOINT ||
 		    s->entry_type == ACPI_DMAR_SCOPE_TYPE_BRIDGE) {
-			target = vtd_scope_dev(unit->segment, s);
+			target = vtd_scope_dev(segment, s);
 			if (target == pdev) {
 				hit = true;
 			} else if (target && target->subordinate &&
@@ -247,8 +384,53 @@ struct vtd_unit *vtd_unit_for_pci(struct pci_dev *pdev)
 			all = unit;
 			continue;
 		}
-		if (vtd_scope_covers(unit, pdev))
+		if (vtd_scope_covers(unit->segment, unit->scope,
+				     unit->scope_len, pdev))
 			return unit;
 	}
 	return all;
 }
+
+/* Firmware stops using these once the OS drives the device. */
+static bool vtd_rmrr_relaxable(struct pci_dev *pdev)
+{
+	return (pdev->class >> 8) == PCI_CLASS_SERIAL_USB ||
+	       (pdev->class >> 16) == PCI_BASE_CLASS_DISPLAY;
+}
+
+/**
+ * vtd_dmar_rmrr_regions() - add a device's RMRRs to its reserved regions
+ * @dev: the device
+ * @head: list of struct iommu_resv_region to add to
+ *
+ * Each RMRR whose scope names @dev (or a bridge above it) becomes a
+ * direct-mapped region, readable and writable.
+ */
+void vtd_dmar_rmrr_regions(struct device *dev, struct list_head *head)
+{
+	enum iommu_resv_type type;
+	struct iommu_resv_region *reg;
+	struct vtd_rmrr *rmrr;
+	struct pci_dev *pdev;
+
+	if (!dev_is_pci(dev))
+		return;
+	pdev = to_pci_dev(dev);
+	type = vtd_rmrr_relaxable(pdev) ? IOMMU_RESV_DIRECT_RELAXABLE :
+					  IOMMU_RESV_DIRECT;
+	mutex_lock(&vtd_rmrr_lock);
+	list_for_each_entry(rmrr, &vtd_rmrrs, node) {
+		if (rmrr->segment != pci_domain_nr(pdev->bus) ||
+		    !vtd_scope_covers(rmrr->segment, rmrr->scope,
+				      rmrr->scope_len, pdev))
+			continue;
+		reg = iommu_alloc_resv_region(rmrr->base,
+					      rmrr->last - rmrr->base + 1,
+					      IOMMU_READ | IOMMU_WRITE, type,
+					      GFP_KERNEL);
+		if (reg)
+			list_add_tail(&reg->list, head);
+	}
+	mutex_unlock(&vtd_rmrr_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_dmar_rmrr_regions);

@@ -404,6 +404,7 @@ static void vtd_get_resv_regions(struct device *dev, struct list_head *head)
 				      IOMMU_RESV_MSI, GFP_KERNEL);
 	if (reg)
 		list_add_tail(&reg->list, head);
+	vtd_dmar_rmrr_regions(dev, head);
 }
 
 static const struct iommu_ops vtd_iommu_ops = {

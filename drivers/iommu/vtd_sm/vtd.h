@@ -261,6 +261,14 @@ extern struct list_head vtd_units;
 int vtd_dmar_probe(void);
 void vtd_dmar_release(void);
 struct vtd_unit *vtd_unit_for_pci(struct pci_dev *pdev);
+void vtd_dmar_rmrr_regions(struct device *dev, struct list_head *head);
+#if IS_ENABLED(CONFIG_KUNIT)
+struct acpi_dmar_reserved_memory;
+struct vtd_rmrr;
+int vtd_dmar_check_scope(const void *scope, unsigned int len);
+struct vtd_rmrr *vtd_dmar_add_rmrr(const struct acpi_dmar_reserved_memory *acpi);
+void vtd_dmar_remove_rmrr(struct vtd_rmrr *rmrr);
+#endif
 
 /* unit.c */
 int vtd_unit_enable(struct vtd_unit *unit);
