@@ -83,7 +83,7 @@ echo "$out" | sed 's/^/# /'
 	grep -q 'FAIL monitor command not allowed: migrate' <<< "$out"
 result $? "a monitor command not allowed is not run and fails the leg"
 
-# With --s3 the host quits a QEMU still running 10 s after "vmtest: done":
+# With --s3 the host quits a QEMU still running 5 s after "vmtest: done":
 # that of an earlier run in the same directory must not end this one.
 mkdir -p "$logs/stale"
 printf 'vmtest: monitor device_del nothing\nvmtest: done\n' \
