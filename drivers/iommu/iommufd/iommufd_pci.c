@@ -315,12 +315,32 @@ err_release:
 	return ret;
 }
 
+/*
+ * The checks ATTACH and DETACH share: @argsz covers at least @minsz, no
+ * flag but @pasid_flag, and with @pasid_flag the PASID at @upasid, which
+ * must lie within @argsz (@pasid_end), is read into @pasid; without it
+ * @pasid is the RID's.
+ */
+static int iommufd_pci_user_pasid(u32 argsz, size_t minsz, u32 flags,
+				  u32 pasid_flag, size_t pasid_end,
+				  const u32 __user *upasid, u32 *pasid)
+{
+	*pasid = IOMMU_NO_PASID;
+	if (argsz < minsz || flags & ~pasid_flag)
+		return -EINVAL;
+	if (!(flags & pasid_flag))
+		return 0;
+	if (argsz < pasid_end)
+		return -EINVAL;
+	return get_user(*pasid, upasid) ? -EFAULT : 0;
+}
+
 static int iommufd_pci_ioctl_attach(struct iommufd_pci_node *node,
 				    struct iommufd_pci_attach __user *arg)
 {
 	const size_t minsz = offsetofend(struct iommufd_pci_attach, pt_id);
 	struct iommufd_pci_attach attach;
-	u32 pasid = IOMMU_NO_PASID;
+	u32 pasid;
 	int ret;
 
 	mutex_lock(&node->lock);
@@ -330,16 +350,12 @@ static int iommufd_pci_ioctl_attach(struct iommufd_pci_node *node,
 	ret = -EFAULT;
 	if (copy_from_user(&attach, arg, minsz))
 		goto out;
-	ret = -EINVAL;
-	if (attach.argsz < minsz || attach.flags & ~IOMMUFD_PCI_ATTACH_PASID)
+	ret = iommufd_pci_user_pasid(attach.argsz, minsz, attach.flags,
+				     IOMMUFD_PCI_ATTACH_PASID,
+				     offsetofend(struct iommufd_pci_attach, pasid),
+				     &arg->pasid, &pasid);
+	if (ret)
 		goto out;
-	if (attach.flags & IOMMUFD_PCI_ATTACH_PASID) {
-		if (attach.argsz < offsetofend(struct iommufd_pci_attach, pasid))
-			goto out;
-		ret = -EFAULT;
-		if (get_user(pasid, &arg->pasid))
-			goto out;
-	}
 	ret = iommufd_pci_attach_locked(node, arg, pasid, attach.pt_id,
 					attach.flags & IOMMUFD_PCI_ATTACH_PASID);
 out:
@@ -352,7 +368,7 @@ static int iommufd_pci_ioctl_detach(struct iommufd_pci_node *node,
 {
 	const size_t minsz = offsetofend(struct iommufd_pci_detach, flags);
 	struct iommufd_pci_detach detach;
-	u32 pasid = IOMMU_NO_PASID;
+	u32 pasid;
 	void *entry;
 	int ret;
 
@@ -363,16 +379,12 @@ static int iommufd_pci_ioctl_detach(struct iommufd_pci_node *node,
 	ret = -EFAULT;
 	if (copy_from_user(&detach, arg, minsz))
 		goto out;
-	ret = -EINVAL;
-	if (detach.argsz < minsz || detach.flags & ~IOMMUFD_PCI_DETACH_PASID)
+	ret = iommufd_pci_user_pasid(detach.argsz, minsz, detach.flags,
+				     IOMMUFD_PCI_DETACH_PASID,
+				     offsetofend(struct iommufd_pci_detach, pasid),
+				     &arg->pasid, &pasid);
+	if (ret)
 		goto out;
-	if (detach.flags & IOMMUFD_PCI_DETACH_PASID) {
-		if (detach.argsz < offsetofend(struct iommufd_pci_detach, pasid))
-			goto out;
-		ret = -EFAULT;
-		if (get_user(pasid, &arg->pasid))
-			goto out;
-	}
 	/*
 	 * Detaching what holds nothing is not an error; nor is detaching
 	 * what the other kind of ATTACH attached, which stays.

@@ -16,29 +16,12 @@
  * and that no fault was recorded, and gives the first edu back with a PCI
  * rescan.  Without two edu behind one PCIe-to-PCI bridge it skips.
  */
-#include <libgen.h>
-
 #include "iommufd_utils.h"
 
 #include "kselftest_harness.h"
 
 #define SENTINEL	0x3c
 #define XFER		512
-
-/* Number of the IOMMU group of @bdf, or -errno. */
-static long alias_group_of(const char *bdf)
-{
-	char path[300], link[300];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
-		 bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return -ENOENT;
-	link[n] = 0;
-	return strtol(basename(link), NULL, 10);
-}
 
 /*
  * 1 if the bridge right above @bdf is a PCIe-to-PCI bridge (PCIe
@@ -80,56 +63,6 @@ static int behind_pcie_pci_bridge(const char *bdf)
 		pos = cfg[pos + 1] & ~3;
 	}
 	return 0;
-}
-
-static int bdf_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-/*
- * Two edus of one IOMMU group behind a PCIe-to-PCI bridge, lowest BDFs
- * first; -ENODEV if none.
- */
-static int alias_pair(char bdf[2][32])
-{
-	unsigned long vendor, device;
-	char all[16][32], path[300];
-	struct dirent *de;
-	int n = 0, i, j;
-	DIR *d;
-
-	d = opendir("/sys/bus/pci/devices");
-	if (!d)
-		return -ENODEV;
-	while ((de = readdir(d)) && n < 16) {
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= 32)
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
-			 de->d_name);
-		if (read_hex(path, &vendor) || vendor != EDU_VENDOR)
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
-			 de->d_name);
-		if (read_hex(path, &device) || device != EDU_DEVICE ||
-		    !behind_pcie_pci_bridge(de->d_name))
-			continue;
-		snprintf(all[n++], sizeof(all[0]), "%s", de->d_name);
-	}
-	closedir(d);
-	qsort(all, n, sizeof(all[0]), bdf_cmp);
-	for (i = 0; i < n; i++) {
-		for (j = i + 1; j < n; j++) {
-			long g = alias_group_of(all[i]);
-
-			if (g >= 0 && g == alias_group_of(all[j])) {
-				snprintf(bdf[0], 32, "%s", all[i]);
-				snprintf(bdf[1], 32, "%s", all[j]);
-				return 0;
-			}
-		}
-	}
-	return -ENODEV;
 }
 
 static int pci_present(const char *bdf)
@@ -177,7 +110,7 @@ FIXTURE_SETUP(alias)
 	self->dst = buf_alloc(self->psz, SENTINEL);
 	ASSERT_NE(NULL, self->src);
 	ASSERT_NE(NULL, self->dst);
-	if (alias_pair(bdf))
+	if (edu_group_pair(bdf, behind_pcie_pci_bridge))
 		SKIP(return, "no two edu devices behind a PCIe-to-PCI bridge");
 	snprintf(self->first, sizeof(self->first), "%s", bdf[0]);
 	snprintf(self->d.bdf, sizeof(self->d.bdf), "%s", bdf[1]);

@@ -19,71 +19,12 @@
  * share a requester ID and so a group.  Without such a pair the test
  * skips.
  */
-#include <libgen.h>
-
 #include "iommufd_utils.h"
 
 #include "kselftest_harness.h"
 
 #define SENTINEL	0x5a
 #define XFER		256
-
-/* Number of the IOMMU group of @bdf, or -errno. */
-static long iommu_group_of(const char *bdf)
-{
-	char path[300], link[300];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
-		 bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return -ENOENT;
-	link[n] = 0;
-	return strtol(basename(link), NULL, 10);
-}
-
-/* Two edus of one IOMMU group, lowest BDFs first; -ENODEV if none. */
-static int edu_pair(char bdf[2][32])
-{
-	char all[16][32];
-	unsigned long vendor, device;
-	struct dirent *de;
-	char path[300];
-	int n = 0, i, j;
-	DIR *d;
-
-	d = opendir("/sys/bus/pci/devices");
-	if (!d)
-		return -ENODEV;
-	while ((de = readdir(d)) && n < 16) {
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= 32)
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
-			 de->d_name);
-		if (read_hex(path, &vendor) || vendor != EDU_VENDOR)
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
-			 de->d_name);
-		if (read_hex(path, &device) || device != EDU_DEVICE)
-			continue;
-		snprintf(all[n++], sizeof(all[0]), "%s", de->d_name);
-	}
-	closedir(d);
-	qsort(all, n, sizeof(all[0]), (int (*)(const void *, const void *))strcmp);
-	for (i = 0; i < n; i++) {
-		for (j = i + 1; j < n; j++) {
-			long g = iommu_group_of(all[i]);
-
-			if (g >= 0 && g == iommu_group_of(all[j])) {
-				snprintf(bdf[0], 32, "%s", all[i]);
-				snprintf(bdf[1], 32, "%s", all[j]);
-				return 0;
-			}
-		}
-	}
-	return -ENODEV;
-}
 
 FIXTURE(grp) {
 	struct ifd_dev d[2];
@@ -153,7 +94,7 @@ FIXTURE_SETUP(grp)
 	ASSERT_NE(NULL, self->src);
 	ASSERT_NE(NULL, self->a);
 	ASSERT_NE(NULL, self->b);
-	if (edu_pair(bdf))
+	if (edu_group_pair(bdf, NULL))
 		SKIP(return, "no two edu devices in one IOMMU group");
 
 	self->fd = open("/dev/iommu", O_RDWR);

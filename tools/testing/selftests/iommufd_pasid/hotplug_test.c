@@ -32,7 +32,6 @@
 #define GONE_MS		30000
 /* The monitor command that plugs it back, as check.sh made it */
 #define EDU_ADD		"device_add edu,dma_mask=0xffffffffffffffff,bus=hp_port,id=%s"
-#define EDU_ID		0x010000edU	/* edu's ID register, at 0 */
 
 static const char *env_or(const char *name, const char *def)
 {
@@ -45,7 +44,6 @@ static const char *env_or(const char *name, const char *def)
 static int hotplug_edu(const char *port, char *bdf, size_t len)
 {
 	char path[300], real[PATH_MAX], *slash;
-	unsigned long vendor, device;
 	struct dirent *de;
 	int rc = -ENODEV;
 	DIR *d = opendir("/sys/bus/pci/devices");
@@ -53,13 +51,7 @@ static int hotplug_edu(const char *port, char *bdf, size_t len)
 	if (!d)
 		return rc;
 	while (rc && (de = readdir(d))) {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
-			 de->d_name);
-		if (read_hex(path, &vendor) || vendor != EDU_VENDOR)
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
-			 de->d_name);
-		if (read_hex(path, &device) || device != EDU_DEVICE)
+		if (!pci_is_edu(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s",
 			 de->d_name);
@@ -142,28 +134,6 @@ static void ask_host(const char *fmt, const char *arg)
 	printf(fmt, arg);
 	printf("\n");
 	fflush(stdout);
-}
-
-static sigjmp_buf sigbus_jmp;
-
-static void on_sigbus(int sig)
-{
-	siglongjmp(sigbus_jmp, 1);
-}
-
-/* Reads edu's ID register; -1 if that raises SIGBUS. */
-static long long read_or_sigbus(const void *bar)
-{
-	struct sigaction sa = { .sa_handler = on_sigbus }, old;
-	long long v;
-
-	sigaction(SIGBUS, &sa, &old);
-	if (sigsetjmp(sigbus_jmp, 1))
-		v = -1;
-	else
-		v = __atomic_load_n((const __u32 *)bar, __ATOMIC_RELAXED);
-	sigaction(SIGBUS, &old, NULL);
-	return v;
 }
 
 /* Binds @bdf in a fresh context, attaches an IOAS on the RID, copies. */

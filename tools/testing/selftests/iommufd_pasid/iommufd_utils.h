@@ -14,6 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <libgen.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +38,9 @@
 #define EDU_VENDOR		0x1234
 #define EDU_DEVICE		0x11e8
 /* edu registers in BAR 0 */
+#define EDU_ID_REG		0x00	/* reads 0x010000ed: version 1.0, "ed" */
+#define EDU_ID			0x010000edU
+#define EDU_LIVE_REG		0x04	/* reads back the complement of a write */
 #define EDU_DMA_SRC		0x80
 #define EDU_DMA_DST		0x88
 #define EDU_DMA_CNT		0x90
@@ -497,15 +503,119 @@ static inline int read_hex(const char *path, unsigned long *val)
 	return rc;
 }
 
+/* 1 if PCI device @name (a directory of /sys/bus/pci/devices) is edu. */
+static inline int pci_is_edu(const char *name)
+{
+	unsigned long vendor, device;
+	char path[300];
+
+	if (name[0] == '.')
+		return 0;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", name);
+	if (read_hex(path, &vendor) || vendor != EDU_VENDOR)
+		return 0;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", name);
+	return !read_hex(path, &device) && device == EDU_DEVICE;
+}
+
+static sigjmp_buf mmio_sigbus_jmp;
+
+static inline void mmio_on_sigbus(int sig)
+{
+	siglongjmp(mmio_sigbus_jmp, 1);
+}
+
+/* Reads a register through a mapping: 0, or -1 if the read got SIGBUS. */
+static inline int mmio_try_rd32(const void *bar, unsigned int reg, __u32 *val)
+{
+	struct sigaction sa = { .sa_handler = mmio_on_sigbus }, old;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &old))
+		return -2;
+	if (sigsetjmp(mmio_sigbus_jmp, 1)) {
+		sigaction(SIGBUS, &old, NULL);
+		return -1;
+	}
+	*val = __atomic_load_n((const __u32 *)((const char *)bar + reg),
+			       __ATOMIC_ACQUIRE);
+	sigaction(SIGBUS, &old, NULL);
+	return 0;
+}
+
+/* Reads edu's ID register through @bar; -1 if that raises SIGBUS. */
+static inline long long read_or_sigbus(const void *bar)
+{
+	__u32 v;
+
+	if (mmio_try_rd32(bar, EDU_ID_REG, &v))
+		return -1;
+	return v;
+}
+
+/* Number of the IOMMU group of @bdf, or -ENOENT. */
+static inline long pci_iommu_group(const char *bdf)
+{
+	char path[300], link[300];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
+		 bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	link[n] = 0;
+	return strtol(basename(link), NULL, 10);
+}
+
+static inline int edu_bdf_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * Two edus of one IOMMU group, lowest PCI names first, among those @want
+ * accepts (all if @want is NULL); -ENODEV if there are none.
+ */
+static inline int edu_group_pair(char bdf[2][32], int (*want)(const char *))
+{
+	char all[16][32];
+	struct dirent *de;
+	int n = 0, i, j;
+	DIR *d;
+
+	d = opendir("/sys/bus/pci/devices");
+	if (!d)
+		return -ENODEV;
+	while ((de = readdir(d)) && n < 16) {
+		if (strlen(de->d_name) >= 32 || !pci_is_edu(de->d_name) ||
+		    (want && !want(de->d_name)))
+			continue;
+		snprintf(all[n++], sizeof(all[0]), "%s", de->d_name);
+	}
+	closedir(d);
+	qsort(all, n, sizeof(all[0]), edu_bdf_cmp);
+	for (i = 0; i < n; i++) {
+		for (j = i + 1; j < n; j++) {
+			long g = pci_iommu_group(all[i]);
+
+			if (g >= 0 && g == pci_iommu_group(all[j])) {
+				snprintf(bdf[0], 32, "%s", all[i]);
+				snprintf(bdf[1], 32, "%s", all[j]);
+				return 0;
+			}
+		}
+	}
+	return -ENODEV;
+}
+
 /*
  * Finds edu, the one with the lowest PCI name if there are several (the
  * one on the root bus); -ENODEV if the machine has none.
  */
 static inline int edu_find(char *bdf, size_t len)
 {
-	unsigned long vendor, device;
 	struct dirent *de;
-	char path[300];
 	int rc = -ENODEV;
 	DIR *d;
 
@@ -513,15 +623,7 @@ static inline int edu_find(char *bdf, size_t len)
 	if (!d)
 		return -ENODEV;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
-			 de->d_name);
-		if (read_hex(path, &vendor) || vendor != EDU_VENDOR)
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
-			 de->d_name);
-		if (read_hex(path, &device) || device != EDU_DEVICE)
+		if (!pci_is_edu(de->d_name))
 			continue;
 		if (strlen(de->d_name) >= len)
 			continue;

@@ -58,9 +58,6 @@
 #define MSI_DATA		0x4d53
 #define XFER_LEN		1024
 
-#define EDU_ID_REG		0x00
-#define EDU_ID			0x010000edU
-#define EDU_LIVE_REG		0x04
 #define EDU_IRQ_STATUS		0x24
 #define EDU_IRQ_RAISE		0x60
 #define EDU_IRQ_ACK		0x64

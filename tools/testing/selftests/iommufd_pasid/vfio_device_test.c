@@ -22,9 +22,6 @@
 
 #include "kselftest_harness.h"
 
-#define EDU_ID_REG		0x00
-#define EDU_ID			0x010000edU
-#define EDU_LIVE_REG		0x04
 #define EDU_IRQ_STATUS		0x24
 #define EDU_IRQ_RAISE		0x60
 #define EDU_IRQ_ACK		0x64
@@ -180,30 +177,6 @@ static unsigned int find_cap(const char *bdf, __u8 id)
 			return pos & ~3;
 		pos = hdr[1];
 	}
-	return 0;
-}
-
-static sigjmp_buf sigbus_jmp;
-
-static void on_sigbus(int sig)
-{
-	siglongjmp(sigbus_jmp, 1);
-}
-
-/* Reads a register through a mapping: 0, or -1 if the read got SIGBUS. */
-static int mmio_try_rd32(void *bar, unsigned int reg, __u32 *val)
-{
-	struct sigaction sa = { .sa_handler = on_sigbus }, old;
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, &old))
-		return -2;
-	if (sigsetjmp(sigbus_jmp, 1)) {
-		sigaction(SIGBUS, &old, NULL);
-		return -1;
-	}
-	*val = __atomic_load_n((__u32 *)((char *)bar + reg), __ATOMIC_ACQUIRE);
-	sigaction(SIGBUS, &old, NULL);
 	return 0;
 }
 
