@@ -27,6 +27,7 @@
  * second QEMU under the same RLIMIT_MEMLOCK can assign the device again;
  * one under a smaller limit cannot).
  */
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <grp.h>
@@ -115,7 +116,30 @@ static const char *const qemu_argv[] = {
 	NULL
 };
 
-#define QEMU_ARGC_NO_QMP	(ARRAY_SIZE(qemu_argv) - 5)
+/*
+ * The nested machine of nested_guest_dma: it runs, under TCG, the
+ * bare-metal program nested/edu_guest.c (GUEST_ELF, beside this test),
+ * which drives edu itself and reports on COM1 (QEMU's stdout) and through
+ * isa-debug-exit.  GUEST_ELF and the empty -append are filled in.
+ */
+#define GUEST_ELF		"edu_guest.elf"
+#define GUEST_MS		180000	/* its last line, from QEMU's start */
+#define GUEST_CHECKS		7	/* "ok" lines of a run that passes */
+
+static const char *const guest_argv[] = {
+	QEMU, "-M", "q35", "-accel", "tcg", "-nodefaults",
+	"-display", "none", "-m", "64M", "-no-reboot",
+	"-kernel", GUEST_ELF, "-append", "",
+	"-serial", "stdio",
+	"-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+	"-object", "iommufd,id=ifd,fd=3",
+	"-device", "vfio-pci,iommufd=ifd,fd=4,addr=3.0",
+	"-chardev", "socket,id=qmp,fd=5",
+	"-mon", "chardev=qmp,mode=control",
+	NULL
+};
+
+#define ARGV_MAX		48
 
 /* Reads one line (without the newline) into @line within @ms. */
 static int rd_line(struct rd *r, char *line, size_t size, int ms)
@@ -445,11 +469,14 @@ static int high_fd(int fd)
 }
 
 /*
- * Starts QEMU as nobody with RLIMIT_MEMLOCK @memlock, /dev/iommu and the
- * node of @bdf opened here and passed in.  -errno if it cannot be started
- * (a QEMU that starts and fails shows later, in its exit status).
+ * Starts QEMU with @args as nobody with RLIMIT_MEMLOCK @memlock,
+ * /dev/iommu and the node of @bdf opened here and passed in.  -errno if
+ * it cannot be started (a QEMU that starts and fails shows later, in its
+ * exit status).  Where the kernel has no AF_UNIX sockets (the debug
+ * kernel), @args end before their "-chardev socket": no QMP.
  */
-static int vmm_start(struct vmm *v, const char *bdf, rlim_t memlock)
+static int vmm_start_args(struct vmm *v, const char *const *args,
+			  const char *bdf, rlim_t memlock)
 {
 	int in[2], out[2], qmp[2], ifd, node, err, rc;
 	struct rlimit rl = { memlock, memlock };
@@ -493,16 +520,20 @@ static int vmm_start(struct vmm *v, const char *bdf, rlim_t memlock)
 		int fds[6] = { high_fd(in[0]), high_fd(out[1]), high_fd(err),
 			       high_fd(ifd), high_fd(node),
 			       qmp[1] >= 0 ? high_fd(qmp[1]) : -1 };
-		const char *argv[ARRAY_SIZE(qemu_argv)];
+		const char *argv[ARGV_MAX];
 		int i;
 
 		for (i = 0; i < 6; i++)
 			if ((fds[i] < 0 && i < 5) ||
 			    (fds[i] >= 0 && dup2(fds[i], i) != i))
 				_exit(126);
-		memcpy(argv, qemu_argv, sizeof(argv));
-		if (qmp[1] < 0)
-			argv[QEMU_ARGC_NO_QMP] = NULL;
+		for (i = 0; args[i] && i < (int)ARGV_MAX - 1; i++) {
+			if (qmp[1] < 0 && !strcmp(args[i], "-chardev") &&
+			    !strncmp(args[i + 1], "socket,id=qmp", 13))
+				break;
+			argv[i] = args[i];
+		}
+		argv[i] = NULL;
 		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
 		    setgid(NOBODY) || setuid(NOBODY))
 			_exit(126);
@@ -527,6 +558,12 @@ fail:
 	close(ifd);
 	close(node);
 	return rc;
+}
+
+/* QEMU with the qtest command line (qemu_argv) */
+static int vmm_start(struct vmm *v, const char *bdf, rlim_t memlock)
+{
+	return vmm_start_args(v, qemu_argv, bdf, memlock);
 }
 
 /* Waits for QEMU's exit; its wait status, or -ETIMEDOUT (then killed). */
@@ -767,6 +804,118 @@ static int nothing_left(struct __test_metadata *_metadata, const char *bdf)
 	return rc == -EFAULT || (!rc && phys == DST_GPA);
 }
 
+/* ---- the nested guest (nested_guest_dma) ---- */
+
+/**
+ * struct guest_run - what a run of the bare-metal guest reported
+ * @ok: its "ok N - ..." lines
+ * @not_ok: its "not ok N - ..." lines
+ * @pass: its summary said PASS
+ * @summary: it printed its summary ("edu_guest: ...") at all
+ * @pin_kib: QEMU's VmPin when the guest's first line came
+ * @ms: from QEMU's start to its exit
+ * @status: QEMU's wait status, or -errno
+ */
+struct guest_run {
+	int ok;
+	int not_ok;
+	int pass;
+	int summary;
+	long long pin_kib;
+	long long ms;
+	int status;
+};
+
+/*
+ * Fills @argv from guest_argv: the image beside this program, @append as
+ * its command line.  0, or -ENOENT when there is no image.
+ */
+static int guest_args(const char **argv, char *elf, size_t size,
+		      const char *append)
+{
+	ssize_t n = readlink("/proc/self/exe", elf, size - 1);
+	char *slash;
+	int i;
+
+	if (n <= 0)
+		return -ENOENT;
+	elf[n] = 0;
+	slash = strrchr(elf, '/');
+	if (!slash || (size_t)(slash + 1 - elf) + sizeof(GUEST_ELF) > size)
+		return -ENOENT;
+	memcpy(slash + 1, GUEST_ELF, sizeof(GUEST_ELF));
+	for (i = 0; guest_argv[i]; i++) {
+		argv[i] = guest_argv[i];
+		if (!strcmp(guest_argv[i], GUEST_ELF))
+			argv[i] = elf;
+		else if (i && !strcmp(guest_argv[i - 1], "-append"))
+			argv[i] = append;
+	}
+	argv[i] = NULL;
+	return access(elf, R_OK) ? -ENOENT : 0;
+}
+
+/*
+ * Boots the guest in QEMU as vmm_start() would and reads its lines until
+ * QEMU closes its stdout; then QEMU's exit.  0, or -errno if QEMU could
+ * not be started or did not end within GUEST_MS (then killed).
+ */
+static int guest_boot(struct __test_metadata *_metadata, struct vmm *v,
+		      const char *bdf, const char *append, struct guest_run *r)
+{
+	const char *argv[ARGV_MAX];
+	char elf[PATH_MAX], cmd[2048] = "";
+	long long start, left;
+	size_t len;
+	int i, rc;
+
+	memset(r, 0, sizeof(*r));
+	r->pin_kib = -1;
+	r->status = -ENOENT;
+	rc = guest_args(argv, elf, sizeof(elf), append);
+	if (rc) {
+		TH_LOG("no %s beside this test", GUEST_ELF);
+		return rc;
+	}
+	for (i = 0; argv[i]; i++) {
+		len = strlen(cmd);
+		snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "",
+			 *argv[i] ? argv[i] : "''");
+	}
+	TH_LOG("%s", cmd);
+	start = now_ms();
+	rc = vmm_start_args(v, argv, bdf, MEMLOCK_OK);
+	if (rc)
+		return rc;
+	for (;;) {
+		left = start + GUEST_MS - now_ms();
+		rc = left > 0 ? rd_line(&v->out, v->line, sizeof(v->line),
+					left) : -ETIMEDOUT;
+		if (rc)
+			break;
+		v->line[strcspn(v->line, "\r")] = 0;
+		fprintf(stderr, "# guest: %s\n", v->line);
+		if (r->pin_kib < 0)
+			r->pin_kib = vm_pin_kib(v->pid);
+		if (!strncmp(v->line, "ok ", 3)) {
+			r->ok++;
+		} else if (!strncmp(v->line, "not ok ", 7)) {
+			r->not_ok++;
+		} else if (!strncmp(v->line, "edu_guest: ", 11)) {
+			r->summary = 1;
+			r->pass = !strncmp(v->line + 11, "PASS", 4);
+		}
+	}
+	if (rc != -EPIPE) {
+		TH_LOG("guest output: %s", strerror(-rc));
+		return rc;
+	}
+	left = start + GUEST_MS - now_ms();
+	r->status = vmm_wait(v, left > 0 ? left : 1);
+	r->ms = now_ms() - start;
+	return r->status < 0 ? r->status : 0;
+}
+
 FIXTURE(vmm) {
 	char bdf[32];
 	unsigned short cmd_orig;
@@ -793,7 +942,7 @@ FIXTURE_SETUP(vmm)
 	rc = edu_to_iommufd_pci(self->bdf);
 	ASSERT_EQ(0, rc) TH_LOG("cannot give %s to iommufd_pci: %s",
 				self->bdf, strerror(-rc));
-	TH_LOG("edu %s; QEMU runs as uid %d:", self->bdf, NOBODY);
+	TH_LOG("edu %s; QEMU runs as uid %d; over qtest:", self->bdf, NOBODY);
 	for (i = 0; qemu_argv[i]; i++) {
 		strcat(cmdline, i ? " " : "");
 		strcat(cmdline, qemu_argv[i]);
@@ -974,6 +1123,50 @@ TEST_F_TIMEOUT(vmm, memlock_too_low, 600)
 	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status))
 		TH_LOG("QEMU under %llu MiB: wait status 0x%x",
 		       MEMLOCK_LOW / MIB, status);
+}
+
+/*
+ * A nested guest under TCG uses the assigned edu itself: the bare-metal
+ * nested/edu_guest.c finds it by configuration cycles, places its BAR,
+ * checks its registers and has it copy RAM -> edu -> RAM through QEMU's
+ * IOAS_MAP of its RAM and our pagetable; QEMU exits through isa-debug-exit
+ * with the guest's verdict and leaves nothing behind.  A second boot with
+ * bus mastering left off, under the same RLIMIT_MEMLOCK (so the first
+ * QEMU's pins were uncharged), must see the copy fail: the checks can.
+ */
+TEST_F_TIMEOUT(vmm, nested_guest_dma, 600)
+{
+	struct vmm *v = &self->v;
+	struct guest_run r;
+	int rc;
+
+	rc = guest_boot(_metadata, v, self->bdf, "", &r);
+	ASSERT_EQ(0, rc) TH_LOG("guest: %s", strerror(-rc));
+	TH_LOG("guest: %d ok, %d not ok, QEMU's VmPin %lld kB, %lld ms",
+	       r.ok, r.not_ok, r.pin_kib, r.ms);
+	/* isa-debug-exit: status 2 * (failed checks) + 1 */
+	ASSERT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1)
+		TH_LOG("QEMU's end: wait status 0x%x", r.status);
+	ASSERT_TRUE(r.summary && r.pass);
+	ASSERT_EQ(0, r.not_ok);
+	ASSERT_EQ(GUEST_CHECKS, r.ok);
+	/* QEMU had the guest's RAM mapped, so pinned, while it ran */
+	ASSERT_LE(GUEST_RAM_MIB * 1024LL, r.pin_kib);
+	vmm_end(v);
+	ASSERT_TRUE(nothing_left(_metadata, self->bdf));
+
+	rc = guest_boot(_metadata, v, self->bdf, "nomaster", &r);
+	ASSERT_EQ(0, rc) TH_LOG("guest: %s", strerror(-rc));
+	TH_LOG("guest without bus mastering: %d ok, %d not ok, %lld ms",
+	       r.ok, r.not_ok, r.ms);
+	/* Only the comparison fails: one check */
+	ASSERT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 3)
+		TH_LOG("QEMU's end: wait status 0x%x", r.status);
+	ASSERT_TRUE(r.summary && !r.pass);
+	ASSERT_EQ(1, r.not_ok);
+	ASSERT_EQ(GUEST_CHECKS - 1, r.ok);
+	vmm_end(v);
+	ASSERT_TRUE(nothing_left(_metadata, self->bdf));
 }
 
 TEST_HARNESS_MAIN
