@@ -14,9 +14,22 @@
  * the number of failed checks to isa-debug-exit (port 0xf4), so that QEMU
  * exits with status 2 * failed + 1.
  *
+ * With "iommu" on its command line it then programs the machine's VT-d
+ * unit (intel-iommu, found in the ACPI DMAR table) in legacy mode: a root
+ * and a context table for edu's requester ID, a 3-level second-level page
+ * table that maps two IOVAs outside RAM to the two RAM pages, register
+ * based context-cache and IOTLB invalidation, translation on.  edu copies
+ * by IOVA and the bytes must arrive.  Then the destination's PTE is
+ * cleared and its IOTLB entry invalidated (page selective): a copy to that
+ * IOVA must no longer reach RAM.
+ *
  * Words on the multiboot command line (QEMU's -append):
  *   nomaster   leave bus mastering off: edu's DMA must then not reach RAM,
  *              so the copy check fails (the test shows it can fail)
+ *   iommu      the VT-d part above
+ *   pause      with iommu: after the IOVA copy and after the unmap, print
+ *              "# pause mapped" / "# pause unmapped" and wait for a byte on
+ *              COM1, so that the host can look at the mappings meanwhile
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,6 +79,37 @@ typedef __UINT64_TYPE__ u64;
 
 /* Bounds on busy waits, in TSC cycles (a few seconds at least) */
 #define WAIT_CYCLES		BIT_ULL(34)
+#define PAUSE_CYCLES		BIT_ULL(37)
+
+/* VT-d registers (offsets in the unit's register page) */
+#define VTD_VER			0x00
+#define VTD_CAP			0x08
+#define VTD_CAP_CM		BIT(7)		/* caching mode */
+#define VTD_CAP_SAGAW_39	BIT(9)		/* 3-level tables */
+#define VTD_ECAP		0x10
+#define VTD_ECAP_IRO(lo)	(((lo) >> 8) & 0x3ff)	/* IOTLB regs / 16 */
+#define VTD_GCMD		0x18
+#define VTD_GSTS		0x1c
+#define VTD_GCMD_TE		BIT(31)
+#define VTD_GCMD_SRTP		BIT(30)
+#define VTD_GCMD_ONE_SHOT	0x69000000U		/* bits not to echo */
+#define VTD_RTADDR		0x20
+#define VTD_CCMD		0x28
+#define VTD_CCMD_ICC_HI		BIT(31)
+#define VTD_CCMD_GLOBAL_HI	BIT(29)
+#define VTD_IOTLB_IVT_HI	BIT(31)
+#define VTD_IOTLB_GLOBAL_HI	BIT(28)
+#define VTD_IOTLB_PAGE_HI	(3U << 28)
+
+/* Tables: a present bit, second-level read and write */
+#define VTD_PRESENT		1U
+#define VTD_SL_RW		3U
+#define VTD_CTX_AW_39		1U	/* context entry: 3-level table */
+#define DOMAIN_ID		1U
+
+/* Where edu finds the two pages when translation is on: outside RAM */
+#define IOVA_SRC		0x40000000U
+#define IOVA_DST		0x40001000U
 
 /* ---- port and memory access ---- */
 
@@ -285,6 +329,17 @@ static void cfg_wr32(unsigned int slot, unsigned int off, u32 v)
 	io_out32(PCI_DATA, v);
 }
 
+/* Reads one byte from COM1 within @cycles; -1 if none came. */
+static int serial_getc(u64 cycles)
+{
+	u64 end = rdtsc() + cycles;
+
+	while (!(io_in8(COM1 + 5) & 0x01))
+		if (rdtsc() > end)
+			return -1;
+	return io_in8(COM1);
+}
+
 /* ---- edu ---- */
 
 static u32 edu_rd(unsigned int reg)
@@ -369,6 +424,213 @@ static void copy_check(u32 src_pa, u32 dst_pa, u32 src_bus,
 	check(bad == XFER_LEN, what);
 }
 
+/* ---- VT-d ---- */
+
+static u32 vtd;		/* register base */
+static unsigned int iotlb;	/* offset of the IOTLB invalidate register */
+
+/*
+ * The tables, one 4 KiB page each at fixed RAM addresses: root and context
+ * entries are 128 bits (two u64 here), second-level entries 64 bits.
+ */
+#define root_tbl		((u64 *)0x400000)
+#define ctx_tbl			((u64 *)0x401000)
+#define sl3			((u64 *)0x402000)
+#define sl2			((u64 *)0x403000)
+#define sl1			((u64 *)0x404000)
+#define TBL_SIZE		4096
+
+static u32 vtd_rd(unsigned int reg)
+{
+	return mmio_rd32(vtd + reg);
+}
+
+static void vtd_wr(unsigned int reg, u32 v)
+{
+	mmio_wr32(vtd + reg, v);
+}
+
+/* A 64-bit register, low half first: the high half's write acts. */
+static void vtd_wr64(unsigned int reg, u32 hi, u32 lo)
+{
+	vtd_wr(reg, lo);
+	vtd_wr(reg + 4, hi);
+}
+
+/* Waits until (@reg & @mask) == @want; 0, or -1 on timeout. */
+static int vtd_wait(unsigned int reg, u32 mask, u32 want)
+{
+	u64 end = rdtsc() + WAIT_CYCLES;
+
+	while ((vtd_rd(reg) & mask) != want)
+		if (rdtsc() > end)
+			return -1;
+	return 0;
+}
+
+/* A global command: the persistent status bits echoed, plus @cmd. */
+static int vtd_gcmd(u32 cmd, u32 status)
+{
+	vtd_wr(VTD_GCMD, (vtd_rd(VTD_GSTS) & ~VTD_GCMD_ONE_SHOT) | cmd);
+	return vtd_wait(VTD_GSTS, status, status);
+}
+
+static int sum_ok(const u8 *p, u32 len)
+{
+	u8 sum = 0;
+
+	while (len--)
+		sum += *p++;
+	return !sum;
+}
+
+static int sig_is(const u8 *p, const char *sig, int n)
+{
+	while (n--)
+		if (*p++ != (u8)*sig++)
+			return 0;
+	return 1;
+}
+
+/*
+ * The register base of the first DRHD of the ACPI DMAR table: RSDP in the
+ * BIOS area, its RSDT, the table with signature "DMAR", whose remapping
+ * structures follow a 48-byte header.  0 if there is none.
+ */
+static u32 dmar_find(void)
+{
+	const u8 *p, *rsdp = NULL, *t, *e;
+	u32 rsdt, n, i, len;
+
+	for (p = (const u8 *)0xe0000; p < (const u8 *)0x100000;
+	     p += 16)
+		if (sig_is(p, "RSD PTR ", 8) && sum_ok(p, 20)) {
+			rsdp = p;
+			break;
+		}
+	if (!rsdp)
+		return 0;
+	rsdt = *(const u32 *)(rsdp + 16);
+	len = *(const u32 *)(rsdt + 4);
+	if (!sig_is((const u8 *)rsdt, "RSDT", 4) || len < 36)
+		return 0;
+	n = (len - 36) / 4;
+	for (i = 0; i < n; i++) {
+		t = (const u8 *)*(const u32 *)(rsdt + 36 + 4 * i);
+		if (!sig_is(t, "DMAR", 4))
+			continue;
+		e = t + *(const u32 *)(t + 4);
+		for (p = t + 48; p + 16 <= e;
+		     p += *(const u16 *)(p + 2)) {
+			if (*(const u16 *)(p + 2) < 4)
+				break;
+			if (*(const u16 *)p == 0)	/* DRHD */
+				return *(const u32 *)(p + 8);
+		}
+	}
+	return 0;
+}
+
+/* Context-cache invalidation, global; 0 when done. */
+static int vtd_inval_ctx(void)
+{
+	vtd_wr64(VTD_CCMD, VTD_CCMD_ICC_HI | VTD_CCMD_GLOBAL_HI, 0);
+	return vtd_wait(VTD_CCMD + 4, VTD_CCMD_ICC_HI, 0);
+}
+
+/*
+ * IOTLB invalidation: global (@iova ~0), or of the page at @iova in
+ * DOMAIN_ID (address mask 0); 0 when done.
+ */
+static int vtd_inval_iotlb(u32 iova)
+{
+	u32 hi = VTD_IOTLB_IVT_HI | VTD_IOTLB_GLOBAL_HI;
+
+	if (iova != ~0U) {
+		vtd_wr64(iotlb, 0, iova);	/* IVA: address, AM 0 */
+		hi = VTD_IOTLB_IVT_HI | VTD_IOTLB_PAGE_HI | DOMAIN_ID;
+	}
+	vtd_wr64(iotlb + 8, hi, 0);
+	return vtd_wait(iotlb + 12, VTD_IOTLB_IVT_HI, 0);
+}
+
+/*
+ * Root entry for bus 0 -> context table; context entry for @devfn ->
+ * second-level table sl3 (3 levels, DOMAIN_ID); IOVA_SRC and IOVA_DST
+ * -> SRC_PA and DST_PA, read and write.
+ */
+static void vtd_tables(unsigned int devfn)
+{
+	memset(root_tbl, 0, TBL_SIZE);
+	memset(ctx_tbl, 0, TBL_SIZE);
+	memset(sl3, 0, TBL_SIZE);
+	memset(sl2, 0, TBL_SIZE);
+	memset(sl1, 0, TBL_SIZE);
+	root_tbl[0] = (u32)ctx_tbl | VTD_PRESENT;
+	ctx_tbl[2 * devfn] = (u32)sl3 | VTD_PRESENT;
+	ctx_tbl[2 * devfn + 1] = DOMAIN_ID << 8 | VTD_CTX_AW_39;
+	sl3[(IOVA_SRC >> 30) & 511] = (u32)sl2 | VTD_SL_RW;
+	sl2[(IOVA_SRC >> 21) & 511] = (u32)sl1 | VTD_SL_RW;
+	sl1[(IOVA_SRC >> 12) & 511] = SRC_PA | VTD_SL_RW;
+	sl1[(IOVA_DST >> 12) & 511] = DST_PA | VTD_SL_RW;
+}
+
+/* "# pause <what>", then waits for the host's byte on COM1. */
+static void pause_for_host(int pause, const char *what)
+{
+	if (!pause)
+		return;
+	print("# pause %s\n", what);
+	check(serial_getc(PAUSE_CYCLES) >= 0, "the host answered the pause");
+}
+
+static void iommu_part(unsigned int slot, int pause)
+{
+	u8 *dst = (u8 *)DST_PA;
+	u32 cap, ecap, i, bad;
+
+	vtd = dmar_find();
+	if (!check(vtd != 0, "VT-d unit in the ACPI DMAR table"))
+		return;
+	cap = vtd_rd(VTD_CAP);
+	ecap = vtd_rd(VTD_ECAP);
+	iotlb = VTD_ECAP_IRO(ecap) * 16;
+	print("# VT-d at 0x%x: version 0x%x, cap 0x%x%X, ecap 0x%x%X\n",
+	      vtd, vtd_rd(VTD_VER), vtd_rd(VTD_CAP + 4), cap,
+	      vtd_rd(VTD_ECAP + 4), ecap);
+	if (!check((cap & VTD_CAP_CM) && (cap & VTD_CAP_SAGAW_39),
+		   "caching mode, 3-level second-level tables"))
+		return;
+
+	vtd_tables(slot << 3);
+	vtd_wr64(VTD_RTADDR, 0, (u32)root_tbl);	/* legacy mode */
+	if (!check(!vtd_gcmd(VTD_GCMD_SRTP, VTD_GCMD_SRTP),
+		   "root table pointer set") ||
+	    !check(!vtd_inval_ctx(), "context cache invalidated (global)") ||
+	    !check(!vtd_inval_iotlb(~0U), "IOTLB invalidated (global)") ||
+	    !check(!vtd_gcmd(VTD_GCMD_TE, VTD_GCMD_TE),
+		   "translation enabled"))
+		return;
+
+	copy_check(SRC_PA, DST_PA, IOVA_SRC, IOVA_DST, 23,
+		   "IOVA 0x40000000 -> edu -> IOVA 0x40001000, 1024 bytes match");
+	pause_for_host(pause, "mapped");
+
+	/* Unmap the destination: edu's writes there must stop. */
+	sl1[(IOVA_DST >> 12) & 511] = 0;
+	if (!check(!vtd_inval_iotlb(IOVA_DST),
+		   "IOTLB invalidated (page 0x40001000, domain 1)"))
+		return;
+	for (i = 0; i < XFER_LEN; i++)
+		dst[i] = 0;
+	check(!edu_dma(IOVA_DST, XFER_LEN, 1), "DMA command completes");
+	for (bad = 0; bad < XFER_LEN && !dst[bad]; bad++)
+		;
+	check(bad == XFER_LEN,
+	      "edu -> unmapped IOVA 0x40001000: RAM 0x300000 unchanged");
+	pause_for_host(pause, "unmapped");
+}
+
 static int edu_find(void)
 {
 	unsigned int slot;
@@ -430,5 +692,7 @@ void guest_main(u32 magic, const u32 *mbi)
 
 	copy_check(SRC_PA, DST_PA, SRC_PA, DST_PA, 11,
 		   "RAM 0x200000 -> edu -> RAM 0x300000, 1024 bytes match");
+	if (has_word(cmdline, "iommu"))
+		iommu_part(slot, has_word(cmdline, "pause"));
 	finish();
 }
