@@ -77,8 +77,13 @@ typedef __UINT64_TYPE__ u64;
 #define DST_PA			0x300000U
 #define XFER_LEN		1024U
 
-/* Bounds on busy waits, in TSC cycles (a few seconds at least) */
-#define WAIT_CYCLES		BIT_ULL(34)
+/*
+ * Bounds on busy waits, in TSC cycles.  Under TCG the TSC follows the
+ * host's (a few GHz) however deep the nesting: tens of seconds each, so
+ * that a loaded CI machine does not turn a slow DMA into a failed check
+ * (edu takes 100 ms of its machine's time per DMA).
+ */
+#define WAIT_CYCLES		BIT_ULL(36)
 #define PAUSE_CYCLES		BIT_ULL(37)
 
 /* VT-d registers (offsets in the unit's register page) */
