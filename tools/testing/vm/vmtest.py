@@ -206,7 +206,8 @@ def add_guest_qemu(root):
     The binary runs under its own dynamic loader with the libraries it was
     linked against (resolved in the Debian 13 root), so the guest needs
     nothing else from that release.  Only the firmware a q35 machine loads
-    without a disk or network is copied.
+    without a disk or network is copied, and the option ROM that boots a
+    multiboot image given with -kernel.
     """
     troot = trixie_root()
     dest = os.path.join(root, 'qemu')
@@ -227,7 +228,8 @@ def add_guest_qemu(root):
     shutil.copy(binary, os.path.join(dest, 'qemu-system-x86_64'))
     for f in ('usr/share/seabios/bios-256k.bin',
               'usr/share/qemu/kvmvapic.bin',
-              'usr/share/qemu/linuxboot_dma.bin'):
+              'usr/share/qemu/linuxboot_dma.bin',
+              'usr/share/qemu/multiboot_dma.bin'):
         shutil.copy(os.path.join(troot, f), os.path.join(dest, 'share'))
     wrapper = os.path.join(root, 'bin/qemu10')
     with open(wrapper, 'w') as f:

@@ -27,6 +27,7 @@
  * second QEMU under the same RLIMIT_MEMLOCK can assign the device again;
  * one under a smaller limit cannot).
  */
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <grp.h>
@@ -112,7 +113,39 @@ static const char *const qemu_argv[] = {
 	NULL
 };
 
-#define QEMU_ARGC_NO_QMP	(ARRAY_SIZE(qemu_argv) - 5)
+/*
+ * The nested machine of nested_guest_dma and nested_guest_iommu: it runs,
+ * under TCG, the bare-metal program nested/edu_guest.c (GUEST_ELF, beside
+ * this test), which drives edu itself and reports on COM1 (QEMU's stdin
+ * and stdout) and through isa-debug-exit.  GUEST_ELF and the empty -append
+ * are filled in; the "-device GUEST_VIOMMU" pair is left out without a
+ * vIOMMU.  The vIOMMU's address width is our IOAS's (39 bits: the test
+ * guest's own VT-d), which QEMU checks against the node's.
+ */
+#define GUEST_ELF		"edu_guest.elf"
+#define GUEST_VIOMMU		"intel-iommu,caching-mode=on,aw-bits=39,intremap=off"
+#define GUEST_MS		180000	/* its last line, from QEMU's start */
+#define GUEST_CHECKS		7	/* "ok" lines of a run that passes */
+#define GUEST_CHECKS_IOMMU	20	/* the same with "iommu pause" */
+/* What edu_guest maps when it programs the vIOMMU */
+#define GUEST_IOVA_SRC		0x40000000ULL
+#define GUEST_IOVA_DST		0x40001000ULL
+
+static const char *const guest_argv[] = {
+	QEMU, "-M", "q35", "-accel", "tcg", "-nodefaults",
+	"-display", "none", "-m", "64M", "-no-reboot",
+	"-kernel", GUEST_ELF, "-append", "",
+	"-serial", "stdio",
+	"-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+	"-device", GUEST_VIOMMU,
+	"-object", "iommufd,id=ifd,fd=3",
+	"-device", "vfio-pci,iommufd=ifd,fd=4,addr=3.0",
+	"-chardev", "socket,id=qmp,fd=5",
+	"-mon", "chardev=qmp,mode=control",
+	NULL
+};
+
+#define ARGV_MAX		48
 
 /* Reads one line (without the newline) into @line within @ms. */
 static int rd_line(struct rd *r, char *line, size_t size, int ms)
@@ -442,11 +475,14 @@ static int high_fd(int fd)
 }
 
 /*
- * Starts QEMU as nobody with RLIMIT_MEMLOCK @memlock, /dev/iommu and the
- * node of @bdf opened here and passed in.  -errno if it cannot be started
- * (a QEMU that starts and fails shows later, in its exit status).
+ * Starts QEMU with @args as nobody with RLIMIT_MEMLOCK @memlock,
+ * /dev/iommu and the node of @bdf opened here and passed in.  -errno if
+ * it cannot be started (a QEMU that starts and fails shows later, in its
+ * exit status).  Where the kernel has no AF_UNIX sockets (the debug
+ * kernel), @args end before their "-chardev socket": no QMP.
  */
-static int vmm_start(struct vmm *v, const char *bdf, rlim_t memlock)
+static int vmm_start_args(struct vmm *v, const char *const *args,
+			  const char *bdf, rlim_t memlock)
 {
 	int in[2], out[2], qmp[2], ifd, node, err, rc;
 	struct rlimit rl = { memlock, memlock };
@@ -490,16 +526,20 @@ static int vmm_start(struct vmm *v, const char *bdf, rlim_t memlock)
 		int fds[6] = { high_fd(in[0]), high_fd(out[1]), high_fd(err),
 			       high_fd(ifd), high_fd(node),
 			       qmp[1] >= 0 ? high_fd(qmp[1]) : -1 };
-		const char *argv[ARRAY_SIZE(qemu_argv)];
+		const char *argv[ARGV_MAX];
 		int i;
 
 		for (i = 0; i < 6; i++)
 			if ((fds[i] < 0 && i < 5) ||
 			    (fds[i] >= 0 && dup2(fds[i], i) != i))
 				_exit(126);
-		memcpy(argv, qemu_argv, sizeof(argv));
-		if (qmp[1] < 0)
-			argv[QEMU_ARGC_NO_QMP] = NULL;
+		for (i = 0; args[i] && i < (int)ARGV_MAX - 1; i++) {
+			if (qmp[1] < 0 && !strcmp(args[i], "-chardev") &&
+			    !strncmp(args[i + 1], "socket,id=qmp", 13))
+				break;
+			argv[i] = args[i];
+		}
+		argv[i] = NULL;
 		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
 		    setgid(NOBODY) || setuid(NOBODY))
 			_exit(126);
@@ -524,6 +564,12 @@ fail:
 	close(ifd);
 	close(node);
 	return rc;
+}
+
+/* QEMU with the qtest command line (qemu_argv) */
+static int vmm_start(struct vmm *v, const char *bdf, rlim_t memlock)
+{
+	return vmm_start_args(v, qemu_argv, bdf, memlock);
 }
 
 /* Waits for QEMU's exit; its wait status, or -ETIMEDOUT (then killed). */
@@ -764,6 +810,180 @@ static int nothing_left(struct __test_metadata *_metadata, const char *bdf)
 	return rc == -EFAULT || (!rc && phys == DST_GPA);
 }
 
+/* ---- the nested guest (nested_guest_dma) ---- */
+
+/**
+ * struct guest_run - what a run of the bare-metal guest reported
+ * @ok: its "ok N - ..." lines
+ * @not_ok: its "not ok N - ..." lines
+ * @pass: its summary said PASS
+ * @summary: it printed its summary ("edu_guest: ...") at all
+ * @pin_kib: QEMU's VmPin when the guest's first line came
+ * @ms: from QEMU's start to its exit
+ * @status: QEMU's wait status, or -errno
+ * @pauses: "# pause" lines answered
+ * @pin_mapped: QEMU's VmPin at "# pause mapped"
+ * @pin_unmapped: and at "# pause unmapped"
+ * @walk_mapped: walker's answer for GUEST_IOVA_DST at "mapped" (0, -errno)
+ * @walk_unmapped: and at "unmapped"
+ * @walk_src: walker's answer for GUEST_IOVA_SRC at "unmapped"
+ * @phys_mapped: where GUEST_IOVA_DST led at "mapped"
+ */
+struct guest_run {
+	int ok;
+	int not_ok;
+	int pass;
+	int summary;
+	long long pin_kib;
+	long long ms;
+	int status;
+	int pauses;
+	long long pin_mapped;
+	long long pin_unmapped;
+	int walk_mapped;
+	int walk_unmapped;
+	int walk_src;
+	__u64 phys_mapped;
+};
+
+/*
+ * Fills @argv from guest_argv: the image beside this program, @append as
+ * its command line, the vIOMMU if @iommu.  0, or -ENOENT when there is no
+ * image.
+ */
+static int guest_args(const char **argv, char *elf, size_t size,
+		      const char *append, int iommu)
+{
+	ssize_t n = readlink("/proc/self/exe", elf, size - 1);
+	char *slash;
+	int i, j;
+
+	if (n <= 0)
+		return -ENOENT;
+	elf[n] = 0;
+	slash = strrchr(elf, '/');
+	if (!slash || (size_t)(slash + 1 - elf) + sizeof(GUEST_ELF) > size)
+		return -ENOENT;
+	memcpy(slash + 1, GUEST_ELF, sizeof(GUEST_ELF));
+	for (i = 0, j = 0; guest_argv[i]; i++) {
+		if (!iommu && (!strcmp(guest_argv[i], GUEST_VIOMMU) ||
+			       (guest_argv[i + 1] &&
+				!strcmp(guest_argv[i + 1], GUEST_VIOMMU))))
+			continue;
+		argv[j] = guest_argv[i];
+		if (!strcmp(guest_argv[i], GUEST_ELF))
+			argv[j] = elf;
+		else if (i && !strcmp(guest_argv[i - 1], "-append"))
+			argv[j] = append;
+		j++;
+	}
+	argv[j] = NULL;
+	return access(elf, R_OK) ? -ENOENT : 0;
+}
+
+/*
+ * What the guest's vIOMMU mappings did to our stack, while the guest waits
+ * at "# pause @what": QEMU's pinned memory, and the walker's answer for
+ * the guest's IOVAs in the RID's domain (QEMU's IOAS).
+ */
+static void guest_pause(struct vmm *v, const char *bdf, const char *what,
+			struct guest_run *r)
+{
+	char line[256];
+	__u64 phys = 0;
+
+	if (!strcmp(what, "mapped")) {
+		r->pin_mapped = vm_pin_kib(v->pid);
+		r->walk_mapped = vtd_translate(bdf, RID, GUEST_IOVA_DST,
+					       &r->phys_mapped, line,
+					       sizeof(line));
+	} else if (!strcmp(what, "unmapped")) {
+		r->pin_unmapped = vm_pin_kib(v->pid);
+		r->walk_src = vtd_translate(bdf, RID, GUEST_IOVA_SRC, &phys,
+					    line, sizeof(line));
+		line[strcspn(line, "\n")] = 0;
+		fprintf(stderr, "# walker, IOVA 0x%llx: %s\n",
+			GUEST_IOVA_SRC, line);
+		r->walk_unmapped = vtd_translate(bdf, RID, GUEST_IOVA_DST,
+						 &phys, line, sizeof(line));
+	} else {
+		return;
+	}
+	line[strcspn(line, "\n")] = 0;
+	fprintf(stderr, "# walker, IOVA 0x%llx: %s\n", GUEST_IOVA_DST, line);
+	fprintf(stderr, "# QEMU's VmPin: %lld kB\n", vm_pin_kib(v->pid));
+}
+
+/*
+ * Boots the guest in QEMU (with the vIOMMU if @iommu) as vmm_start()
+ * would and reads its lines until QEMU closes its stdout; answers each
+ * "# pause" line after guest_pause(); then QEMU's exit, and vmm_end().
+ * 0, or -errno if QEMU could not be started or did not end within
+ * GUEST_MS (then killed).
+ */
+static int guest_boot(struct __test_metadata *_metadata, struct vmm *v,
+		      const char *bdf, const char *append, int iommu,
+		      struct guest_run *r)
+{
+	const char *argv[ARGV_MAX];
+	char elf[PATH_MAX], cmd[2048] = "";
+	long long start, left;
+	size_t len;
+	int i, rc;
+
+	memset(r, 0, sizeof(*r));
+	r->pin_kib = -1;
+	r->status = -ENOENT;
+	rc = guest_args(argv, elf, sizeof(elf), append, iommu);
+	if (rc) {
+		TH_LOG("no %s beside this test", GUEST_ELF);
+		return rc;
+	}
+	for (i = 0; argv[i]; i++) {
+		len = strlen(cmd);
+		snprintf(cmd + len, sizeof(cmd) - len,
+			 !*argv[i] || strchr(argv[i], ' ') ? "%s'%s'" : "%s%s",
+			 i ? " " : "", argv[i]);
+	}
+	TH_LOG("%s", cmd);
+	start = now_ms();
+	rc = vmm_start_args(v, argv, bdf, MEMLOCK_OK);
+	if (rc)
+		return rc;
+	for (;;) {
+		left = start + GUEST_MS - now_ms();
+		rc = left > 0 ? rd_line(&v->out, v->line, sizeof(v->line),
+					left) : -ETIMEDOUT;
+		if (rc)
+			break;
+		v->line[strcspn(v->line, "\r")] = 0;
+		fprintf(stderr, "# guest: %s\n", v->line);
+		if (r->pin_kib < 0)
+			r->pin_kib = vm_pin_kib(v->pid);
+		if (!strncmp(v->line, "ok ", 3)) {
+			r->ok++;
+		} else if (!strncmp(v->line, "not ok ", 7)) {
+			r->not_ok++;
+		} else if (!strncmp(v->line, "edu_guest: ", 11)) {
+			r->summary = 1;
+			r->pass = !strncmp(v->line + 11, "PASS", 4);
+		} else if (!strncmp(v->line, "# pause ", 8)) {
+			guest_pause(v, bdf, v->line + 8, r);
+			if (!write_all(v->in, "\n", 1))
+				r->pauses++;
+		}
+	}
+	if (rc != -EPIPE) {
+		TH_LOG("guest output: %s", strerror(-rc));
+		return rc;
+	}
+	left = start + GUEST_MS - now_ms();
+	r->status = vmm_wait(v, left > 0 ? left : 1);
+	r->ms = now_ms() - start;
+	vmm_end(v);	/* and what QEMU wrote to stderr */
+	return r->status < 0 ? r->status : 0;
+}
+
 FIXTURE(vmm) {
 	char bdf[32];
 	unsigned short cmd_orig;
@@ -790,7 +1010,7 @@ FIXTURE_SETUP(vmm)
 	rc = edu_to_iommufd_pci(self->bdf);
 	ASSERT_EQ(0, rc) TH_LOG("cannot give %s to iommufd_pci: %s",
 				self->bdf, strerror(-rc));
-	TH_LOG("edu %s; QEMU runs as uid %d:", self->bdf, NOBODY);
+	TH_LOG("edu %s; QEMU runs as uid %d; over qtest:", self->bdf, NOBODY);
 	for (i = 0; qemu_argv[i]; i++) {
 		strcat(cmdline, i ? " " : "");
 		strcat(cmdline, qemu_argv[i]);
@@ -971,6 +1191,100 @@ TEST_F_TIMEOUT(vmm, memlock_too_low, 600)
 	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status))
 		TH_LOG("QEMU under %llu MiB: wait status 0x%x",
 		       MEMLOCK_LOW / MIB, status);
+}
+
+/*
+ * A nested guest under TCG uses the assigned edu itself: the bare-metal
+ * nested/edu_guest.c finds it by configuration cycles, places its BAR,
+ * checks its registers and has it copy RAM -> edu -> RAM through QEMU's
+ * IOAS_MAP of its RAM and our pagetable; QEMU exits through isa-debug-exit
+ * with the guest's verdict and leaves nothing behind.  A second boot with
+ * bus mastering left off, under the same RLIMIT_MEMLOCK (so the first
+ * QEMU's pins were uncharged), must see the copy fail: the checks can.
+ */
+TEST_F_TIMEOUT(vmm, nested_guest_dma, 600)
+{
+	struct vmm *v = &self->v;
+	struct guest_run r;
+	int rc;
+
+	rc = guest_boot(_metadata, v, self->bdf, "", 0, &r);
+	ASSERT_EQ(0, rc) TH_LOG("guest: %s", strerror(-rc));
+	TH_LOG("guest: %d ok, %d not ok, QEMU's VmPin %lld kB, %lld ms",
+	       r.ok, r.not_ok, r.pin_kib, r.ms);
+	/* isa-debug-exit: status 2 * (failed checks) + 1 */
+	ASSERT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1)
+		TH_LOG("QEMU's end: wait status 0x%x", r.status);
+	ASSERT_TRUE(r.summary && r.pass);
+	ASSERT_EQ(0, r.not_ok);
+	ASSERT_EQ(GUEST_CHECKS, r.ok);
+	/* QEMU had the guest's RAM mapped, so pinned, while it ran */
+	ASSERT_LE(GUEST_RAM_MIB * 1024LL, r.pin_kib);
+	ASSERT_TRUE(nothing_left(_metadata, self->bdf));
+
+	rc = guest_boot(_metadata, v, self->bdf, "nomaster", 0, &r);
+	ASSERT_EQ(0, rc) TH_LOG("guest: %s", strerror(-rc));
+	TH_LOG("guest without bus mastering: %d ok, %d not ok, %lld ms",
+	       r.ok, r.not_ok, r.ms);
+	/* Only the comparison fails: one check */
+	ASSERT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 3)
+		TH_LOG("QEMU's end: wait status 0x%x", r.status);
+	ASSERT_TRUE(r.summary && !r.pass);
+	ASSERT_EQ(1, r.not_ok);
+	ASSERT_EQ(GUEST_CHECKS - 1, r.ok);
+	ASSERT_TRUE(nothing_left(_metadata, self->bdf));
+}
+
+/*
+ * QEMU's intel-iommu (caching mode) in front of the assigned edu: the
+ * guest programs it (legacy mode root and context tables, a second-level
+ * table mapping two IOVAs outside its RAM, register-based invalidation,
+ * translation on) and has edu copy by IOVA.  QEMU turns the guest's
+ * mappings into IOMMU_IOAS_UNMAP of its RAM and IOMMU_IOAS_MAP of the two
+ * pages: while the guest waits, QEMU's pinned memory has shrunk from its
+ * RAM to those two pages and our walker translates the IOVA to QEMU's
+ * page (not to the IOVA itself).  The guest then clears the destination's
+ * PTE and invalidates it: IOAS_UNMAP, one page less pinned, the IOVA
+ * faults for the walker, and edu's next write there faults in our VT-d
+ * and does not reach the guest's RAM.
+ */
+TEST_F_TIMEOUT(vmm, nested_guest_iommu, 600)
+{
+	struct vmm *v = &self->v;
+	long long faults, after;
+	struct guest_run r;
+	int rc;
+
+	faults = vtd_fault_count();
+	ASSERT_LE(0, faults);
+	rc = guest_boot(_metadata, v, self->bdf, "iommu pause", 1, &r);
+	ASSERT_EQ(0, rc) TH_LOG("guest: %s", strerror(-rc));
+	TH_LOG("guest: %d ok, %d not ok, %lld ms", r.ok, r.not_ok, r.ms);
+	TH_LOG("QEMU's VmPin: %lld kB, %lld kB mapped, %lld kB unmapped",
+	       r.pin_kib, r.pin_mapped, r.pin_unmapped);
+	ASSERT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1)
+		TH_LOG("QEMU's end: wait status 0x%x", r.status);
+	ASSERT_TRUE(r.summary && r.pass);
+	ASSERT_EQ(0, r.not_ok);
+	ASSERT_EQ(GUEST_CHECKS_IOMMU, r.ok);
+	ASSERT_EQ(2, r.pauses);
+
+	/* Before translation: all guest RAM mapped, so pinned */
+	ASSERT_LE(GUEST_RAM_MIB * 1024LL, r.pin_kib);
+	/* Translation on: RAM unmapped, the two IOVA pages mapped */
+	ASSERT_EQ(8, r.pin_mapped);
+	ASSERT_EQ(0, r.walk_mapped);
+	ASSERT_NE(GUEST_IOVA_DST, r.phys_mapped);
+	/* The destination unmapped: one page less, and no translation */
+	ASSERT_EQ(4, r.pin_unmapped);
+	ASSERT_EQ(-EFAULT, r.walk_unmapped);
+	ASSERT_EQ(0, r.walk_src);
+	/* edu's write to the unmapped IOVA faulted in our VT-d */
+	after = vtd_fault_wait(faults);
+	TH_LOG("vtd_sm faults: %lld before, %lld after", faults, after);
+	ASSERT_LT(faults, after);
+
+	ASSERT_TRUE(nothing_left(_metadata, self->bdf));
 }
 
 TEST_HARNESS_MAIN
