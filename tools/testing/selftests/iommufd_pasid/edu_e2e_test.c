@@ -265,6 +265,85 @@ TEST_F(e2e, replace_moves_dma)
 	ASSERT_TRUE(pattern_check(self->b, XFER, 4));
 }
 
+struct qi_count {
+	unsigned long long descs, batches;
+};
+
+static int qi_count(struct qi_count *c)
+{
+	return vtd_counter("qi_descriptors", &c->descs) ?:
+	       vtd_counter("qi_batches", &c->batches);
+}
+
+/*
+ * The invalidations between @c0 and now were @descs descriptors (counting
+ * each batch's wait) in @batches batches.
+ */
+static int qi_sent(struct __test_metadata *_metadata, const char *op,
+		   const struct qi_count *c0, unsigned long long descs,
+		   unsigned long long batches)
+{
+	struct qi_count c1;
+
+	if (qi_count(&c1)) {
+		TH_LOG("no qi counters");
+		return 0;
+	}
+	TH_LOG("%s: %llu descriptors in %llu batches (expected %llu in %llu)",
+	       op, c1.descs - c0->descs, c1.batches - c0->batches, descs,
+	       batches);
+	return c1.descs - c0->descs == descs &&
+	       c1.batches - c0->batches == batches;
+}
+
+/*
+ * Attach, replace and detach send what the VT-d specification asks for
+ * (Documentation/driver-api/vtd_sm-pasid-entry.rst, "Descriptors per
+ * operation"), counting the wait of each batch.  Second level: attach the
+ * PASID cache of the new domain id (2, one batch), replace and detach the
+ * PASID cache and the domain-selective IOTLB of the old one (3, one
+ * batch); no context cache on the RID.  First level only: the writer's
+ * fences add batches (attach 2 + 2 in 2 batches, replace through not
+ * present 3 + 3 + 2 in 3 batches, detach 3 in 1).  DMA checks in between
+ * that nothing stale translates.
+ */
+TEST_F(e2e, invalidations_per_op)
+{
+	unsigned long long ecap;
+	struct qi_count c;
+	__u32 ha, hb;
+	bool sl;
+	int err;
+
+	ASSERT_EQ(0, vtd_counter("ecap", &ecap));
+	sl = ecap & ECAP_SLTS;
+	ASSERT_EQ(0, hwpt_alloc(self->d.iommufd, self->hwpt_flags,
+				self->d.dev_id, self->ioas_a, &ha));
+	ASSERT_EQ(0, hwpt_alloc(self->d.iommufd, self->hwpt_flags,
+				self->d.dev_id, self->ioas_b, &hb));
+
+	ASSERT_EQ(0, qi_count(&c));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, self->pasid, ha, NULL));
+	EXPECT_TRUE(qi_sent(_metadata, "attach", &c, sl ? 2 : 4, sl ? 1 : 2));
+	ASSERT_TRUE(dma_lands(&self->d, self->src, self->a, self->psz, 0, 11,
+			      &err))
+		TH_LOG("err %d", err);
+
+	ASSERT_EQ(0, qi_count(&c));
+	ASSERT_EQ(0, dev_attach(self->d.devfd, self->pasid, hb, NULL));
+	EXPECT_TRUE(qi_sent(_metadata, "replace", &c, sl ? 3 : 8, sl ? 1 : 3));
+	ASSERT_TRUE(dma_lands(&self->d, self->src, self->b, self->psz, 0, 12,
+			      &err))
+		TH_LOG("err %d", err);
+	ASSERT_TRUE(pattern_check(self->a, XFER, 11));
+
+	ASSERT_EQ(0, qi_count(&c));
+	ASSERT_EQ(0, dev_detach(self->d.devfd, self->pasid));
+	EXPECT_TRUE(qi_sent(_metadata, "detach", &c, 3, 1));
+	ASSERT_TRUE(dma_blocked(_metadata, &self->d, self->b,
+				DST_PAGES * self->psz));
+}
+
 TEST_F(e2e, detach_blocks_dma)
 {
 	__u32 hwpt;
