@@ -59,10 +59,11 @@ static void vtd_pe_add_old_iotlb(struct vtd_qi_batch *b, struct vtd_pe_update *u
 
 /*
  * Not a specification requirement: the context entry does not change.  QEMU
- * (7.2 and 10.0) chooses between its pass-through and its translating
- * address space for a device only on a context-cache invalidation, so the
- * RID's entry moving into or out of pass-through sends one, in the first
- * batch after the entry has the target's pass-through state.
+ * (7.2, 10.0) re-evaluates whether a device uses its pass-through or its
+ * translating address space on a context-cache invalidation, not on a
+ * PASID-cache one, so the RID's entry moving into or out of pass-through
+ * sends one, in the first batch after the entry has the target's
+ * pass-through state.
  */
 static void vtd_pe_add_cc(struct vtd_qi_batch *b, struct vtd_dev *vdev)
 {
