@@ -24,6 +24,7 @@ struct vtd_pe_update {
 	bool cc_pending;
 	bool target_present;
 	unsigned int old_pgtt;
+	unsigned int target_pgtt;
 	u16 old_did;
 	u16 new_did;
 };
@@ -107,6 +108,19 @@ static int vtd_pe_sync(struct vtd_pasid_writer *w)
 	return ret;
 }
 
+/* Caching mode: the new domain id's IOTLB; see vtd_pe_add_final(). */
+static void vtd_pe_add_cm_new(struct vtd_qi_batch *b, struct vtd_pe_update *u)
+{
+	if (!(u->vdev->unit->cap & VTD_CAP_CM) || !u->target_present ||
+	    u->target_pgtt == VTD_PGTT_PT ||
+	    (u->old_present && u->new_did == u->old_did))
+		return;
+	if (u->target_pgtt == VTD_PGTT_FL || u->target_pgtt == VTD_PGTT_NESTED)
+		vtd_qi_add_piotlb_pasid(b, u->new_did, u->pasid);
+	else
+		vtd_qi_add_iotlb_domain(b, u->new_did);
+}
+
 /*
  * The invalidations after the writer's last store: what the VT-d
  * specification asks for once a PASID entry changed, and nothing more.
@@ -116,10 +130,18 @@ static int vtd_pe_sync(struct vtd_pasid_writer *w)
  * - An entry that was not present just before it became the target (an
  *   attach, or the last store of a teardown), or a not-present entry that
  *   changed: the PASID cache of the target's domain id, so that a unit
- *   that caches not-present entries (caching mode) fetches it again.  No
- *   IOTLB invalidation of that domain id: nothing was translated through
- *   the not-present entry, and a domain id is reused only after the flush
- *   of the last entry that carried it.
+ *   that caches not-present entries (caching mode) fetches it again.
+ * - In caching mode, an entry that becomes present or takes another
+ *   domain id, other than pass-through: the IOTLB of the new domain id
+ *   too, PASID-based for first-level and nested entries, domain-selective
+ *   for second-level ones.  Caching mode means a virtual unit that may
+ *   cache not-present results and that learns of new translations only
+ *   from IOTLB invalidations: QEMU synchronises the mappings it shadows
+ *   for an assigned device on an IOTLB invalidation of the domain id the
+ *   device's entry carries now, so without this one a RID moved from one
+ *   domain to another would keep the old domain's shadow mappings.  A
+ *   unit without caching mode caches nothing for a domain id that no
+ *   present entry carried, so it gets none.
  *
  * A present entry taken down to not present at a fence needs nothing more:
  * the rest of a not-present entry is never used.  The batch stays empty
@@ -137,6 +159,7 @@ static void vtd_pe_add_final(struct vtd_qi_batch *b, struct vtd_pe_update *u,
 	}
 	if (pc_new && !(pc_old && u->new_did == u->old_did))
 		vtd_qi_add_pc_pasid(b, u->new_did, u->pasid);
+	vtd_pe_add_cm_new(b, u);
 }
 
 static const struct vtd_pasid_writer_ops vtd_pe_writer_ops = {
@@ -214,6 +237,7 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 	u.old_pgtt = vtd_pasid_entry_pgtt(u.pe);
 	u.old_did = vtd_pasid_entry_did(u.pe);
 	u.target_present = vtd_pasid_entry_present(target);
+	u.target_pgtt = vtd_pasid_entry_pgtt(target);
 	u.cc_pending = pasid == 0 &&
 		       (u.old_pgtt == VTD_PGTT_PT) !=
 		       (vtd_pasid_entry_pgtt(target) == VTD_PGTT_PT);

@@ -912,14 +912,16 @@ static void dom_test_attach_replace(struct kunit *test)
 			(u64)vtd_pgtable_root_phys(&a->pt));
 	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, pe.val[1]), did_a);
 	/*
-	 * The PASID cache for the new id, and one wait: no IOTLB
-	 * invalidation (nothing was cached through a not-present entry), no
-	 * context cache (the context entry did not change).
+	 * The PASID cache for the new id and, the fake unit being in caching
+	 * mode, its IOTLB, in one batch; no context cache (the context entry
+	 * did not change).
 	 */
 	KUNIT_EXPECT_EQ(test, f->waits, 1);
-	KUNIT_ASSERT_EQ(test, f->nr_seen, 1);
+	KUNIT_ASSERT_EQ(test, f->nr_seen, 2);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, f->seen[0].qw[0]), T_PC);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(D_DID, f->seen[0].qw[0]), did_a);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, f->seen[1].qw[0]), T_IOTLB);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_DID, f->seen[1].qw[0]), did_a);
 
 	/* Attaching it again changes nothing. */
 	dom_fake_clear(f);
@@ -1296,11 +1298,11 @@ static void dom_test_descs_per_op(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&a->domain, vdev,
 							      pasid), 0);
 		da = dom_did(a);
-		EXPECT_DESCS(test, f, "SL attach", 1, PC(da));
+		EXPECT_DESCS(test, f, "SL attach", 1, PC(da), DSI(da));
 		KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&b->domain, vdev,
 							      pasid), 0);
 		db = dom_did(b);
-		EXPECT_DESCS(test, f, "SL replace", 1, PC(da), DSI(da));
+		EXPECT_DESCS(test, f, "SL replace", 1, PC(da), DSI(da), DSI(db));
 		KUNIT_ASSERT_EQ(test, vtd_dev_attach(pasid ? NULL : &blk, vdev,
 						     pasid, NULL, &blocked), 0);
 		EXPECT_DESCS(test, f, "SL detach", 1, PC(db), DSI(db));
@@ -1329,13 +1331,39 @@ static void dom_test_descs_per_op(struct kunit *test)
 	dom_fake_clear(ffl);
 	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&fa->domain, vfl, 5), 0);
 	da = dom_did(fa);
-	EXPECT_DESCS(test, ffl, "FL attach", 2, PC(da), PC(da));
+	EXPECT_DESCS(test, ffl, "FL attach", 2, PC(da), PC(da), PIOTLB(da));
 	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&fb->domain, vfl, 5), 0);
 	db = dom_did(fb);
 	EXPECT_DESCS(test, ffl, "FL replace", 3, PC(da), PIOTLB(da),
-		     PC(da), PC(db), PC(db));
+		     PC(da), PC(db), PC(db), PIOTLB(db));
 	KUNIT_ASSERT_EQ(test, vtd_dev_attach(NULL, vfl, 5, NULL, &blocked), 0);
 	EXPECT_DESCS(test, ffl, "FL detach", 1, PC(db), PIOTLB(db));
+}
+
+/*
+ * Without caching mode the unit caches nothing for a domain id that no
+ * present entry carried: an attach and a replace invalidate no IOTLB of
+ * the new id.
+ */
+static void dom_test_descs_no_cm(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP & ~VTD_CAP_CM, FAKE_ECAP);
+	struct vtd_dev *vdev = dom_dev(test, f);
+	struct vtd_domain *a = dom_new(test, &f->unit, 0);
+	struct vtd_domain *b = dom_new(test, &f->unit, 0);
+	struct vtd_pasid_entry blocked;
+	u16 da, db;
+
+	vtd_pasid_encode_blocked(&blocked, false);
+	dom_fake_clear(f);
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&a->domain, vdev, 5), 0);
+	da = dom_did(a);
+	EXPECT_DESCS(test, f, "SL attach", 1, PC(da));
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&b->domain, vdev, 5), 0);
+	db = dom_did(b);
+	EXPECT_DESCS(test, f, "SL replace", 1, PC(da), DSI(da));
+	KUNIT_ASSERT_EQ(test, vtd_dev_attach(NULL, vdev, 5, NULL, &blocked), 0);
+	EXPECT_DESCS(test, f, "SL detach", 1, PC(db), DSI(db));
 }
 
 enum dom_fail_op {
@@ -1605,6 +1633,7 @@ static struct kunit_case dom_test_cases[] = {
 	KUNIT_CASE(dom_test_nested_switch),
 	KUNIT_CASE(dom_test_take_down_order),
 	KUNIT_CASE(dom_test_descs_per_op),
+	KUNIT_CASE(dom_test_descs_no_cm),
 	KUNIT_CASE(dom_test_walk_coherency),
 	KUNIT_CASE(dom_test_mgaw),
 	KUNIT_CASE(dom_test_map_flush_ih),

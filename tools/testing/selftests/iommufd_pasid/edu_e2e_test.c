@@ -301,13 +301,15 @@ static int qi_sent(struct __test_metadata *_metadata, const char *op,
 /*
  * Attach, replace and detach send what the VT-d specification asks for
  * (Documentation/driver-api/vtd_sm-pasid-entry.rst, "Descriptors per
- * operation"), counting the wait of each batch.  Second level: attach the
- * PASID cache of the new domain id (2, one batch), replace and detach the
- * PASID cache and the domain-selective IOTLB of the old one (3, one
- * batch); no context cache on the RID.  First level only: the writer's
- * fences add batches (attach 2 + 2 in 2 batches, replace through not
- * present 3 + 3 + 2 in 3 batches, detach 3 in 1).  DMA checks in between
- * that nothing stale translates.
+ * operation"), counting the wait of each batch, on QEMU's unit in caching
+ * mode (vmtest.py sets caching-mode=on).  Second level: attach the PASID
+ * cache and, for caching mode, the IOTLB of the new domain id (3, one
+ * batch); replace the PASID cache and the domain-selective IOTLB of the
+ * old one and the IOTLB of the new one (4, one batch); detach the PASID
+ * cache and IOTLB of the old one (3, one batch); no context cache on the
+ * RID.  First level only: the writer's fences add batches (attach 2 + 3
+ * in 2 batches, replace through not present 3 + 3 + 3 in 3 batches,
+ * detach 3 in 1).  DMA checks in between that nothing stale translates.
  */
 TEST_F(e2e, invalidations_per_op)
 {
@@ -326,14 +328,14 @@ TEST_F(e2e, invalidations_per_op)
 
 	ASSERT_EQ(0, qi_count(&c));
 	ASSERT_EQ(0, dev_attach(self->d.devfd, self->pasid, ha, NULL));
-	EXPECT_TRUE(qi_sent(_metadata, "attach", &c, sl ? 2 : 4, sl ? 1 : 2));
+	EXPECT_TRUE(qi_sent(_metadata, "attach", &c, sl ? 3 : 5, sl ? 1 : 2));
 	ASSERT_TRUE(dma_lands(&self->d, self->src, self->a, self->psz, 0, 11,
 			      &err))
 		TH_LOG("err %d", err);
 
 	ASSERT_EQ(0, qi_count(&c));
 	ASSERT_EQ(0, dev_attach(self->d.devfd, self->pasid, hb, NULL));
-	EXPECT_TRUE(qi_sent(_metadata, "replace", &c, sl ? 3 : 8, sl ? 1 : 3));
+	EXPECT_TRUE(qi_sent(_metadata, "replace", &c, sl ? 4 : 9, sl ? 1 : 3));
 	ASSERT_TRUE(dma_lands(&self->d, self->src, self->b, self->psz, 0, 12,
 			      &err))
 		TH_LOG("err %d", err);
