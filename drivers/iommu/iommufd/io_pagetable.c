@@ -33,6 +33,8 @@
 #include <linux/iommufd_pasid.h>
 #include <linux/log2.h>
 #include <linux/overflow.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "iommufd_private.h"
@@ -261,47 +263,111 @@ void iopt_free_itree(struct rb_root_cached *itree)
 	}
 }
 
+/* Scatterlist entries per iommu_map_sg() call: one page of them. */
+#define IOPT_MAP_SG_NENTS	(PAGE_SIZE / sizeof(struct scatterlist))
+/* Longest run in one entry (its length is an unsigned int). */
+#define IOPT_MAP_SG_MAX		SZ_1G
+
 /*
- * Map a filled (pinned) area into @domain, physically contiguous runs with
- * one call each, or every CPU page with its own call if @iopt's large
- * pages are disabled (so that the domain holds no larger IOMMU page).
- * IOVA, length and page offset of the area are aligned to the domain's
- * smallest page (see iopt_calculate_iova_alignment()).
+ * The physically contiguous run of @area's pinned pages at @done bytes into
+ * it, at most @max bytes: its first page and its length.
+ */
+static unsigned long iopt_area_run(struct iopt_area *area, unsigned long done,
+				   unsigned long max, struct page **first)
+{
+	unsigned long byte = area->start_byte + done;
+	unsigned long run = min(max, PAGE_SIZE - offset_in_page(byte));
+	phys_addr_t phys;
+
+	*first = iopt_pages_pinned(area->pages, byte >> PAGE_SHIFT);
+	phys = page_to_phys(*first) + offset_in_page(byte);
+	while (run < max) {
+		struct page *page = iopt_pages_pinned(area->pages,
+						      (byte + run) >> PAGE_SHIFT);
+
+		if (page_to_phys(page) != phys + run)
+			break;
+		run += min(max - run, PAGE_SIZE);
+	}
+	return run;
+}
+
+/*
+ * Map a filled (pinned) area into @domain.  The physically contiguous runs
+ * go to iommu_map_sg() up to a page of scatterlist entries at a time: the
+ * driver maps each run with its largest pages and syncs the mapped range
+ * once per call (iotlb_sync_map), not once per run.  If @iopt's large
+ * pages are disabled, every CPU page is mapped with its own iommu_map()
+ * call instead, so that the domain holds no larger IOMMU page.  IOVA,
+ * length and page offset of the area are aligned to the domain's smallest
+ * page (see iopt_calculate_iova_alignment()).
  */
 static int iopt_area_map_domain(struct io_pagetable *iopt,
 				struct iopt_area *area,
 				struct iommu_domain *domain)
 {
 	unsigned long len = iopt_area_length(area), done = 0;
-	int rc;
+	struct scatterlist *sgl = NULL;
+	struct page *page;
+	int rc = 0;
 
-	while (done < len) {
-		unsigned long byte = area->start_byte + done;
-		unsigned long run = min(len - done,
-					PAGE_SIZE - offset_in_page(byte));
-		phys_addr_t phys;
-
-		phys = page_to_phys(iopt_pages_pinned(area->pages,
-						      byte >> PAGE_SHIFT)) +
-		       offset_in_page(byte);
-		while (!iopt->disable_large_pages && done + run < len) {
-			unsigned long next = area->start_byte + done + run;
-			struct page *page = iopt_pages_pinned(area->pages,
-							      next >> PAGE_SHIFT);
-
-			if (page_to_phys(page) != phys + run)
-				break;
-			run += min(len - done - run, PAGE_SIZE);
-		}
-		rc = iommu_map(domain, area->node.start + done, phys, run,
-			       area->prot, GFP_KERNEL_ACCOUNT);
-		if (rc)
-			goto err_unmap;
-		done += run;
+	if (!iopt->disable_large_pages) {
+		sgl = kmalloc_array(IOPT_MAP_SG_NENTS, sizeof(*sgl),
+				    GFP_KERNEL);
+		if (!sgl)
+			return -ENOMEM;
 	}
+	while (done < len) {
+		unsigned long chunk = 0, run;
+		unsigned int n = 0;
+		ssize_t mapped;
+
+		if (!sgl) {
+			unsigned long off = offset_in_page(area->start_byte +
+							   done);
+
+			run = iopt_area_run(area, done,
+					    min(len - done, PAGE_SIZE - off),
+					    &page);
+			rc = iommu_map(domain, area->node.start + done,
+				       page_to_phys(page) + off, run,
+				       area->prot, GFP_KERNEL_ACCOUNT);
+			if (rc)
+				goto err_unmap;
+			done += run;
+			continue;
+		}
+		sg_init_table(sgl, IOPT_MAP_SG_NENTS);
+		while (n < IOPT_MAP_SG_NENTS && done + chunk < len) {
+			run = iopt_area_run(area, done + chunk,
+					    min(len - done - chunk,
+						(unsigned long)IOPT_MAP_SG_MAX),
+					    &page);
+			sg_set_page(&sgl[n++], page, run,
+				    offset_in_page(area->start_byte + done +
+						   chunk));
+			chunk += run;
+		}
+		sg_mark_end(&sgl[n - 1]);
+		/* On an error it undoes its own part. */
+		mapped = iommu_map_sg(domain, area->node.start + done, sgl, n,
+				      area->prot, GFP_KERNEL_ACCOUNT);
+		if (mapped < 0) {
+			rc = mapped;
+			goto err_unmap;
+		}
+		if (WARN_ON(mapped != chunk)) {
+			iommu_unmap(domain, area->node.start + done, mapped);
+			rc = -EIO;
+			goto err_unmap;
+		}
+		done += chunk;
+	}
+	kfree(sgl);
 	return 0;
 
 err_unmap:
+	kfree(sgl);
 	if (done)
 		iommu_unmap(domain, area->node.start, done);
 	return rc;

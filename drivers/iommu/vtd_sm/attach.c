@@ -21,11 +21,19 @@ struct vtd_pe_update {
 	u32 pasid;
 	bool old_present;
 	bool old_flushed;
+	bool cc_pending;
+	bool target_present;
+	unsigned int old_pgtt;
+	unsigned int target_pgtt;
 	u16 old_did;
 	u16 new_did;
 };
 
-/* PASID-cache invalidations for every domain id the entry was cached as. */
+/*
+ * PASID-cache invalidations at a fence that is not a take-down: every
+ * domain id the entry was cached as since the last fence, the old one
+ * while it was present and the new one once the entry carries it.
+ */
 static void vtd_pe_add_pc(struct vtd_qi_batch *b, struct vtd_pe_update *u)
 {
 	if (u->old_present)
@@ -35,42 +43,42 @@ static void vtd_pe_add_pc(struct vtd_qi_batch *b, struct vtd_pe_update *u)
 }
 
 /*
- * Translations cached through the old entry are tagged with its domain id:
- * PASID-based IOTLB for first-level and nested ones (also tagged with the
- * PASID), domain-selective IOTLB for second-level and pass-through ones.
- * No device-TLB invalidation: ATS is never enabled.
+ * Translations cached through the old entry are tagged with its domain id,
+ * and first-level and nested ones also with the PASID: a PASID-based IOTLB
+ * invalidation for those, a domain-selective IOTLB invalidation for
+ * second-level and pass-through ones, which carry no PASID.  Either one
+ * also drops the paging-structure caches of the walks.  No device-TLB
+ * invalidation: ATS is never enabled.
  */
 static void vtd_pe_add_old_iotlb(struct vtd_qi_batch *b, struct vtd_pe_update *u)
 {
-	vtd_qi_add_piotlb_pasid(b, u->old_did, u->pasid);
-	vtd_qi_add_iotlb_domain(b, u->old_did);
+	if (u->old_pgtt == VTD_PGTT_FL || u->old_pgtt == VTD_PGTT_NESTED)
+		vtd_qi_add_piotlb_pasid(b, u->old_did, u->pasid);
+	else
+		vtd_qi_add_iotlb_domain(b, u->old_did);
 }
 
 /*
- * In caching mode the unit may also have cached "not present" results and
- * translations under the new domain id (an emulated unit shadows them):
- * the entry becoming present, or moving to another domain id, needs the
- * new domain id's PASID-based IOTLB and, for translation types that go
- * through the second level, its domain-selective IOTLB invalidated too.
+ * Not a specification requirement: the context entry does not change.  QEMU
+ * (7.2, 10.0) re-evaluates whether a device uses its pass-through or its
+ * translating address space on a context-cache invalidation, not on a
+ * PASID-cache one, so the RID's entry moving into or out of pass-through
+ * sends one, in the first batch after the entry has the target's
+ * pass-through state.
  */
-static void vtd_pe_add_cm_new(struct vtd_qi_batch *b, struct vtd_pe_update *u,
-			      const struct vtd_pasid_entry *target)
+static void vtd_pe_add_cc(struct vtd_qi_batch *b, struct vtd_dev *vdev)
 {
-	unsigned int pgtt = vtd_pasid_entry_pgtt(target);
-
-	if (!(u->vdev->unit->cap & VTD_CAP_CM) || !pgtt ||
-	    (u->old_present && u->new_did == u->old_did))
-		return;
-	vtd_qi_add_piotlb_pasid(b, u->new_did, u->pasid);
-	if (pgtt != VTD_PGTT_FL)
-		vtd_qi_add_iotlb_domain(b, u->new_did);
+	vtd_qi_add_cc_device(b, 0, vdev->sid);
+	vtd_ctx_add_cc_aliases(vdev, b);
 }
 
 /*
  * A fence of the writer.  Once the old entry has lost its P bit (and only
  * that), the specification's order for taking an entry down applies:
  * PASID cache, then IOTLB (then device TLB), before the rest of the entry
- * is rewritten.
+ * is rewritten.  The entry still carries the old domain id then, and the
+ * unit cannot have cached it under any other: the take-down fence
+ * invalidates the old id only.
  */
 static int vtd_pe_sync(struct vtd_pasid_writer *w)
 {
@@ -83,13 +91,75 @@ static int vtd_pe_sync(struct vtd_pasid_writer *w)
 
 	vtd_struct_flush(unit, u->pe, sizeof(*u->pe));
 	vtd_qi_batch_begin(&b, &unit->qi);
-	vtd_pe_add_pc(&b, u);
-	if (take_down)
+	if (take_down) {
+		vtd_qi_add_pc_pasid(&b, u->old_did, u->pasid);
 		vtd_pe_add_old_iotlb(&b, u);
+		/* Not present now and at the end: no longer pass-through. */
+		if (u->cc_pending && !u->target_present) {
+			vtd_pe_add_cc(&b, u->vdev);
+			u->cc_pending = false;
+		}
+	} else {
+		vtd_pe_add_pc(&b, u);
+	}
 	ret = vtd_qi_submit(&b);
 	if (!ret && take_down)
 		u->old_flushed = true;
 	return ret;
+}
+
+/* Caching mode: the new domain id's IOTLB; see vtd_pe_add_final(). */
+static void vtd_pe_add_cm_new(struct vtd_qi_batch *b, struct vtd_pe_update *u)
+{
+	if (!(u->vdev->unit->cap & VTD_CAP_CM) || !u->target_present ||
+	    u->target_pgtt == VTD_PGTT_PT ||
+	    (u->old_present && u->new_did == u->old_did))
+		return;
+	if (u->target_pgtt == VTD_PGTT_FL || u->target_pgtt == VTD_PGTT_NESTED)
+		vtd_qi_add_piotlb_pasid(b, u->new_did, u->pasid);
+	else
+		vtd_qi_add_iotlb_domain(b, u->new_did);
+}
+
+/*
+ * The invalidations after the writer's last store: what the VT-d
+ * specification asks for once a PASID entry changed, and nothing more.
+ *
+ * - The old entry, if present and not already taken down at a fence: the
+ *   PASID cache and the IOTLB of its domain id.
+ * - An entry that was not present just before it became the target (an
+ *   attach, or the last store of a teardown), or a not-present entry that
+ *   changed: the PASID cache of the target's domain id, so that a unit
+ *   that caches not-present entries (caching mode) fetches it again.
+ * - In caching mode, an entry that becomes present or takes another
+ *   domain id, other than pass-through: the IOTLB of the new domain id
+ *   too, PASID-based for first-level and nested entries, domain-selective
+ *   for second-level ones.  Caching mode means a virtual unit that may
+ *   cache not-present results and that learns of new translations only
+ *   from IOTLB invalidations: QEMU synchronises the mappings it shadows
+ *   for an assigned device on an IOTLB invalidation of the domain id the
+ *   device's entry carries now, so without this one a RID moved from one
+ *   domain to another would keep the old domain's shadow mappings.  A
+ *   unit without caching mode caches nothing for a domain id that no
+ *   present entry carried, so it gets none.
+ *
+ * A present entry taken down to not present at a fence needs nothing more:
+ * the rest of a not-present entry is never used.  The batch stays empty
+ * then (but for the RID's context cache, see vtd_pe_add_cc()).
+ */
+static void vtd_pe_add_final(struct vtd_qi_batch *b, struct vtd_pe_update *u,
+			     bool teardown)
+{
+	bool pc_old = u->old_present && !u->old_flushed;
+	bool pc_new = !u->old_present || (teardown && u->target_present);
+
+	if (pc_old) {
+		vtd_qi_add_pc_pasid(b, u->old_did, u->pasid);
+		vtd_pe_add_old_iotlb(b, u);
+	}
+	if (pc_new && !(pc_old && u->new_did == u->old_did))
+		vtd_qi_add_pc_pasid(b, u->new_did, u->pasid);
+	vtd_pe_add_cm_new(b, u);
 }
 
 static const struct vtd_pasid_writer_ops vtd_pe_writer_ops = {
@@ -164,7 +234,13 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		return -ENOMEM;
 	}
 	u.old_present = vtd_pasid_entry_present(u.pe);
+	u.old_pgtt = vtd_pasid_entry_pgtt(u.pe);
 	u.old_did = vtd_pasid_entry_did(u.pe);
+	u.target_present = vtd_pasid_entry_present(target);
+	u.target_pgtt = vtd_pasid_entry_pgtt(target);
+	u.cc_pending = pasid == 0 &&
+		       (u.old_pgtt == VTD_PGTT_PT) !=
+		       (vtd_pasid_entry_pgtt(target) == VTD_PGTT_PT);
 
 	kind = vtd_pasid_write_entry(&u.w, u.pe, target);
 	if (kind == VTD_PASID_UPDATE_NONE) {
@@ -176,15 +252,12 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 	if (!ret) {
 		vtd_struct_flush(unit, u.pe, sizeof(*u.pe));
 		vtd_qi_batch_begin(&b, &unit->qi);
-		vtd_pe_add_pc(&b, &u);
-		if (u.old_present && !u.old_flushed)
-			vtd_pe_add_old_iotlb(&b, &u);
-		vtd_pe_add_cm_new(&b, &u, target);
-		if (pasid == 0) {
-			vtd_qi_add_cc_device(&b, 0, vdev->sid);
-			vtd_ctx_add_cc_aliases(vdev, &b);
-		}
-		ret = vtd_qi_submit(&b);
+		vtd_pe_add_final(&b, &u, kind == VTD_PASID_UPDATE_TEARDOWN);
+		if (u.cc_pending)
+			vtd_pe_add_cc(&b, vdev);
+		/* A take-down's fence left nothing to invalidate. */
+		if (b.n)
+			ret = vtd_qi_submit(&b);
 	}
 	if (ret) {
 		*dirty = true;
@@ -203,9 +276,12 @@ EXPORT_SYMBOL_IF_KUNIT(__vtd_dev_set_pasid_entry);
  *
  * The entry is changed without a window in which DMA on @pasid sees an
  * invalid entry, unless the writer must tear it down (see pasid_entry.h).
- * Afterwards one batch invalidates the PASID cache, the IOTLB entries of
- * the old domain id, and, for the RID, the device's context-cache entry
- * (some implementations re-evaluate pass-through only there).
+ * Afterwards one batch invalidates the PASID cache and the IOTLB entries of
+ * the old domain id, or the PASID cache of the new domain id if the entry
+ * was not present, and, for the RID moving into or out of pass-through,
+ * the device's context-cache entry (QEMU re-evaluates pass-through only
+ * there).  A present entry that becomes not present needs no batch after
+ * the writer's take-down fence, which invalidated the old domain id.
  *
  * If an invalidation fails (at a fence of the writer or in the final
  * batch), the entry is left not present, never rolled back: one more batch
