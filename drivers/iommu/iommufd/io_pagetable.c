@@ -273,25 +273,32 @@ static int iopt_area_map_domain(struct io_pagetable *iopt,
 				struct iommu_domain *domain)
 {
 	unsigned long len = iopt_area_length(area), done = 0;
+	unsigned long last = iopt_area_index(area, area->node.last);
 	int rc;
 
 	while (done < len) {
 		unsigned long byte = area->start_byte + done;
-		unsigned long run = min(len - done,
-					PAGE_SIZE - offset_in_page(byte));
+		unsigned long index = byte >> PAGE_SHIFT;
+		unsigned long pfn, next_pfn, n, run;
 		phys_addr_t phys;
 
-		phys = page_to_phys(iopt_pages_pinned(area->pages,
-						      byte >> PAGE_SHIFT)) +
-		       offset_in_page(byte);
+		n = iopt_pages_pfn_run(area->pages, index, last, &pfn);
+		if (WARN_ON(!n)) {
+			rc = -EFAULT;
+			goto err_unmap;
+		}
+		if (iopt->disable_large_pages)
+			n = 1;
+		phys = PFN_PHYS(pfn) + offset_in_page(byte);
+		run = min(len - done, n * PAGE_SIZE - offset_in_page(byte));
+		/* Runs that differ only in users continue the memory. */
 		while (!iopt->disable_large_pages && done + run < len) {
-			unsigned long next = area->start_byte + done + run;
-			struct page *page = iopt_pages_pinned(area->pages,
-							      next >> PAGE_SHIFT);
-
-			if (page_to_phys(page) != phys + run)
+			index += n;
+			n = iopt_pages_pfn_run(area->pages, index, last,
+					       &next_pfn);
+			if (!n || next_pfn != PHYS_PFN(phys + run))
 				break;
-			run += min(len - done - run, PAGE_SIZE);
+			run += min(len - done - run, n * PAGE_SIZE);
 		}
 		rc = iommu_map(domain, area->node.start + done, phys, run,
 			       area->prot, GFP_KERNEL_ACCOUNT);
@@ -873,6 +880,12 @@ int iopt_cut(struct io_pagetable *iopt, unsigned long iova)
 	if (area->num_accesses || area->prevent_access) {
 		rc = -EBUSY;
 		goto out_free;
+	}
+	/* Each half unpins on its own: the pinned run must end at the cut. */
+	if (!xa_empty(&iopt->domains)) {
+		rc = iopt_pages_cut(area->pages, iopt_area_index(area, iova));
+		if (rc)
+			goto out_free;
 	}
 	iopt_pages_get(area->pages);
 	tail->pages = area->pages;
