@@ -274,31 +274,37 @@ static int iopt_area_map_domain(struct io_pagetable *iopt,
 {
 	unsigned long len = iopt_area_length(area), done = 0;
 	unsigned long last = iopt_area_index(area, area->node.last);
+	unsigned long index = area->start_byte >> PAGE_SHIFT;
+	/* The pinned run at @index: @n pages from @pfn on, 0 if not known. */
+	unsigned long n = 0, pfn = 0;
 	int rc;
 
 	while (done < len) {
-		unsigned long byte = area->start_byte + done;
-		unsigned long index = byte >> PAGE_SHIFT;
-		unsigned long pfn, next_pfn, n, run;
+		unsigned long off = offset_in_page(area->start_byte + done);
+		unsigned long take, run;
 		phys_addr_t phys;
 
-		n = iopt_pages_pfn_run(area->pages, index, last, &pfn);
-		if (WARN_ON(!n)) {
-			rc = -EFAULT;
-			goto err_unmap;
+		if (!n) {
+			n = iopt_pages_pfn_run(area->pages, index, last, &pfn);
+			if (WARN_ON(!n)) {
+				rc = -EFAULT;
+				goto err_unmap;
+			}
 		}
-		if (iopt->disable_large_pages)
-			n = 1;
-		phys = PFN_PHYS(pfn) + offset_in_page(byte);
-		run = min(len - done, n * PAGE_SIZE - offset_in_page(byte));
+		take = iopt->disable_large_pages ? 1 : n;
+		phys = PFN_PHYS(pfn) + off;
+		run = min(len - done, take * PAGE_SIZE - off);
+		index += take;
+		pfn += take;
+		n -= take;
 		/* Runs that differ only in users continue the memory. */
 		while (!iopt->disable_large_pages && done + run < len) {
-			index += n;
-			n = iopt_pages_pfn_run(area->pages, index, last,
-					       &next_pfn);
-			if (!n || next_pfn != PHYS_PFN(phys + run))
+			n = iopt_pages_pfn_run(area->pages, index, last, &pfn);
+			if (!n || PFN_PHYS(pfn) != phys + run)
 				break;
 			run += min(len - done - run, n * PAGE_SIZE);
+			index += n;
+			n = 0;
 		}
 		rc = iommu_map(domain, area->node.start + done, phys, run,
 			       area->prot, GFP_KERNEL_ACCOUNT);

@@ -362,23 +362,36 @@ static int iopt_run_store(struct iopt_pages *pages, unsigned long first,
 	return mas_store_gfp(&mas, entry, GFP_KERNEL_ACCOUNT);
 }
 
-/* Forget the run [first, last]; it is a whole run, so this cannot fail. */
-static void iopt_run_clear(struct iopt_pages *pages, unsigned long first,
-			   unsigned long last)
+/*
+ * Forget the runs [first, last], whole runs that lost their last user:
+ * one store of NULL over all of them.  If that needs memory and fails,
+ * each run is marked unpinned in place instead, which needs none.
+ */
+static void iopt_runs_clear(struct iopt_pages *pages, unsigned long first,
+			    unsigned long last)
 {
-	if (iopt_run_store(pages, first, last, NULL))
-		WARN_ON(iopt_run_store(pages, first, last, xa_mk_value(0)));
+	struct iopt_run run;
+
+	if (!iopt_run_store(pages, first, last, NULL))
+		return;
+	while (first <= last) {
+		iopt_run_at(pages, first, last, &run);
+		WARN_ON(iopt_run_store(pages, first, run.last, xa_mk_value(0)));
+		first = run.last + 1;
+	}
 }
 
 /*
  * Drop a user of every page in [first, last], all of which have one; pages
- * left without a user are unpinned, marked dirty if @dirty and the pages
- * are writable (a device may have written to them), and uncharged.
+ * left without a user are unpinned, a run per call, marked dirty if @dirty
+ * and the pages are writable (a device may have written to them), and
+ * uncharged.  Runs next to each other that lose their last user leave the
+ * tree with one store.
  */
 static void iopt_pages_put_users(struct iopt_pages *pages, unsigned long first,
 				 unsigned long last, bool dirty)
 {
-	unsigned long index = first, released = 0;
+	unsigned long index = first, released = 0, gone = 0, gone_first = 0;
 	struct iopt_run run;
 
 	lockdep_assert_held(&pages->mutex);
@@ -388,23 +401,30 @@ static void iopt_pages_put_users(struct iopt_pages *pages, unsigned long first,
 
 		iopt_run_at(pages, index, last, &run);
 		n = run.last - index + 1;
-		if (WARN_ON(!run.users)) {
+		if (run.users == 1) {
+			unpin_user_page_range_dirty_lock(pfn_to_page(run.pfn), n,
+							 dirty && pages->writable);
+			if (!gone)
+				gone_first = index;
+			gone += n;
+			released += n;
 			index = run.last + 1;
+			cond_resched();
 			continue;
 		}
-		if (run.users > 1) {
+		if (gone) {
+			iopt_runs_clear(pages, gone_first, index - 1);
+			gone = 0;
+		}
+		if (!WARN_ON(!run.users))
 			WARN_ON(iopt_run_store(pages, index, run.last,
 					       iopt_run_entry(index, run.pfn,
 							      run.users - 1)));
-		} else {
-			unpin_user_page_range_dirty_lock(pfn_to_page(run.pfn), n,
-							 dirty && pages->writable);
-			iopt_run_clear(pages, index, run.last);
-			released += n;
-		}
 		index = run.last + 1;
 		cond_resched();
 	}
+	if (gone)
+		iopt_runs_clear(pages, gone_first, last);
 	if (released)
 		iopt_uncharge(pages, released);
 }
