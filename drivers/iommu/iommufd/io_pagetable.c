@@ -232,6 +232,7 @@ out:
 	mutex_unlock(&iopt->lock);
 	return rc;
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_disable_large_pages);
 
 /**
  * iopt_enable_large_pages() - drop the PAGE_SIZE requirement again
