@@ -234,6 +234,7 @@ out:
 	mutex_unlock(&iopt->lock);
 	return rc;
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_disable_large_pages);
 
 /**
  * iopt_enable_large_pages() - drop the PAGE_SIZE requirement again
@@ -269,25 +270,34 @@ void iopt_free_itree(struct rb_root_cached *itree)
 #define IOPT_MAP_SG_MAX		SZ_1G
 
 /*
- * The physically contiguous run of @area's pinned pages at @done bytes into
- * it, at most @max bytes: its first page and its length.
+ * The physically contiguous stretch of @area's pinned pages at @done bytes
+ * into it, at most @max bytes: its first page and its length, 0 if the
+ * page at @done is not pinned (a bug).  One lookup per run of pinned pages,
+ * not per page: runs that follow one another may continue the memory (they
+ * differ only in users).
  */
 static unsigned long iopt_area_run(struct iopt_area *area, unsigned long done,
 				   unsigned long max, struct page **first)
 {
 	unsigned long byte = area->start_byte + done;
-	unsigned long run = min(max, PAGE_SIZE - offset_in_page(byte));
+	unsigned long last = iopt_area_index(area, area->node.last);
+	unsigned long index = byte >> PAGE_SHIFT;
+	unsigned long pfn, next, n, run;
 	phys_addr_t phys;
 
-	*first = iopt_pages_pinned(area->pages, byte >> PAGE_SHIFT);
-	phys = page_to_phys(*first) + offset_in_page(byte);
+	n = iopt_pages_pfn_run(area->pages, index, last, &pfn);
+	if (WARN_ON(!n))
+		return 0;
+	*first = pfn_to_page(pfn);
+	phys = PFN_PHYS(pfn) + offset_in_page(byte);
+	run = min(max, n * PAGE_SIZE - offset_in_page(byte));
+	index += n;
 	while (run < max) {
-		struct page *page = iopt_pages_pinned(area->pages,
-						      (byte + run) >> PAGE_SHIFT);
-
-		if (page_to_phys(page) != phys + run)
+		n = iopt_pages_pfn_run(area->pages, index, last, &next);
+		if (!n || PFN_PHYS(next) != phys + run)
 			break;
-		run += min(max - run, PAGE_SIZE);
+		run = min(max, run + n * PAGE_SIZE);
+		index += n;
 	}
 	return run;
 }
@@ -329,6 +339,10 @@ static int iopt_area_map_domain(struct io_pagetable *iopt,
 			run = iopt_area_run(area, done,
 					    min(len - done, PAGE_SIZE - off),
 					    &page);
+			if (!run) {
+				rc = -EFAULT;
+				goto err_unmap;
+			}
 			rc = iommu_map(domain, area->node.start + done,
 				       page_to_phys(page) + off, run,
 				       area->prot, GFP_KERNEL_ACCOUNT);
@@ -343,6 +357,10 @@ static int iopt_area_map_domain(struct io_pagetable *iopt,
 					    min(len - done - chunk,
 						(unsigned long)IOPT_MAP_SG_MAX),
 					    &page);
+			if (!run) {
+				rc = -EFAULT;
+				goto err_unmap;
+			}
 			sg_set_page(&sgl[n++], page, run,
 				    offset_in_page(area->start_byte + done +
 						   chunk));
@@ -939,6 +957,12 @@ int iopt_cut(struct io_pagetable *iopt, unsigned long iova)
 	if (area->num_accesses || area->prevent_access) {
 		rc = -EBUSY;
 		goto out_free;
+	}
+	/* Each half unpins on its own: the pinned run must end at the cut. */
+	if (!xa_empty(&iopt->domains)) {
+		rc = iopt_pages_cut(area->pages, iopt_area_index(area, iova));
+		if (rc)
+			goto out_free;
 	}
 	iopt_pages_get(area->pages);
 	tail->pages = area->pages;

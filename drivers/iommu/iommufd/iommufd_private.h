@@ -28,6 +28,7 @@
 #include <linux/interval_tree.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/maple_tree.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
@@ -175,10 +176,11 @@ enum iopt_account_mode {
 /**
  * struct iopt_pages - a range of user or memfd memory, pinned on demand
  * @kref: one reference per IOVA area (and piece of a copy) using it
- * @mutex: protects @pinned and @users
- * @pinned: page index -> struct page, for the pages that are pinned now
- * @users: page index -> xa_mk_value(number of users); a page is pinned
- *	   exactly while it has a user (a domain-filled area or an access pin)
+ * @mutex: protects @runs (its external lock)
+ * @runs: the pinned pages: ranges of page indexes on physically contiguous
+ *	  memory with one count of users each (see pages.c); a page is
+ *	  pinned exactly while it has a user (a domain-filled area or an
+ *	  access pin)
  * @uptr: user address of the first page (page aligned); user memory only
  * @file: the memfd of an IOMMU_IOAS_MAP_FILE mapping (a reference), or
  *	  NULL for user memory
@@ -200,8 +202,7 @@ enum iopt_account_mode {
 struct iopt_pages {
 	struct kref kref;
 	struct mutex mutex; /* pin state */
-	struct xarray pinned;
-	struct xarray users;
+	struct maple_tree runs;
 	unsigned long uptr;
 	struct file *file;
 	unsigned long start;
@@ -222,6 +223,9 @@ int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
 void iopt_pages_unpin(struct iopt_pages *pages, unsigned long first,
 		      unsigned long last);
 struct page *iopt_pages_pinned(struct iopt_pages *pages, unsigned long index);
+unsigned long iopt_pages_pfn_run(struct iopt_pages *pages, unsigned long index,
+				 unsigned long last, unsigned long *pfn);
+int iopt_pages_cut(struct iopt_pages *pages, unsigned long index);
 int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 		  void *data, unsigned long length, bool write, bool use_mm);
 struct iopt_pages *iopt_pages_alloc_file(struct file *file,

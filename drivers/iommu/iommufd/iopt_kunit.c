@@ -430,6 +430,126 @@ static void iopt_kunit_lazy_pin(struct kunit *test)
 	iopt_destroy(&iopt);
 }
 
+/* Number of physically contiguous runs in the @npages pages at @uaddr. */
+static unsigned long user_runs(struct kunit *test, unsigned long uaddr,
+			       unsigned long npages)
+{
+	unsigned long i, runs = 0, prev = 0;
+
+	for (i = 0; i < npages; i++) {
+		unsigned long pfn = user_pfn(test, uaddr + i * PAGE_SIZE);
+
+		if (!i || pfn != prev + 1)
+			runs++;
+		prev = pfn;
+	}
+	return runs;
+}
+
+/*
+ * Pages are pinned 512 per GUP call and kept as runs of physically
+ * contiguous memory.  A mapping of 1,100 pages crosses two call
+ * boundaries: the domain gets each page's own PFN with one map call per
+ * physically contiguous run.  A copy of pages 300..799 adds a user to
+ * part of the runs; when the source goes, exactly those pages stay
+ * pinned and mapped.
+ */
+static void iopt_kunit_runs(struct kunit *test)
+{
+	struct fake_domain *a = fake_domain(test, ULONG_MAX);
+	struct fake_domain *b = fake_domain(test, ULONG_MAX);
+	unsigned long n = 1100, buf = user_buf(test, n);
+	unsigned long src = SZ_1M, dst = 0, unmapped;
+	struct io_pagetable *sd = kunit_kcalloc(test, 2, sizeof(*sd),
+						GFP_KERNEL);
+	LIST_HEAD(pieces);
+	s64 base = pinned_vm();
+	int calls;
+
+	KUNIT_ASSERT_NOT_NULL(test, sd);
+	iopt_init(&sd[0]);
+	iopt_init(&sd[1]);
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&sd[0], &a->domain), 0);
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&sd[1], &b->domain), 0);
+	calls = a->map_calls;
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&sd[0], &src, buf, n * PAGE_SIZE,
+					    PROT, true), 0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + n);
+	KUNIT_EXPECT_EQ(test, fake_count(a), n);
+	expect_mapped(test, a, src, buf, n);
+	KUNIT_EXPECT_EQ(test, a->map_calls - calls, user_runs(test, buf, n));
+
+	KUNIT_ASSERT_EQ(test, iopt_get_pieces(&sd[0], src + 300 * PAGE_SIZE,
+					      500 * PAGE_SIZE, &pieces), 0);
+	KUNIT_ASSERT_EQ(test, iopt_map_pieces(&sd[1], &pieces, 500 * PAGE_SIZE,
+					      &dst, PROT, false), 0);
+	iopt_free_pieces(&pieces);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + n);
+	expect_mapped(test, b, dst, buf + 300 * PAGE_SIZE, 500);
+
+	KUNIT_ASSERT_EQ(test, iopt_unmap(&sd[0], src, n * PAGE_SIZE,
+					 &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, n * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 500);
+	expect_mapped(test, b, dst, buf + 300 * PAGE_SIZE, 500);
+
+	/* A domain added now is filled from the runs the copy holds. */
+	iopt_remove_domain(&sd[0], &a->domain);
+	calls = a->map_calls;
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&sd[1], &a->domain), 0);
+	expect_mapped(test, a, dst, buf + 300 * PAGE_SIZE, 500);
+	KUNIT_EXPECT_EQ(test, a->map_calls - calls,
+			user_runs(test, buf + 300 * PAGE_SIZE, 500));
+	iopt_remove_domain(&sd[1], &a->domain);
+	iopt_remove_domain(&sd[1], &b->domain);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+	iopt_destroy(&sd[0]);
+	iopt_destroy(&sd[1]);
+}
+
+/*
+ * A mapping pinned in 512-page calls and cut in two at page 700 (VFIO
+ * type1 v1's partial unmap, large pages disabled): each half unpins its
+ * own pages, and the other half stays pinned and mapped.
+ */
+static void iopt_kunit_cut_runs(struct kunit *test)
+{
+	struct fake_domain *a = fake_domain(test, ULONG_MAX);
+	unsigned long n = 1100, buf = user_buf(test, n);
+	unsigned long iova = SZ_1M, cut = 700, unmapped;
+	struct io_pagetable iopt;
+	s64 base = pinned_vm();
+	int calls;
+
+	iopt_init(&iopt);
+	KUNIT_ASSERT_EQ(test, iopt_disable_large_pages(&iopt), 0);
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&iopt, &a->domain), 0);
+	calls = a->map_calls;
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova, buf, n * PAGE_SIZE,
+					    PROT, true), 0);
+	/* One call per page without large pages. */
+	KUNIT_EXPECT_EQ(test, a->map_calls - calls, n);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + n);
+
+	KUNIT_ASSERT_EQ(test, iopt_cut(&iopt, iova + cut * PAGE_SIZE), 0);
+	KUNIT_ASSERT_EQ(test, iopt_unmap(&iopt, iova, cut * PAGE_SIZE,
+					 &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, cut * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + n - cut);
+	KUNIT_EXPECT_EQ(test, fake_count(a), n - cut);
+	expect_mapped(test, a, iova + cut * PAGE_SIZE, buf + cut * PAGE_SIZE,
+		      n - cut);
+
+	KUNIT_ASSERT_EQ(test, iopt_unmap(&iopt, iova + cut * PAGE_SIZE,
+					 (n - cut) * PAGE_SIZE, &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, (n - cut) * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 0);
+	iopt_remove_domain(&iopt, &a->domain);
+	iopt_destroy(&iopt);
+}
+
 /*
  * Without a domain, mappings are byte granular and need no memory behind
  * them; a domain then refuses what it cannot map (EADDRINUSE for a
@@ -577,6 +697,8 @@ static struct kunit_case iopt_kunit_cases[] = {
 	KUNIT_CASE(iopt_kunit_aperture),
 	KUNIT_CASE(iopt_kunit_copy),
 	KUNIT_CASE(iopt_kunit_file_pages),
+	KUNIT_CASE(iopt_kunit_runs),
+	KUNIT_CASE(iopt_kunit_cut_runs),
 	{}
 };
 

@@ -28,6 +28,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/maple_tree.h>
 #include <linux/memfd.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
@@ -199,8 +200,8 @@ static struct iopt_pages *iopt_pages_new(unsigned long start_byte,
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pages->kref);
 	mutex_init(&pages->mutex);
-	xa_init(&pages->pinned);
-	xa_init(&pages->users);
+	mt_init_flags(&pages->runs, MT_FLAGS_LOCK_EXTERN);
+	mt_set_external_lock(&pages->runs, &pages->mutex);
 	pages->npages = DIV_ROUND_UP(length + start_byte, PAGE_SIZE);
 	pages->writable = writable;
 	pages->charged = !capable(CAP_IPC_LOCK);
@@ -288,30 +289,150 @@ struct iopt_pages *iopt_pages_alloc_file(struct file *file,
 	return pages;
 }
 
-static unsigned long iopt_users(struct iopt_pages *pages, unsigned long index)
-{
-	void *entry = xa_load(&pages->users, index);
+/*
+ * The pinned pages are kept as runs: ranges of page indexes pinned to
+ * physically contiguous memory and having one count of users.  A maple
+ * tree (locked by @pages->mutex) holds one value entry per run: the count
+ * in the low IOPT_USERS_BITS and, above them, the run's PFN minus its
+ * index modulo 2^IOPT_DELTA_BITS, which is the same for every index of the
+ * run, so a run cut in two keeps its entry in both halves.  Memory that
+ * the kernel maps in 2 MiB pages takes one entry per 2 MiB or more, where
+ * a record per 4 KiB page cost most of the time of a map (two XArray
+ * stores and two lookups per page).
+ *
+ * Every pin stores its range with boundaries of its own (a run is cut at
+ * both ends of the range if needed), so the unpin of the same range only
+ * rewrites whole runs, which needs no memory; iopt_pages_cut() makes the
+ * boundary when an area is cut in two.  An entry with no users is a run
+ * that was unpinned where storing NULL (which may merge free ranges and
+ * need memory) failed.
+ */
+#define IOPT_USERS_BITS 20
+#define IOPT_USERS_MAX ((1UL << IOPT_USERS_BITS) - 1)
+#define IOPT_DELTA_BITS (BITS_PER_LONG - 1 - IOPT_USERS_BITS)
+#define IOPT_DELTA_MASK ((1UL << IOPT_DELTA_BITS) - 1)
 
-	return entry ? xa_to_value(entry) : 0;
+/*
+ * struct iopt_run - what the tree says about [first, last]
+ * @first: first index asked for
+ * @last: last index of the run holding @first, but at most the limit
+ *	  given to iopt_run_at()
+ * @pfn: PFN of @first (if @users)
+ * @users: 0 if @first is not pinned
+ */
+struct iopt_run {
+	unsigned long first;
+	unsigned long last;
+	unsigned long pfn;
+	unsigned long users;
+};
+
+static void *iopt_run_entry(unsigned long index, unsigned long pfn,
+			    unsigned long users)
+{
+	return xa_mk_value((((pfn - index) & IOPT_DELTA_MASK) <<
+			    IOPT_USERS_BITS) | users);
 }
 
-/* Unpin and forget pinned pages [index, index + n) that have no users. */
-static void iopt_pages_release_range(struct iopt_pages *pages,
-				     unsigned long index, unsigned long n)
+static void iopt_run_at(struct iopt_pages *pages, unsigned long index,
+			unsigned long last, struct iopt_run *run)
 {
-	unsigned long i;
+	MA_STATE(mas, &pages->runs, index, index);
+	unsigned long v;
+	void *entry;
 
-	for (i = index; i < index + n; i++) {
-		struct page *page = xa_erase(&pages->pinned, i);
+	lockdep_assert_held(&pages->mutex);
+	entry = mas_walk(&mas);
+	run->first = index;
+	run->last = min(mas.last, last);
+	run->pfn = 0;
+	run->users = 0;
+	if (!entry)
+		return;
+	v = xa_to_value(entry);
+	run->users = v & IOPT_USERS_MAX;
+	run->pfn = ((v >> IOPT_USERS_BITS) + index) & IOPT_DELTA_MASK;
+}
 
-		/* A device may have written to writable pages. */
-		if (!WARN_ON(!page))
-			unpin_user_pages_dirty_lock(&page, 1, pages->writable);
+static int iopt_run_store(struct iopt_pages *pages, unsigned long first,
+			  unsigned long last, void *entry)
+{
+	MA_STATE(mas, &pages->runs, first, last);
+
+	return mas_store_gfp(&mas, entry, GFP_KERNEL_ACCOUNT);
+}
+
+/*
+ * Forget the runs [first, last], whole runs that lost their last user:
+ * one store of NULL over all of them.  If that needs memory and fails,
+ * each run is marked unpinned in place instead, which needs none.
+ */
+static void iopt_runs_clear(struct iopt_pages *pages, unsigned long first,
+			    unsigned long last)
+{
+	struct iopt_run run;
+
+	if (!iopt_run_store(pages, first, last, NULL))
+		return;
+	while (first <= last) {
+		iopt_run_at(pages, first, last, &run);
+		WARN_ON(iopt_run_store(pages, first, run.last, xa_mk_value(0)));
+		first = run.last + 1;
 	}
-	iopt_uncharge(pages, n);
 }
 
-/* Pin pages of a file mapping, one pin per page as for user memory. */
+/*
+ * Drop a user of every page in [first, last], all of which have one; pages
+ * left without a user are unpinned, a run per call, marked dirty if @dirty
+ * and the pages are writable (a device may have written to them), and
+ * uncharged.  Runs next to each other that lose their last user leave the
+ * tree with one store.
+ */
+static void iopt_pages_put_users(struct iopt_pages *pages, unsigned long first,
+				 unsigned long last, bool dirty)
+{
+	unsigned long index = first, released = 0, gone = 0, gone_first = 0;
+	struct iopt_run run;
+
+	lockdep_assert_held(&pages->mutex);
+
+	while (index <= last) {
+		unsigned long n;
+
+		iopt_run_at(pages, index, last, &run);
+		n = run.last - index + 1;
+		if (run.users == 1) {
+			unpin_user_page_range_dirty_lock(pfn_to_page(run.pfn), n,
+							 dirty && pages->writable);
+			if (!gone)
+				gone_first = index;
+			gone += n;
+			released += n;
+			index = run.last + 1;
+			cond_resched();
+			continue;
+		}
+		if (gone) {
+			iopt_runs_clear(pages, gone_first, index - 1);
+			gone = 0;
+		}
+		if (!WARN_ON(!run.users))
+			WARN_ON(iopt_run_store(pages, index, run.last,
+					       iopt_run_entry(index, run.pfn,
+							      run.users - 1)));
+		index = run.last + 1;
+		cond_resched();
+	}
+	if (gone)
+		iopt_runs_clear(pages, gone_first, last);
+	if (released)
+		iopt_uncharge(pages, released);
+}
+
+/*
+ * Pin pages of a file mapping, one memfd_pin_folios() call per page, so
+ * that each page holds a pin of its own as pinned user memory does.
+ */
 static long iopt_pages_pin_file(struct iopt_pages *pages, unsigned long index,
 				unsigned long n, struct page **out)
 {
@@ -335,13 +456,41 @@ static long iopt_pages_pin_file(struct iopt_pages *pages, unsigned long index,
 	return n;
 }
 
-/* Pin [index, index + n), none of which is pinned yet. */
+/*
+ * Pinned pages not yet in the tree: [first, first + n) at PFNs
+ * [pfn, pfn + n).
+ */
+struct iopt_pend {
+	unsigned long first;
+	unsigned long pfn;
+	unsigned long n;
+};
+
+static int iopt_pend_flush(struct iopt_pages *pages, struct iopt_pend *pend)
+{
+	int rc;
+
+	if (!pend->n)
+		return 0;
+	rc = iopt_run_store(pages, pend->first, pend->first + pend->n - 1,
+			    iopt_run_entry(pend->first, pend->pfn, 1));
+	if (!rc)
+		pend->n = 0;
+	return rc;
+}
+
+/*
+ * Pin [index, index + n), none of which is pinned yet, with one user: up
+ * to IOPT_PIN_CHUNK pages per call into GUP, stored as runs of physically
+ * contiguous pages (a run may span several calls).
+ */
 static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 			      unsigned long n, struct page **tmp)
 {
 	unsigned int gup_flags = FOLL_LONGTERM |
 				 (pages->writable ? FOLL_WRITE : 0);
 	bool remote = !pages->file && current->mm != pages->source_mm;
+	struct iopt_pend pend = {};
 	unsigned long done = 0;
 	int locked = 0;
 	int rc;
@@ -378,18 +527,33 @@ static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 			goto err_unpin;
 		}
 		for (i = 0; i < ret; i++) {
-			rc = xa_err(xa_store(&pages->pinned, index + done + i,
-					     tmp[i], GFP_KERNEL_ACCOUNT));
+			unsigned long pfn = page_to_pfn(tmp[i]);
+
+			if (pend.n && pfn == pend.pfn + pend.n) {
+				pend.n++;
+				continue;
+			}
+			rc = iopt_pend_flush(pages, &pend);
+			/* The entry holds no larger PFN (none on x86-64). */
+			if (!rc && WARN_ON_ONCE(pfn > IOPT_DELTA_MASK))
+				rc = -EFAULT;
 			if (rc) {
+				/* Never written to: unpin without dirtying. */
 				unpin_user_pages(tmp + i, ret - i);
 				done += i;
 				goto err_unpin;
 			}
+			pend.first = index + done + i;
+			pend.pfn = pfn;
+			pend.n = 1;
 		}
 		done += ret;
 		if (!locked)
 			cond_resched();
 	}
+	rc = iopt_pend_flush(pages, &pend);
+	if (rc)
+		goto err_unpin;
 	if (locked)
 		mmap_read_unlock(pages->source_mm);
 	if (remote)
@@ -401,43 +565,38 @@ err_unpin:
 		mmap_read_unlock(pages->source_mm);
 	if (remote)
 		mmput(pages->source_mm);
-	/* Never written to: unpin without dirtying. */
-	while (done--)
-		unpin_user_page(xa_erase(&pages->pinned, index + done));
+	if (pend.n) {
+		unpin_user_page_range_dirty_lock(pfn_to_page(pend.pfn), pend.n,
+						 false);
+		done -= pend.n;
+	}
+	/* What was stored: [index, index + done), one user each. */
+	if (done) {
+		/* iopt_pages_put_users() uncharges these itself. */
+		iopt_pages_put_users(pages, index, index + done - 1, false);
+		n -= done;
+	}
 err_uncharge:
 	iopt_uncharge(pages, n);
 	return rc;
 }
 
-static void iopt_pages_put_users(struct iopt_pages *pages, unsigned long first,
-				 unsigned long last)
+/*
+ * Fill @out with the pages [first, last], all pinned: pfn_to_page() per
+ * page, for the callers that want struct pages (access objects).
+ */
+static void iopt_pages_fill(struct iopt_pages *pages, unsigned long first,
+			    unsigned long last, struct page **out)
 {
-	unsigned long i, start = 0, n = 0;
+	unsigned long index = first, i;
+	struct iopt_run run;
 
-	lockdep_assert_held(&pages->mutex);
-
-	for (i = first; i <= last; i++) {
-		unsigned long users = iopt_users(pages, i);
-
-		if (WARN_ON(!users))
-			continue;
-		if (users > 1) {
-			/* Replacing a value entry needs no memory. */
-			xa_store(&pages->users, i, xa_mk_value(users - 1),
-				 GFP_KERNEL);
-			continue;
-		}
-		xa_erase(&pages->users, i);
-		/* Release runs of pages that lost their last user at once. */
-		if (n && start + n != i) {
-			iopt_pages_release_range(pages, start, n);
-			n = 0;
-		}
-		if (!n++)
-			start = i;
+	while (index <= last) {
+		iopt_run_at(pages, index, last, &run);
+		for (i = 0; i <= run.last - index; i++)
+			*out++ = pfn_to_page(run.pfn + i);
+		index = run.last + 1;
 	}
-	if (n)
-		iopt_pages_release_range(pages, start, n);
 }
 
 /**
@@ -454,12 +613,14 @@ static void iopt_pages_put_users(struct iopt_pages *pages, unsigned long first,
  * Context: process context; takes @pages->mutex and the mm's mmap_lock.
  * Return: 0; -ENOMEM over RLIMIT_MEMLOCK or out of memory; -EFAULT if
  * part of the range is not mapped (with write permission for writable
- * pages) or the mapping process has exited.  Nothing changes on failure.
+ * pages) or the mapping process has exited; -EOVERFLOW if a page has
+ * 2^20 - 1 users already.  Nothing changes on failure.
  */
 int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
 		   unsigned long last, struct page **out)
 {
-	unsigned long i, start = 0, n = 0;
+	unsigned long index = first;
+	struct iopt_run run;
 	struct page **tmp;
 	int rc = 0;
 
@@ -471,52 +632,29 @@ int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
 		return -ENOMEM;
 
 	mutex_lock(&pages->mutex);
-	/* First pin the runs of pages nobody uses yet. */
-	for (i = first; i <= last + 1; i++) {
-		if (i <= last && !iopt_users(pages, i)) {
-			if (!n++)
-				start = i;
-			continue;
-		}
-		if (!n)
-			continue;
-		rc = iopt_pages_pin_new(pages, start, n, tmp);
+	while (index <= last) {
+		iopt_run_at(pages, index, last, &run);
+		if (!run.users)
+			rc = iopt_pages_pin_new(pages, index,
+						run.last - index + 1, tmp);
+		else if (run.users == IOPT_USERS_MAX)
+			rc = -EOVERFLOW;
+		else
+			rc = iopt_run_store(pages, index, run.last,
+					    iopt_run_entry(index, run.pfn,
+							   run.users + 1));
 		if (rc)
 			break;
-		n = 0;
+		index = run.last + 1;
+		cond_resched();
 	}
 	if (rc) {
-		/* Unpin the runs pinned before the failing one. */
-		for (i = first; i <= last; i++) {
-			if (!iopt_users(pages, i) &&
-			    xa_load(&pages->pinned, i)) {
-				unpin_user_page(xa_erase(&pages->pinned, i));
-				iopt_uncharge(pages, 1);
-			}
-		}
-		goto out;
+		/* Pages pinned here go unused: no need to dirty them. */
+		if (index > first)
+			iopt_pages_put_users(pages, first, index - 1, false);
+	} else if (out) {
+		iopt_pages_fill(pages, first, last, out);
 	}
-
-	for (i = first; i <= last; i++) {
-		rc = xa_err(xa_store(&pages->users, i,
-				     xa_mk_value(iopt_users(pages, i) + 1),
-				     GFP_KERNEL_ACCOUNT));
-		if (rc) {
-			if (i > first)
-				iopt_pages_put_users(pages, first, i - 1);
-			/* Pages pinned above whose count never rose. */
-			for (; i <= last; i++) {
-				if (iopt_users(pages, i))
-					continue;
-				unpin_user_page(xa_erase(&pages->pinned, i));
-				iopt_uncharge(pages, 1);
-			}
-			goto out;
-		}
-		if (out)
-			out[i - first] = xa_load(&pages->pinned, i);
-	}
-out:
 	mutex_unlock(&pages->mutex);
 	kfree(tmp);
 	return rc;
@@ -529,14 +667,64 @@ out:
  * @last: index of the last page, inclusive
  *
  * Pages left without a user are unpinned (marked dirty if writable) and
- * uncharged.
+ * uncharged, a physically contiguous run with one call.
  */
 void iopt_pages_unpin(struct iopt_pages *pages, unsigned long first,
 		      unsigned long last)
 {
 	mutex_lock(&pages->mutex);
-	iopt_pages_put_users(pages, first, last);
+	iopt_pages_put_users(pages, first, last, true);
 	mutex_unlock(&pages->mutex);
+}
+
+/**
+ * iopt_pages_cut() - start a run of pinned pages at an index
+ * @pages: the pages
+ * @index: page index
+ *
+ * For an area cut in two at @index (iopt_cut()): the pins of either half
+ * can then be dropped without memory.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int iopt_pages_cut(struct iopt_pages *pages, unsigned long index)
+{
+	MA_STATE(mas, &pages->runs, index, index);
+	void *entry;
+	int rc = 0;
+
+	mutex_lock(&pages->mutex);
+	entry = mas_walk(&mas);
+	/* The entry does not depend on where the run starts. */
+	if (entry && mas.index < index)
+		rc = iopt_run_store(pages, index, mas.last, entry);
+	mutex_unlock(&pages->mutex);
+	return rc;
+}
+
+/**
+ * iopt_pages_pfn_run() - the physically contiguous pinned run at an index
+ * @pages: the pages
+ * @index: page index
+ * @last: the last index of interest
+ * @pfn: returns the PFN of @index
+ *
+ * Only meaningful while the caller holds a user of @index.  Runs that
+ * follow may continue the physical range (they differ in users).
+ *
+ * Return: the number of pages from @index to the end of its run or to
+ * @last, whichever comes first; 0 if @index is not pinned.
+ */
+unsigned long iopt_pages_pfn_run(struct iopt_pages *pages, unsigned long index,
+				 unsigned long last, unsigned long *pfn)
+{
+	struct iopt_run run;
+
+	mutex_lock(&pages->mutex);
+	iopt_run_at(pages, index, last, &run);
+	mutex_unlock(&pages->mutex);
+	*pfn = run.pfn;
+	return run.users ? run.last - index + 1 : 0;
 }
 
 /**
@@ -550,7 +738,11 @@ void iopt_pages_unpin(struct iopt_pages *pages, unsigned long first,
  */
 struct page *iopt_pages_pinned(struct iopt_pages *pages, unsigned long index)
 {
-	return xa_load(&pages->pinned, index);
+	unsigned long pfn;
+
+	if (!iopt_pages_pfn_run(pages, index, index, &pfn))
+		return NULL;
+	return pfn_to_page(pfn);
 }
 
 /**
@@ -711,9 +903,10 @@ static void iopt_pages_release(struct kref *kref)
 	struct iopt_pages *pages = container_of(kref, struct iopt_pages, kref);
 
 	/* Every user went away with its area. */
-	WARN_ON(!xa_empty(&pages->users) || !xa_empty(&pages->pinned));
-	xa_destroy(&pages->users);
-	xa_destroy(&pages->pinned);
+	WARN_ON(pages->npinned);
+	mutex_lock(&pages->mutex);
+	__mt_destroy(&pages->runs);
+	mutex_unlock(&pages->mutex);
 	mutex_destroy(&pages->mutex);
 	if (pages->file) {
 		if (pages->writable)

@@ -7,6 +7,7 @@
  * domain's alignment while it is attached and 1 again afterwards; mappings
  * the domain cannot take make the attach fail.  QEMU's edu is the device.
  */
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -262,6 +263,89 @@ TEST_F(pin, other_process_gone)
 	ASSERT_EQ(0, ioas_unmap(fd, self->ioas, IOVA_SRC, self->psz));
 	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, self->ioas, NULL));
 	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+}
+
+/*
+ * Pins the kernel counts now (acquired minus released), or -1.  The
+ * counters are folded from the CPUs first (vm.stat_refresh), otherwise
+ * they lag by up to a per-CPU threshold.
+ */
+static long long foll_pins(void)
+{
+	long long v, acq = -1, rel = -1;
+	char name[64];
+	FILE *f = fopen("/proc/sys/vm/stat_refresh", "w");
+
+	if (!f)
+		return -1;
+	if (fputs("1", f) < 0) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acq = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			rel = v;
+	}
+	fclose(f);
+	return acq < 0 || rel < 0 ? -1 : acq - rel;
+}
+
+#define HUGE_2M		(2UL << 20)
+
+/*
+ * 4 MiB of (where the kernel gives them) transparent huge pages and one
+ * more page, mapped while the domain is attached: pinned 512 pages per
+ * GUP call and kept as runs of physically contiguous memory.  edu's DMA
+ * across the 2 MiB boundary and into the last page moves the right
+ * bytes, every page holds one pin while mapped, and the unmap releases
+ * every pin.
+ */
+TEST_F(pin, huge_page_runs)
+{
+	size_t len = 2 * HUGE_2M + self->psz, raw_len = 4 * HUGE_2M;
+	int fd = self->d.iommufd;
+	long long p0, p1;
+	char *raw, *buf;
+
+	raw = mmap(NULL, raw_len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	buf = (char *)(((uintptr_t)raw + HUGE_2M - 1) & ~(HUGE_2M - 1));
+	madvise(buf, len, MADV_HUGEPAGE);
+	pattern_fill(buf, len, 3);
+	p0 = foll_pins();
+	if (p0 < 0) {
+		munmap(raw, raw_len);
+		SKIP(return, "no nr_foll_pin_* in /proc/vmstat");
+	}
+
+	ASSERT_EQ(0, dev_attach(self->d.devfd, RID, self->ioas, NULL));
+	ASSERT_EQ(0, ioas_map(fd, self->ioas, buf, len, IOVA_SRC));
+	p1 = foll_pins();
+	ASSERT_EQ(p0 + (long long)(len / self->psz), p1);
+
+	/* Across the huge page boundary into the last page, and back. */
+	memset(buf + 2 * HUGE_2M, 0, self->psz);
+	memset(buf + HUGE_2M / 2, 0, EDU_XFER_MAX);
+	ASSERT_EQ(0, edu_copy(&self->d, IOVA_SRC + HUGE_2M - 1024,
+			      IOVA_SRC + 2 * HUGE_2M, EDU_XFER_MAX));
+	ASSERT_EQ(0, memcmp(buf + 2 * HUGE_2M, buf + HUGE_2M - 1024,
+			    EDU_XFER_MAX));
+	ASSERT_EQ(0, edu_copy(&self->d, IOVA_SRC + 2 * HUGE_2M - 1024,
+			      IOVA_SRC + HUGE_2M / 2, EDU_XFER_MAX));
+	ASSERT_EQ(0, memcmp(buf + HUGE_2M / 2, buf + 2 * HUGE_2M - 1024,
+			    EDU_XFER_MAX));
+
+	ASSERT_EQ(0, ioas_unmap(fd, self->ioas, IOVA_SRC, len));
+	ASSERT_EQ(p0, foll_pins());
+	ASSERT_EQ(0, dev_detach(self->d.devfd, RID));
+	munmap(raw, raw_len);
 }
 
 TEST_HARNESS_MAIN
