@@ -582,6 +582,49 @@ static void mock_dev_destroy(struct mock_dev *mdev)
 	kfree(mdev);
 }
 
+/*
+ * Give a device not added yet the IOMMU data and fwspec that name the
+ * mock, as iommu_fwspec_init() would.  That function asserts that the
+ * caller holds iommu_probe_device_lock, which is not exported, so with
+ * lockdep a module calling it WARNs.  The lock keeps the core's probe off
+ * the data while it is set up; this device is not on any bus yet, so
+ * nothing can probe it.  Once it is added the core owns and frees both
+ * (with the device's IOMMU data); before that, mock_dev_iommu_free().
+ */
+static int mock_dev_iommu_init(struct device *dev)
+{
+	struct iommu_fwspec *fwspec;
+	struct dev_iommu *param;
+
+	param = kzalloc(sizeof(*param), GFP_KERNEL);
+	if (!param)
+		return -ENOMEM;
+	fwspec = kzalloc(struct_size(fwspec, ids, 1), GFP_KERNEL);
+	if (!fwspec) {
+		kfree(param);
+		return -ENOMEM;
+	}
+	mutex_init(&param->lock);
+	fwspec->iommu_fwnode = fwnode_handle_get(mock_fwnode);
+	param->fwspec = fwspec;
+	dev->iommu = param;
+	return 0;
+}
+
+/* Undo mock_dev_iommu_init() if the core never took the data over. */
+static void mock_dev_iommu_free(struct device *dev)
+{
+	struct dev_iommu *param = dev->iommu;
+
+	if (!param || param->iommu_dev)
+		return;
+	dev->iommu = NULL;
+	fwnode_handle_put(param->fwspec->iommu_fwnode);
+	kfree(param->fwspec);
+	mutex_destroy(&param->lock);
+	kfree(param);
+}
+
 static struct mock_dev *mock_dev_create(u32 flags)
 {
 	const struct property_entry pasid_props[] = {
@@ -612,12 +655,14 @@ static struct mock_dev *mock_dev_create(u32 flags)
 			goto err_put;
 	}
 	/* Names the mock as the device's IOMMU: see the top of the file. */
-	rc = iommu_fwspec_init(&mdev->pdev->dev, mock_fwnode);
+	rc = mock_dev_iommu_init(&mdev->pdev->dev);
 	if (rc)
 		goto err_put;
 	rc = platform_device_add(mdev->pdev);
-	if (rc)
+	if (rc) {
+		mock_dev_iommu_free(&mdev->pdev->dev);
 		goto err_put;
+	}
 	if (!iommufd_selftest_is_mock_dev(&mdev->pdev->dev)) {
 		platform_device_unregister(mdev->pdev);
 		kfree(mdev);
