@@ -45,10 +45,12 @@
  *
  * No group is left unanswered: when a device leaves a HWPT (detach, or
  * unbind), its outstanding groups delivered through that attachment, read
- * or not, are answered "invalid" before the attach handle goes; a replace
- * answers all the groups of the handle delivered through the old HWPT; a
- * queue destroyed with groups in it (which the detach rule leaves none
- * in) answers them too.  That relies on what the core asks of IOMMU
+ * or not, are answered "invalid", after the IOMMU core has let go of the
+ * attach handle (the last device detaches the group first) and before the
+ * handle is freed; a replace answers all the groups of the handle
+ * delivered through the old HWPT once the new one is in; a queue
+ * destroyed with groups in it (which the detach rule leaves none in)
+ * answers them too.  That relies on what the core asks of IOMMU
  * drivers: none reports a request for an attachment once it is being
  * changed (the mock serializes its trigger with attach, replace and
  * detach; a driver with a hardware queue drains it).
