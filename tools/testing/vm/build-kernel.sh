@@ -11,6 +11,7 @@ set -euo pipefail
 ver=$(pkg_version "$KPKG_SOURCE")
 [ -n "$ver" ] || die "$KPKG_SOURCE is not installed: run make deps"
 out=$(debug_kdir)
+cache_lock kernel
 if [ -f "$out/.done" ]; then
 	echo "$out"
 	exit 0

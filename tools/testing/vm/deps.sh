@@ -20,6 +20,8 @@ as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+cache_lock deps
+
 missing=
 for p in $PKGS; do
 	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = \

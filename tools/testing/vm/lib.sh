@@ -40,6 +40,16 @@ ksrc() {
 	echo "$CACHE/linux-source-$(pkg_version "$KPKG_SOURCE")"
 }
 
+# Hold the cache lock @1 (a name) until the calling script exits: two
+# checks on one machine must not fill or delete the same cache entry at
+# once (a second build-kernel.sh used to remove the first one's tree).
+cache_lock() {
+	local fd
+	mkdir -p "$CACHE"
+	exec {fd}>"$CACHE/.$1.lock"
+	flock "$fd"
+}
+
 # Unpack linux-source-6.12 into the cache once per package version.
 unpack_source() {
 	local src
