@@ -174,7 +174,7 @@ static void iommufd_fault_answer_locked(struct iommufd_fault *fault,
 					struct iommu_attach_handle *handle,
 					struct device *dev)
 {
-	struct iopf_group *group, *next;
+	struct iopf_group *group, *next, *read;
 	unsigned long cookie;
 	LIST_HEAD(answer);
 
@@ -189,11 +189,11 @@ static void iommufd_fault_answer_locked(struct iommufd_fault *fault,
 		list_del(&group->node);
 		iommufd_fault_respond(group, IOMMU_PAGE_RESP_INVALID);
 	}
-	xa_for_each(&fault->response, cookie, group) {
-		if (!iommufd_fault_match(group, handle, dev))
+	xa_for_each(&fault->response, cookie, read) {
+		if (!iommufd_fault_match(read, handle, dev))
 			continue;
 		xa_erase(&fault->response, cookie);
-		iommufd_fault_respond(group, IOMMU_PAGE_RESP_INVALID);
+		iommufd_fault_respond(read, IOMMU_PAGE_RESP_INVALID);
 	}
 }
 
