@@ -396,7 +396,7 @@ int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
 			goto out_abort;
 		}
 		/* The lookup's reference becomes the HWPT's. */
-		hwpt->fault = fault;
+		iommufd_fault_hwpt_set(hwpt, fault);
 	}
 
 	cmd->out_hwpt_id = hwpt->obj.id;

@@ -31,6 +31,7 @@
 #include <linux/maple_tree.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
@@ -421,16 +422,39 @@ int iommufd_veventq_alloc(struct iommufd_ucmd *ucmd);
  * @obj: object header
  * @ictx: the context; the queue's descriptor holds a reference on it
  * @wait_queue: pollers of the descriptor
+ * @mutex: serializes taking groups off @deliver into @response, answering
+ *	   them (userspace or the kernel) and freeing them
+ * @lock: protects @deliver, which the IOMMU core's handler adds to
+ * @deliver: page request groups not read yet (struct iopf_group, by
+ *	     &iopf_group.node), oldest first
+ * @response: cookie -> the read group (struct iopf_group) it names
+ * @next_cookie: where the search for the next cookie starts
  */
 struct iommufd_fault {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
 	wait_queue_head_t wait_queue;
+	struct mutex mutex; /* taking, answering, freeing groups */
+	spinlock_t lock; /* @deliver */
+	struct list_head deliver;
+	struct xarray response;
+	u32 next_cookie;
 };
+
+struct iommu_attach_handle;
+struct iommufd_device;
+struct iommufd_hw_pagetable;
 
 int iommufd_fault_alloc(struct iommufd_ucmd *ucmd);
 struct iommufd_fault *iommufd_get_fault(struct iommufd_ctx *ictx, u32 id);
 void iommufd_fault_destroy(struct iommufd_object *obj);
+void iommufd_fault_hwpt_set(struct iommufd_hw_pagetable *hwpt,
+			    struct iommufd_fault *fault);
+int iommufd_fault_iopf_get(struct iommufd_device *idev);
+void iommufd_fault_iopf_put(struct iommufd_device *idev);
+void iommufd_fault_answer(struct iommufd_hw_pagetable *hwpt,
+			  struct iommu_attach_handle *handle,
+			  struct device *dev);
 
 /* hw_pagetable.c */
 
@@ -560,6 +584,14 @@ struct iommufd_attach_rule {
  */
 int iommu_group_replace_domain(struct iommu_group *group,
 			       struct iommu_domain *new_domain);
+int iommu_attach_group_handle(struct iommu_domain *domain,
+			      struct iommu_group *group,
+			      struct iommu_attach_handle *handle);
+void iommu_detach_group_handle(struct iommu_domain *domain,
+			       struct iommu_group *group);
+int iommu_replace_group_handle(struct iommu_group *group,
+			       struct iommu_domain *new_domain,
+			       struct iommu_attach_handle *handle);
 
 /* iommufd_attach_check(): nothing to do, the HWPT is attached already */
 #define IOMMUFD_ATTACH_NOP 1
@@ -588,6 +620,9 @@ struct iommufd_pasid_switch {
 };
 
 int iommufd_pasid_switch_dev(struct device *dev, void *data);
+struct iommufd_device *
+iommufd_pasid_handle_device(struct iommu_attach_handle *handle,
+			    struct device *dev);
 
 /**
  * struct iommufd_pasid_devs - the devices of a group that attached a HWPT
@@ -629,6 +664,10 @@ void iommufd_pasid_devs_destroy(struct iommufd_pasid_devs *devs);
  * @max_pasids: PASIDs the device may use (dev->iommu->max_pasids at bind;
  *		0 or 1: only the RID)
  * @enforce_cache_coherency: the device's IOMMU can enforce snooping
+ * @iopf_users: attachments of the device whose HWPT has a fault queue;
+ *		under the attach mutex of @igroup
+ * @iopf_on: IOMMU_DEV_FEAT_IOPF is enabled (the driver has the feature and
+ *	     @iopf_users is not 0)
  */
 struct iommufd_device {
 	struct iommufd_object obj;
@@ -637,6 +676,8 @@ struct iommufd_device {
 	struct iommufd_group *igroup;
 	u32 max_pasids;
 	bool enforce_cache_coherency;
+	unsigned int iopf_users;
+	bool iopf_on;
 };
 
 struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, u32 id);

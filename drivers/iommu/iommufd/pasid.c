@@ -18,12 +18,14 @@
  * below against the XArray, and change the IOMMU through the IOMMU core:
  *
  * - the RID: the devices' DMA ownership was claimed at bind, so the group
- *   sits on the core's blocking domain; attach is iommu_attach_group(),
- *   replace iommu_group_replace_domain(), detach iommu_detach_group(),
- *   which goes back to blocking;
+ *   sits on the core's blocking domain; attach is
+ *   iommu_attach_group_handle(), replace iommu_replace_group_handle(),
+ *   detach iommu_detach_group_handle(), which goes back to blocking;
  * - a PASID: iommu_attach_device_pasid() and iommu_detach_device_pasid().
- *   The core keeps the record's iommu_attach_handle in its group's
- *   pasid_array while attached.
+ * Either way the core keeps the record's iommu_attach_handle in its
+ * group's pasid_array while attached, at the PASID (IOMMU_NO_PASID for the
+ * RID): that is where it looks for the domain a page request goes to
+ * (fault.c).
  *
  * Replacing the HWPT of a PASID has no core function in 6.12.  It is done
  * here as the core would do it: under the group mutex (taken by
@@ -38,6 +40,11 @@
  * device translates with it (and back if the replace is undone), so that
  * the core (fault delivery, detach, iommu_get_domain_for_dev_pasid())
  * never sees the old domain once the replace is done.
+ *
+ * A device attaching a HWPT that names a fault queue enables its page
+ * requests (iommufd_fault_iopf_get()); when it leaves the attachment, the
+ * groups it had outstanding there are answered first (iommufd_fault_answer()),
+ * and a replace answers those of the old HWPT once the new one is in.
  *
  * Each device that attaches a HWPT to the RID reserves its reserved
  * regions (MSI window, RMRRs) in the IOAS the HWPT translates through: its
@@ -72,7 +79,7 @@
 
 #include "iommufd_private.h"
 
-/* iommu_group_replace_domain() */
+/* iommu_group_replace_domain(), iommu_*_group_handle() */
 MODULE_IMPORT_NS(IOMMUFD_INTERNAL);
 
 /* PCIe PASIDs are 20 bits wide. */
@@ -82,8 +89,8 @@ MODULE_IMPORT_NS(IOMMUFD_INTERNAL);
  * struct iommufd_pasid_record - a HWPT a group has attached at a PASID
  * @hwpt: the HWPT; each device in @devices holds a reference on it
  * @devices: the devices of the group that attached @hwpt here
- * @handle: for a PASID, the handle the IOMMU core holds in the group's
- *	    pasid_array while attached; names the domain in use
+ * @handle: the handle the IOMMU core holds in the group's pasid_array
+ *	    while attached; names the domain in use
  *
  * 32 bytes; there is one per attached PASID.
  */
@@ -106,17 +113,22 @@ struct iommufd_pasid_record {
 int iommufd_pasid_devs_add(struct iommufd_pasid_devs *devs,
 			   struct iommufd_device *idev)
 {
+	struct xarray *more;
+
 	if (devs->one == idev)
 		return -EBUSY;
 	if (!devs->one && !iommufd_pasid_devs_has(devs, idev)) {
-		devs->one = idev;
+		/* Read without the lock: iommufd_pasid_handle_device() */
+		WRITE_ONCE(devs->one, idev);
 		return 0;
 	}
 	if (!devs->more) {
-		devs->more = kzalloc(sizeof(*devs->more), GFP_KERNEL_ACCOUNT);
-		if (!devs->more)
+		more = kzalloc(sizeof(*more), GFP_KERNEL_ACCOUNT);
+		if (!more)
 			return -ENOMEM;
-		xa_init(devs->more);
+		xa_init(more);
+		/* Pairs with iommufd_pasid_handle_device(): init first. */
+		smp_store_release(&devs->more, more);
 	}
 	return xa_insert(devs->more, idev->obj.id, idev, GFP_KERNEL_ACCOUNT);
 }
@@ -131,7 +143,7 @@ void iommufd_pasid_devs_del(struct iommufd_pasid_devs *devs,
 			    struct iommufd_device *idev)
 {
 	if (devs->one == idev)
-		devs->one = NULL;
+		WRITE_ONCE(devs->one, NULL);
 	else if (devs->more)
 		xa_erase(devs->more, idev->obj.id);
 }
@@ -241,6 +253,77 @@ static struct iommufd_device *
 iommufd_rec_dev_next(struct iommufd_pasid_record *rec, unsigned long *pos)
 {
 	return iommufd_pasid_devs_next(&rec->devices, pos);
+}
+
+/**
+ * iommufd_pasid_handle_device() - which bound device sent a page request
+ * @handle: the attach handle the request's group came through
+ * @dev: the device that sent it
+ *
+ * For fault.c, which holds the mutex of the fault queue the group is in.
+ * Every group of a queue came through the handle of a record whose HWPT
+ * names that queue, or whose HWPT did until a replace that has not yet
+ * answered them and holds the group's attach mutex meanwhile.  A device
+ * leaves a record, and a record is freed, only once its groups there are
+ * answered, which takes that mutex; so the record and the device found
+ * stay valid while the caller holds it.  Other devices may join or leave
+ * the record meanwhile: its device list is read without the attach mutex.
+ *
+ * Return: the device of @dev in the record of @handle, or NULL if @dev
+ * left it (or never attached there: another device of its IOMMU group did).
+ */
+struct iommufd_device *
+iommufd_pasid_handle_device(struct iommu_attach_handle *handle,
+			    struct device *dev)
+{
+	struct iommufd_pasid_record *rec =
+		container_of(handle, struct iommufd_pasid_record, handle);
+	struct iommufd_device *idev = READ_ONCE(rec->devices.one);
+	struct xarray *more;
+	unsigned long index;
+
+	if (idev && idev->dev == dev)
+		return idev;
+	/* Pairs with iommufd_pasid_devs_add(): an initialized XArray. */
+	more = smp_load_acquire(&rec->devices.more);
+	if (!more)
+		return NULL;
+	xa_for_each(more, index, idev) {
+		if (idev->dev == dev)
+			return idev;
+	}
+	return NULL;
+}
+
+/* Page requests for @hwpt from every device of @rec (or none: undo). */
+static int iommufd_pasid_iopf_all(struct iommufd_pasid_record *rec,
+				  struct iommufd_hw_pagetable *hwpt, bool get)
+{
+	struct iommufd_device *idev, *failed = NULL;
+	unsigned long pos;
+	int rc = 0;
+
+	if (!hwpt->fault)
+		return 0;
+	for (pos = 0; (idev = iommufd_rec_dev_next(rec, &pos)); pos++) {
+		if (!get) {
+			iommufd_fault_iopf_put(idev);
+			continue;
+		}
+		rc = iommufd_fault_iopf_get(idev);
+		if (rc) {
+			failed = idev;
+			break;
+		}
+	}
+	if (!failed)
+		return 0;
+	for (pos = 0; (idev = iommufd_rec_dev_next(rec, &pos)); pos++) {
+		if (idev == failed)
+			break;
+		iommufd_fault_iopf_put(idev);
+	}
+	return rc;
 }
 
 static struct iommufd_pasid_record *
@@ -408,8 +491,14 @@ static int iommufd_pasid_hw_replace(struct iommufd_device *idev, u32 pasid,
 	int rc;
 
 	*lost = false;
-	if (pasid == IOMMU_NO_PASID)
-		return iommu_group_replace_domain(group, hwpt->domain);
+	if (pasid == IOMMU_NO_PASID) {
+		rc = iommu_replace_group_handle(group, hwpt->domain,
+						&rec->handle);
+		/* The core pointed the handle at the new domain already. */
+		if (rc)
+			WRITE_ONCE(rec->handle.domain, rec->hwpt->domain);
+		return rc;
+	}
 
 	/* What iommu_attach_device_pasid() checks. */
 	if (!hwpt->domain->ops->set_dev_pasid)
@@ -433,7 +522,9 @@ static int iommufd_pasid_hw_attach(struct iommufd_device *idev, u32 pasid,
 				   struct iommufd_hw_pagetable *hwpt)
 {
 	if (pasid == IOMMU_NO_PASID)
-		return iommu_attach_group(hwpt->domain, idev->igroup->group);
+		return iommu_attach_group_handle(hwpt->domain,
+						 idev->igroup->group,
+						 &rec->handle);
 	return iommu_attach_device_pasid(hwpt->domain, idev->dev, pasid,
 					 &rec->handle);
 }
@@ -442,7 +533,8 @@ static void iommufd_pasid_hw_detach(struct iommufd_device *idev, u32 pasid,
 				    struct iommufd_pasid_record *rec)
 {
 	if (pasid == IOMMU_NO_PASID)
-		iommu_detach_group(rec->hwpt->domain, idev->igroup->group);
+		iommu_detach_group_handle(rec->hwpt->domain,
+					  idev->igroup->group);
 	else
 		iommu_detach_device_pasid(rec->hwpt->domain, idev->dev, pasid);
 }
@@ -488,16 +580,25 @@ static int iommufd_pasid_do_attach(struct iommufd_device *idev, u32 pasid,
 		if (rc)
 			goto err_erase_dev;
 	}
+	/* Before any request can come through the attachment. */
+	if (hwpt->fault) {
+		rc = iommufd_fault_iopf_get(idev);
+		if (rc)
+			goto err_unreserve;
+	}
 	/* The group's later devices follow its first one's attachment. */
 	if (first) {
 		rc = iommufd_pasid_hw_attach(idev, pasid, rec, hwpt);
 		if (rc)
-			goto err_unreserve;
+			goto err_iopf;
 	}
 	refcount_inc(&hwpt->obj.users);
 	mutex_unlock(&igroup->lock);
 	return 0;
 
+err_iopf:
+	if (hwpt->fault)
+		iommufd_fault_iopf_put(idev);
 err_unreserve:
 	iommufd_pasid_unreserve(idev, iopt);
 err_erase_dev:
@@ -563,6 +664,8 @@ static void iommufd_pasid_drop(struct iommufd_device *idev, u32 pasid,
 		pasid, err);
 	iommufd_pasid_hw_detach(idev, pasid, rec);
 	xa_erase(&idev->igroup->pasid_attach, pasid);
+	iommufd_fault_answer(rec->hwpt, &rec->handle, NULL);
+	iommufd_pasid_iopf_all(rec, rec->hwpt, false);
 	for (pos = 0; (each = iommufd_rec_dev_next(rec, &pos)); pos++)
 		nr++;
 	*old = rec->hwpt;
@@ -588,7 +691,7 @@ static int iommufd_pasid_do_replace_locked(struct iommufd_device *idev,
 	struct iommufd_device *each;
 	unsigned int nr = 0;
 	unsigned long pos;
-	bool lost;
+	bool lost, iopf_on;
 	int rc;
 
 	rc = iommufd_attach_rules(idev, pasid, hwpt, true);
@@ -613,14 +716,29 @@ static int iommufd_pasid_do_replace_locked(struct iommufd_device *idev,
 	rc = iommufd_pasid_reserve_all(rec, new_iopt);
 	if (rc)
 		return rc;
+	/* Page requests on for the new HWPT if the old one had none. */
+	iopf_on = !rec->hwpt->fault;
+	if (iopf_on) {
+		rc = iommufd_pasid_iopf_all(rec, hwpt, true);
+		if (rc) {
+			iommufd_pasid_unreserve_all(rec, new_iopt);
+			return rc;
+		}
+	}
 	rc = iommufd_pasid_hw_replace(idev, pasid, rec, hwpt, &lost);
 	if (rc) {
+		if (iopf_on)
+			iommufd_pasid_iopf_all(rec, hwpt, false);
 		iommufd_pasid_unreserve_all(rec, new_iopt);
 		if (lost)
 			iommufd_pasid_drop(idev, pasid, rec, rc, nr_old, old);
 		return rc;
 	}
 	iommufd_pasid_unreserve_all(rec, old_iopt);
+	/* What came through the old HWPT is answered; then off if need be. */
+	iommufd_fault_answer(rec->hwpt, &rec->handle, NULL);
+	if (!hwpt->fault)
+		iommufd_pasid_iopf_all(rec, rec->hwpt, false);
 
 	for (pos = 0; (each = iommufd_rec_dev_next(rec, &pos)); pos++)
 		nr++;
@@ -785,15 +903,23 @@ iommufd_pasid_remove(struct iommufd_device *idev, u32 pasid)
 	struct iommufd_group *igroup = idev->igroup;
 	struct iommufd_pasid_record *rec;
 	struct iommufd_hw_pagetable *hwpt;
+	bool last;
 
 	rec = iommufd_pasid_record(igroup, pasid);
 	if (!iommufd_pasid_dev_attached(rec, idev))
 		return NULL;
 	hwpt = rec->hwpt;
 	iommufd_pasid_devs_del(&rec->devices, idev);
-	if (iommufd_pasid_devs_empty(&rec->devices)) {
+	last = iommufd_pasid_devs_empty(&rec->devices);
+	if (last) {
 		iommufd_pasid_hw_detach(idev, pasid, rec);
 		xa_erase(&igroup->pasid_attach, pasid);
+	}
+	/* The last device answers for any left; the record goes after. */
+	iommufd_fault_answer(hwpt, &rec->handle, last ? NULL : idev->dev);
+	if (hwpt->fault)
+		iommufd_fault_iopf_put(idev);
+	if (last) {
 		iommufd_pasid_devs_destroy(&rec->devices);
 		kfree(rec);
 	}

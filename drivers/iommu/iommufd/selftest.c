@@ -11,12 +11,23 @@
  * with a software node as its fwnode, and each mock device is a platform
  * device whose fwspec names that node before it is added: the platform
  * bus notifier of the core then probes it with the mock ops, and nothing
- * else ever reaches them.  See Documentation/driver-api/iommufd_mock.rst.
+ * else ever reaches them.  See Documentation/driver-api/iommufd-mock.rst.
+ *
+ * The mock has page request support as an IOMMU driver has it in 6.12:
+ * IOMMU_DEV_FEAT_IOPF puts a device on the mock's iopf_queue, and
+ * IOMMU_TEST_OP_TRIGGER_IOPF reports one page request (the last of its
+ * group) with iommu_report_device_fault(), as a driver does from its page
+ * request queue.  The core delivers it to the handler of the domain
+ * attached there (fault.c).  The mock counts the groups it reported and
+ * the answers it got (mock_page_response()), which the tests
+ * read from debugfs: iommufd_pasid_mock/iopf.
  */
 #define pr_fmt(fmt) "iommufd_pasid: mock: " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/atomic.h>
 #include <linux/bitmap.h>
+#include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/iommu.h>
@@ -26,6 +37,8 @@
 #include <linux/overflow.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
+#include <linux/rwsem.h>
+#include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -59,14 +72,25 @@ static const struct iommu_domain_ops mock_nested_ops;
 /* Recorded for the test ABI; our pinning has no batch memory to limit. */
 static u32 iommufd_test_memory_limit = 65536;
 
+/* Page requests: the mock's queue, and what tests read of it. */
+static struct iopf_queue *mock_iopf_queue;
+static struct dentry *mock_debugfs;
+static atomic64_t mock_iopf_reported;
+static atomic64_t mock_iopf_answers[IOMMU_PAGE_RESP_FAILURE + 1];
+
 /**
  * struct mock_dev - a device behind the mock IOMMU
  * @pdev: its platform device
  * @flags: MOCK_FLAGS_DEVICE_*
+ * @iopf_rwsem: held for reading while a page request is reported, for
+ *		writing while the device's attachments change: the IOMMU
+ *		core asks drivers to report nothing for an attachment that
+ *		is going away, and a real driver drains its queue for that
  */
 struct mock_dev {
 	struct platform_device *pdev;
 	u32 flags;
+	struct rw_semaphore iopf_rwsem;
 };
 
 /**
@@ -507,6 +531,31 @@ static struct iommu_device *mock_probe_device(struct device *dev)
 	return &mock_iommu;
 }
 
+/* The answer to a page request group: counted, as hardware would take it. */
+static void mock_page_response(struct device *dev, struct iopf_fault *evt,
+			       struct iommu_page_response *msg)
+{
+	if (!WARN_ON(msg->code > IOMMU_PAGE_RESP_FAILURE))
+		atomic64_inc(&mock_iopf_answers[msg->code]);
+}
+
+static int mock_dev_enable_feat(struct device *dev,
+				enum iommu_dev_features feat)
+{
+	if (feat != IOMMU_DEV_FEAT_IOPF)
+		return -EOPNOTSUPP;
+	return iopf_queue_add_device(mock_iopf_queue, dev);
+}
+
+static int mock_dev_disable_feat(struct device *dev,
+				 enum iommu_dev_features feat)
+{
+	if (feat != IOMMU_DEV_FEAT_IOPF)
+		return -EOPNOTSUPP;
+	iopf_queue_remove_device(mock_iopf_queue, dev);
+	return 0;
+}
+
 static const struct iommu_ops mock_ops = {
 	.owner = THIS_MODULE,
 	.capable = mock_capable,
@@ -516,6 +565,11 @@ static const struct iommu_ops mock_ops = {
 	.probe_device = mock_probe_device,
 	.device_group = generic_device_group,
 	.remove_dev_pasid = mock_remove_dev_pasid,
+	.page_response = mock_page_response,
+	.dev_enable_feat = mock_dev_enable_feat,
+	.dev_disable_feat = mock_dev_disable_feat,
+	/* Requests at a PASID with nothing attached go to a nested RID. */
+	.user_pasid_table = true,
 	.pgsize_bitmap = MOCK_IO_PAGE_SIZE,
 	.blocked_domain = &mock_blocked_domain,
 	.default_domain = &mock_blocked_domain,
@@ -526,6 +580,49 @@ static void mock_dev_destroy(struct mock_dev *mdev)
 {
 	platform_device_unregister(mdev->pdev);
 	kfree(mdev);
+}
+
+/*
+ * Give a device not added yet the IOMMU data and fwspec that name the
+ * mock, as iommu_fwspec_init() would.  That function asserts that the
+ * caller holds iommu_probe_device_lock, which is not exported, so with
+ * lockdep a module calling it WARNs.  The lock keeps the core's probe off
+ * the data while it is set up; this device is not on any bus yet, so
+ * nothing can probe it.  Once it is added the core owns and frees both
+ * (with the device's IOMMU data); before that, mock_dev_iommu_free().
+ */
+static int mock_dev_iommu_init(struct device *dev)
+{
+	struct iommu_fwspec *fwspec;
+	struct dev_iommu *param;
+
+	param = kzalloc(sizeof(*param), GFP_KERNEL);
+	if (!param)
+		return -ENOMEM;
+	fwspec = kzalloc(struct_size(fwspec, ids, 1), GFP_KERNEL);
+	if (!fwspec) {
+		kfree(param);
+		return -ENOMEM;
+	}
+	mutex_init(&param->lock);
+	fwspec->iommu_fwnode = fwnode_handle_get(mock_fwnode);
+	param->fwspec = fwspec;
+	dev->iommu = param;
+	return 0;
+}
+
+/* Undo mock_dev_iommu_init() if the core never took the data over. */
+static void mock_dev_iommu_free(struct device *dev)
+{
+	struct dev_iommu *param = dev->iommu;
+
+	if (!param || param->iommu_dev)
+		return;
+	dev->iommu = NULL;
+	fwnode_handle_put(param->fwspec->iommu_fwnode);
+	kfree(param->fwspec);
+	mutex_destroy(&param->lock);
+	kfree(param);
 }
 
 static struct mock_dev *mock_dev_create(u32 flags)
@@ -544,6 +641,7 @@ static struct mock_dev *mock_dev_create(u32 flags)
 	if (!mdev)
 		return ERR_PTR(-ENOMEM);
 	mdev->flags = flags;
+	init_rwsem(&mdev->iopf_rwsem);
 	mdev->pdev = platform_device_alloc("iommufd_mock", PLATFORM_DEVID_AUTO);
 	if (!mdev->pdev) {
 		rc = -ENOMEM;
@@ -557,12 +655,14 @@ static struct mock_dev *mock_dev_create(u32 flags)
 			goto err_put;
 	}
 	/* Names the mock as the device's IOMMU: see the top of the file. */
-	rc = iommu_fwspec_init(&mdev->pdev->dev, mock_fwnode);
+	rc = mock_dev_iommu_init(&mdev->pdev->dev);
 	if (rc)
 		goto err_put;
 	rc = platform_device_add(mdev->pdev);
-	if (rc)
+	if (rc) {
+		mock_dev_iommu_free(&mdev->pdev->dev);
 		goto err_put;
+	}
 	if (!iommufd_selftest_is_mock_dev(&mdev->pdev->dev)) {
 		platform_device_unregister(mdev->pdev);
 		kfree(mdev);
@@ -577,6 +677,18 @@ err_free:
 	return ERR_PTR(rc);
 }
 
+/*
+ * Detach the RID (mock devices have nothing else attached) with no page
+ * request being reported.  Not in iommufd_device_unbind(): it waits for
+ * every ioctl holding the device, a trigger waiting for the rwsem too.
+ */
+static void mock_dev_detach(struct iommufd_selftest *sobj)
+{
+	down_write(&sobj->mdev->iopf_rwsem);
+	iommufd_device_pasid_detach(sobj->idev, IOMMU_NO_PASID);
+	up_write(&sobj->mdev->iopf_rwsem);
+}
+
 /**
  * iommufd_selftest_destroy() - destroy op of IOMMUFD_OBJ_SELFTEST
  * @obj: the object
@@ -586,6 +698,7 @@ void iommufd_selftest_destroy(struct iommufd_object *obj)
 	struct iommufd_selftest *sobj =
 		container_of(obj, struct iommufd_selftest, obj);
 
+	mock_dev_detach(sobj);
 	iommufd_device_unbind(sobj->idev);
 	mock_dev_destroy(sobj->mdev);
 	kfree(sobj);
@@ -619,7 +732,9 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
 		rc = PTR_ERR(sobj->idev);
 		goto err_mdev;
 	}
+	down_write(&sobj->mdev->iopf_rwsem);
 	rc = iommufd_device_pasid_attach(sobj->idev, IOMMU_NO_PASID, &pt_id);
+	up_write(&sobj->mdev->iopf_rwsem);
 	if (rc)
 		goto err_unbind;
 
@@ -633,7 +748,7 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
 	return 0;
 
 err_unbind:
-	/* Detaches the RID too. */
+	mock_dev_detach(sobj);
 	iommufd_device_unbind(sobj->idev);
 err_mdev:
 	mock_dev_destroy(sobj->mdev);
@@ -656,7 +771,9 @@ static int iommufd_test_mock_domain_replace(struct iommufd_ucmd *ucmd,
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	sobj = container_of(obj, struct iommufd_selftest, obj);
+	down_write(&sobj->mdev->iopf_rwsem);
 	rc = iommufd_device_pasid_replace(sobj->idev, IOMMU_NO_PASID, &pt_id);
+	up_write(&sobj->mdev->iopf_rwsem);
 	if (!rc) {
 		cmd->mock_domain_replace.pt_id = pt_id;
 		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
@@ -1195,6 +1312,48 @@ out_put:
 	return rc;
 }
 
+/*
+ * IOMMU_TEST_OP_TRIGGER_IOPF: the mock device bound as @dev_id sends a
+ * page request, the last of group @grpid, with @pasid unless it is 0.
+ * The IOMMU core answers it itself when nothing handles it, so this
+ * succeeds either way.
+ */
+static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	struct iopf_fault evt = {
+		.fault = {
+			.type = IOMMU_FAULT_PAGE_REQ,
+			.prm = {
+				.flags = IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE,
+				.pasid = cmd->trigger_iopf.pasid,
+				.grpid = cmd->trigger_iopf.grpid,
+				.perm = cmd->trigger_iopf.perm,
+				.addr = cmd->trigger_iopf.addr,
+			},
+		},
+	};
+	struct iommufd_device *idev;
+	struct mock_dev *mdev;
+
+	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	if (!iommufd_selftest_is_mock_dev(idev->dev)) {
+		iommufd_put_object(&idev->obj);
+		return -EINVAL;
+	}
+	if (evt.fault.prm.pasid != IOMMU_NO_PASID)
+		evt.fault.prm.flags |= IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
+	mdev = to_mock_dev(idev->dev);
+	down_read(&mdev->iopf_rwsem);
+	atomic64_inc(&mock_iopf_reported);
+	iommu_report_device_fault(idev->dev, &evt);
+	up_read(&mdev->iopf_rwsem);
+	iommufd_put_object(&idev->obj);
+	return 0;
+}
+
 /**
  * iommufd_test() - ioctl(IOMMU_TEST_CMD)
  * @ucmd: the call; struct iommu_test_cmd
@@ -1232,6 +1391,8 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		return iommufd_test_access_rw(cmd);
 	case IOMMU_TEST_OP_DIRTY:
 		return iommufd_test_dirty(ucmd, cmd);
+	case IOMMU_TEST_OP_TRIGGER_IOPF:
+		return iommufd_test_trigger_iopf(ucmd, cmd);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* Mainline's smallest batch element: an index and a count. */
 		if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))
@@ -1243,6 +1404,21 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 	}
 }
 
+/*
+ * debugfs iommufd_pasid_mock/iopf: the page request groups the mock
+ * reported and the answers it got, by code; one line.
+ */
+static int mock_iopf_show(struct seq_file *m, void *data)
+{
+	seq_printf(m, "reported %lld success %lld invalid %lld failure %lld\n",
+		   atomic64_read(&mock_iopf_reported),
+		   atomic64_read(&mock_iopf_answers[IOMMU_PAGE_RESP_SUCCESS]),
+		   atomic64_read(&mock_iopf_answers[IOMMU_PAGE_RESP_INVALID]),
+		   atomic64_read(&mock_iopf_answers[IOMMU_PAGE_RESP_FAILURE]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mock_iopf);
+
 /**
  * iommufd_test_init() - register the mock IOMMU
  *
@@ -1252,9 +1428,14 @@ int iommufd_test_init(void)
 {
 	int rc;
 
+	mock_iopf_queue = iopf_queue_alloc("iommufd-mock-iopfq");
+	if (!mock_iopf_queue)
+		return -ENOMEM;
 	mock_fwnode = fwnode_create_software_node(NULL, NULL);
-	if (IS_ERR(mock_fwnode))
-		return PTR_ERR(mock_fwnode);
+	if (IS_ERR(mock_fwnode)) {
+		rc = PTR_ERR(mock_fwnode);
+		goto err_queue;
+	}
 	rc = iommu_device_sysfs_add(&mock_iommu, NULL, NULL, "iommufd_mock");
 	if (rc)
 		goto err_node;
@@ -1264,6 +1445,9 @@ int iommufd_test_init(void)
 	rc = iommu_device_register(&mock_iommu, &mock_ops, NULL);
 	if (rc)
 		goto err_sysfs;
+	/* Test aid only: no error if debugfs is absent. */
+	mock_debugfs = debugfs_create_dir("iommufd_pasid_mock", NULL);
+	debugfs_create_file("iopf", 0400, mock_debugfs, NULL, &mock_iopf_fops);
 	pr_warn("test build: IOMMU_TEST_CMD and a mock IOMMU are enabled\n");
 	return 0;
 
@@ -1271,6 +1455,8 @@ err_sysfs:
 	iommu_device_sysfs_remove(&mock_iommu);
 err_node:
 	fwnode_remove_software_node(mock_fwnode);
+err_queue:
+	iopf_queue_free(mock_iopf_queue);
 	return rc;
 }
 
@@ -1281,7 +1467,9 @@ err_node:
  */
 void iommufd_test_exit(void)
 {
+	debugfs_remove_recursive(mock_debugfs);
 	iommu_device_unregister(&mock_iommu);
 	iommu_device_sysfs_remove(&mock_iommu);
 	fwnode_remove_software_node(mock_fwnode);
+	iopf_queue_free(mock_iopf_queue);
 }

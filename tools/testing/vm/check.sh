@@ -211,7 +211,7 @@ upstream_leg() {
 		       --plan "kselftest judge.sh $t /tests/$t.expected")
 	done
 	# Our own tests that need the mock (they skip on the other legs).
-	for t in dirty_test; do
+	for t in dirty_test iopf_test; do
 		args+=(--test "$B/selftests/$t" --plan "kselftest $t")
 	done
 	"$VMDIR/vmtest.py" --name $name --kernel "$(stock_image)" --qemu 7.2 \
