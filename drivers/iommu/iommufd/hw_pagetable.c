@@ -461,8 +461,14 @@ int iommufd_hwpt_invalidate_ioctl(struct iommufd_ucmd *ucmd)
 		rc = PTR_ERR(pt_obj);
 		goto out;
 	}
+	/*
+	 * Linux 6.12 looks the ID up as a nested HWPT only, so any other
+	 * object is unknown here (ENOENT), and 6.12's own selftests expect
+	 * that.  Mainline answers EINVAL since it also takes vIOMMUs here;
+	 * no vIOMMU object can exist on this stack.
+	 */
 	if (pt_obj->type != IOMMUFD_OBJ_HWPT_NESTED) {
-		rc = -EINVAL;
+		rc = -ENOENT;
 		goto out_put;
 	}
 	hwpt = container_of(pt_obj, struct iommufd_hw_pagetable, obj);
