@@ -644,6 +644,11 @@ TEST_F(hwpt, invalidate_no_entry_bounds)
 	munmap(buf, psz);
 }
 
+/*
+ * An ID that names anything but a nested HWPT is unknown to
+ * IOMMU_HWPT_INVALIDATE (ENOENT), as in Linux 6.12, whose own selftest
+ * checks it for a paging HWPT; entry_num comes back 0.
+ */
 TEST_F(hwpt, invalidate_wrong_object)
 {
 	__u32 paging, num;
@@ -651,15 +656,17 @@ TEST_F(hwpt, invalidate_wrong_object)
 	ASSERT_EQ(0, hwpt_alloc(self->fd, 0, self->d.dev_id, self->ioas,
 				&paging));
 	num = 1;
-	ASSERT_EQ(-EINVAL, hwpt_invalidate(self->fd, paging, &inv_good,
+	ASSERT_EQ(-ENOENT, hwpt_invalidate(self->fd, paging, &inv_good,
 					   sizeof(inv_good), &num));
 	ASSERT_EQ(0U, num);
 	num = 1;
-	ASSERT_EQ(-EINVAL, hwpt_invalidate(self->fd, self->ioas, &inv_good,
+	ASSERT_EQ(-ENOENT, hwpt_invalidate(self->fd, self->ioas, &inv_good,
 					   sizeof(inv_good), &num));
+	ASSERT_EQ(0U, num);
 	num = 1;
-	ASSERT_EQ(-EINVAL, hwpt_invalidate(self->fd, self->d.dev_id, &inv_good,
+	ASSERT_EQ(-ENOENT, hwpt_invalidate(self->fd, self->d.dev_id, &inv_good,
 					   sizeof(inv_good), &num));
+	ASSERT_EQ(0U, num);
 	num = 1;
 	ASSERT_EQ(-ENOENT, hwpt_invalidate(self->fd, 0x7fffffff, &inv_good,
 					   sizeof(inv_good), &num));
