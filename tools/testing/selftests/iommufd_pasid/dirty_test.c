@@ -14,8 +14,7 @@
  */
 #include <sys/mman.h>
 
-#include "iommufd_utils.h"
-#include "../../../../drivers/iommu/iommufd/iommufd_test.h"
+#include "mock_utils.h"
 
 #include "kselftest_harness.h"
 
@@ -24,24 +23,6 @@
 static size_t io_page(void)
 {
 	return page_size() / 2;
-}
-
-static int mock_domain(int fd, __u32 ioas, __u32 *stdev, __u32 *hwpt,
-		       __u32 *idev)
-{
-	struct iommu_test_cmd cmd = {
-		.size = sizeof(cmd),
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
-		.id = ioas,
-	};
-	int rc = xioctl(fd, IOMMU_TEST_CMD, &cmd);
-
-	if (rc)
-		return rc;
-	*stdev = cmd.mock_domain.out_stdev_id;
-	*hwpt = cmd.mock_domain.out_hwpt_id;
-	*idev = cmd.mock_domain.out_idev_id;
-	return 0;
 }
 
 /* Dirty the I/O page at the start of each @psize block whose bit is set. */

@@ -14,8 +14,7 @@
  */
 #include <poll.h>
 
-#include "iommufd_utils.h"
-#include "../../../../drivers/iommu/iommufd/iommufd_test.h"
+#include "mock_utils.h"
 
 #include "kselftest_harness.h"
 
@@ -39,24 +38,6 @@ static int iopf_counts(struct iopf_counts *c)
 	if (sscanf(buf, "reported %lld success %lld invalid %lld failure %lld",
 		   &c->reported, &c->success, &c->invalid, &c->failure) != 4)
 		return -EINVAL;
-	return 0;
-}
-
-static int mock_domain(int fd, __u32 ioas, __u32 *stdev, __u32 *hwpt,
-		       __u32 *idev)
-{
-	struct iommu_test_cmd cmd = {
-		.size = sizeof(cmd),
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
-		.id = ioas,
-	};
-	int rc = xioctl(fd, IOMMU_TEST_CMD, &cmd);
-
-	if (rc)
-		return rc;
-	*stdev = cmd.mock_domain.out_stdev_id;
-	*hwpt = cmd.mock_domain.out_hwpt_id;
-	*idev = cmd.mock_domain.out_idev_id;
 	return 0;
 }
 
