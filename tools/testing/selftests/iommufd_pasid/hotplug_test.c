@@ -136,28 +136,47 @@ static void ask_host(const char *fmt, const char *arg)
 	fflush(stdout);
 }
 
-/* Binds @bdf in a fresh context, attaches an IOAS on the RID, copies. */
+/*
+ * Binds @bdf in a fresh context, attaches an IOAS on the RID, copies.
+ * Says which step failed, and with which errno, if one did.
+ */
 static int dma_works(const char *bdf, char *src, char *dst, unsigned int seed)
 {
 	size_t psz = page_size();
 	struct ifd_dev d = { .iommufd = -1, .devfd = -1 };
+	const char *what = NULL;
 	__u32 ioas;
 	int ok;
 
 	snprintf(d.bdf, sizeof(d.bdf), "%s", bdf);
 	pattern_fill(src, XFER, seed);
 	memset(dst, 0, XFER);
-	ok = !pci_cmd_rw(bdf, &d.cmd_orig, 0) && !edu_to_iommufd_pci(bdf);
-	if (ok) {
-		d.iommufd = open("/dev/iommu", O_RDWR);
-		ok = d.iommufd >= 0 && !ifd_dev_bind(&d) &&
-		     !pci_cmd_enable(bdf) && !ioas_alloc(d.iommufd, &ioas) &&
-		     !ioas_map(d.iommufd, ioas, src, psz, IOVA_SRC) &&
-		     !ioas_map(d.iommufd, ioas, dst, psz, IOVA_DST) &&
-		     !dev_attach(d.devfd, RID, ioas, NULL) &&
-		     !edu_copy(&d, IOVA_SRC, IOVA_DST, XFER) &&
-		     pattern_check(dst, XFER, seed);
-	}
+	d.iommufd = open("/dev/iommu", O_RDWR);
+	if (d.iommufd < 0)
+		what = "opening /dev/iommu";
+	else if (pci_cmd_rw(bdf, &d.cmd_orig, 0))
+		what = "reading the command register";
+	else if (edu_to_iommufd_pci(bdf))
+		what = "giving it to iommufd_pci";
+	else if (ifd_dev_bind(&d))
+		what = "bind";
+	else if (pci_cmd_enable(bdf))
+		what = "enabling decoding";
+	else if (ioas_alloc(d.iommufd, &ioas))
+		what = "IOAS alloc";
+	else if (ioas_map(d.iommufd, ioas, src, psz, IOVA_SRC) ||
+		 ioas_map(d.iommufd, ioas, dst, psz, IOVA_DST))
+		what = "map";
+	else if (dev_attach(d.devfd, RID, ioas, NULL))
+		what = "attach";
+	else if (edu_copy(&d, IOVA_SRC, IOVA_DST, XFER))
+		what = "edu's copy";
+	else if (!pattern_check(dst, XFER, seed))
+		what = "the copied data";
+	ok = !what;
+	if (what)
+		fprintf(stderr, "# %s(%s): %s failed (errno %d, %s)\n",
+			__func__, bdf, what, errno, d.err);
 	ifd_dev_teardown(&d);
 	return ok;
 }
