@@ -276,8 +276,9 @@ static void access_kunit_rw(struct kunit *test)
 /*
  * The kthread path over pages pinned already (here by the driver) copies
  * without a pin of its own; over a range partly pinned it pins the rest
- * for the copy only.  Either way the data reaches the user's memory and
- * the charge is only the driver's.
+ * for the copy only; within one page nothing pins it pins that page
+ * short-term.  Each way the data reaches the user's memory and the charge
+ * is only the driver's.
  */
 static void access_kunit_rw_pinned(struct kunit *test)
 {
@@ -338,6 +339,26 @@ static void access_kunit_rw_pinned(struct kunit *test)
 	iommufd_access_unpin_pages(drv->access, IOVA, PAGE_SIZE);
 	drv->pinned = false;
 	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+
+	/* Within a page nothing pins: a short-term pin, not charged. */
+	for (i = 0; i < sizeof(out); i++)
+		out[i] = 100 - i;
+	KUNIT_ASSERT_EQ(test, iommufd_access_rw(drv->access,
+						IOVA + PAGE_SIZE + 8, out,
+						sizeof(out),
+						kt | IOMMUFD_ACCESS_RW_WRITE),
+			0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+	KUNIT_ASSERT_EQ(test, copy_from_user(in, (void __user *)(env->buf +
+								  PAGE_SIZE +
+								  8),
+					     sizeof(in)), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(in, out, sizeof(in)), 0);
+	memset(in, 0, sizeof(in));
+	KUNIT_ASSERT_EQ(test, iommufd_access_rw(drv->access,
+						IOVA + PAGE_SIZE + 8, in,
+						sizeof(in), kt), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(in, out, sizeof(in)), 0);
 	iommufd_access_detach(drv->access);
 }
 
