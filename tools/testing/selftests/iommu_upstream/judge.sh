@@ -7,11 +7,11 @@
 # The list has one line per test of the suite: "pass <test>",
 # "fail <test>  # why", "skip <test>" or "injected <test>": pass where the
 # kernel has fault injection (debugfs has failslab, which the suite
-# configures), skip where it has not.  Prints TAP with one result per listed test: ok
-# when the suite's result is the one listed, not ok for a regression (a
-# listed pass that failed or did not run) and for an unexpected pass, so
-# that the list stays exact.  A test the suite ran but the list lacks is
-# not ok too.  The suite's own output is kept as comments.
+# configures), skip where it has not.  Prints TAP with one result per
+# listed test: ok when the suite's result is the one listed, not ok for a
+# regression (a listed pass that failed or did not run) and for an
+# unexpected pass, so that the list stays exact.  A test the suite ran but
+# the list lacks is not ok too.  The suite's own output is kept as comments.
 
 suite=$1
 list=$2
