@@ -332,8 +332,10 @@ EXPORT_SYMBOL_NS_GPL(iommufd_access_unpin_pages, IOMMUFD_PASID);
  *	   address space of the process that mapped the memory
  *
  * Without IOMMUFD_ACCESS_RW_KTHREAD, a caller running in that address
- * space copies through it directly; otherwise the pages are pinned for the
- * duration of the copy.
+ * space copies through it directly.  Otherwise pages a domain or an access
+ * holds pinned are copied under the pages' lock; a copy within one page
+ * that nothing holds gets a short-term pin of that page (not charged);
+ * the pages of other copies are pinned and charged for the copy.
  *
  * Context: process context; may sleep.
  * Return: 0; -ENOENT if the access is not attached or part of the range

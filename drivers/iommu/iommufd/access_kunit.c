@@ -274,6 +274,95 @@ static void access_kunit_rw(struct kunit *test)
 }
 
 /*
+ * The kthread path over pages pinned already (here by the driver) copies
+ * without a pin of its own; over a range partly pinned it pins the rest
+ * for the copy only; within one page nothing pins it pins that page
+ * short-term.  Each way the data reaches the user's memory and the charge
+ * is only the driver's.
+ */
+static void access_kunit_rw_pinned(struct kunit *test)
+{
+	struct env *env = env_init(test, &pin_ops);
+	struct fake_drv *drv = &env->drv;
+	unsigned int kt = IOMMUFD_ACCESS_RW_KTHREAD;
+	char out[40], in[40];
+	s64 base = pinned_vm();
+	struct page *page;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(out); i++)
+		out[i] = i + 1;
+	map(test, env, IOVA, 0, 2 * PAGE_SIZE, PROT);
+	KUNIT_ASSERT_EQ(test, iommufd_access_attach(drv->access,
+						    env->ioas->obj.id), 0);
+	KUNIT_ASSERT_EQ(test, iommufd_access_pin_pages(drv->access, IOVA,
+						       PAGE_SIZE, &page,
+						       IOMMUFD_ACCESS_RW_WRITE),
+			0);
+	drv->pin_iova = IOVA;
+	drv->pin_len = PAGE_SIZE;
+	drv->pinned = true;
+
+	/* Within the pinned page. */
+	KUNIT_ASSERT_EQ(test, iommufd_access_rw(drv->access, IOVA + 100, out,
+						sizeof(out),
+						kt | IOMMUFD_ACCESS_RW_WRITE),
+			0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 1);
+	KUNIT_ASSERT_EQ(test, copy_from_user(in, (void __user *)(env->buf +
+								  100),
+					     sizeof(in)), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(in, out, sizeof(in)), 0);
+	memset(in, 0, sizeof(in));
+	KUNIT_ASSERT_EQ(test, iommufd_access_rw(drv->access, IOVA + 100, in,
+						sizeof(in), kt), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(in, out, sizeof(in)), 0);
+
+	/* Across into the page nothing pins. */
+	KUNIT_ASSERT_EQ(test, iommufd_access_rw(drv->access,
+						IOVA + PAGE_SIZE - 20, out,
+						sizeof(out),
+						kt | IOMMUFD_ACCESS_RW_WRITE),
+			0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 1);
+	memset(in, 0, sizeof(in));
+	KUNIT_ASSERT_EQ(test, iommufd_access_rw(drv->access,
+						IOVA + PAGE_SIZE - 20, in,
+						sizeof(in), kt), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(in, out, sizeof(in)), 0);
+	KUNIT_ASSERT_EQ(test, copy_from_user(in, (void __user *)(env->buf +
+								  PAGE_SIZE -
+								  20),
+					     sizeof(in)), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(in, out, sizeof(in)), 0);
+
+	iommufd_access_unpin_pages(drv->access, IOVA, PAGE_SIZE);
+	drv->pinned = false;
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+
+	/* Within a page nothing pins: a short-term pin, not charged. */
+	for (i = 0; i < sizeof(out); i++)
+		out[i] = 100 - i;
+	KUNIT_ASSERT_EQ(test, iommufd_access_rw(drv->access,
+						IOVA + PAGE_SIZE + 8, out,
+						sizeof(out),
+						kt | IOMMUFD_ACCESS_RW_WRITE),
+			0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+	KUNIT_ASSERT_EQ(test, copy_from_user(in, (void __user *)(env->buf +
+								  PAGE_SIZE +
+								  8),
+					     sizeof(in)), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(in, out, sizeof(in)), 0);
+	memset(in, 0, sizeof(in));
+	KUNIT_ASSERT_EQ(test, iommufd_access_rw(drv->access,
+						IOVA + PAGE_SIZE + 8, in,
+						sizeof(in), kt), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(in, out, sizeof(in)), 0);
+	iommufd_access_detach(drv->access);
+}
+
+/*
  * Userspace unmapping what a driver pinned: the driver is told and
  * unpins, and the unmap goes through; a driver that does not unpin makes
  * the unmap fail, and new pins of the range are refused from then on.
@@ -435,6 +524,7 @@ static void access_kunit_alignment(struct kunit *test)
 static struct kunit_case access_kunit_cases[] = {
 	KUNIT_CASE(access_kunit_pin),
 	KUNIT_CASE(access_kunit_rw),
+	KUNIT_CASE(access_kunit_rw_pinned),
 	KUNIT_CASE(access_kunit_unmap_notify),
 	KUNIT_CASE(access_kunit_detach_pinned),
 	KUNIT_CASE(access_kunit_alignment),

@@ -745,6 +745,86 @@ struct page *iopt_pages_pinned(struct iopt_pages *pages, unsigned long index)
 	return pfn_to_page(pfn);
 }
 
+/*
+ * Copy between @data and the pages of [@start_byte, @start_byte + @length)
+ * without a pin of our own when every one of them holds a user already (a domain or an access
+ * pinned it): as long as @pages->mutex is held none can be unpinned.  The
+ * kthread path of a small iommufd_access_rw() then costs a walk of the
+ * tree or two instead of a store to it, a charge and GUP and their undo.
+ *
+ * Return: false, having copied nothing, if a page is not pinned.
+ */
+static bool iopt_pages_rw_pinned(struct iopt_pages *pages,
+				 unsigned long start_byte, void *data,
+				 unsigned long length, bool write)
+{
+	unsigned long first = start_byte >> PAGE_SHIFT;
+	unsigned long last = (start_byte + length - 1) >> PAGE_SHIFT;
+	unsigned long off = offset_in_page(start_byte);
+	unsigned long index, pfn, n;
+	struct iopt_run run;
+
+	lockdep_assert_held(&pages->mutex);
+	for (index = first; index <= last; index = run.last + 1) {
+		iopt_run_at(pages, index, last, &run);
+		if (!run.users)
+			return false;
+	}
+	for (index = first; index <= last; index = run.last + 1) {
+		iopt_run_at(pages, index, last, &run);
+		for (pfn = run.pfn; pfn <= run.pfn + (run.last - index); pfn++) {
+			n = min(length, PAGE_SIZE - off);
+			if (write)
+				memcpy_to_page(pfn_to_page(pfn), off, data, n);
+			else
+				memcpy_from_page(data, pfn_to_page(pfn), off,
+						 n);
+			data += n;
+			length -= n;
+			off = 0;
+		}
+		cond_resched();
+	}
+	return true;
+}
+
+/*
+ * The kthread path of a copy within one page of user memory that nothing
+ * holds pinned: a short-term pin of that page from the mapping process's
+ * address space, for the copy only.  It is neither stored in the tree nor
+ * charged, as it ends before the call returns; on the debug kernel this
+ * halves the cost of such a call.
+ *
+ * Return: 0, -EFAULT or an error of pin_user_pages_remote().
+ */
+static int iopt_pages_rw_page(struct iopt_pages *pages,
+			      unsigned long start_byte, void *data,
+			      unsigned long length, bool write)
+{
+	unsigned long uaddr = pages->uptr + (start_byte & PAGE_MASK);
+	unsigned long off = offset_in_page(start_byte);
+	struct page *page;
+	int locked = 1;
+	long ret;
+
+	if (!mmget_not_zero(pages->source_mm))
+		return -EFAULT;
+	mmap_read_lock(pages->source_mm);
+	ret = pin_user_pages_remote(pages->source_mm, uaddr, 1,
+				    write ? FOLL_WRITE : 0, &page, &locked);
+	if (locked)
+		mmap_read_unlock(pages->source_mm);
+	mmput(pages->source_mm);
+	if (ret != 1)
+		return ret < 0 ? ret : -EFAULT;
+	if (write)
+		memcpy_to_page(page, off, data, length);
+	else
+		memcpy_from_page(data, page, off, length);
+	unpin_user_pages_dirty_lock(&page, 1, write);
+	return 0;
+}
+
 /**
  * iopt_pages_rw() - copy between a kernel buffer and the user memory
  * @pages: the pages
@@ -755,7 +835,11 @@ struct page *iopt_pages_pinned(struct iopt_pages *pages, unsigned long index)
  * @use_mm: the caller runs in the mapping process's address space and may
  *	    use plain user copies
  *
- * Otherwise the pages are pinned for the duration of the copy.
+ * Otherwise, where all of the pages are pinned already (by a domain or an
+ * access), the copy holds the pages' mutex instead of a pin of its own;
+ * where not, a copy within one page of user memory pins that page
+ * short-term (neither stored nor charged) and other copies pin and charge
+ * their pages for the duration of the copy.
  *
  * Return: 0, -EPERM to write read-only pages, -EFAULT, or an error of
  * iopt_pages_pin().
@@ -766,6 +850,7 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 	unsigned long first = start_byte >> PAGE_SHIFT;
 	unsigned long last = (start_byte + length - 1) >> PAGE_SHIFT;
 	unsigned long i, done = 0;
+	bool copied;
 	int rc;
 
 	if (write && !pages->writable)
@@ -780,6 +865,15 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 			rc = copy_from_user(data, uptr, length);
 		return rc ? -EFAULT : 0;
 	}
+
+	mutex_lock(&pages->mutex);
+	copied = iopt_pages_rw_pinned(pages, start_byte, data, length, write);
+	mutex_unlock(&pages->mutex);
+	if (copied)
+		return 0;
+	if (first == last && !pages->file)
+		return iopt_pages_rw_page(pages, start_byte, data, length,
+					  write);
 
 	rc = iopt_pages_pin(pages, first, last, NULL);
 	if (rc)

@@ -11,6 +11,8 @@
 #   iommu-upstream     Debian 6.12's own iommufd kselftests, unmodified, on
 #                      the test build of iommufd_pasid (mock IOMMU), each
 #                      result held to tools/testing/selftests/iommu_upstream
+#   iommu-upstream-debug  the same on the debug kernel, where the suite's
+#                      iommufd_fail_nth runs (fault injection); kmemleak
 #
 # Lint runs in the background and reports last.  Prints each leg's
 # results and ends with "N passed, N failed, N skipped";
@@ -22,7 +24,7 @@ set -uo pipefail
 
 B=$TOPDIR/build
 LOGS=$B/logs
-LEGS=${CHECK_LEGS:-lint stock-qemu7.2 stock-qemu10-flts debug-qemu7.2 harness iommu-upstream}
+LEGS=${CHECK_LEGS:-lint stock-qemu7.2 stock-qemu10-flts debug-qemu7.2 harness iommu-upstream iommu-upstream-debug}
 mkdir -p "$LOGS"
 start=$(date +%s)
 
@@ -180,32 +182,39 @@ if want stock-qemu10-flts; then
 fi
 
 # Linux's own suites against the mock IOMMU of a test build of the
-# modules (IOMMUFD_PASID_TEST=y, never shipped).  judge.sh fails a test
-# whose result differs from its list: a regression, or a listed failure
-# that now passes and must be moved to "pass".
+# modules (IOMMUFD_PASID_TEST=y, never shipped), on the stock and on the
+# debug kernel.  judge.sh fails a test whose result differs from its
+# list: a regression, or a listed failure that now passes and must be
+# moved to "pass".  Both legs hold the same lists: iommufd_fail_nth's
+# tests ("injected") pass where the kernel has fault injection and skip
+# themselves where it has not.
+#
+#   upstream_leg <name> <kernel build> <image> <module build> <timeout>
+#	[vmtest args after the unload]
 upstream_leg() {
-	local name=iommu-upstream mods=$B/stock-test
+	local name=$1 kdir=$2 image=$3 mods=$4 timeout=$5
 	local up=$TOPDIR/tools/testing/selftests/iommu_upstream
 	local args=() m t
-	want $name || return 0
+	shift 5
+	want "$name" || return 0
 	mkdir -p "$LOGS/$name"
-	if ! { "$VMDIR/build-modules.sh" "$stock" "$mods" \
+	if ! { "$VMDIR/build-modules.sh" "$kdir" "$mods" \
 			IOMMUFD_PASID_TEST=y &&
 	       make -s -C "$up" OUTPUT="$B/iommu_upstream"; } \
 			> "$LOGS/$name/build.log" 2>&1; then
 		tail -n 40 "$LOGS/$name/build.log"
-		record $name 1
-		tally $name
+		record "$name" 1
+		tally "$name"
 		return
 	fi
 	for m in $MODULES; do
 		args+=(--module "$mods/$(module_path "$m")")
 	done
-	args+=(--test "$up/judge.sh" --plan "load $MODULES"
-	       --plan "$UNSAFE_IRQ_STEP"
+	args+=(--test "$up/judge.sh" --plan kmemleak-clear
+	       --plan "load $MODULES" --plan "$UNSAFE_IRQ_STEP"
 	       --plan "run echo 64 > /proc/sys/vm/nr_hugepages && echo 'ok 1 - 64 huge pages: the suite maps MAP_HUGETLB buffers'")
-	# Each suite takes under a minute here; the kselftest step's own
-	# timeout (900 s) and the guest's bound a hang.
+	# The kselftest step's own timeout (900 s) and the guest's bound a
+	# hang.
 	for t in iommufd iommufd_fail_nth; do
 		args+=(--test "$B/iommu_upstream/$t" --test "$up/$t.expected"
 		       --plan "kselftest judge.sh $t /tests/$t.expected")
@@ -214,11 +223,19 @@ upstream_leg() {
 	for t in dirty_test iopf_test; do
 		args+=(--test "$B/selftests/$t" --plan "kselftest $t")
 	done
-	"$VMDIR/vmtest.py" --name $name --kernel "$(stock_image)" --qemu 7.2 \
-		--logdir "$LOGS/$name" "${args[@]}" --plan unload --timeout 600
-	tally $name
+	"$VMDIR/vmtest.py" --name "$name" --kernel "$image" --qemu 7.2 \
+		--logdir "$LOGS/$name" "${args[@]}" --plan unload "$@" \
+		--timeout "$timeout"
+	tally "$name"
 }
-upstream_leg
+# On the stock kernel each suite takes under a minute.
+upstream_leg iommu-upstream "$stock" "$(stock_image)" "$B/stock-test" 600
+# On the debug kernel (KASAN, lockdep, kmemleak, fault injection) the
+# guest takes 3 to 4 minutes.  It runs after the stock legs, beside
+# the debug leg, so that there are never more than two guests for the
+# two cores: with a third, access_rw nears the harness's 30 s.
+upstream_leg iommu-upstream-debug "$debug" "$debug/arch/x86/boot/bzImage" \
+	"$B/debug-test" 1500 --plan kmemleak
 
 if want harness; then
 	"$VMDIR/check-harness.sh" "$LOGS/harness"

@@ -4,28 +4,33 @@
 # judge.sh <suite> <expected list>: run one of Linux's iommufd suites (in
 # the test VM, from /tests) and hold each of its results to the list.
 #
-# The list has one line per test of the suite: "pass <test>" or
-# "fail <test>  # why".  Prints TAP with one result per listed test: ok
-# when the suite's result is the one listed, not ok for a regression (a
-# listed pass that failed or did not run) and for an unexpected pass, so
-# that the list stays exact.  A test the suite ran but the list lacks is
-# not ok too.  The suite's own output is kept as comments.
+# The list has one line per test of the suite: "pass <test>",
+# "fail <test>  # why", "skip <test>" or "injected <test>": pass where the
+# kernel has fault injection (debugfs has failslab, which the suite
+# configures), skip where it has not.  Prints TAP with one result per
+# listed test: ok when the suite's result is the one listed, not ok for a
+# regression (a listed pass that failed or did not run) and for an
+# unexpected pass, so that the list stays exact.  A test the suite ran but
+# the list lacks is not ok too.  The suite's own output is kept as comments.
 
 suite=$1
 list=$2
 out=${TMPDIR:-/tmp}/$suite.tap
 
+injected=skip
+[ -d /sys/kernel/debug/failslab ] && injected=pass
+
 "${TESTS:-/tests}/$suite" > "$out" 2>&1
 echo "# $suite exited $?"
 sed 's/^/# /' "$out"
 
-awk -v list="$list" '
+awk -v list="$list" -v injected="$injected" '
 	BEGIN {
 		while ((getline line < list) > 0) {
 			if (line ~ /^[ \t]*(#|$)/)
 				continue
 			split(line, f, /[ \t]+/)
-			want[f[2]] = f[1]
+			want[f[2]] = f[1] == "injected" ? injected : f[1]
 			order[++n] = f[2]
 		}
 	}
