@@ -139,14 +139,11 @@ FIXTURE(iopf) {
 FIXTURE_SETUP(iopf)
 {
 	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
-	struct iommu_test_cmd probe = { .size = sizeof(probe) };
 
 	self->fd = open("/dev/iommu", O_RDWR);
 	ASSERT_LE(0, self->fd);
-	/* Op 0 is no operation: only a build without the test ABI says ENOTTY. */
-	if (xioctl(self->fd, IOMMU_TEST_CMD, &probe) == -ENOTTY)
-		SKIP(return,
-		     "IOMMU_TEST_CMD: not the test build of iommufd_pasid (IOMMUFD_PASID_TEST=y)");
+	if (!mock_test_abi(self->fd))
+		SKIP(return, MOCK_NO_TEST_ABI);
 	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas));
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas, &self->stdev,
 				 &self->mock_hwpt, &self->idev));

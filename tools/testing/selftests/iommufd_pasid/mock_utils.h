@@ -9,6 +9,21 @@
 #include "iommufd_utils.h"
 #include "../../../../drivers/iommu/iommufd/iommufd_test.h"
 
+/* Why a test of the mock skips on a build without the test ABI. */
+#define MOCK_NO_TEST_ABI \
+	"IOMMU_TEST_CMD: not the test build of iommufd_pasid (IOMMUFD_PASID_TEST=y)"
+
+/*
+ * Whether @fd answers the test ABI: op 0 is no operation, so only a build
+ * without it says ENOTTY.
+ */
+static inline int mock_test_abi(int fd)
+{
+	struct iommu_test_cmd probe = { .size = sizeof(probe) };
+
+	return xioctl(fd, IOMMU_TEST_CMD, &probe) != -ENOTTY;
+}
+
 /*
  * A mock device attached to @ioas: its selftest-device object, the
  * automatic HWPT and the device ID; 0 or -errno.
