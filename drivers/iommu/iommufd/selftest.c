@@ -32,11 +32,14 @@
 #include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/iommufd_pasid.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
+#include <linux/rcupdate.h>
 #include <linux/rwsem.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
@@ -82,6 +85,7 @@ static atomic64_t mock_iopf_answers[IOMMU_PAGE_RESP_FAILURE + 1];
  * struct mock_dev - a device behind the mock IOMMU
  * @pdev: its platform device
  * @flags: MOCK_FLAGS_DEVICE_*
+ * @idle: on mock_dev_idle[] while no test object uses it
  * @iopf_rwsem: held for reading while a page request is reported, for
  *		writing while the device's attachments change: the IOMMU
  *		core asks drivers to report nothing for an attachment that
@@ -90,8 +94,37 @@ static atomic64_t mock_iopf_answers[IOMMU_PAGE_RESP_FAILURE + 1];
 struct mock_dev {
 	struct platform_device *pdev;
 	u32 flags;
+	struct list_head idle;
 	struct rw_semaphore iopf_rwsem;
 };
+
+/*
+ * Mock devices no test object uses, kept for the next IOMMU_TEST_OP_MOCK_*
+ * instead of being removed: [1] those with a PASID width, [0] the others.
+ *
+ * Adding a platform device and probing it makes some sixty allocations
+ * (sysfs nodes, the IOMMU group), more than the rest of a mock domain
+ * ioctl.  iommufd_fail_nth injects a failure at each allocation of a
+ * sequence in turn, under a 30 s limit per test and 400 injections at
+ * most, so with a new device each time most of its runs would go to the
+ * driver core rather than to iommufd.  A device comes back here only
+ * once iommufd let it go (unbound, on the blocked domain, no IOPF), as a
+ * device unbound from VFIO is bound again.  Only the device is reused:
+ * each use gets new flags and a new binding, HWPT and IDs.
+ *
+ * The IOMMU core holds a reference on this module for each device it
+ * probed with the mock ops.  An idle device gives its reference back, or
+ * the module could never be removed; it takes one again when it is
+ * reused (from an ioctl: the caller's file pins the module) or removed
+ * (at module exit, for the core to put when it releases the device).
+ */
+#define MOCK_DEV_IDLE_MAX 8
+static DEFINE_MUTEX(mock_dev_lock);
+static struct list_head mock_dev_idle[2] = {
+	LIST_HEAD_INIT(mock_dev_idle[0]), LIST_HEAD_INIT(mock_dev_idle[1]),
+};
+
+static unsigned int mock_dev_nr_idle[2];
 
 /**
  * struct mock_domain - a mock paging domain
@@ -576,10 +609,67 @@ static const struct iommu_ops mock_ops = {
 	.default_domain_ops = &mock_paging_ops,
 };
 
-static void mock_dev_destroy(struct mock_dev *mdev)
+static void mock_dev_remove(struct mock_dev *mdev)
 {
 	platform_device_unregister(mdev->pdev);
 	kfree(mdev);
+}
+
+/* Done with @mdev: keep it idle for the next user, or remove it. */
+static void mock_dev_destroy(struct mock_dev *mdev)
+{
+	struct dev_iommu *param = mdev->pdev->dev.iommu;
+	bool pasid = mdev->flags & MOCK_FLAGS_DEVICE_PASID;
+
+	mutex_lock(&mock_dev_lock);
+	/* Anything the IOMMU core still has of its use: start afresh. */
+	if (mock_dev_nr_idle[pasid] < MOCK_DEV_IDLE_MAX && param &&
+	    !rcu_access_pointer(param->fault_param)) {
+		list_add(&mdev->idle, &mock_dev_idle[pasid]);
+		mock_dev_nr_idle[pasid]++;
+		module_put(THIS_MODULE);
+		mdev = NULL;
+	}
+	mutex_unlock(&mock_dev_lock);
+	if (mdev)
+		mock_dev_remove(mdev);
+}
+
+/* An idle device of the kind @flags asks for, or NULL. */
+static struct mock_dev *mock_dev_reuse(u32 flags)
+{
+	bool pasid = flags & MOCK_FLAGS_DEVICE_PASID;
+	struct mock_dev *mdev;
+
+	mutex_lock(&mock_dev_lock);
+	mdev = list_first_entry_or_null(&mock_dev_idle[pasid],
+					struct mock_dev, idle);
+	if (mdev) {
+		list_del(&mdev->idle);
+		mock_dev_nr_idle[pasid]--;
+		__module_get(THIS_MODULE);
+		mdev->flags = flags;
+	}
+	mutex_unlock(&mock_dev_lock);
+	return mdev;
+}
+
+/* Remove every idle device (module exit). */
+static void mock_dev_remove_idle(void)
+{
+	struct mock_dev *mdev, *next;
+	unsigned int i;
+
+	mutex_lock(&mock_dev_lock);
+	for (i = 0; i < ARRAY_SIZE(mock_dev_idle); i++) {
+		list_for_each_entry_safe(mdev, next, &mock_dev_idle[i], idle) {
+			list_del(&mdev->idle);
+			__module_get(THIS_MODULE);
+			mock_dev_remove(mdev);
+		}
+		mock_dev_nr_idle[i] = 0;
+	}
+	mutex_unlock(&mock_dev_lock);
 }
 
 /*
@@ -637,6 +727,9 @@ static struct mock_dev *mock_dev_create(u32 flags)
 	if (flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA |
 		      MOCK_FLAGS_DEVICE_PASID))
 		return ERR_PTR(-EINVAL);
+	mdev = mock_dev_reuse(flags);
+	if (mdev)
+		return mdev;
 	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
 	if (!mdev)
 		return ERR_PTR(-ENOMEM);
@@ -664,8 +757,7 @@ static struct mock_dev *mock_dev_create(u32 flags)
 		goto err_put;
 	}
 	if (!iommufd_selftest_is_mock_dev(&mdev->pdev->dev)) {
-		platform_device_unregister(mdev->pdev);
-		kfree(mdev);
+		mock_dev_remove(mdev);
 		return ERR_PTR(-ENODEV);
 	}
 	return mdev;
@@ -1269,21 +1361,38 @@ static int iommufd_test_access_item_destroy(struct iommu_test_cmd *cmd)
 	return rc;
 }
 
+/*
+ * The bounce buffer of IOMMU_TEST_OP_ACCESS_RW: the access is made in
+ * pieces of at most this size.  One buffer of the whole length (up to
+ * SELFTEST_ACCESS_MAX) would be a high-order allocation, and where memory
+ * is fragmented kvzalloc() falls back to vmalloc(), one page allocation
+ * per page: with fault injection (iommufd_fail_nth) that made the number
+ * of injection points of a call depend on the state of memory, hundreds
+ * on a fragmented guest.
+ */
+#define SELFTEST_ACCESS_CHUNK SZ_64K
+
 static int iommufd_test_access_rw(struct iommu_test_cmd *cmd)
 {
 	void __user *ubuf = u64_to_user_ptr(cmd->access_rw.uptr);
 	unsigned long length = cmd->access_rw.length;
+	unsigned long iova = cmd->access_rw.iova;
 	u32 flags = cmd->access_rw.flags;
+	bool write = flags & MOCK_ACCESS_RW_WRITE;
 	struct selftest_access *staccess;
 	unsigned int rw_flags = 0;
+	unsigned long done, n, last;
 	void *tmp;
-	int rc;
+	int rc = 0;
 
 	if (length > SELFTEST_ACCESS_MAX)
 		return -ENOMEM;
+	/* What iommufd_access_rw() answers for the whole range. */
+	if (length && check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
 	if (flags & ~(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH))
 		return -EOPNOTSUPP;
-	if (flags & MOCK_ACCESS_RW_WRITE)
+	if (write)
 		rw_flags |= IOMMUFD_ACCESS_RW_WRITE;
 	/* Not through the mapping process's mm: our kthread path. */
 	if (flags & MOCK_ACCESS_RW_SLOW_PATH)
@@ -1291,22 +1400,30 @@ static int iommufd_test_access_rw(struct iommu_test_cmd *cmd)
 	staccess = selftest_access_get(cmd->id);
 	if (IS_ERR(staccess))
 		return PTR_ERR(staccess);
-	tmp = kvzalloc(length, GFP_KERNEL_ACCOUNT);
+	tmp = kzalloc(min(length, SELFTEST_ACCESS_CHUNK), GFP_KERNEL_ACCOUNT);
 	if (!tmp) {
 		rc = -ENOMEM;
 		goto out_put;
 	}
-	if ((flags & MOCK_ACCESS_RW_WRITE) && copy_from_user(tmp, ubuf, length)) {
-		rc = -EFAULT;
-		goto out_free;
-	}
-	rc = iommufd_access_rw(staccess->access, cmd->access_rw.iova, tmp,
-			       length, rw_flags);
-	if (!rc && !(flags & MOCK_ACCESS_RW_WRITE) &&
-	    copy_to_user(ubuf, tmp, length))
-		rc = -EFAULT;
-out_free:
-	kvfree(tmp);
+	/* A zero length still goes to iommufd_access_rw(), for its errno. */
+	done = 0;
+	do {
+		n = min(length - done, SELFTEST_ACCESS_CHUNK);
+		if (write && copy_from_user(tmp, ubuf + done, n)) {
+			rc = -EFAULT;
+			break;
+		}
+		rc = iommufd_access_rw(staccess->access, iova + done, tmp, n,
+				       rw_flags);
+		if (rc)
+			break;
+		if (!write && copy_to_user(ubuf + done, tmp, n)) {
+			rc = -EFAULT;
+			break;
+		}
+		done += n;
+	} while (done < length);
+	kfree(tmp);
 out_put:
 	fput(staccess->file);
 	return rc;
@@ -1463,10 +1580,12 @@ err_queue:
 /**
  * iommufd_test_exit() - unregister the mock IOMMU
  *
- * Every mock device is gone by now: each held a reference on the module.
+ * Every mock device in use is gone by now (each test object held a
+ * reference on the module); the idle ones go here.
  */
 void iommufd_test_exit(void)
 {
+	mock_dev_remove_idle();
 	debugfs_remove_recursive(mock_debugfs);
 	iommu_device_unregister(&mock_iommu);
 	iommu_device_sysfs_remove(&mock_iommu);

@@ -18,6 +18,7 @@ set -uo pipefail
 logs=$1
 B=$TOPDIR/build/harness
 mkdir -p "$logs" "$B"
+rm -f "$logs/failures"
 n=0 pass=0 fail=0
 
 result() {	# result <0|1> <description>
@@ -27,6 +28,7 @@ result() {	# result <0|1> <description>
 		pass=$((pass + 1))
 	else
 		echo "not ok $n $2"
+		echo "harness: FAIL $2" >> "$logs/failures"
 		fail=$((fail + 1))
 	fi
 }
@@ -56,8 +58,10 @@ rc=$?
 echo "$out" | sed 's/^/# /'
 [ $rc != 0 ] &&
 	grep -q 'FAIL harness_fail: global.fails$' <<< "$out" &&
-	grep -q ': 1 passed, 1 failed, 1 skipped' <<< "$out"
-result $? "a failing kselftest fails the leg and is counted"
+	grep -q ': 1 passed, 1 failed, 1 skipped' <<< "$out" &&
+	grep -q 'FAIL harness_fail: global.fails$' "$logs/failing-test/failures" &&
+	grep -q 'Expected 3' "$logs/failing-test/failures"
+result $? "a failing kselftest fails the leg, is counted, and its failures file has the test's own message"
 
 out=$(vm warn --module "$B/src/vmtest_warn.ko" --plan "load vmtest_warn" \
 	--plan unload --timeout 300)
@@ -96,5 +100,6 @@ echo "$out" | sed 's/^/# /'
 result $? "an earlier run's results in the log directory are not read"
 
 echo "$pass $fail 0" > "$logs/summary"
+[ $fail = 0 ] || echo "harness: FAIL (see $logs)" >> "$logs/failures"
 echo "harness: $pass passed, $fail failed, 0 skipped"
 [ $fail = 0 ]

@@ -44,16 +44,19 @@ tally() {	# tally <leg>: add the leg's summary to the totals
 		echo "$1: FAIL produced no summary"
 		failed=$((failed + 1))
 	fi
+	ran_legs="$ran_legs $1"
 }
+ran_legs=
 
 record() {	# record <leg> <status>: a one-result leg
 	mkdir -p "$LOGS/$1"
+	rm -f "$LOGS/$1/failures"
 	if [ "$2" = 0 ]; then
 		echo "1 0 0" > "$LOGS/$1/summary"
 		echo "$1: 1 passed, 0 failed, 0 skipped"
 	else
 		echo "0 1 0" > "$LOGS/$1/summary"
-		echo "$1: FAIL (see $LOGS/$1)"
+		echo "$1: FAIL (see $LOGS/$1)" | tee "$LOGS/$1/failures"
 		echo "$1: 0 passed, 1 failed, 0 skipped"
 	fi
 }
@@ -250,6 +253,15 @@ fi
 
 lint_result
 
+# Each failure once more, with the test's last comment lines, right
+# before the totals: a report that keeps only the tail of this output
+# (a CI log) still says what failed and why.
+if [ "$failed" != 0 ]; then
+	echo "failures:"
+	for l in $ran_legs; do
+		cat "$LOGS/$l/failures" 2>/dev/null
+	done
+fi
 echo "check: $(( $(date +%s) - start ))s"
 if [ -n "$skipped" ] && [ "$skipped" != 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

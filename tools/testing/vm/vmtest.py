@@ -52,6 +52,8 @@ SPLAT_RE = re.compile('|'.join(SPLATS))
 
 RESULT_RE = re.compile(r'^(\s*)(ok|not ok) (\d+)\s*-?\s*([^#]*?)\s*(#\s*(.*))?$')
 PLAN_RE = re.compile(r'^(\s*)1\.\.(\d+)')
+# Comment lines kept with a failing result, for the report.
+CONTEXT_LINES = 12
 
 
 class Tally:
@@ -61,6 +63,7 @@ class Tally:
         self.skipped = 0
         self.failures = []
         self.skips = []
+        self.details = {}   # failure -> the comment lines that led to it
 
     def add(self, other):
         self.passed += other.passed
@@ -68,6 +71,7 @@ class Tally:
         self.skipped += other.skipped
         self.failures += other.failures
         self.skips += other.skips
+        self.details.update(other.details)
 
     def fail(self, what):
         self.failed += 1
@@ -86,8 +90,11 @@ def parse_tap(step, lines):
     deeper = {}     # indent -> (results seen at deeper indent, any failed)
     plans = {}      # indent -> promised count
     seen = {}       # indent -> results seen at that indent
+    comments = []   # diagnostics since the last result, for a failure
     for raw in lines:
         line = raw.rstrip()
+        if line.lstrip().startswith('#'):
+            comments = (comments + [line.strip()])[-CONTEXT_LINES:]
         m = PLAN_RE.match(line)
         if m:
             ind = len(m.group(1))
@@ -102,6 +109,7 @@ def parse_tap(step, lines):
         m = RESULT_RE.match(line)
         if not m:
             continue
+        context, comments = comments, []
         ind = len(m.group(1))
         ok = m.group(2) == 'ok'
         name = '%s: %s' % (step, m.group(4) or m.group(3))
@@ -128,6 +136,7 @@ def parse_tap(step, lines):
             t.passed += 1
         else:
             t.fail(name)
+            t.details[name] = context
     for ind, want in plans.items():
         got = seen.get(ind, 0)
         if got < want:
@@ -543,8 +552,15 @@ def main():
 
     for s in tally.skips:
         print('%s: SKIP %s' % (args.name, s))
-    for f in tally.failures:
-        print('%s: FAIL %s' % (args.name, f))
+    # The failures again in a file of their own, each with the comment
+    # lines that came before it: check.sh repeats them at the end of its
+    # output, where a CI report that keeps only the tail still has them.
+    with open(os.path.join(args.logdir, 'failures'), 'w') as f:
+        for what in tally.failures:
+            print('%s: FAIL %s' % (args.name, what))
+            f.write('%s: FAIL %s\n' % (args.name, what))
+            for c in tally.details.get(what, []):
+                f.write('%s:   %s\n' % (args.name, c))
     line = '%s: %d passed, %d failed, %d skipped (%.0fs, logs in %s)' % (
         args.name, tally.passed, tally.failed, tally.skipped, elapsed,
         args.logdir)
