@@ -571,8 +571,9 @@ static int vtd_pri_enable(struct pci_dev *pdev, u32 reqs)
  * refuses every device with -ENODEV.
  *
  * Return: 0; -ENODEV without the capabilities, -EBUSY if enabled already,
- * -EINVAL for a device whose PRG responses must carry a PASID it does
- * not enable, or the error of the context entries or the PCI core.
+ * -EINVAL for a device with PASIDs enabled whose PRI does not expect the
+ * PASID in PRG responses, or the error of the context entries or the
+ * PCI core.
  */
 int vtd_prq_enable_iopf(struct device *dev)
 {
@@ -590,7 +591,8 @@ int vtd_prq_enable_iopf(struct device *dev)
 		return -ENODEV;
 	if (vdev->iopf)
 		return -EBUSY;
-	if (pdev->pasid_required && vdev->max_pasids <= 1)
+	/* Responses to requests with PASID carry it: the device must expect it. */
+	if (pdev->pasid_enabled && !pdev->pasid_required)
 		return -EINVAL;
 
 	ret = iopf_queue_add_device(unit->prq.iopfq, dev);

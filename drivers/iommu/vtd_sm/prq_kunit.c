@@ -425,7 +425,8 @@ static void prq_test_refused(struct kunit *test)
 	fake_request(f, R0_TYPE | R0_PASID_P | R0_RID(SID_A) | R0_PASID(1U << 10),
 		     R1_WR | R1_LPIG | R1_PRGI(0x1ff) | 0x2000);
 	/* A device without IOPF, no PASID. */
-	fake_request(f, R0_TYPE | R0_RID(SID_B), R1_RD | R1_LPIG | R1_PRGI(1) | 0x3000);
+	fake_request(f, R0_TYPE | R0_RID(SID_B),
+		     R1_RD | R1_LPIG | R1_PRGI(1) | 0x3000);
 	vtd_prq_service(&f->unit);
 
 	KUNIT_EXPECT_EQ(test, fake_nr_reports(f), 0);
@@ -676,8 +677,8 @@ static void prq_test_drain_on_stop(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, fake_nr_reports(f), 1);
 	KUNIT_EXPECT_EQ(test, f->reports[0].fault.prm.grpid, 11);
 	KUNIT_ASSERT_EQ(test, f->nr_resp, 2);
-	KUNIT_EXPECT_EQ(test, f->resp[0].qw[0], P0_TYPE | P0_PASID_P | P0_RC(RC_INVALID) |
-			P0_RID(SID_A) | P0_PASID(3));
+	KUNIT_EXPECT_EQ(test, f->resp[0].qw[0], P0_TYPE | P0_PASID_P |
+			P0_RC(RC_INVALID) | P0_RID(SID_A) | P0_PASID(3));
 	KUNIT_EXPECT_EQ(test, f->resp[0].qw[1], P1_LPIG | P1_PRGI(10));
 	KUNIT_EXPECT_EQ(test, f->resp[1].qw[1], P1_LPIG | P1_PRGI(12));
 
@@ -693,7 +694,8 @@ static void prq_test_destroy_answers(struct kunit *test)
 	struct fake_unit *f = fake_new(test);
 
 	/* Left in the queue when the unit goes: answered, then unpointed. */
-	fake_request(f, R0_TYPE | R0_RID(SID_UNKNOWN), R1_RD | R1_LPIG | R1_PRGI(6) | 0x1000);
+	fake_request(f, R0_TYPE | R0_RID(SID_UNKNOWN),
+		     R1_RD | R1_LPIG | R1_PRGI(6) | 0x1000);
 	vtd_prq_destroy(&f->unit);
 	KUNIT_EXPECT_NULL(test, f->unit.prq.ring);
 	KUNIT_EXPECT_EQ(test, f->pqa, 0);
