@@ -231,6 +231,12 @@ static void vtd_prq_handle(struct vtd_unit *unit, const struct vtd_qi_desc *req)
 	atomic64_inc(&unit->prq.stats.requests);
 	vtd_prq_decode(req, prm);
 
+	/* A PASID stop marker expects no answer, whoever sent it. */
+	if (!(req->qw[1] & (VTD_PRQ_RD | VTD_PRQ_WR)) &&
+	    (req->qw[1] & VTD_PRQ_LPIG)) {
+		atomic64_inc(&unit->prq.stats.stop_markers);
+		return;
+	}
 	/* Devices leave @unit->devices before they are freed (release). */
 	vdev = xa_load(&unit->devices, sid);
 	if (!vdev) {
@@ -242,16 +248,11 @@ static void vtd_prq_handle(struct vtd_unit *unit, const struct vtd_qi_desc *req)
 		return;
 	}
 	if ((prm->flags & IOMMU_FAULT_PAGE_REQUEST_PASID_VALID) &&
-	    prm->pasid >= vdev->max_pasids) {
+	    prm->pasid >= READ_ONCE(vdev->max_pasids)) {
 		vtd_prq_refuse(unit, req, prm, "PASID out of range");
 		return;
 	}
 	if (!(req->qw[1] & (VTD_PRQ_RD | VTD_PRQ_WR))) {
-		if (req->qw[1] & VTD_PRQ_LPIG) {
-			/* A PASID stop marker: no answer is expected. */
-			atomic64_inc(&unit->prq.stats.stop_markers);
-			return;
-		}
 		vtd_prq_refuse(unit, req, prm, "neither read nor write");
 		return;
 	}

@@ -76,7 +76,8 @@ struct fake_unit {
 	u32 fsts;
 	struct vtd_qi_desc resp[64];	/* page group responses consumed */
 	unsigned int nr_resp;
-	unsigned int nr_other;		/* other non-wait descriptors */
+	struct vtd_qi_desc other[32];	/* other non-wait descriptors */
+	unsigned int nr_other;
 	u64 wait_qw0[16];
 	unsigned int nr_wait;
 	/* page request queue */
@@ -158,8 +159,8 @@ static void fake_qi_run(struct fake_unit *f)
 					   d->qw[0] >> 32);
 		} else if (type == P0_TYPE && f->nr_resp < ARRAY_SIZE(f->resp)) {
 			f->resp[f->nr_resp++] = *d;
-		} else {
-			f->nr_other++;
+		} else if (f->nr_other < ARRAY_SIZE(f->other)) {
+			f->other[f->nr_other++] = *d;
 		}
 		f->iqh = (f->iqh + 32) & ((qi->size << 5) - 1);
 	}
@@ -457,13 +458,19 @@ static void prq_test_stop_marker_and_private(struct kunit *test)
 
 	fake_dev_new(test, f, SID_A, 1U << 10, true);
 
-	/* A PASID stop marker is dropped: nothing reported, no answer. */
+	/*
+	 * PASID stop markers are dropped: nothing reported, no answer, also
+	 * from a device that is not known.
+	 */
 	fake_request(f, R0_TYPE | R0_PASID_P | R0_RID(SID_A) | R0_PASID(9),
 		     R1_LPIG | R1_PRGI(4));
+	fake_request(f, R0_TYPE | R0_PASID_P | R0_RID(SID_UNKNOWN) | R0_PASID(9),
+		     R1_LPIG | R1_PRGI(5));
 	vtd_prq_service(&f->unit);
 	KUNIT_EXPECT_EQ(test, fake_nr_reports(f), 0);
 	KUNIT_EXPECT_EQ(test, f->nr_resp, 0);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.stop_markers), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.stop_markers), 2);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.refused), 0);
 
 	/*
 	 * Private data (VT-d 3.x) on a request that is not the last: it
@@ -716,6 +723,76 @@ static void prq_test_enable_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->unit.prq.users, 0);
 }
 
+/* Scalable-mode context entry, word 0 */
+#define CE0_P		BIT_ULL(0)
+#define CE0_PASIDE	BIT_ULL(3)
+#define CE0_PRE		BIT_ULL(4)
+#define CE0_PDTS	GENMASK_ULL(11, 9)
+#define CE0_DIR		GENMASK_ULL(63, 12)
+#define CC_SID(d)	(((d)->qw[0] >> 32) & 0xffff)
+
+static void pre_exit(void *data)
+{
+	struct vtd_dev *vdev = data;
+	struct vtd_qi_batch b;
+
+	vtd_qi_batch_begin(&b, &vdev->unit->qi);
+	vtd_ctx_remove(vdev, vdev->sid, &b);
+	vtd_ctx_remove(vdev, SID_B, &b);
+	vtd_qi_submit(&b);
+	vtd_ctx_pasid_dir_free(vdev);
+	vtd_ctx_tables_free(vdev->unit);
+	mutex_destroy(&vdev->pasid_lock);
+}
+
+static void prq_test_context_pre(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_dev *a = fake_dev_new(test, f, SID_A, 1U << 10, false);
+	struct vtd_qi_batch b;
+	u64 *ce, *alias, before;
+	unsigned int i, cc;
+
+	/* Context entries for the device and a DMA alias of it. */
+	spin_lock_init(&f->unit.ctx_lock);
+	xa_init(&f->unit.ctx_users);
+	mutex_init(&a->pasid_lock);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_tables_alloc(&f->unit), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_pasid_dir_alloc(a), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pre_exit, a), 0);
+	vtd_qi_batch_begin(&b, &f->unit.qi);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, SID_A, &b), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, SID_B, &b), 0);
+	KUNIT_ASSERT_EQ(test, vtd_qi_submit(&b), 0);
+	ce = vtd_ctx_entry(&f->unit, SID_A >> 8, SID_A & 0xff);
+	alias = vtd_ctx_entry(&f->unit, SID_B >> 8, SID_B & 0xff);
+	KUNIT_ASSERT_NOT_NULL(test, ce);
+	KUNIT_ASSERT_NOT_NULL(test, alias);
+	before = ce[0];
+	KUNIT_EXPECT_FALSE(test, before & CE0_PRE);
+
+	f->nr_other = 0;
+	KUNIT_EXPECT_EQ(test, vtd_ctx_set_pre(a, true), 0);
+	/* PRE and nothing else changes, in both entries. */
+	KUNIT_EXPECT_EQ(test, ce[0], before | CE0_PRE);
+	KUNIT_EXPECT_EQ(test, alias[0] & ~CE0_PRE, before);
+	KUNIT_EXPECT_TRUE(test, alias[0] & CE0_PRE);
+	KUNIT_EXPECT_TRUE(test, ce[0] & CE0_P);
+	KUNIT_EXPECT_TRUE(test, ce[0] & CE0_PASIDE);
+	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(a->pasid_dir));
+	/* A device-selective context-cache invalidation for each. */
+	for (i = 0, cc = 0; i < f->nr_other; i++)
+		if ((f->other[i].qw[0] & 0xf) == 1 &&
+		    ((f->other[i].qw[0] >> 4) & 3) == 3)
+			cc |= (CC_SID(&f->other[i]) == SID_A) |
+			      (CC_SID(&f->other[i]) == SID_B) << 1;
+	KUNIT_EXPECT_EQ(test, cc, 3);
+
+	KUNIT_EXPECT_EQ(test, vtd_ctx_set_pre(a, false), 0);
+	KUNIT_EXPECT_EQ(test, ce[0], before);
+	KUNIT_EXPECT_EQ(test, alias[0], before);
+}
+
 static struct kunit_case prq_test_cases[] = {
 	KUNIT_CASE(prq_test_hw_start),
 	KUNIT_CASE(prq_test_report_fields),
@@ -729,6 +806,7 @@ static struct kunit_case prq_test_cases[] = {
 	KUNIT_CASE(prq_test_drain_on_stop),
 	KUNIT_CASE(prq_test_destroy_answers),
 	KUNIT_CASE(prq_test_enable_refused),
+	KUNIT_CASE(prq_test_context_pre),
 	{}
 };
 
