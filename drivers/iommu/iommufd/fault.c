@@ -23,10 +23,11 @@
  * device (once, however many such attachments it has) and the last
  * detach disables it.  A driver without the feature (-ENODEV or
  * -EOPNOTSUPP) is no error: the attach succeeds, and since such a driver
- * reports no page requests, nothing arrives.  That is vtd_sm today (QEMU's
- * VT-d has no page request queue); of this project's drivers only the
- * mock IOMMU of the test build (selftest.c, IOMMU_TEST_OP_TRIGGER_IOPF)
- * reports page requests.
+ * reports no page requests, nothing arrives.  That is vtd_sm for every
+ * device today: it services the page request queue of units with
+ * ECAP.PRS (QEMU's VT-d has none) but refuses the feature until it
+ * enables ATS; in the test VMs only the mock IOMMU of the test build
+ * (selftest.c, IOMMU_TEST_OP_TRIGGER_IOPF) reports page requests.
  *
  * read() returns struct iommu_hwpt_pgfault records, whole groups only, in
  * the order the groups arrived; every record of a group carries the

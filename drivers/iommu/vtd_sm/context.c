@@ -33,6 +33,7 @@
 #define VTD_CTX_FPD		BIT_ULL(1)
 #define VTD_CTX_DTE		BIT_ULL(2)
 #define VTD_CTX_PASIDE		BIT_ULL(3)
+#define VTD_CTX_PRE		BIT_ULL(4)
 #define VTD_CTX_PDTS		GENMASK_ULL(11, 9)
 #define VTD_CTX_RID_PASID	GENMASK_ULL(19, 0)
 
@@ -368,6 +369,8 @@ static u64 vtd_ctx_qw0(struct vtd_dev *vdev)
 
 	if (vdev->max_pasids > 1)
 		qw0 |= VTD_CTX_PASIDE;
+	if (vdev->pre)
+		qw0 |= VTD_CTX_PRE;
 	return qw0;
 }
 
@@ -717,6 +720,8 @@ int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids)
 		VTD_CTX_P;
 	if (max_pasids > 1)
 		u.qw0 |= VTD_CTX_PASIDE;
+	if (vdev->pre)
+		u.qw0 |= VTD_CTX_PRE;
 	u.b = &b;
 	vtd_qi_batch_begin(&b, &unit->qi);
 	spin_lock(&unit->ctx_lock);
@@ -757,3 +762,40 @@ out:
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_set_max_pasids);
+
+/**
+ * vtd_ctx_set_pre() - let the unit take a device's page requests, or not
+ * @vdev: the device
+ * @on: set PRE (page request enable) in its context entries, or clear it
+ *
+ * Rewrites word 0 of every context entry that points at the device's
+ * PASID directory, and invalidates the context cache of those source-ids,
+ * the PASID cache and the IOTLB in one batch.  With PRE clear, the unit
+ * answers the device's page requests itself instead of queueing them.
+ *
+ * Context: process, may sleep.
+ * Return: 0, -ENODEV if no context entry points at the directory, or
+ * -EIO if the invalidation failed (the entries are written regardless).
+ */
+int vtd_ctx_set_pre(struct vtd_dev *vdev, bool on)
+{
+	struct vtd_unit *unit = vdev->unit;
+	struct vtd_qi_batch b;
+	struct vtd_ctx_update u = { .unit = unit, .b = &b };
+	int ret;
+
+	mutex_lock(&vdev->pasid_lock);
+	vdev->pre = on;
+	u.qw0 = vtd_ctx_qw0(vdev);
+	vtd_qi_batch_begin(&b, &unit->qi);
+	spin_lock(&unit->ctx_lock);
+	vtd_ctx_visit_dir(unit, virt_to_phys(vdev->pasid_dir),
+			  vtd_ctx_update_qw0, &u);
+	spin_unlock(&unit->ctx_lock);
+	ret = vtd_ctx_update_submit(&u);
+	mutex_unlock(&vdev->pasid_lock);
+	if (!u.n)
+		return -ENODEV;
+	return ret ? -EIO : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_set_pre);

@@ -322,10 +322,14 @@ static void vtd_release_device(struct device *dev)
 	if (WARN_ON(to_vtd_domain(vdev->domain)))
 		vtd_blocked_set(&vtd_blocked_domain, vdev, 0);
 	xa_destroy(&vdev->pasid_domains);
+	/* Its users turn IOPF off before they let go of the device. */
+	if (WARN_ON(vdev->pri))
+		vtd_prq_disable_iopf(dev);
 	/* Debug knobs in progress finish with @vdev; later ones miss it. */
 	mutex_lock(&vtd_debug_dev_lock);
 	xa_erase(&vdev->unit->devices, vdev->sid);
 	mutex_unlock(&vtd_debug_dev_lock);
+	vtd_prq_dev_release(vdev);
 	vtd_dev_contexts(vdev, false, &ret);
 	/* dev->iommu, and the pointer to @vdev in it, go with the core. */
 	vtd_ctx_pasid_dir_release(vdev, ret);
@@ -407,6 +411,24 @@ static void vtd_get_resv_regions(struct device *dev, struct list_head *head)
 	vtd_dmar_rmrr_regions(dev, head);
 }
 
+/*
+ * IOMMU_DEV_FEAT_IOPF: page requests (prq.c).  SVA (binding a process's
+ * address space) is not offered.
+ */
+static int vtd_dev_enable_feat(struct device *dev, enum iommu_dev_features f)
+{
+	if (f != IOMMU_DEV_FEAT_IOPF)
+		return -ENODEV;
+	return vtd_prq_enable_iopf(dev);
+}
+
+static int vtd_dev_disable_feat(struct device *dev, enum iommu_dev_features f)
+{
+	if (f != IOMMU_DEV_FEAT_IOPF)
+		return -ENODEV;
+	return vtd_prq_disable_iopf(dev);
+}
+
 static const struct iommu_ops vtd_iommu_ops = {
 	.capable = vtd_capable,
 	.hw_info = vtd_hw_info,
@@ -418,6 +440,9 @@ static const struct iommu_ops vtd_iommu_ops = {
 	.domain_alloc_user = vtd_domain_alloc_user,
 	.get_resv_regions = vtd_get_resv_regions,
 	.remove_dev_pasid = vtd_remove_dev_pasid,
+	.dev_enable_feat = vtd_dev_enable_feat,
+	.dev_disable_feat = vtd_dev_disable_feat,
+	.page_response = vtd_prq_page_response,
 	.identity_domain = &vtd_identity_domain,
 	.blocked_domain = &vtd_blocked_domain,
 	.release_domain = &vtd_blocked_domain,

@@ -197,8 +197,8 @@ static int vtd_qi_wait_space(struct vtd_qi *qi, unsigned int n, ktime_t deadline
 
 /* Copy descriptors into the ring and move the tail.  Lock held. */
 static int vtd_qi_push(struct vtd_qi *qi, const struct vtd_qi_desc *d,
-		       unsigned int n, bool wait, unsigned int *wait_slot,
-		       ktime_t deadline)
+		       unsigned int n, bool wait, u64 wait_flags,
+		       unsigned int *wait_slot, ktime_t deadline)
 {
 	int ret, i;
 
@@ -216,7 +216,7 @@ static int vtd_qi_push(struct vtd_qi *qi, const struct vtd_qi_desc *d,
 		*wait_slot = qi->tail;
 		WRITE_ONCE(qi->status[qi->tail], VTD_QI_BUSY);
 		w->qw[0] = vtd_qi_type_bits(VTD_QI_WAIT) | VTD_QI_WAIT_SW |
-			   VTD_QI_WAIT_FN |
+			   VTD_QI_WAIT_FN | wait_flags |
 			   FIELD_PREP(VTD_QI_WAIT_DATA, VTD_QI_DONE);
 		w->qw[1] = virt_to_phys(&qi->status[qi->tail]) & VTD_QI_WAIT_ADDR;
 		w->qw[2] = 0;
@@ -316,27 +316,17 @@ void vtd_qi_batch_add(struct vtd_qi_batch *b, const struct vtd_qi_desc *d)
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_qi_batch_add);
 
-/**
- * vtd_qi_submit() - write a batch and its wait descriptor, wait for it
- * @b: the batch; empty afterwards
- *
- * Context: any; spins with interrupts off while the unit works.
- * Return: 0 once the unit completed every descriptor of the batch;
- * -EIO if it refused one (the rest were processed), -ETIMEDOUT if the
- * wait did not complete in time.
- */
-int vtd_qi_submit(struct vtd_qi_batch *b)
+/* Push @n descriptors and a wait descriptor, and wait for the wait. */
+static int __vtd_qi_submit(struct vtd_qi *qi, const struct vtd_qi_desc *d,
+			   unsigned int n, u64 wait_flags)
 {
-	struct vtd_qi *qi = b->qi;
 	ktime_t deadline = ktime_add_us(ktime_get(), qi->timeout_us);
 	unsigned long flags;
 	unsigned int slot;
 	int ret, err;
 
 	spin_lock_irqsave(&qi->lock, flags);
-	ret = vtd_qi_push(qi, b->desc, b->n, true, &slot, deadline);
-	b->n = 0;
-	b->collapsed = 0;
+	ret = vtd_qi_push(qi, d, n, true, wait_flags, &slot, deadline);
 	if (ret == -ETIMEDOUT)
 		goto out;
 
@@ -363,9 +353,50 @@ out:
 	spin_unlock_irqrestore(&qi->lock, flags);
 	if (ret == -ETIMEDOUT)
 		pr_err_ratelimited("%s: invalidation wait timed out\n", qi->name);
+	return ret;
+}
+
+/**
+ * vtd_qi_submit() - write a batch and its wait descriptor, wait for it
+ * @b: the batch; empty afterwards
+ *
+ * Context: any; spins with interrupts off while the unit works.
+ * Return: 0 once the unit completed every descriptor of the batch;
+ * -EIO if it refused one (the rest were processed), -ETIMEDOUT if the
+ * wait did not complete in time.
+ */
+int vtd_qi_submit(struct vtd_qi_batch *b)
+{
+	unsigned int n = b->n;
+	int ret;
+
+	b->n = 0;
+	b->collapsed = 0;
+	ret = __vtd_qi_submit(b->qi, b->desc, n, 0);
 	return b->err ?: ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_qi_submit);
+
+/**
+ * vtd_qi_submit_raw() - write descriptors that are no invalidation
+ *			 (page group responses) and a wait descriptor
+ * @qi: the queue
+ * @d: the descriptors, written in order
+ * @n: how many (0: only the wait)
+ * @wait_flags: more flags of the wait descriptor (%VTD_QI_WAIT_PD)
+ *
+ * Unlike a batch these are never collapsed: each reaches the ring as
+ * given.  The wait descriptor is fenced, as the one of a batch.
+ *
+ * Context: any; spins with interrupts off while the unit works.
+ * Return: as vtd_qi_submit().
+ */
+int vtd_qi_submit_raw(struct vtd_qi *qi, const struct vtd_qi_desc *d,
+		      unsigned int n, u64 wait_flags)
+{
+	return __vtd_qi_submit(qi, d, n, wait_flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_submit_raw);
 
 static void vtd_qi_add(struct vtd_qi_batch *b, enum vtd_qi_type type,
 		       u64 qw0, u64 qw1)

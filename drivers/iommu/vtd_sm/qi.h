@@ -112,6 +112,8 @@ void vtd_qi_reset(struct vtd_qi *qi);
 void vtd_qi_batch_begin(struct vtd_qi_batch *b, struct vtd_qi *qi);
 void vtd_qi_batch_add(struct vtd_qi_batch *b, const struct vtd_qi_desc *d);
 int vtd_qi_submit(struct vtd_qi_batch *b);
+int vtd_qi_submit_raw(struct vtd_qi *qi, const struct vtd_qi_desc *d,
+		      unsigned int n, u64 wait_flags);
 
 void vtd_qi_add_cc_global(struct vtd_qi_batch *b);
 void vtd_qi_add_cc_device(struct vtd_qi_batch *b, u16 did, u16 sid);
@@ -140,6 +142,7 @@ void vtd_qi_add_piotlb_range(struct vtd_qi_batch *b, u16 did, u32 pasid,
 #define VTD_QI_WAIT_IF		BIT_ULL(4)
 #define VTD_QI_WAIT_SW		BIT_ULL(5)
 #define VTD_QI_WAIT_FN		BIT_ULL(6)
+#define VTD_QI_WAIT_PD		BIT_ULL(7)
 #define VTD_QI_WAIT_DATA	GENMASK_ULL(63, 32)
 #define VTD_QI_WAIT_ADDR	GENMASK_ULL(63, 2)
 
@@ -151,6 +154,7 @@ enum vtd_qi_type {
 	VTD_QI_WAIT = 5,
 	VTD_QI_PIOTLB = 6,
 	VTD_QI_PC = 7,
+	VTD_QI_PGRP_RESP = 9,
 };
 
 static inline unsigned int vtd_qi_desc_type(const struct vtd_qi_desc *d)

@@ -24,6 +24,11 @@
 #define VTD_REG_IQA		0x90
 #define VTD_REG_ICS		0x9c
 #define VTD_REG_IECTL		0xa0
+#define VTD_REG_PQH		0xc0
+#define VTD_REG_PQT		0xc8
+#define VTD_REG_PQA		0xd0
+#define VTD_REG_PRS		0xdc
+#define VTD_REG_PECTL		0xe0
 
 /* Size of the register window this driver maps (fault records beyond). */
 #define VTD_REG_MIN_SIZE	0x1000
@@ -68,6 +73,20 @@
 #define VTD_IQA_DW		BIT_ULL(11)
 #define VTD_IQA_QS		GENMASK_ULL(2, 0)
 
+/* PQH_REG and PQT_REG: byte offset of a 256-bit descriptor in the queue. */
+#define VTD_PQ_OFFSET		GENMASK_ULL(18, 5)
+
+/* PQA_REG: queue address and size (2^PQS pages). */
+#define VTD_PQA_ADDR		GENMASK_ULL(63, 12)
+#define VTD_PQA_PQS		GENMASK_ULL(2, 0)
+
+/* PRS_REG (both write-one-to-clear) */
+#define VTD_PRS_PPR		BIT(0)
+#define VTD_PRS_PRO		BIT(1)
+
+/* PECTL_REG */
+#define VTD_PECTL_IM		BIT(31)
+
 /* Fault recording register, as two 64-bit halves. */
 #define VTD_FRCD_LO_FI		GENMASK_ULL(63, 12)
 #define VTD_FRCD_HI_SID		GENMASK_ULL(15, 0)
@@ -97,14 +116,17 @@
 /* ECAP_REG */
 #define VTD_ECAP_C		BIT_ULL(0)
 #define VTD_ECAP_QI		BIT_ULL(1)
+#define VTD_ECAP_DT		BIT_ULL(2)
 #define VTD_ECAP_PT		BIT_ULL(6)
 #define VTD_ECAP_SC		BIT_ULL(7)
 #define VTD_ECAP_IRO		GENMASK_ULL(17, 8)
 #define VTD_ECAP_NEST		BIT_ULL(26)
+#define VTD_ECAP_PRS		BIT_ULL(29)
 #define VTD_ECAP_SRS		BIT_ULL(31)
 #define VTD_ECAP_EAFS		BIT_ULL(34)
 #define VTD_ECAP_PSS		GENMASK_ULL(39, 35)
 #define VTD_ECAP_PASID		BIT_ULL(40)
+#define VTD_ECAP_PDS		BIT_ULL(42)
 #define VTD_ECAP_SMTS		BIT_ULL(43)
 #define VTD_ECAP_VCS		BIT_ULL(44)
 #define VTD_ECAP_SLTS		BIT_ULL(46)

@@ -22,7 +22,7 @@ static u64 vtd_mmio_read(void *priv, unsigned int reg)
 {
 	struct vtd_unit *unit = priv;
 
-	if (reg == VTD_REG_FSTS)
+	if (reg == VTD_REG_FSTS || reg == VTD_REG_PRS || reg == VTD_REG_PECTL)
 		return readl(unit->regs + reg);
 	return readq(unit->regs + reg);
 }
@@ -31,7 +31,7 @@ static void vtd_mmio_write(void *priv, unsigned int reg, u64 val)
 {
 	struct vtd_unit *unit = priv;
 
-	if (reg == VTD_REG_FSTS)
+	if (reg == VTD_REG_FSTS || reg == VTD_REG_PRS || reg == VTD_REG_PECTL)
 		writel(val, unit->regs + reg);
 	else
 		writeq(val, unit->regs + reg);
@@ -149,6 +149,7 @@ static int vtd_unit_hw_start(struct vtd_unit *unit)
 	ret = vtd_qi_submit(&b);
 	if (ret)
 		goto err_qie;
+	vtd_prq_hw_start(unit);
 	return 0;
 
 err_qie:
@@ -166,6 +167,7 @@ static void vtd_unit_hw_stop(struct vtd_unit *unit)
 {
 	u32 sts = readl(unit->regs + VTD_REG_GSTS);
 
+	vtd_prq_hw_stop(unit);
 	if (sts & VTD_GSTS_TES)
 		vtd_gcmd(unit, VTD_GCMD_TE, false, false);
 	if (sts & VTD_GSTS_QIES)
@@ -194,6 +196,9 @@ int vtd_unit_enable(struct vtd_unit *unit)
 	ret = vtd_qi_init(&unit->qi, 0, &vtd_mmio_io, unit, unit->name);
 	if (ret)
 		goto err_tables;
+	/* Without a page request queue the unit works, only without IOPF. */
+	if ((unit->ecap & VTD_ECAP_PRS) && vtd_prq_init(unit, VTD_PRQ_ORDER))
+		pr_warn("%s: no page request queue: out of memory\n", unit->name);
 
 	ret = vtd_unit_hw_start(unit);
 	if (ret)
@@ -201,15 +206,17 @@ int vtd_unit_enable(struct vtd_unit *unit)
 
 	vtd_unit_vcmd_register(unit);
 
-	pr_info("%s at %pa: scalable mode, cap %#llx ecap %#llx%s%s%s\n",
+	pr_info("%s at %pa: scalable mode, cap %#llx ecap %#llx%s%s%s%s\n",
 		unit->name, &unit->reg_phys, unit->cap, unit->ecap,
 		unit->ecap & VTD_ECAP_FLTS ? ", first level" : "",
 		unit->ecap & VTD_ECAP_SLTS ? ", second level" : "",
-		unit->ecap & VTD_ECAP_NEST ? ", nested" : "");
+		unit->ecap & VTD_ECAP_NEST ? ", nested" : "",
+		unit->prq.ring ? ", page requests" : "");
 	unit->enabled = true;
 	return 0;
 
 err_qi:
+	vtd_prq_destroy(unit);
 	vtd_qi_destroy(&unit->qi);
 err_tables:
 	vtd_ctx_tables_free(unit);
@@ -249,6 +256,8 @@ void vtd_unit_disable(struct vtd_unit *unit)
 {
 	unit->enabled = false;
 	vtd_unit_vcmd_unregister(unit);
+	/* Answers what is left, through the queue still on. */
+	vtd_prq_destroy(unit);
 	vtd_unit_disable_translation(unit);
 	vtd_disable_qi(unit);
 	writeq(0, unit->regs + VTD_REG_RTADDR);

@@ -48,6 +48,57 @@ struct vtd_fault_stats {
 	u64 last_hi;
 };
 
+struct iopf_fault;
+struct iopf_queue;
+
+/**
+ * struct vtd_prq_stats - what a page request queue has seen
+ * @requests: page request descriptors read
+ * @reported: requests handed to the IOMMU core
+ * @refused: requests answered at once (unknown device, PASID out of
+ *	     range, IOPF off, malformed) or that the core did not take
+ * @stop_markers: PASID stop markers, dropped (they need no response)
+ * @responses: page group response descriptors submitted
+ * @overflows: passes that found the queue had overflowed (PRO)
+ */
+struct vtd_prq_stats {
+	atomic64_t requests;
+	atomic64_t reported;
+	atomic64_t refused;
+	atomic64_t stop_markers;
+	atomic64_t responses;
+	atomic64_t overflows;
+};
+
+/**
+ * struct vtd_prq - the page request queue of a unit with ECAP.PRS (prq.c)
+ * @ring: the queue, @size 256-bit page request descriptors
+ * @size: number of descriptors (a power of two)
+ * @order: the queue is 2^@order pages (PQA_REG.PQS)
+ * @iopfq: the IOMMU core's fault queue of the unit's devices
+ * @lock: serializes passes over the queue and @users
+ * @users: devices of the unit with IOPF enabled; polled while non-zero
+ * @hw_on: the unit was pointed at the queue (vtd_prq_hw_start())
+ * @work: the poll
+ * @report: hands a request to the IOMMU core (iommu_report_device_fault(),
+ *	    or a KUnit test's recorder)
+ * @name: name of @iopfq
+ * @stats: counters
+ */
+struct vtd_prq {
+	struct vtd_qi_desc *ring;
+	unsigned int size;
+	unsigned int order;
+	struct iopf_queue *iopfq;
+	struct mutex lock;	/* passes, users */
+	unsigned int users;
+	bool hw_on;
+	struct delayed_work work;
+	int (*report)(struct device *dev, struct iopf_fault *evt);
+	char name[24];
+	struct vtd_prq_stats stats;
+};
+
 /**
  * struct vtd_unit - one DMA remapping hardware unit (DRHD)
  * @node: in the global unit list
@@ -88,6 +139,7 @@ struct vtd_fault_stats {
  *		   that tests can tell hitless switches from teardowns
  * @quarantined: entry updates whose invalidation failed; their domain ids
  *		 and tables are never reused (see vtd_dev_attach())
+ * @prq: page request queue (@prq.ring NULL: the unit has none)
  */
 struct vtd_unit {
 	struct list_head node;
@@ -123,6 +175,7 @@ struct vtd_unit {
 	bool vcmd_registered;
 	atomic64_t pasid_updates[VTD_PASID_UPDATE_TEARDOWN + 1];
 	atomic_t quarantined;
+	struct vtd_prq prq;
 };
 
 /**
@@ -145,6 +198,11 @@ struct vtd_unit {
  *	%VTD_STATIC_DOMAIN_TAG; read with vtd_dev_domain() and
  *	vtd_dev_attachment(); written under @pasid_lock's caller, the group
  *	mutex of the core
+ * @iopf: page requests of the device are reported (IOMMU_DEV_FEAT_IOPF);
+ *	written under &vtd_prq.lock of @unit
+ * @pri: the PCI PRI capability was enabled with @iopf
+ * @pre: the context entries of the device have PRE (page request enable)
+ *	set; written under the device's PASID lock
  */
 struct vtd_dev {
 	struct device *dev;
@@ -159,6 +217,9 @@ struct vtd_dev {
 	struct iommu_domain *domain;
 	struct vtd_attachment *rid_att;
 	struct xarray pasid_domains;
+	bool iopf;
+	bool pri;
+	bool pre;
 };
 
 /* xa_tag_pointer() tag of a static domain in &vtd_dev.pasid_domains */
@@ -297,6 +358,7 @@ u32 vtd_ctx_rid_pasid(struct vtd_dev *vdev);
 void vtd_ctx_add_cc_aliases(struct vtd_dev *vdev, struct vtd_qi_batch *b);
 int vtd_ctx_set_rid_pasid(struct vtd_dev *vdev, u32 pasid);
 int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids);
+int vtd_ctx_set_pre(struct vtd_dev *vdev, bool on);
 
 /* attach.c */
 int vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
@@ -362,6 +424,24 @@ void vtd_fault_start(struct vtd_unit *unit);
 void vtd_fault_stop(struct vtd_unit *unit);
 void vtd_fault_sync(struct vtd_unit *unit);
 bool vtd_fault_last(struct vtd_unit *unit, u64 *lo, u64 *hi);
+
+/* prq.c */
+#define VTD_PRQ_ORDER	4	/* 64 KiB: 2048 page requests */
+int vtd_prq_init(struct vtd_unit *unit, unsigned int order);
+void vtd_prq_destroy(struct vtd_unit *unit);
+void vtd_prq_hw_start(struct vtd_unit *unit);
+void vtd_prq_hw_stop(struct vtd_unit *unit);
+void vtd_prq_service(struct vtd_unit *unit);
+int vtd_prq_dev_start(struct vtd_dev *vdev);
+void vtd_prq_dev_stop(struct vtd_dev *vdev);
+void vtd_prq_dev_release(struct vtd_dev *vdev);
+int vtd_prq_respond(struct vtd_unit *unit, u16 sid,
+		    const struct iommu_fault_page_request *prm,
+		    enum iommu_page_response_code code);
+int vtd_prq_enable_iopf(struct device *dev);
+int vtd_prq_disable_iopf(struct device *dev);
+void vtd_prq_page_response(struct device *dev, struct iopf_fault *evt,
+			   struct iommu_page_response *msg);
 
 /* iommu.c */
 int vtd_iommu_driver_register(void);

@@ -1,0 +1,821 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of page request servicing (prq.c) against a fake unit with
+ * ECAP.PRS: no emulated unit QEMU offers has a page request queue, and no
+ * emulated device sends page requests.
+ *
+ * The fake unit has the page request queue registers (PQH, PQT, PQA, PRS,
+ * PECTL) and an invalidation queue that records every descriptor it
+ * consumes.  A test "receives" page requests: the fake writes them into
+ * the queue at the tail as a unit would, sets PRO instead when the queue
+ * is full (and drops requests while PRO is set), and can hold requests
+ * back until an invalidation wait with page-request drain asks for them.
+ * Reports to the IOMMU core go to a recorder instead.
+ *
+ * Descriptors are built and checked with the field positions of the VT-d
+ * specification written out here, not with the driver's macros.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/io.h>
+#include <linux/iommu.h>
+
+#include "regs.h"
+#include "vtd.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* Page request descriptor */
+#define R0_TYPE		0x1ULL			/* bits 7:0 */
+#define R0_PASID_P	BIT_ULL(8)
+#define R0_PDP		BIT_ULL(9)
+#define R0_RID(r)	((u64)(r) << 16)	/* bits 31:16 */
+#define R0_PASID(p)	((u64)(p) << 32)	/* bits 51:32 */
+#define R0_EXE		BIT_ULL(52)
+#define R0_PRIV		BIT_ULL(53)
+#define R1_RD		BIT_ULL(0)
+#define R1_WR		BIT_ULL(1)
+#define R1_LPIG		BIT_ULL(2)
+#define R1_PRGI(i)	((u64)(i) << 3)		/* bits 11:3 */
+
+/* Page group response descriptor */
+#define P0_TYPE		0x9ULL			/* bits 3:0 */
+#define P0_PASID_P	BIT_ULL(4)
+#define P0_PDP		BIT_ULL(5)
+#define P0_RC(c)	((u64)(c) << 12)	/* bits 15:12 */
+#define P0_RID(r)	((u64)(r) << 16)
+#define P0_PASID(p)	((u64)(p) << 32)
+#define P1_LPIG		BIT_ULL(2)
+#define P1_PRGI(i)	((u64)(i) << 3)
+#define RC_SUCCESS	0x0
+#define RC_INVALID	0x1
+#define RC_FAILURE	0xf
+
+/* Invalidation wait descriptor */
+#define W0_TYPE		0x5ULL
+#define W0_SW		BIT_ULL(5)
+#define W0_FN		BIT_ULL(6)
+#define W0_PD		BIT_ULL(7)
+
+#define SID_A		0x0108
+#define SID_B		0x0210
+#define SID_UNKNOWN	0x0300
+
+#define FAKE_ECAP	(VTD_ECAP_C | VTD_ECAP_QI | VTD_ECAP_DT | VTD_ECAP_PRS | \
+			 VTD_ECAP_PASID | VTD_ECAP_PDS | VTD_ECAP_SMTS | \
+			 FIELD_PREP(VTD_ECAP_PSS, 19))
+
+struct fake_req {
+	u64 qw[4];
+};
+
+struct fake_unit {
+	struct vtd_unit unit;
+	/* invalidation queue */
+	u64 iqh, iqt;
+	u32 fsts;
+	struct vtd_qi_desc resp[64];	/* page group responses consumed */
+	unsigned int nr_resp;
+	struct vtd_qi_desc other[32];	/* other non-wait descriptors */
+	unsigned int nr_other;
+	u64 wait_qw0[16];
+	unsigned int nr_wait;
+	/* page request queue */
+	u64 pqh, pqt, pqa;
+	u32 prs, pectl;
+	unsigned int dropped;		/* requests lost to an overflow */
+	struct fake_req held[8];	/* received, written out on a drain */
+	unsigned int nr_held;
+	/* the IOMMU core */
+	spinlock_t lock;		/* @reports, @nr_reports */
+	struct iopf_fault reports[320];
+	struct device *report_dev[320];
+	unsigned int nr_reports;
+	int report_ret;
+};
+
+/* One fake at a time: the recorder may run on the poll's worker. */
+static struct fake_unit *fake_cur;
+
+static bool fake_push(struct fake_unit *f, const u64 *qw)
+{
+	u64 bytes = (u64)f->unit.prq.size << 5;
+	u64 next = (f->pqt + 32) % bytes;
+	struct vtd_qi_desc *d;
+
+	if (f->prs & VTD_PRS_PRO) {
+		f->dropped++;
+		return false;
+	}
+	if (next == f->pqh) {
+		f->prs |= VTD_PRS_PRO;
+		f->dropped++;
+		return false;
+	}
+	d = &f->unit.prq.ring[f->pqt >> 5];
+	memcpy(d->qw, qw, sizeof(d->qw));
+	/* The descriptor is in memory before the tail moves. */
+	smp_wmb();
+	WRITE_ONCE(f->pqt, next);
+	f->prs |= VTD_PRS_PPR;
+	return true;
+}
+
+static bool fake_request(struct fake_unit *f, u64 qw0, u64 qw1)
+{
+	u64 qw[4] = { qw0, qw1, 0, 0 };
+
+	return fake_push(f, qw);
+}
+
+/* The unit has received a request it writes out only when drained. */
+static void fake_hold(struct fake_unit *f, u64 qw0, u64 qw1)
+{
+	struct fake_req *r = &f->held[f->nr_held++];
+
+	r->qw[0] = qw0;
+	r->qw[1] = qw1;
+}
+
+static void fake_qi_run(struct fake_unit *f)
+{
+	struct vtd_qi *qi = &f->unit.qi;
+	unsigned int i;
+
+	while (f->iqh != f->iqt) {
+		struct vtd_qi_desc *d = &qi->ring[f->iqh >> 5];
+		u64 type = d->qw[0] & 0xf;
+
+		if (type == W0_TYPE) {
+			if (f->nr_wait < ARRAY_SIZE(f->wait_qw0))
+				f->wait_qw0[f->nr_wait++] = d->qw[0];
+			if (d->qw[0] & W0_PD) {
+				for (i = 0; i < f->nr_held; i++)
+					fake_push(f, f->held[i].qw);
+				f->nr_held = 0;
+			}
+			if (d->qw[0] & W0_SW)
+				WRITE_ONCE(*(u32 *)phys_to_virt(d->qw[1] & ~3ULL),
+					   d->qw[0] >> 32);
+		} else if (type == P0_TYPE && f->nr_resp < ARRAY_SIZE(f->resp)) {
+			f->resp[f->nr_resp++] = *d;
+		} else if (f->nr_other < ARRAY_SIZE(f->other)) {
+			f->other[f->nr_other++] = *d;
+		}
+		f->iqh = (f->iqh + 32) & ((qi->size << 5) - 1);
+	}
+}
+
+static u64 fake_read(void *priv, unsigned int reg)
+{
+	struct fake_unit *f = priv;
+
+	switch (reg) {
+	case VTD_REG_IQH:
+		fake_qi_run(f);
+		return f->iqh;
+	case VTD_REG_IQT:
+		return f->iqt;
+	case VTD_REG_FSTS:
+		return f->fsts;
+	case VTD_REG_PQH:
+		return f->pqh;
+	case VTD_REG_PQT:
+		return READ_ONCE(f->pqt);
+	case VTD_REG_PQA:
+		return f->pqa;
+	case VTD_REG_PRS:
+		return f->prs;
+	case VTD_REG_PECTL:
+		return f->pectl;
+	}
+	return 0;
+}
+
+static void fake_write(void *priv, unsigned int reg, u64 val)
+{
+	struct fake_unit *f = priv;
+
+	switch (reg) {
+	case VTD_REG_IQT:
+		f->iqt = val;
+		fake_qi_run(f);
+		break;
+	case VTD_REG_FSTS:
+		f->fsts &= ~(u32)val;
+		break;
+	case VTD_REG_PQH:
+		f->pqh = val;
+		break;
+	case VTD_REG_PQT:
+		f->pqt = val;
+		break;
+	case VTD_REG_PQA:
+		f->pqa = val;
+		break;
+	case VTD_REG_PRS:
+		f->prs &= ~(u32)val;
+		break;
+	case VTD_REG_PECTL:
+		f->pectl = val;
+		break;
+	}
+}
+
+static const struct vtd_qi_io fake_io = {
+	.read = fake_read,
+	.write = fake_write,
+};
+
+static int fake_report(struct device *dev, struct iopf_fault *evt)
+{
+	struct fake_unit *f = fake_cur;
+	unsigned long flags;
+
+	spin_lock_irqsave(&f->lock, flags);
+	if (f->nr_reports < ARRAY_SIZE(f->reports)) {
+		f->reports[f->nr_reports] = *evt;
+		f->report_dev[f->nr_reports] = dev;
+		f->nr_reports++;
+	}
+	spin_unlock_irqrestore(&f->lock, flags);
+	return f->report_ret;
+}
+
+static unsigned int fake_nr_reports(struct fake_unit *f)
+{
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&f->lock, flags);
+	n = f->nr_reports;
+	spin_unlock_irqrestore(&f->lock, flags);
+	return n;
+}
+
+static void fake_exit(void *data)
+{
+	struct fake_unit *f = data;
+
+	vtd_prq_destroy(&f->unit);
+	vtd_qi_destroy(&f->unit.qi);
+	xa_destroy(&f->unit.devices);
+	fake_cur = NULL;
+}
+
+/* A unit with a one-page queue (128 requests), programmed. */
+static struct fake_unit *fake_new(struct kunit *test)
+{
+	struct fake_unit *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->unit.ecap = FAKE_ECAP;
+	strscpy(f->unit.name, "fakeprq", sizeof(f->unit.name));
+	spin_lock_init(&f->lock);
+	xa_init(&f->unit.devices);
+	KUNIT_ASSERT_EQ(test, vtd_qi_init(&f->unit.qi, 0, &fake_io, f, "fakeprq"), 0);
+	f->unit.qi.timeout_us = 200 * USEC_PER_MSEC;
+	f->unit.prq.report = fake_report;
+	KUNIT_ASSERT_EQ(test, vtd_prq_init(&f->unit, 0), 0);
+	KUNIT_ASSERT_EQ(test, f->unit.prq.size, 128);
+	/* Firmware's leftovers, which starting the queue clears. */
+	f->pqh = 0x40;
+	f->pqt = 0x80;
+	f->prs = VTD_PRS_PPR | VTD_PRS_PRO;
+	fake_cur = f;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_exit, f), 0);
+	vtd_prq_hw_start(&f->unit);
+	return f;
+}
+
+struct fake_dev {
+	struct vtd_dev vdev;
+	struct device dev;
+};
+
+static void fake_dev_exit(void *data)
+{
+	struct vtd_dev *vdev = data;
+
+	vtd_prq_dev_stop(vdev);
+	xa_erase(&vdev->unit->devices, vdev->sid);
+	vtd_prq_dev_release(vdev);
+}
+
+/* A device of the unit; its page requests are reported if @iopf. */
+static struct vtd_dev *fake_dev_new(struct kunit *test, struct fake_unit *f,
+				    u16 sid, u32 max_pasids, bool iopf)
+{
+	struct fake_dev *fd = kunit_kzalloc(test, sizeof(*fd), GFP_KERNEL);
+	struct vtd_dev *vdev;
+
+	KUNIT_ASSERT_NOT_NULL(test, fd);
+	vdev = &fd->vdev;
+	vdev->dev = &fd->dev;
+	vdev->unit = &f->unit;
+	vdev->sid = sid;
+	vdev->bus = sid >> 8;
+	vdev->devfn = sid & 0xff;
+	vdev->max_pasids = max_pasids;
+	KUNIT_ASSERT_EQ(test, xa_err(xa_store(&f->unit.devices, sid, vdev,
+					      GFP_KERNEL)), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_dev_exit, vdev), 0);
+	if (iopf) {
+		/*
+		 * IOPF on without the poll, so that each test reads the queue
+		 * when it wants (prq_test_polled has the poll).
+		 */
+		mutex_lock(&f->unit.prq.lock);
+		vdev->iopf = true;
+		f->unit.prq.users++;
+		mutex_unlock(&f->unit.prq.lock);
+	}
+	return vdev;
+}
+
+static void prq_test_hw_start(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+
+	/* Address and size (PQS 0: one page), empty, status clear, masked. */
+	KUNIT_EXPECT_EQ(test, f->pqa, (u64)virt_to_phys(f->unit.prq.ring));
+	KUNIT_EXPECT_EQ(test, f->pqh, 0);
+	KUNIT_EXPECT_EQ(test, f->pqt, 0);
+	KUNIT_EXPECT_EQ(test, f->prs, 0);
+	KUNIT_EXPECT_EQ(test, f->pectl, BIT(31));
+	KUNIT_EXPECT_TRUE(test, f->unit.prq.hw_on);
+
+	vtd_prq_hw_stop(&f->unit);
+	KUNIT_EXPECT_EQ(test, f->pqa, 0);
+	KUNIT_EXPECT_FALSE(test, f->unit.prq.hw_on);
+}
+
+static void prq_test_report_fields(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_dev *a = fake_dev_new(test, f, SID_A, 1U << 10, true);
+	struct iommu_fault_page_request *prm;
+
+	/* A group of two: read/write/execute, then the last, read only. */
+	KUNIT_ASSERT_TRUE(test, fake_request(f, R0_TYPE | R0_PASID_P | R0_RID(SID_A) |
+					     R0_PASID(0x155) | R0_EXE,
+					     R1_RD | R1_WR | R1_PRGI(0x1ab) |
+					     0x7654321000ULL));
+	KUNIT_ASSERT_TRUE(test, fake_request(f, R0_TYPE | R0_PASID_P | R0_RID(SID_A) |
+					     R0_PASID(0x155) | R0_PRIV,
+					     R1_RD | R1_LPIG | R1_PRGI(0x1ab) |
+					     0x7654322000ULL));
+	vtd_prq_service(&f->unit);
+
+	KUNIT_ASSERT_EQ(test, fake_nr_reports(f), 2);
+	KUNIT_EXPECT_PTR_EQ(test, f->report_dev[0], a->dev);
+	KUNIT_EXPECT_EQ(test, f->reports[0].fault.type, IOMMU_FAULT_PAGE_REQ);
+	prm = &f->reports[0].fault.prm;
+	KUNIT_EXPECT_EQ(test, prm->addr, 0x7654321000ULL);
+	KUNIT_EXPECT_EQ(test, prm->pasid, 0x155);
+	KUNIT_EXPECT_EQ(test, prm->grpid, 0x1ab);
+	KUNIT_EXPECT_EQ(test, prm->perm, IOMMU_FAULT_PERM_READ |
+			IOMMU_FAULT_PERM_WRITE | IOMMU_FAULT_PERM_EXEC);
+	KUNIT_EXPECT_EQ(test, prm->flags, IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
+			IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID);
+	prm = &f->reports[1].fault.prm;
+	KUNIT_EXPECT_EQ(test, prm->addr, 0x7654322000ULL);
+	KUNIT_EXPECT_EQ(test, prm->perm, IOMMU_FAULT_PERM_READ |
+			IOMMU_FAULT_PERM_PRIV);
+	KUNIT_EXPECT_EQ(test, prm->flags, IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
+			IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID |
+			IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE);
+
+	/* The head caught up with the tail; PPR was cleared. */
+	KUNIT_EXPECT_EQ(test, f->pqt, 2 * 32);
+	KUNIT_EXPECT_EQ(test, f->pqh, f->pqt);
+	KUNIT_EXPECT_EQ(test, f->prs & VTD_PRS_PPR, 0);
+	/* Reported requests are the core's to answer. */
+	KUNIT_EXPECT_EQ(test, f->nr_resp, 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.requests), 2);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.reported), 2);
+
+	/* Without a PASID: the RID's request. */
+	KUNIT_ASSERT_TRUE(test, fake_request(f, R0_TYPE | R0_RID(SID_A),
+					     R1_WR | R1_LPIG | R1_PRGI(3) | 0x5000));
+	vtd_prq_service(&f->unit);
+	KUNIT_ASSERT_EQ(test, fake_nr_reports(f), 3);
+	prm = &f->reports[2].fault.prm;
+	KUNIT_EXPECT_EQ(test, prm->flags, IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE);
+	KUNIT_EXPECT_EQ(test, prm->pasid, 0);
+	KUNIT_EXPECT_EQ(test, prm->perm, IOMMU_FAULT_PERM_WRITE);
+	KUNIT_EXPECT_EQ(test, prm->addr, 0x5000);
+	KUNIT_EXPECT_EQ(test, f->pqh, 3 * 32);
+}
+
+static void prq_test_refused(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_desc *d;
+
+	fake_dev_new(test, f, SID_A, 1U << 10, true);
+	fake_dev_new(test, f, SID_B, 1U << 10, false);
+
+	/* Unknown requester: the last request of its group is answered. */
+	fake_request(f, R0_TYPE | R0_PASID_P | R0_RID(SID_UNKNOWN) | R0_PASID(5),
+		     R1_RD | R1_LPIG | R1_PRGI(7) | 0x1000);
+	/* Not the last: no answer is due. */
+	fake_request(f, R0_TYPE | R0_PASID_P | R0_RID(SID_UNKNOWN) | R0_PASID(5),
+		     R1_RD | R1_PRGI(8) | 0x1000);
+	/* PASID beyond the device's. */
+	fake_request(f, R0_TYPE | R0_PASID_P | R0_RID(SID_A) | R0_PASID(1U << 10),
+		     R1_WR | R1_LPIG | R1_PRGI(0x1ff) | 0x2000);
+	/* A device without IOPF, no PASID. */
+	fake_request(f, R0_TYPE | R0_RID(SID_B),
+		     R1_RD | R1_LPIG | R1_PRGI(1) | 0x3000);
+	vtd_prq_service(&f->unit);
+
+	KUNIT_EXPECT_EQ(test, fake_nr_reports(f), 0);
+	KUNIT_EXPECT_EQ(test, f->pqh, 4 * 32);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.refused), 4);
+	KUNIT_ASSERT_EQ(test, f->nr_resp, 3);
+	d = &f->resp[0];
+	KUNIT_EXPECT_EQ(test, d->qw[0], P0_TYPE | P0_PASID_P | P0_RC(RC_INVALID) |
+			P0_RID(SID_UNKNOWN) | P0_PASID(5));
+	KUNIT_EXPECT_EQ(test, d->qw[1], P1_LPIG | P1_PRGI(7));
+	KUNIT_EXPECT_EQ(test, d->qw[2] | d->qw[3], 0);
+	d = &f->resp[1];
+	KUNIT_EXPECT_EQ(test, d->qw[0], P0_TYPE | P0_PASID_P | P0_RC(RC_INVALID) |
+			P0_RID(SID_A) | P0_PASID(1U << 10));
+	KUNIT_EXPECT_EQ(test, d->qw[1], P1_LPIG | P1_PRGI(0x1ff));
+	d = &f->resp[2];
+	KUNIT_EXPECT_EQ(test, d->qw[0], P0_TYPE | P0_RC(RC_INVALID) | P0_RID(SID_B));
+	KUNIT_EXPECT_EQ(test, d->qw[1], P1_LPIG | P1_PRGI(1));
+	/* Each answer went with a wait descriptor, without drain. */
+	KUNIT_EXPECT_EQ(test, f->nr_wait, 3);
+	KUNIT_EXPECT_EQ(test, f->wait_qw0[0] & W0_PD, 0);
+}
+
+static void prq_test_stop_marker_and_private(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	u64 qw[4];
+
+	fake_dev_new(test, f, SID_A, 1U << 10, true);
+
+	/*
+	 * PASID stop markers are dropped: nothing reported, no answer, also
+	 * from a device that is not known.
+	 */
+	fake_request(f, R0_TYPE | R0_PASID_P | R0_RID(SID_A) | R0_PASID(9),
+		     R1_LPIG | R1_PRGI(4));
+	fake_request(f, R0_TYPE | R0_PASID_P | R0_RID(SID_UNKNOWN) | R0_PASID(9),
+		     R1_LPIG | R1_PRGI(5));
+	vtd_prq_service(&f->unit);
+	KUNIT_EXPECT_EQ(test, fake_nr_reports(f), 0);
+	KUNIT_EXPECT_EQ(test, f->nr_resp, 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.stop_markers), 2);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.refused), 0);
+
+	/*
+	 * Private data (VT-d 3.x) on a request that is not the last: it
+	 * needs an answer, so it goes to the core as a group of its own.
+	 */
+	qw[0] = R0_TYPE | R0_PASID_P | R0_PDP | R0_RID(SID_A) | R0_PASID(9);
+	qw[1] = R1_RD | R1_PRGI(4) | 0x9000;
+	qw[2] = 0x1122334455667788ULL;
+	qw[3] = 0x99aabbccddeeff00ULL;
+	fake_push(f, qw);
+	vtd_prq_service(&f->unit);
+	KUNIT_ASSERT_EQ(test, fake_nr_reports(f), 1);
+	KUNIT_EXPECT_TRUE(test, f->reports[0].fault.prm.flags &
+			  IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE);
+	KUNIT_EXPECT_EQ(test, f->reports[0].fault.prm.private_data[0], qw[2]);
+	KUNIT_EXPECT_EQ(test, f->reports[0].fault.prm.private_data[1], qw[3]);
+
+	/* Refused with private data: echoed, PDP set. */
+	qw[0] = R0_TYPE | R0_PDP | R0_RID(SID_UNKNOWN);
+	fake_push(f, qw);
+	vtd_prq_service(&f->unit);
+	KUNIT_ASSERT_EQ(test, f->nr_resp, 1);
+	KUNIT_EXPECT_EQ(test, f->resp[0].qw[0], P0_TYPE | P0_PDP | P0_RC(RC_INVALID) |
+			P0_RID(SID_UNKNOWN));
+	/* Answered as the group of its own it was made. */
+	KUNIT_EXPECT_EQ(test, f->resp[0].qw[1], P1_LPIG | P1_PRGI(4));
+	KUNIT_EXPECT_EQ(test, f->resp[0].qw[2], qw[2]);
+	KUNIT_EXPECT_EQ(test, f->resp[0].qw[3], qw[3]);
+}
+
+static void prq_test_core_refuses(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+
+	fake_dev_new(test, f, SID_A, 1U << 10, true);
+	/* The core answers what it does not take: the driver must not. */
+	f->report_ret = -EINVAL;
+	fake_request(f, R0_TYPE | R0_PASID_P | R0_RID(SID_A) | R0_PASID(1),
+		     R1_RD | R1_LPIG | R1_PRGI(2) | 0x1000);
+	vtd_prq_service(&f->unit);
+	KUNIT_EXPECT_EQ(test, fake_nr_reports(f), 1);
+	KUNIT_EXPECT_EQ(test, f->nr_resp, 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.refused), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.reported), 0);
+}
+
+static void prq_test_page_response(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct iommu_fault_page_request prm = {
+		.flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
+			 IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID |
+			 IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE,
+		.pasid = 0xfedcb,
+		.grpid = 0x1ff,
+		.addr = 0x1000,
+	};
+	struct vtd_qi_desc *d;
+
+	KUNIT_EXPECT_EQ(test, vtd_prq_respond(&f->unit, SID_A, &prm,
+					      IOMMU_PAGE_RESP_SUCCESS), 0);
+	KUNIT_EXPECT_EQ(test, vtd_prq_respond(&f->unit, SID_A, &prm,
+					      IOMMU_PAGE_RESP_INVALID), 0);
+	KUNIT_EXPECT_EQ(test, vtd_prq_respond(&f->unit, SID_A, &prm,
+					      IOMMU_PAGE_RESP_FAILURE), 0);
+	KUNIT_ASSERT_EQ(test, f->nr_resp, 3);
+	d = &f->resp[0];
+	/* Written out: 0xfedcb << 32 | 0x0108 << 16 | RC << 12 | P | 9. */
+	KUNIT_EXPECT_EQ(test, d->qw[0], 0x000fedcb01080019ULL);
+	KUNIT_EXPECT_EQ(test, d->qw[1], 0xffcULL);
+	KUNIT_EXPECT_EQ(test, d->qw[2] | d->qw[3], 0);
+	KUNIT_EXPECT_EQ(test, f->resp[1].qw[0], 0x000fedcb01081019ULL);
+	KUNIT_EXPECT_EQ(test, f->resp[2].qw[0], 0x000fedcb0108f019ULL);
+	KUNIT_EXPECT_EQ(test, f->resp[2].qw[1], 0xffcULL);
+
+	/* Not the last of its group: nothing is due. */
+	prm.flags &= ~IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+	KUNIT_EXPECT_EQ(test, vtd_prq_respond(&f->unit, SID_A, &prm,
+					      IOMMU_PAGE_RESP_SUCCESS), 0);
+	KUNIT_EXPECT_EQ(test, f->nr_resp, 3);
+
+	/* Without a PASID, with private data. */
+	prm.flags = IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+	prm.pasid = 0;
+	prm.grpid = 0x2a;
+	prm.private_data[0] = 0xaa;
+	prm.private_data[1] = 0xbb;
+	KUNIT_EXPECT_EQ(test, vtd_prq_respond(&f->unit, SID_B, &prm,
+					      IOMMU_PAGE_RESP_SUCCESS), 0);
+	KUNIT_ASSERT_EQ(test, f->nr_resp, 4);
+	d = &f->resp[3];
+	KUNIT_EXPECT_EQ(test, d->qw[0], P0_TYPE | P0_PDP | P0_RC(RC_SUCCESS) |
+			P0_RID(SID_B));
+	KUNIT_EXPECT_EQ(test, d->qw[1], P1_LPIG | P1_PRGI(0x2a));
+	KUNIT_EXPECT_EQ(test, d->qw[2], 0xaa);
+	KUNIT_EXPECT_EQ(test, d->qw[3], 0xbb);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.responses), 4);
+}
+
+static void prq_test_wrap(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	unsigned int i, j, n = 0;
+
+	fake_dev_new(test, f, SID_A, 1U << 10, true);
+	/* 300 requests through a ring of 128, 100 per pass. */
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < 100; j++, n++)
+			KUNIT_ASSERT_TRUE(test, fake_request(f, R0_TYPE | R0_PASID_P |
+							     R0_RID(SID_A) | R0_PASID(1),
+							     R1_RD | R1_LPIG |
+							     R1_PRGI(n & 0x1ff) |
+							     ((u64)(n + 1) << 12)));
+		vtd_prq_service(&f->unit);
+		KUNIT_EXPECT_EQ(test, f->pqh, f->pqt);
+	}
+	KUNIT_ASSERT_EQ(test, fake_nr_reports(f), 300);
+	for (i = 0; i < 300; i++) {
+		KUNIT_EXPECT_EQ(test, f->reports[i].fault.prm.grpid, i & 0x1ff);
+		KUNIT_EXPECT_EQ(test, f->reports[i].fault.prm.addr, (u64)(i + 1) << 12);
+	}
+	KUNIT_EXPECT_EQ(test, f->pqt, (300 * 32) % (128 * 32));
+}
+
+static void prq_test_overflow(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	unsigned int i;
+
+	fake_dev_new(test, f, SID_A, 1U << 10, true);
+	/* A ring of 128 holds 127; the 128th overflows it, the next is lost. */
+	for (i = 0; i < 127; i++)
+		KUNIT_ASSERT_TRUE(test, fake_request(f, R0_TYPE | R0_RID(SID_A),
+						     R1_RD | R1_PRGI(i) | 0x1000));
+	KUNIT_EXPECT_FALSE(test, fake_request(f, R0_TYPE | R0_RID(SID_A),
+					      R1_RD | R1_LPIG | 0x1000));
+	KUNIT_EXPECT_TRUE(test, f->prs & VTD_PRS_PRO);
+	KUNIT_EXPECT_FALSE(test, fake_request(f, R0_TYPE | R0_RID(SID_A),
+					      R1_RD | R1_LPIG | 0x1000));
+	KUNIT_EXPECT_EQ(test, f->dropped, 2);
+
+	vtd_prq_service(&f->unit);
+	KUNIT_EXPECT_EQ(test, fake_nr_reports(f), 127);
+	KUNIT_EXPECT_EQ(test, f->pqh, f->pqt);
+	/* Cleared once the queue is empty, and counted. */
+	KUNIT_EXPECT_EQ(test, f->prs & VTD_PRS_PRO, 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.overflows), 1);
+
+	/* The unit queues again. */
+	KUNIT_EXPECT_TRUE(test, fake_request(f, R0_TYPE | R0_RID(SID_A),
+					     R1_RD | R1_LPIG | 0x1000));
+	vtd_prq_service(&f->unit);
+	KUNIT_EXPECT_EQ(test, fake_nr_reports(f), 128);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.overflows), 1);
+}
+
+static void prq_test_polled(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_dev *a = fake_dev_new(test, f, SID_A, 1U << 10, false);
+	unsigned int i;
+
+	/* Nobody has IOPF on: nothing polls. */
+	fake_request(f, R0_TYPE | R0_RID(SID_UNKNOWN), R1_RD | 0x1000);
+	msleep(100);
+	KUNIT_EXPECT_EQ(test, f->pqh, 0);
+
+	/* Turning IOPF on starts the poll, which reads the queue by itself. */
+	KUNIT_ASSERT_EQ(test, vtd_prq_dev_start(a), 0);
+	KUNIT_EXPECT_EQ(test, vtd_prq_dev_start(a), -EBUSY);
+	KUNIT_EXPECT_EQ(test, f->unit.prq.users, 1);
+	fake_request(f, R0_TYPE | R0_RID(SID_A), R1_RD | R1_LPIG | 0x2000);
+	for (i = 0; i < 100 && fake_nr_reports(f) < 1; i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, fake_nr_reports(f), 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(f->pqh), 2 * 32);
+
+	vtd_prq_dev_stop(a);
+	KUNIT_EXPECT_EQ(test, f->unit.prq.users, 0);
+}
+
+static void prq_test_drain_on_stop(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_dev *a = fake_dev_new(test, f, SID_A, 1U << 10, true);
+	struct vtd_dev *b = fake_dev_new(test, f, SID_B, 1U << 10, true);
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, f->unit.prq.users, 2);
+	/* One request of each in the queue, one of A still in the unit. */
+	fake_request(f, R0_TYPE | R0_PASID_P | R0_RID(SID_A) | R0_PASID(3),
+		     R1_RD | R1_LPIG | R1_PRGI(10) | 0x1000);
+	fake_request(f, R0_TYPE | R0_PASID_P | R0_RID(SID_B) | R0_PASID(3),
+		     R1_RD | R1_LPIG | R1_PRGI(11) | 0x1000);
+	fake_hold(f, R0_TYPE | R0_PASID_P | R0_RID(SID_A) | R0_PASID(3),
+		  R1_WR | R1_LPIG | R1_PRGI(12) | 0x2000);
+
+	vtd_prq_dev_stop(a);
+	KUNIT_EXPECT_FALSE(test, a->iopf);
+	KUNIT_EXPECT_EQ(test, f->unit.prq.users, 1);
+	/* The unit was drained: a fenced wait with page-request drain. */
+	for (i = 0; i < f->nr_wait; i++)
+		if (f->wait_qw0[i] & W0_PD)
+			break;
+	KUNIT_ASSERT_LT(test, i, f->nr_wait);
+	KUNIT_EXPECT_TRUE(test, f->wait_qw0[i] & W0_FN);
+	KUNIT_EXPECT_EQ(test, f->nr_held, 0);
+	KUNIT_EXPECT_EQ(test, f->pqh, f->pqt);
+	KUNIT_EXPECT_EQ(test, f->pqt, 3 * 32);
+	/* B's request was reported, both of A's answered "invalid". */
+	KUNIT_ASSERT_EQ(test, fake_nr_reports(f), 1);
+	KUNIT_EXPECT_EQ(test, f->reports[0].fault.prm.grpid, 11);
+	KUNIT_ASSERT_EQ(test, f->nr_resp, 2);
+	KUNIT_EXPECT_EQ(test, f->resp[0].qw[0], P0_TYPE | P0_PASID_P |
+			P0_RC(RC_INVALID) | P0_RID(SID_A) | P0_PASID(3));
+	KUNIT_EXPECT_EQ(test, f->resp[0].qw[1], P1_LPIG | P1_PRGI(10));
+	KUNIT_EXPECT_EQ(test, f->resp[1].qw[1], P1_LPIG | P1_PRGI(12));
+
+	/* Stopping twice is harmless; the last one stops the poll. */
+	vtd_prq_dev_stop(a);
+	KUNIT_EXPECT_EQ(test, f->unit.prq.users, 1);
+	vtd_prq_dev_stop(b);
+	KUNIT_EXPECT_EQ(test, f->unit.prq.users, 0);
+}
+
+static void prq_test_destroy_answers(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+
+	/* Left in the queue when the unit goes: answered, then unpointed. */
+	fake_request(f, R0_TYPE | R0_RID(SID_UNKNOWN),
+		     R1_RD | R1_LPIG | R1_PRGI(6) | 0x1000);
+	vtd_prq_destroy(&f->unit);
+	KUNIT_EXPECT_NULL(test, f->unit.prq.ring);
+	KUNIT_EXPECT_EQ(test, f->pqa, 0);
+	KUNIT_ASSERT_EQ(test, f->nr_resp, 1);
+	KUNIT_EXPECT_EQ(test, f->resp[0].qw[1], P1_LPIG | P1_PRGI(6));
+}
+
+static void prq_test_enable_refused(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct device *dev;
+
+	/* Not a device of vtd_sm, not PCI: no IOPF, and nothing to undo. */
+	dev = &container_of(fake_dev_new(test, f, SID_A, 1, false),
+			    struct fake_dev, vdev)->dev;
+	KUNIT_EXPECT_EQ(test, vtd_prq_enable_iopf(dev), -ENODEV);
+	KUNIT_EXPECT_EQ(test, vtd_prq_disable_iopf(dev), -EINVAL);
+	KUNIT_EXPECT_EQ(test, f->unit.prq.users, 0);
+}
+
+/* Scalable-mode context entry, word 0 */
+#define CE0_P		BIT_ULL(0)
+#define CE0_PASIDE	BIT_ULL(3)
+#define CE0_PRE		BIT_ULL(4)
+#define CE0_PDTS	GENMASK_ULL(11, 9)
+#define CE0_DIR		GENMASK_ULL(63, 12)
+#define CC_SID(d)	(((d)->qw[0] >> 32) & 0xffff)
+
+static void pre_exit(void *data)
+{
+	struct vtd_dev *vdev = data;
+	struct vtd_qi_batch b;
+
+	vtd_qi_batch_begin(&b, &vdev->unit->qi);
+	vtd_ctx_remove(vdev, vdev->sid, &b);
+	vtd_ctx_remove(vdev, SID_B, &b);
+	vtd_qi_submit(&b);
+	vtd_ctx_pasid_dir_free(vdev);
+	vtd_ctx_tables_free(vdev->unit);
+	mutex_destroy(&vdev->pasid_lock);
+}
+
+static void prq_test_context_pre(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_dev *a = fake_dev_new(test, f, SID_A, 1U << 10, false);
+	struct vtd_qi_batch b;
+	u64 *ce, *alias, before;
+	unsigned int i, cc;
+
+	/* Context entries for the device and a DMA alias of it. */
+	spin_lock_init(&f->unit.ctx_lock);
+	xa_init(&f->unit.ctx_users);
+	mutex_init(&a->pasid_lock);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_tables_alloc(&f->unit), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_pasid_dir_alloc(a), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pre_exit, a), 0);
+	vtd_qi_batch_begin(&b, &f->unit.qi);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, SID_A, &b), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, SID_B, &b), 0);
+	KUNIT_ASSERT_EQ(test, vtd_qi_submit(&b), 0);
+	ce = vtd_ctx_entry(&f->unit, SID_A >> 8, SID_A & 0xff);
+	alias = vtd_ctx_entry(&f->unit, SID_B >> 8, SID_B & 0xff);
+	KUNIT_ASSERT_NOT_NULL(test, ce);
+	KUNIT_ASSERT_NOT_NULL(test, alias);
+	before = ce[0];
+	KUNIT_EXPECT_FALSE(test, before & CE0_PRE);
+
+	f->nr_other = 0;
+	KUNIT_EXPECT_EQ(test, vtd_ctx_set_pre(a, true), 0);
+	/* PRE and nothing else changes, in both entries. */
+	KUNIT_EXPECT_EQ(test, ce[0], before | CE0_PRE);
+	KUNIT_EXPECT_EQ(test, alias[0] & ~CE0_PRE, before);
+	KUNIT_EXPECT_TRUE(test, alias[0] & CE0_PRE);
+	KUNIT_EXPECT_TRUE(test, ce[0] & CE0_P);
+	KUNIT_EXPECT_TRUE(test, ce[0] & CE0_PASIDE);
+	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(a->pasid_dir));
+	/* A device-selective context-cache invalidation for each. */
+	for (i = 0, cc = 0; i < f->nr_other; i++)
+		if ((f->other[i].qw[0] & 0xf) == 1 &&
+		    ((f->other[i].qw[0] >> 4) & 3) == 3)
+			cc |= (CC_SID(&f->other[i]) == SID_A) |
+			      (CC_SID(&f->other[i]) == SID_B) << 1;
+	KUNIT_EXPECT_EQ(test, cc, 3);
+
+	KUNIT_EXPECT_EQ(test, vtd_ctx_set_pre(a, false), 0);
+	KUNIT_EXPECT_EQ(test, ce[0], before);
+	KUNIT_EXPECT_EQ(test, alias[0], before);
+}
+
+static struct kunit_case prq_test_cases[] = {
+	KUNIT_CASE(prq_test_hw_start),
+	KUNIT_CASE(prq_test_report_fields),
+	KUNIT_CASE(prq_test_refused),
+	KUNIT_CASE(prq_test_stop_marker_and_private),
+	KUNIT_CASE(prq_test_core_refuses),
+	KUNIT_CASE(prq_test_page_response),
+	KUNIT_CASE(prq_test_wrap),
+	KUNIT_CASE(prq_test_overflow),
+	KUNIT_CASE(prq_test_polled),
+	KUNIT_CASE(prq_test_drain_on_stop),
+	KUNIT_CASE(prq_test_destroy_answers),
+	KUNIT_CASE(prq_test_enable_refused),
+	KUNIT_CASE(prq_test_context_pre),
+	{}
+};
+
+static struct kunit_suite prq_test_suite = {
+	.name = "vtd_sm_prq",
+	.test_cases = prq_test_cases,
+};
+
+kunit_test_suite(prq_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests of vtd_sm page request servicing");
+MODULE_LICENSE("GPL");
