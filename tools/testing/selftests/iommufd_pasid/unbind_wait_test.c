@@ -8,11 +8,13 @@
  *
  * IOMMU_HWPT_ALLOC of a nested HWPT holds the device while vtd_sm copies
  * struct iommu_hwpt_vtd_s1 from userspace, so there the unbind waits, but
- * only up to iommufd_pasid's remove_timeout_ms (shortened here): then it
+ * only up to iommufd_pasid's remove_timeout_ms (shortened here), whether
+ * the node is closed or iommufd_pci is unbound in sysfs: then it
  * completes, the device can be bound again at once, and the ioctl, once
  * userspace lets its copy go, fails with ENODEV (the data was valid) or
  * the driver's EINVAL (it read zeros) and leaves nothing behind: the nest
- * parent and the IOAS can be destroyed.  kmemleak at the end of the run checks the rest.
+ * parent and the IOAS can be destroyed.  kmemleak at the end of the run
+ * checks the rest.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -205,6 +207,7 @@ FIXTURE(hwpt_stuck) {
 
 FIXTURE_VARIANT(hwpt_stuck) {
 	int fill;
+	int sysfs;	/* unbind iommufd_pci in sysfs instead of closing */
 };
 
 FIXTURE_VARIANT_ADD(hwpt_stuck, copy_succeeds_late) {
@@ -213,6 +216,12 @@ FIXTURE_VARIANT_ADD(hwpt_stuck, copy_succeeds_late) {
 
 FIXTURE_VARIANT_ADD(hwpt_stuck, copy_reads_zeros_late) {
 	.fill = 0,
+};
+
+/* The driver's remove: under the device lock, as a hot-unplug. */
+FIXTURE_VARIANT_ADD(hwpt_stuck, sysfs_unbind) {
+	.fill = 1,
+	.sysfs = 1,
 };
 
 FIXTURE_SETUP(hwpt_stuck)
@@ -309,13 +318,22 @@ TEST_F(hwpt_stuck, unbind_is_bounded)
 
 	t0 = now_ms();
 	ASSERT_EQ(0, pthread_create(&w, NULL, hwpt_watchdog_thread, &s));
-	ifd_dev_close_node(&self->d);
+	if (variant->sysfs) {
+		EXPECT_EQ(0, file_write(PCI_DRV "/unbind", "%s\n",
+					self->d.bdf));
+	} else {
+		ifd_dev_close_node(&self->d);
+	}
 	unbind_ms = now_ms() - t0;
 	TH_LOG("unbind took %lld ms (bound %d ms)", unbind_ms, BOUND_MS);
 	/* Within the bound and some slack, long before userspace lets go. */
 	EXPECT_GT(BOUND_MS + 2000, unbind_ms);
 
 	/* The device is the kernel's again: it binds while the ioctl waits. */
+	if (variant->sysfs) {
+		ifd_dev_close_node(&self->d);
+		EXPECT_EQ(0, edu_to_iommufd_pci(self->d.bdf));
+	}
 	rc = ifd_dev_bind(&self->d);
 	EXPECT_EQ(0, rc) TH_LOG("%s", self->d.err);
 	EXPECT_EQ(0, __atomic_load_n(&s.done, __ATOMIC_SEQ_CST));
