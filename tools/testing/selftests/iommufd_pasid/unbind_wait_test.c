@@ -15,10 +15,18 @@
  * the driver's EINVAL (it read zeros) and leaves nothing behind: the nest
  * parent and the IOAS can be destroyed.  kmemleak at the end of the run
  * checks the rest.
+ *
+ * The device node's own calls copy their arguments in before they lock
+ * the node and their answers out after, so the device's removal (sysfs
+ * unbind of iommufd_pci here), which takes that lock, never waits on a
+ * copy that userspace stalls: a pwrite() of a BAR, a pread() of config
+ * space and an IOMMUFD_PCI_ATTACH, each with its buffer in a
+ * userfaultfd page.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
+#include <linux/vfio.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -362,6 +370,121 @@ TEST_F(hwpt_stuck, unbind_is_bounded)
 		EXPECT_EQ(0, hw_info_vtd(self->d.iommufd, self->d.dev_id,
 					 &vtd));
 	}
+	munmap(s.page, psz);
+}
+
+/* ---- the device node's calls, against the device's removal ---- */
+
+enum node_call { NODE_BAR_WRITE, NODE_CONFIG_READ, NODE_ATTACH };
+
+struct node_stuck {
+	int devfd;
+	enum node_call call;
+	void *page;
+	long rc;
+	int done;
+};
+
+static void *node_call_thread(void *arg)
+{
+	struct node_stuck *s = arg;
+	/* Config space from its start: vendor and device ID */
+	const off_t cfg = (off_t)VFIO_PCI_CONFIG_REGION_INDEX << 40;
+
+	switch (s->call) {
+	case NODE_BAR_WRITE:
+		s->rc = pwrite(s->devfd, s->page, 4, EDU_LIVE_REG);
+		break;
+	case NODE_CONFIG_READ:
+		s->rc = pread(s->devfd, s->page, 4, cfg);
+		break;
+	case NODE_ATTACH:
+		s->rc = ioctl(s->devfd, IOMMUFD_PCI_ATTACH, s->page);
+		break;
+	}
+	if (s->rc < 0)
+		s->rc = -errno;
+	__atomic_store_n(&s->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+FIXTURE(node_stuck) {
+	struct ifd_dev d;
+};
+
+FIXTURE_VARIANT(node_stuck) {
+	enum node_call call;
+};
+
+FIXTURE_VARIANT_ADD(node_stuck, bar_write) {
+	.call = NODE_BAR_WRITE,
+};
+
+FIXTURE_VARIANT_ADD(node_stuck, config_read) {
+	.call = NODE_CONFIG_READ,
+};
+
+FIXTURE_VARIANT_ADD(node_stuck, attach) {
+	.call = NODE_ATTACH,
+};
+
+FIXTURE_SETUP(node_stuck)
+{
+	int rc = ifd_dev_setup(&self->d, 0);
+
+	if (rc == -ENODEV)
+		SKIP(return, "%s", self->d.err);
+	ASSERT_EQ(0, rc) TH_LOG("%s", self->d.err);
+}
+
+FIXTURE_TEARDOWN(node_stuck)
+{
+	ifd_dev_teardown(&self->d);
+}
+
+TEST_F(node_stuck, removal_does_not_wait)
+{
+	struct node_stuck s = {
+		.devfd = self->d.devfd,
+		.call = variant->call,
+	};
+	long long t0, unbind_ms;
+	size_t psz = page_size();
+	pthread_t t, w;
+	int uffd;
+
+	s.page = mmap(NULL, psz, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, s.page);
+	uffd = uffd_open(s.page, psz);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd: %s", strerror(-uffd));
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, node_call_thread, &s));
+	usleep(300 * 1000);
+	ASSERT_EQ(0, __atomic_load_n(&s.done, __ATOMIC_SEQ_CST))
+		TH_LOG("the call returned %ld without touching the page", s.rc);
+
+	t0 = now_ms();
+	ASSERT_EQ(0, pthread_create(&w, NULL, watchdog_thread, &uffd));
+	EXPECT_EQ(0, file_write(PCI_DRV "/unbind", "%s\n", self->d.bdf));
+	unbind_ms = now_ms() - t0;
+	pthread_join(w, NULL);
+	pthread_join(t, NULL);
+	TH_LOG("removal took %lld ms; the call ended after %lld ms with %ld",
+	       unbind_ms, now_ms() - t0, s.rc);
+	EXPECT_GT(STUCK_MS / 2, unbind_ms);
+	/*
+	 * Let go (the page reads as zeros), the call either finds the node
+	 * removed or had done its work before the removal: a read copies
+	 * its answer out, a write or an attach of ID 0 fails.
+	 */
+	EXPECT_TRUE(s.rc == -ENODEV || s.rc == 4 || s.rc == -EFAULT);
+
+	/* The device is iommufd_pci's again and binds. */
+	ifd_dev_close_node(&self->d);
+	EXPECT_EQ(0, edu_to_iommufd_pci(self->d.bdf));
+	EXPECT_EQ(0, ifd_dev_bind(&self->d)) TH_LOG("%s", self->d.err);
 	munmap(s.page, psz);
 }
 
