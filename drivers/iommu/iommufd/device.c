@@ -237,13 +237,12 @@ err_group:
 }
 EXPORT_SYMBOL_GPL(iommufd_device_bind);
 
-/* Everything but the attachments: they are gone already. */
-static void iommufd_device_free(struct iommufd_device *idev)
+/* What the binding holds besides the attachments and the DMA ownership. */
+static void iommufd_device_free_rest(struct iommufd_device *idev)
 {
 	struct iommufd_ctx *ictx = idev->ictx;
 	bool mock = iommufd_selftest_is_mock_dev(idev->dev);
 
-	iommu_device_release_dma_owner(idev->dev);
 	iommufd_group_put(idev->igroup);
 	put_device(idev->dev);
 	kfree(idev);
@@ -252,15 +251,27 @@ static void iommufd_device_free(struct iommufd_device *idev)
 		iommufd_ctx_put(ictx);
 }
 
+/* Everything but the attachments: they are gone already. */
+static void iommufd_device_free(struct iommufd_device *idev)
+{
+	iommu_device_release_dma_owner(idev->dev);
+	iommufd_device_free_rest(idev);
+}
+
 /**
  * iommufd_device_unbind() - end a binding made by iommufd_device_bind()
  * @idev: the device
  *
  * Detaches every PASID, then the RID, removes the device object (its ID
- * becomes unknown; ioctls using it at that moment are waited for), and
- * gives the DMA ownership of the device's group back: the group returns
- * to its default domain.  The caller must make sure that no attach,
- * replace or detach on @idev runs at the same time or later.
+ * becomes unknown; ioctls using it at that moment are waited for, up to
+ * the remove_timeout_ms parameter), and gives the DMA ownership of the
+ * device's group back: the group returns to its default domain.  If an
+ * ioctl still holds the object when the wait ends (a driver stuck copying
+ * from userspace), the unbind completes all the same: the object is left
+ * to that ioctl, which fails with ENODEV where the device matters and
+ * frees the object (its references on the device, the group record and
+ * the context) when it puts it.  The caller must make sure that no
+ * attach, replace or detach on @idev runs at the same time or later.
  *
  * Context: process context; may sleep.
  */
@@ -268,10 +279,31 @@ void iommufd_device_unbind(struct iommufd_device *idev)
 {
 	/* First, so nothing an attachment holds can keep the object. */
 	iommufd_attach_destroy(idev);
-	iommufd_object_remove(idev->ictx, &idev->obj);
-	iommufd_device_free(idev);
+	/* Seen by ioctls that looked the device up before the removal. */
+	WRITE_ONCE(idev->unbound, true);
+	if (!iommufd_object_remove_timeout(idev->ictx, &idev->obj)) {
+		iommufd_device_free(idev);
+		return;
+	}
+	/* The device goes back to the kernel now, whatever the ioctl does. */
+	iommu_device_release_dma_owner(idev->dev);
+	iommufd_object_orphan(&idev->obj);
 }
 EXPORT_SYMBOL_GPL(iommufd_device_unbind);
+
+/**
+ * iommufd_device_release_orphan() - release_orphan op of IOMMUFD_OBJ_DEVICE
+ * @obj: a device whose unbind timed out waiting for an ioctl, now without
+ *	 references
+ *
+ * Frees what the unbind left: the references on the device, on the
+ * context's record of its IOMMU group and on the context.
+ */
+void iommufd_device_release_orphan(struct iommufd_object *obj)
+{
+	iommufd_device_free_rest(container_of(obj, struct iommufd_device,
+					      obj));
+}
 
 /**
  * iommufd_device_destroy() - destroy op of IOMMUFD_OBJ_DEVICE

@@ -322,7 +322,12 @@ void iommufd_hwpt_nested_destroy(struct iommufd_object *obj)
  * for data_type and data_len that disagree, a @pt_id that names neither
  * an IOAS nor a paging HWPT, or a parent that is no nest parent; ENOENT
  * for an unknown device or a fault_id (with IOMMU_HWPT_FAULT_ID_VALID)
- * that names no fault queue.
+ * that names no fault queue; ENODEV if the device was unbound while the
+ * driver read its data (see iommufd_device_unbind()).
+ *
+ * The device is held while the IOMMU driver allocates the domain, which
+ * for a nested HWPT includes the driver's copy of the data from
+ * userspace; it is put before the answer is written back.
  *
  * Return: 0 or a negative errno.
  */
@@ -387,6 +392,16 @@ int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
 		goto out_put_pt;
 	}
 
+	/*
+	 * The driver may have copied its data from a page userspace held
+	 * back (userfaultfd) for longer than the unbind of the device
+	 * waited: the device is gone then, and so is the HWPT.
+	 */
+	if (READ_ONCE(idev->unbound)) {
+		rc = -ENODEV;
+		goto out_abort;
+	}
+
 	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
 		struct iommufd_fault *fault;
 
@@ -398,6 +413,13 @@ int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
 		/* The lookup's reference becomes the HWPT's. */
 		iommufd_fault_hwpt_set(hwpt, fault);
 	}
+
+	/*
+	 * Done with the device before writing to userspace, so the copy
+	 * cannot hold up its unbind; the HWPT does not refer to it.
+	 */
+	iommufd_put_object(&idev->obj);
+	idev = NULL;
 
 	cmd->out_hwpt_id = hwpt->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
@@ -411,7 +433,8 @@ out_abort:
 out_put_pt:
 	iommufd_put_object(pt_obj);
 out_put_idev:
-	iommufd_put_object(&idev->obj);
+	if (idev)
+		iommufd_put_object(&idev->obj);
 	return rc;
 }
 

@@ -37,11 +37,16 @@
  * region reads and writes of them and of the ROM fail with EIO.  Clearing
  * the bit zaps every mapping first; pages fault in again once it is set.
  *
- * Locking: @lock of a node serializes its ioctls, open, release and
- * removal.  The mmap and fault handlers run under the mm's mmap_lock,
- * which ioctls may take while holding @lock (to copy from userspace), so
- * they take @memory_lock instead (for reading), nested inside @lock where
- * both are held; nothing copies from or to userspace under @memory_lock.
+ * Locking: @lock of a node serializes its ioctls, reads and writes (their
+ * work on the device, not their copies), open, release and removal.
+ * Nothing copies from or to userspace under @lock: the removal (under the
+ * device lock) takes it, and userspace can stall a copy forever
+ * (userfaultfd), so every call copies its arguments in before it locks
+ * the node and its answer out after (iommufd_pci_lock_bound()); reads and
+ * writes of a region lock it for each piece.  The mmap and fault handlers
+ * run under the mm's mmap_lock and take @memory_lock instead (for
+ * reading), nested inside @lock where both are held; nothing copies from
+ * or to userspace under @memory_lock either.
  */
 #define pr_fmt(fmt) "iommufd_pci: " fmt
 
@@ -205,6 +210,7 @@ static int iommufd_pci_ioctl_bind(struct iommufd_pci_node *node,
 				  struct iommufd_pci_bind __user *arg)
 {
 	const size_t minsz = offsetofend(struct iommufd_pci_bind, out_devid);
+	struct iommufd_device *idev;
 	struct iommufd_pci_bind bind;
 	struct iommufd_ctx *ictx;
 	u32 devid;
@@ -224,14 +230,21 @@ static int iommufd_pci_ioctl_bind(struct iommufd_pci_node *node,
 
 	mutex_lock(&node->lock);
 	ret = iommufd_pci_bind_locked(node, ictx, &devid);
-	if (!ret && put_user(devid, &arg->out_devid)) {
-		iommufd_pci_unbind_locked(node);
-		ret = -EFAULT;
-	}
+	idev = node->idev;
 	mutex_unlock(&node->lock);
 	/* The binding holds a reference of its own. */
 	iommufd_ctx_put(ictx);
-	return ret;
+	if (ret || !put_user(devid, &arg->out_devid))
+		return ret;
+	/*
+	 * Written without the lock (the copy may stall); undone unless the
+	 * device was removed meanwhile, which ended the binding already.
+	 */
+	mutex_lock(&node->lock);
+	if (node->idev == idev)
+		iommufd_pci_unbind_locked(node);
+	mutex_unlock(&node->lock);
+	return -EFAULT;
 }
 
 /* Every ioctl but BIND needs a live, bound node. */
@@ -243,6 +256,49 @@ static int iommufd_pci_check_bound(struct iommufd_pci_node *node)
 	if (!node->idev)
 		return -EINVAL;
 	return 0;
+}
+
+/**
+ * iommufd_pci_lock_bound() - lock a node that is live and bound
+ * @node: the node
+ *
+ * Nothing may copy from or to userspace under the node's lock: the
+ * device's removal takes it, and userspace can stall a copy forever
+ * (userfaultfd).  So calls copy their arguments in before this and their
+ * answers out after unlocking.
+ *
+ * Return: 0 with @node->lock held, or the error of an unbound (EINVAL)
+ * or removed (ENODEV) node without it.
+ */
+int iommufd_pci_lock_bound(struct iommufd_pci_node *node)
+{
+	int ret;
+
+	mutex_lock(&node->lock);
+	ret = iommufd_pci_check_bound(node);
+	if (ret)
+		mutex_unlock(&node->lock);
+	return ret;
+}
+
+/**
+ * iommufd_pci_bound_err() - the errno of a call that failed before locking
+ * @node: the node
+ * @err: the call's error (EFAULT from copying its arguments in, say)
+ *
+ * A call on a node that is not bound, or removed, fails with that, even
+ * if its arguments are bad too: the error of the node's state wins.
+ *
+ * Return: the node's error, or @err.
+ */
+int iommufd_pci_bound_err(struct iommufd_pci_node *node, int err)
+{
+	int ret = iommufd_pci_lock_bound(node);
+
+	if (ret)
+		return ret;
+	mutex_unlock(&node->lock);
+	return err;
 }
 
 /*
@@ -259,19 +315,24 @@ static int iommufd_pci_check_bound(struct iommufd_pci_node *node)
  * VFIO detaches instead, which for a replace would break the rule that a
  * failed replace keeps the old HWPT.  Only if another thread makes the
  * structure unwritable between the two writes does the second one fail:
- * an attach is then undone, a replace is kept (the old HWPT may be gone
- * already, an automatic one with its last attachment) and EFAULT tells
- * userspace that it does not know the new pt_id.
+ * an attach is then undone (if the node still records it), a replace is
+ * kept (the old HWPT may be gone already, an automatic one with its last
+ * attachment) and EFAULT tells userspace that it does not know the new
+ * pt_id.  Both writes happen without the node's lock (see
+ * iommufd_pci_lock_bound()).
+ *
+ * Return: 0 or a negative errno; *@attached says whether this was an
+ * attach (not a replace) that succeeded.
  */
 static int iommufd_pci_attach_locked(struct iommufd_pci_node *node,
-				     struct iommufd_pci_attach __user *arg,
-				     u32 pasid, u32 pt_id, bool by_pasid)
+				     u32 pasid, u32 *pt_id, bool by_pasid,
+				     bool *attached)
 {
 	struct iommufd_device *idev = node->idev;
 	void *entry = xa_load(&node->attached, pasid);
-	u32 given = pt_id;
 	int ret;
 
+	*attached = false;
 	/* A replace that could not be undone detached it, maybe by another node. */
 	if (entry && !iommufd_device_pasid_attached(idev, pasid)) {
 		xa_erase(&node->attached, pasid);
@@ -279,40 +340,26 @@ static int iommufd_pci_attach_locked(struct iommufd_pci_node *node,
 	}
 	if (entry && xa_to_value(entry) != by_pasid)
 		return -EBUSY;
-	if (put_user(pt_id, &arg->pt_id))
-		return -EFAULT;
 	if (entry) {
 		/* The HWPT there stays if the replace fails (or it is detached). */
-		ret = iommufd_device_pasid_replace(idev, pasid, &pt_id);
-		if (ret) {
-			if (!iommufd_device_pasid_attached(idev, pasid))
-				xa_erase(&node->attached, pasid);
-			return ret;
-		}
-		if (pt_id != given && put_user(pt_id, &arg->pt_id))
-			return -EFAULT;
-		return 0;
+		ret = iommufd_device_pasid_replace(idev, pasid, pt_id);
+		if (ret && !iommufd_device_pasid_attached(idev, pasid))
+			xa_erase(&node->attached, pasid);
+		return ret;
 	}
 
 	/* Reserve the slot first, so recording the attach cannot fail. */
 	ret = xa_reserve(&node->attached, pasid, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
-	ret = iommufd_device_pasid_attach(idev, pasid, &pt_id);
-	if (ret)
-		goto err_release;
-	if (pt_id != given && put_user(pt_id, &arg->pt_id)) {
-		ret = -EFAULT;
-		goto err_detach;
+	ret = iommufd_device_pasid_attach(idev, pasid, pt_id);
+	if (ret) {
+		xa_release(&node->attached, pasid);
+		return ret;
 	}
 	xa_store(&node->attached, pasid, xa_mk_value(by_pasid), GFP_KERNEL);
+	*attached = true;
 	return 0;
-
-err_detach:
-	iommufd_device_pasid_detach(idev, pasid);
-err_release:
-	xa_release(&node->attached, pasid);
-	return ret;
 }
 
 /*
@@ -340,27 +387,45 @@ static int iommufd_pci_ioctl_attach(struct iommufd_pci_node *node,
 {
 	const size_t minsz = offsetofend(struct iommufd_pci_attach, pt_id);
 	struct iommufd_pci_attach attach;
-	u32 pasid;
+	struct iommufd_device *idev;
+	bool by_pasid, attached;
+	u32 pasid, pt_id;
 	int ret;
 
-	mutex_lock(&node->lock);
-	ret = iommufd_pci_check_bound(node);
-	if (ret)
-		goto out;
-	ret = -EFAULT;
+	/* Arguments first, without the lock; the node's state wins. */
 	if (copy_from_user(&attach, arg, minsz))
-		goto out;
+		return iommufd_pci_bound_err(node, -EFAULT);
 	ret = iommufd_pci_user_pasid(attach.argsz, minsz, attach.flags,
 				     IOMMUFD_PCI_ATTACH_PASID,
 				     offsetofend(struct iommufd_pci_attach, pasid),
 				     &arg->pasid, &pasid);
 	if (ret)
-		goto out;
-	ret = iommufd_pci_attach_locked(node, arg, pasid, attach.pt_id,
-					attach.flags & IOMMUFD_PCI_ATTACH_PASID);
-out:
+		return iommufd_pci_bound_err(node, ret);
+	by_pasid = attach.flags & IOMMUFD_PCI_ATTACH_PASID;
+	pt_id = attach.pt_id;
+	if (put_user(pt_id, &arg->pt_id))
+		return iommufd_pci_bound_err(node, -EFAULT);
+
+	ret = iommufd_pci_lock_bound(node);
+	if (ret)
+		return ret;
+	idev = node->idev;
+	ret = iommufd_pci_attach_locked(node, pasid, &pt_id, by_pasid,
+					&attached);
 	mutex_unlock(&node->lock);
-	return ret;
+	if (ret || pt_id == attach.pt_id || !put_user(pt_id, &arg->pt_id))
+		return ret;
+
+	if (attached) {
+		mutex_lock(&node->lock);
+		if (node->idev == idev &&
+		    xa_load(&node->attached, pasid) == xa_mk_value(by_pasid)) {
+			iommufd_device_pasid_detach(idev, pasid);
+			xa_erase(&node->attached, pasid);
+		}
+		mutex_unlock(&node->lock);
+	}
+	return -EFAULT;
 }
 
 static int iommufd_pci_ioctl_detach(struct iommufd_pci_node *node,
@@ -372,19 +437,18 @@ static int iommufd_pci_ioctl_detach(struct iommufd_pci_node *node,
 	void *entry;
 	int ret;
 
-	mutex_lock(&node->lock);
-	ret = iommufd_pci_check_bound(node);
-	if (ret)
-		goto out;
-	ret = -EFAULT;
 	if (copy_from_user(&detach, arg, minsz))
-		goto out;
+		return iommufd_pci_bound_err(node, -EFAULT);
 	ret = iommufd_pci_user_pasid(detach.argsz, minsz, detach.flags,
 				     IOMMUFD_PCI_DETACH_PASID,
 				     offsetofend(struct iommufd_pci_detach, pasid),
 				     &arg->pasid, &pasid);
 	if (ret)
-		goto out;
+		return iommufd_pci_bound_err(node, ret);
+
+	ret = iommufd_pci_lock_bound(node);
+	if (ret)
+		return ret;
 	/*
 	 * Detaching what holds nothing is not an error; nor is detaching
 	 * what the other kind of ATTACH attached, which stays.
@@ -395,10 +459,8 @@ static int iommufd_pci_ioctl_detach(struct iommufd_pci_node *node,
 		iommufd_device_pasid_detach(node->idev, pasid);
 		xa_erase(&node->attached, pasid);
 	}
-	ret = 0;
-out:
 	mutex_unlock(&node->lock);
-	return ret;
+	return 0;
 }
 
 /* ---- VFIO_DEVICE_GET_INFO, GET_REGION_INFO ---- */
@@ -408,11 +470,15 @@ static int iommufd_pci_ioctl_get_info(struct iommufd_pci_node *node,
 {
 	size_t minsz = offsetofend(struct vfio_device_info, num_irqs);
 	struct vfio_device_info info = {};
+	int ret;
 
 	if (copy_from_user(&info, arg, minsz))
-		return -EFAULT;
+		return iommufd_pci_bound_err(node, -EFAULT);
 	if (info.argsz < minsz)
-		return -EINVAL;
+		return iommufd_pci_bound_err(node, -EINVAL);
+	ret = iommufd_pci_lock_bound(node);
+	if (ret)
+		return ret;
 	/* No device capabilities: cap_offset stays 0 if it fits. */
 	minsz = min_t(size_t, info.argsz, sizeof(info));
 	info.flags = VFIO_DEVICE_FLAGS_PCI;
@@ -420,6 +486,7 @@ static int iommufd_pci_ioctl_get_info(struct iommufd_pci_node *node,
 		info.flags |= VFIO_DEVICE_FLAGS_RESET;
 	info.num_regions = VFIO_PCI_NUM_REGIONS;
 	info.num_irqs = VFIO_PCI_NUM_IRQS;
+	mutex_unlock(&node->lock);
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
@@ -459,11 +526,15 @@ static int iommufd_pci_ioctl_get_region_info(struct iommufd_pci_node *node,
 	struct pci_dev *pdev = node->pdev;
 	struct vfio_region_info info;
 	size_t cap_size = 0;
+	int ret;
 
 	if (copy_from_user(&info, arg, minsz))
-		return -EFAULT;
+		return iommufd_pci_bound_err(node, -EFAULT);
 	if (info.argsz < minsz)
-		return -EINVAL;
+		return iommufd_pci_bound_err(node, -EINVAL);
+	ret = iommufd_pci_lock_bound(node);
+	if (ret)
+		return ret;
 
 	info.cap_offset = 0;
 	switch (info.index) {
@@ -495,8 +566,10 @@ static int iommufd_pci_ioctl_get_region_info(struct iommufd_pci_node *node,
 		break;
 	default:
 		/* No VGA region and no device specific regions */
+		mutex_unlock(&node->lock);
 		return -EINVAL;
 	}
+	mutex_unlock(&node->lock);
 	info.offset = IOMMUFD_PCI_INDEX_TO_OFFSET(info.index);
 
 	if (cap_size) {
@@ -520,8 +593,12 @@ static int iommufd_pci_ioctl_reset(struct iommufd_pci_node *node)
 {
 	int ret;
 
+	ret = iommufd_pci_lock_bound(node);
+	if (ret)
+		return ret;
+	ret = -EINVAL;
 	if (!node->reset_works)
-		return -EINVAL;
+		goto out;
 	/*
 	 * No access to the BARs while the device resets.  The reset puts the
 	 * command register back as it was, so accesses resume only if
@@ -530,6 +607,8 @@ static int iommufd_pci_ioctl_reset(struct iommufd_pci_node *node)
 	iommufd_pci_memory_lock(node, true);
 	ret = pci_try_reset_function(node->pdev);
 	iommufd_pci_memory_unlock(node);
+out:
+	mutex_unlock(&node->lock);
 	return ret;
 }
 
@@ -575,26 +654,32 @@ static int iommufd_pci_ioctl_hot_reset_info(struct iommufd_pci_node *node,
 	const size_t minsz = offsetofend(struct vfio_pci_hot_reset_info, count);
 	struct iommufd_pci_hot_reset_fill fill = {
 		.self = node->pdev,
-		.devid = node->idev->obj.id,
 	};
 	struct vfio_pci_hot_reset_info hdr;
 	struct pci_bus *bus = node->pdev->bus;
-	int ret = 0;
+	int ret;
 
 	if (copy_from_user(&hdr, arg, minsz))
-		return -EFAULT;
+		return iommufd_pci_bound_err(node, -EFAULT);
 	if (hdr.argsz < minsz)
-		return -EINVAL;
+		return iommufd_pci_bound_err(node, -EINVAL);
+	ret = iommufd_pci_lock_bound(node);
+	if (ret)
+		return ret;
+	fill.devid = node->idev->obj.id;
 	hdr.flags = 0;
 	if (!pci_probe_reset_slot(node->pdev->slot))
 		fill.slot = node->pdev->slot;
 	else if (pci_probe_reset_bus(bus))
-		return -ENODEV;
+		ret = -ENODEV;
 	if (fill.slot)
 		bus = fill.slot->bus;
+	if (ret)
+		goto out_unlock;
 
 	pci_walk_bus(bus, iommufd_pci_hot_reset_one, &fill);
 	if (fill.count > (hdr.argsz - sizeof(hdr)) / sizeof(*fill.devices)) {
+		mutex_unlock(&node->lock);
 		hdr.count = fill.count;
 		ret = -ENOSPC;
 		goto header;
@@ -602,9 +687,12 @@ static int iommufd_pci_ioctl_hot_reset_info(struct iommufd_pci_node *node,
 	fill.nr = fill.count;
 	fill.count = 0;
 	fill.devices = kcalloc(fill.nr, sizeof(*fill.devices), GFP_KERNEL);
-	if (!fill.devices)
-		return -ENOMEM;
+	if (!fill.devices) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
 	pci_walk_bus(bus, iommufd_pci_hot_reset_one, &fill);
+	mutex_unlock(&node->lock);
 	if (copy_to_user(arg->devices, fill.devices,
 			 sizeof(*fill.devices) * fill.count)) {
 		ret = -EFAULT;
@@ -620,6 +708,10 @@ header:
 out:
 	kfree(fill.devices);
 	return ret;
+
+out_unlock:
+	mutex_unlock(&node->lock);
+	return ret;
 }
 
 /*
@@ -627,11 +719,17 @@ out:
  * VF token): after the checks every device gets, vfio-pci's answer for a
  * feature the device lacks, ENOTTY, to a probe as to a request.
  */
-static int iommufd_pci_ioctl_feature(struct vfio_device_feature __user *arg)
+static int iommufd_pci_ioctl_feature(struct iommufd_pci_node *node,
+				     struct vfio_device_feature __user *arg)
 {
 	const size_t minsz = offsetofend(struct vfio_device_feature, flags);
 	struct vfio_device_feature feature;
+	int ret;
 
+	/* The node's state decides first; nothing else needs the lock. */
+	ret = iommufd_pci_bound_err(node, 0);
+	if (ret)
+		return ret;
 	if (copy_from_user(&feature, arg, minsz))
 		return -EFAULT;
 	if (feature.argsz < minsz)
@@ -648,16 +746,15 @@ static int iommufd_pci_ioctl_feature(struct vfio_device_feature __user *arg)
 	return -ENOTTY;
 }
 
-/* The VFIO device ioctls, on a live and bound node. */
+/*
+ * The VFIO device ioctls, on a live and bound node: each locks the node
+ * itself, between copying its arguments in and its answer out.
+ */
 static long iommufd_pci_ioctl_vfio(struct iommufd_pci_node *node,
 				   unsigned int cmd, void __user *uarg)
 {
 	long ret;
 
-	mutex_lock(&node->lock);
-	ret = iommufd_pci_check_bound(node);
-	if (ret)
-		goto out;
 	switch (cmd) {
 	case VFIO_DEVICE_GET_INFO:
 		ret = iommufd_pci_ioctl_get_info(node, uarg);
@@ -678,13 +775,11 @@ static long iommufd_pci_ioctl_vfio(struct iommufd_pci_node *node,
 		ret = iommufd_pci_ioctl_hot_reset_info(node, uarg);
 		break;
 	case VFIO_DEVICE_FEATURE:
-		ret = iommufd_pci_ioctl_feature(uarg);
+		ret = iommufd_pci_ioctl_feature(node, uarg);
 		break;
 	default:
 		ret = -ENOTTY;
 	}
-out:
-	mutex_unlock(&node->lock);
 	return ret;
 }
 
@@ -744,15 +839,16 @@ static void iommufd_pci_iowrite(void __iomem *addr, u32 val, unsigned int size)
 /*
  * BAR accesses in naturally aligned pieces of up to 4 bytes; the MSI-X
  * table reads as all ones and ignores writes.  A memory BAR answers EIO
- * while it does not decode (memory_lock is held around each piece only:
- * copying from or to userspace may take the mmap_lock, which the fault
- * handler holds when it takes memory_lock).
+ * while it does not decode.  Each piece is done under the node's lock
+ * (and, for a memory BAR, memory_lock), its data copied from userspace
+ * before and to userspace after: a copy may take the mmap_lock, which
+ * the fault handler holds when it takes memory_lock, and userspace may
+ * stall it, which must not stall the device's removal.
  */
 static ssize_t iommufd_pci_bar_rw(struct iommufd_pci_node *node, int bar,
 				  char __user *buf, size_t count, u64 off,
 				  bool write)
 {
-	void __iomem *io = node->bar_io[bar];
 	u64 len = pci_resource_len(node->pdev, bar);
 	bool mem = pci_resource_flags(node->pdev, bar) & IORESOURCE_MEM;
 	bool decodes = true;
@@ -761,7 +857,7 @@ static ssize_t iommufd_pci_bar_rw(struct iommufd_pci_node *node, int bar,
 	int err = 0;
 	u32 val;
 
-	if (!io || off >= len)
+	if (!node->bar_io[bar] || off >= len)
 		return -EINVAL;
 	count = min_t(u64, count, len - off);
 	while (count) {
@@ -776,12 +872,18 @@ static ssize_t iommufd_pci_bar_rw(struct iommufd_pci_node *node, int bar,
 			err = -EFAULT;
 			break;
 		}
+		/* The BARs are unmapped once the device is removed. */
+		err = iommufd_pci_lock_bound(node);
+		if (err)
+			break;
 		if (mem) {
 			down_read(&node->memory_lock);
 			decodes = iommufd_pci_mem_usable(node);
 		}
 		/* The MSI-X table is not the owner's. */
 		if (decodes && !iommufd_pci_in_msix(node, bar, off, size)) {
+			void __iomem *io = node->bar_io[bar];
+
 			if (write)
 				iommufd_pci_iowrite(io + off, val, size);
 			else
@@ -789,6 +891,7 @@ static ssize_t iommufd_pci_bar_rw(struct iommufd_pci_node *node, int bar,
 		}
 		if (mem)
 			up_read(&node->memory_lock);
+		mutex_unlock(&node->lock);
 		if (!decodes) {
 			err = -EIO;
 			break;
@@ -814,6 +917,9 @@ static ssize_t iommufd_pci_rom_read(struct iommufd_pci_node *node,
 	void *tmp = NULL;
 	ssize_t ret;
 
+	ret = iommufd_pci_lock_bound(node);
+	if (ret)
+		return ret;
 	/* The ROM decodes only with memory decode on. */
 	down_read(&node->memory_lock);
 	ret = -EIO;
@@ -837,12 +943,55 @@ out_unmap:
 	pci_unmap_rom(node->pdev, io);
 out_unlock:
 	up_read(&node->memory_lock);
+	mutex_unlock(&node->lock);
 	if (ret > 0) {
 		if (copy_to_user(buf, tmp, count))
 			ret = -EFAULT;
 		kfree(tmp);
 	}
 	return ret;
+}
+
+/* Config space in the pieces pci_config.c takes, each under the lock. */
+static ssize_t iommufd_pci_config_user(struct iommufd_pci_node *node,
+				       char __user *buf, size_t count,
+				       u64 off, bool write)
+{
+	unsigned int size, cfg_size = node->pdev->cfg_size;
+	ssize_t done = 0, ret;
+	u8 bytes[4];
+
+	if (off >= cfg_size)
+		return -EINVAL;
+	count = min_t(u64, count, cfg_size - off);
+	while (count) {
+		if (count >= 4 && !(off % 4))
+			size = 4;
+		else if (count >= 2 && !(off % 2))
+			size = 2;
+		else
+			size = 1;
+		if (write && copy_from_user(bytes, buf, size)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = iommufd_pci_lock_bound(node);
+		if (ret)
+			break;
+		ret = iommufd_pci_config_rw(node, bytes, size, off, write);
+		mutex_unlock(&node->lock);
+		if (ret < 0)
+			break;
+		if (!write && copy_to_user(buf, bytes, size)) {
+			ret = -EFAULT;
+			break;
+		}
+		count -= size;
+		done += size;
+		off += size;
+		buf += size;
+	}
+	return done ? done : ret;
 }
 
 static ssize_t iommufd_pci_rw(struct file *file, char __user *buf,
@@ -857,13 +1006,13 @@ static ssize_t iommufd_pci_rw(struct file *file, char __user *buf,
 		return -EINVAL;
 	if (!count)
 		return 0;
-	mutex_lock(&node->lock);
-	ret = iommufd_pci_check_bound(node);
+	/* The node's state first; each piece checks it again. */
+	ret = iommufd_pci_bound_err(node, 0);
 	if (ret)
-		goto out;
+		return ret;
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
-		ret = iommufd_pci_config_rw(node, buf, count, off, write);
+		ret = iommufd_pci_config_user(node, buf, count, off, write);
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX:
 		ret = iommufd_pci_bar_rw(node, index, buf, count, off, write);
@@ -878,8 +1027,6 @@ static ssize_t iommufd_pci_rw(struct file *file, char __user *buf,
 	}
 	if (ret > 0)
 		*ppos += ret;
-out:
-	mutex_unlock(&node->lock);
 	return ret;
 }
 

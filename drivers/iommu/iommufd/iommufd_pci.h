@@ -124,12 +124,14 @@ struct iommufd_pci_node {
 };
 
 /* iommufd_pci.c */
+int iommufd_pci_lock_bound(struct iommufd_pci_node *node);
+int iommufd_pci_bound_err(struct iommufd_pci_node *node, int err);
 void iommufd_pci_memory_lock(struct iommufd_pci_node *node, bool zap);
 void iommufd_pci_memory_unlock(struct iommufd_pci_node *node);
 
 /* pci_config.c */
 void iommufd_pci_config_init(struct iommufd_pci_node *node);
-ssize_t iommufd_pci_config_rw(struct iommufd_pci_node *node, char __user *buf,
+ssize_t iommufd_pci_config_rw(struct iommufd_pci_node *node, u8 *buf,
 			      size_t count, loff_t pos, bool write);
 
 /* pci_intrs.c */

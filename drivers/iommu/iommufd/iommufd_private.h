@@ -146,6 +146,9 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 void iommufd_put_object(struct iommufd_object *obj);
 void iommufd_object_remove(struct iommufd_ctx *ictx,
 			   struct iommufd_object *obj);
+int iommufd_object_remove_timeout(struct iommufd_ctx *ictx,
+				  struct iommufd_object *obj);
+void iommufd_object_orphan(struct iommufd_object *obj);
 int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id);
 void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
 					struct iommufd_object *obj);
@@ -668,6 +671,10 @@ void iommufd_pasid_devs_destroy(struct iommufd_pasid_devs *devs);
  *		under the attach mutex of @igroup
  * @iopf_on: IOMMU_DEV_FEAT_IOPF is enabled (the driver has the feature and
  *	     @iopf_users is not 0)
+ * @unbound: iommufd_device_unbind() has begun: an ioctl that holds the
+ *	     object from before must not hand userspace anything new for the
+ *	     device (READ_ONCE; the object may outlive the binding, see
+ *	     iommufd_object_remove_timeout())
  */
 struct iommufd_device {
 	struct iommufd_object obj;
@@ -678,10 +685,12 @@ struct iommufd_device {
 	bool enforce_cache_coherency;
 	unsigned int iopf_users;
 	bool iopf_on;
+	bool unbound;
 };
 
 struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, u32 id);
 void iommufd_device_destroy(struct iommufd_object *obj);
+void iommufd_device_release_orphan(struct iommufd_object *obj);
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
 
 /* access.c */

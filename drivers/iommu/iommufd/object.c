@@ -11,8 +11,18 @@
  * the same step, under the XArray lock that lookups take too: an object
  * can never be found once its destruction has started, and never be
  * destroyed while something still points at it.
+ *
+ * Objects the kernel removes (a device being unbound, an access object)
+ * are taken out of the XArray first and then waited for.  For a device
+ * the wait is bounded (remove_timeout_ms): an ioctl can hold it while
+ * its IOMMU driver copies from userspace, which userspace can stall
+ * forever.  On time-out the device is orphaned: the unbind completes,
+ * and the ioctl that puts the last reference frees the object.
  */
 #include <kunit/visibility.h>
+#include <linux/jiffies.h>
+#include <linux/moduleparam.h>
+#include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
@@ -21,33 +31,50 @@
 
 #include "iommufd_private.h"
 
+/*
+ * @name: what the kernel calls the type in its messages
+ * @destroy: free an object nothing references any more
+ * @release_orphan: free an object that iommufd_object_orphan() gave up on,
+ *		    once its last reference is gone; only for the types whose
+ *		    removal can time out
+ */
 struct iommufd_object_ops {
+	const char *name;
 	void (*destroy)(struct iommufd_object *obj);
+	void (*release_orphan)(struct iommufd_object *obj);
 };
 
 static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	[IOMMUFD_OBJ_IOAS] = {
+		.name = "IOAS",
 		.destroy = iommufd_ioas_destroy,
 	},
 	/* Only reached through iommufd_device_unbind(): the binding holds it. */
 	[IOMMUFD_OBJ_DEVICE] = {
+		.name = "device",
 		.destroy = iommufd_device_destroy,
+		.release_orphan = iommufd_device_release_orphan,
 	},
 	[IOMMUFD_OBJ_HWPT_PAGING] = {
+		.name = "paging HWPT",
 		.destroy = iommufd_hwpt_paging_destroy,
 	},
 	[IOMMUFD_OBJ_HWPT_NESTED] = {
+		.name = "nested HWPT",
 		.destroy = iommufd_hwpt_nested_destroy,
 	},
 	/* Only reached through iommufd_access_destroy(): the driver holds it. */
 	[IOMMUFD_OBJ_ACCESS] = {
+		.name = "access",
 		.destroy = iommufd_access_destroy_object,
 	},
 	[IOMMUFD_OBJ_FAULT] = {
+		.name = "fault queue",
 		.destroy = iommufd_fault_destroy,
 	},
 #ifdef IOMMUFD_PASID_TEST
 	[IOMMUFD_OBJ_SELFTEST] = {
+		.name = "mock device",
 		.destroy = iommufd_selftest_destroy,
 	},
 #endif
@@ -55,6 +82,16 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 
 /* iommufd_object_remove() waits here for ioctls to put their references. */
 static DECLARE_WAIT_QUEUE_HEAD(iommufd_object_wait);
+
+/*
+ * How long iommufd_object_remove_timeout() waits for ioctls that still use
+ * an object the kernel removes (a device being unbound).  60 s by default,
+ * as mainline; a test shortens it.
+ */
+static unsigned int remove_timeout_ms = 60000;
+module_param(remove_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(remove_timeout_ms,
+		 "How long unbinding a device waits for ioctls still using it, in ms, before it completes without them and leaves the object to the last of them (default: 60000)");
 
 /**
  * iommufd_object_reserve() - give a new object an ID
@@ -130,14 +167,29 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
  * iommufd_put_object() - drop a reference from iommufd_get_object()
  * @obj: the object
  *
- * Never the last reference: that one belongs to the ID table.
+ * Never the last reference, which belongs to the ID table, except for an
+ * object whose removal timed out (iommufd_object_orphan()): the ioctl that
+ * puts its last reference frees it.
+ *
+ * Context: process context if @obj can be an orphan (a device).
  */
 void iommufd_put_object(struct iommufd_object *obj)
 {
-	refcount_dec(&obj->users);
+	if (refcount_dec_and_test(&obj->users)) {
+		/* Only an orphan gets here; nobody else can see it. */
+		if (!WARN_ON_ONCE(!iommufd_object_ops[obj->type].release_orphan))
+			iommufd_object_ops[obj->type].release_orphan(obj);
+		return;
+	}
 	/* @obj may be gone now: only the global queue is touched. */
 	if (wq_has_sleeper(&iommufd_object_wait))
 		wake_up_all(&iommufd_object_wait);
+}
+
+/* The ID table's reference, now the remover's, and the remover's own. */
+static bool iommufd_object_alone(struct iommufd_object *obj)
+{
+	return refcount_read(&obj->users) == 2;
 }
 
 /**
@@ -147,9 +199,12 @@ void iommufd_put_object(struct iommufd_object *obj)
  *	 the ID table's (a device's binding, say)
  *
  * The ID becomes unknown to lookups and to IOMMU_DESTROY at once; then the
- * call waits until the ioctls that found the object before have put their
- * references.  Afterwards the caller owns @obj alone, with neither the ID
- * table nor anything else pointing at it, and frees it.
+ * call waits, without a bound, until the ioctls that found the object
+ * before have put their references.  Afterwards the caller owns @obj
+ * alone, with neither the ID table nor anything else pointing at it, and
+ * frees it.  For objects whose users never wait on userspace while they
+ * hold a reference (an access object: only the kernel's unmap path takes
+ * one); a device uses iommufd_object_remove_timeout().
  *
  * Context: process context; sleeps.
  */
@@ -157,8 +212,58 @@ void iommufd_object_remove(struct iommufd_ctx *ictx,
 			   struct iommufd_object *obj)
 {
 	WARN_ON(xa_erase(&ictx->objects, obj->id) != obj);
-	/* The ID table's reference, now the caller's, and the caller's own. */
-	wait_event(iommufd_object_wait, refcount_read(&obj->users) == 2);
+	wait_event(iommufd_object_wait, iommufd_object_alone(obj));
+}
+
+/**
+ * iommufd_object_remove_timeout() - iommufd_object_remove() with a bound
+ * @ictx: context
+ * @obj: as for iommufd_object_remove(); its type has a release_orphan op
+ *
+ * As iommufd_object_remove(), but the wait ends after the remove_timeout_ms
+ * module parameter (60 s by default) even if an ioctl still holds @obj,
+ * say one whose driver is stuck copying from a page userspace never
+ * provides (userfaultfd).  The kernel then names the object in a critical
+ * message and the caller must give @obj up with iommufd_object_orphan()
+ * once it has released what cannot wait (the device's DMA ownership).
+ *
+ * Context: process context; sleeps.
+ * Return: 0 if the caller owns @obj alone, -ETIMEDOUT if an ioctl still
+ * holds it.
+ */
+int iommufd_object_remove_timeout(struct iommufd_ctx *ictx,
+				  struct iommufd_object *obj)
+{
+	unsigned int ms = READ_ONCE(remove_timeout_ms);
+
+	WARN_ON(xa_erase(&ictx->objects, obj->id) != obj);
+	if (wait_event_timeout(iommufd_object_wait, iommufd_object_alone(obj),
+			       msecs_to_jiffies(ms)))
+		return 0;
+	/* An ioctl may have put its reference after the last check. */
+	if (iommufd_object_alone(obj))
+		return 0;
+	pr_crit("iommufd_pasid: %s object %u still in use by an ioctl after %u ms; removed without waiting longer, the ioctl frees it\n",
+		iommufd_object_ops[obj->type].name, obj->id, ms);
+	return -ETIMEDOUT;
+}
+
+/**
+ * iommufd_object_orphan() - give up an object whose removal timed out
+ * @obj: the object after iommufd_object_remove_timeout() returned
+ *	 -ETIMEDOUT, with what the caller must release at once released
+ *
+ * Drops the ID table's reference and the caller's.  The object is freed
+ * by its type's release_orphan op: here if the ioctls that held it are
+ * done by now, else by iommufd_put_object() of the last of them.  The
+ * caller must not touch @obj afterwards.
+ *
+ * Context: process context.
+ */
+void iommufd_object_orphan(struct iommufd_object *obj)
+{
+	if (refcount_sub_and_test(2, &obj->users))
+		iommufd_object_ops[obj->type].release_orphan(obj);
 }
 
 static void iommufd_object_free(struct iommufd_object *obj)

@@ -241,10 +241,9 @@ static int cfg_hw_write(struct pci_dev *pdev, unsigned int pos,
 	return ret ? pcibios_err_to_errno(ret) : 0;
 }
 
-static int cfg_read_chunk(struct iommufd_pci_node *node, char __user *buf,
+static int cfg_read_chunk(struct iommufd_pci_node *node, u8 *bytes,
 			  unsigned int pos, unsigned int size)
 {
-	u8 bytes[4];
 	unsigned int i, off;
 	u32 hw;
 	int ret;
@@ -259,7 +258,7 @@ static int cfg_read_chunk(struct iommufd_pci_node *node, char __user *buf,
 			bytes[i] = (bytes[i] & ~node->virt[off]) |
 				   (node->vconfig[off] & node->virt[off]);
 	}
-	return copy_to_user(buf, bytes, size) ? -EFAULT : 0;
+	return 0;
 }
 
 /*
@@ -296,18 +295,15 @@ static int cfg_hw_write_masked(struct pci_dev *pdev, unsigned int pos,
 	return cfg_hw_write(pdev, pos, size, (hw & ~hwmask) | (val & hwmask));
 }
 
-static int cfg_write_chunk(struct iommufd_pci_node *node,
-			   const char __user *buf, unsigned int pos,
-			   unsigned int size)
+static int cfg_write_chunk(struct iommufd_pci_node *node, const u8 *bytes,
+			   unsigned int pos, unsigned int size)
 {
-	u8 bytes[4], vbits, old_cmd;
 	unsigned int i, off;
 	u32 hwmask = 0, val = 0;
 	bool cmd, mem = false;
+	u8 vbits, old_cmd;
 	int ret;
 
-	if (copy_from_user(bytes, buf, size))
-		return -EFAULT;
 	old_cmd = node->vconfig[PCI_COMMAND + 1];
 	for (i = 0; i < size; i++) {
 		off = pos + i;
@@ -351,7 +347,8 @@ static int cfg_write_chunk(struct iommufd_pci_node *node,
 /**
  * iommufd_pci_config_rw() - read or write the config space region
  * @node: a bound node, locked
- * @buf: userspace buffer
+ * @buf: kernel buffer (the caller copies from or to userspace without
+ *	 the node's lock, so the removal of the device never waits on a copy)
  * @count: bytes to access
  * @pos: offset in config space
  * @write: write @buf to config space rather than read into it
@@ -361,7 +358,7 @@ static int cfg_write_chunk(struct iommufd_pci_node *node,
  * Return: the number of bytes accessed or a negative errno (if nothing
  * was).
  */
-ssize_t iommufd_pci_config_rw(struct iommufd_pci_node *node, char __user *buf,
+ssize_t iommufd_pci_config_rw(struct iommufd_pci_node *node, u8 *buf,
 			      size_t count, loff_t pos, bool write)
 {
 	unsigned int size, cfg_size = node->pdev->cfg_size;

@@ -77,7 +77,7 @@ static unsigned int iommufd_pci_irq_count(struct iommufd_pci_node *node,
 
 /**
  * iommufd_pci_ioctl_get_irq_info() - VFIO_DEVICE_GET_IRQ_INFO
- * @node: a bound node, locked
+ * @node: the node, not locked: the call locks it between its copies
  * @arg: struct vfio_irq_info in userspace
  *
  * Return: 0 or a negative errno.
@@ -87,17 +87,24 @@ int iommufd_pci_ioctl_get_irq_info(struct iommufd_pci_node *node,
 {
 	const size_t minsz = offsetofend(struct vfio_irq_info, count);
 	struct vfio_irq_info info;
+	int ret;
 
 	if (copy_from_user(&info, arg, minsz))
-		return -EFAULT;
+		return iommufd_pci_bound_err(node, -EFAULT);
 	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
-		return -EINVAL;
+		return iommufd_pci_bound_err(node, -EINVAL);
+	ret = iommufd_pci_lock_bound(node);
+	if (ret)
+		return ret;
 	/* The error index exists on PCI Express only. */
-	if (info.index == VFIO_PCI_ERR_IRQ_INDEX && !pci_is_pcie(node->pdev))
+	if (info.index == VFIO_PCI_ERR_IRQ_INDEX && !pci_is_pcie(node->pdev)) {
+		mutex_unlock(&node->lock);
 		return -EINVAL;
+	}
 
 	info.flags = VFIO_IRQ_INFO_EVENTFD;
 	info.count = iommufd_pci_irq_count(node, info.index);
+	mutex_unlock(&node->lock);
 	if (info.index == VFIO_PCI_INTX_IRQ_INDEX)
 		info.flags |= VFIO_IRQ_INFO_MASKABLE |
 			      VFIO_IRQ_INFO_AUTOMASKED;
@@ -557,7 +564,7 @@ static int set_irqs(struct iommufd_pci_node *node, u32 flags,
 
 /**
  * iommufd_pci_ioctl_set_irqs() - VFIO_DEVICE_SET_IRQS
- * @node: a bound node, locked
+ * @node: the node, not locked: the call locks it after copying the data
  * @arg: struct vfio_irq_set in userspace, followed by its data
  *
  * Return: 0 or a negative errno.
@@ -573,13 +580,18 @@ int iommufd_pci_ioctl_set_irqs(struct iommufd_pci_node *node,
 	int ret;
 
 	if (copy_from_user(&hdr, arg, minsz))
-		return -EFAULT;
+		return iommufd_pci_bound_err(node, -EFAULT);
 	if (hdr.argsz < minsz || hdr.index >= VFIO_PCI_NUM_IRQS ||
 	    hdr.count >= U32_MAX - hdr.start ||
 	    hdr.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK |
 			  VFIO_IRQ_SET_ACTION_TYPE_MASK))
-		return -EINVAL;
+		return iommufd_pci_bound_err(node, -EINVAL);
+	/* The count comes from the device's capabilities, fixed at probe. */
+	ret = iommufd_pci_lock_bound(node);
+	if (ret)
+		return ret;
 	max = iommufd_pci_irq_count(node, hdr.index);
+	mutex_unlock(&node->lock);
 	if (hdr.start >= max || hdr.start + hdr.count > max)
 		return -EINVAL;
 
@@ -600,13 +612,20 @@ int iommufd_pci_ioctl_set_irqs(struct iommufd_pci_node *node,
 			return -EINVAL;
 		size *= hdr.count;
 		if (size) {
+			/* Copied before the lock: a copy may stall. */
 			data = memdup_user(arg + minsz, size);
 			if (IS_ERR(data))
-				return PTR_ERR(data);
+				return iommufd_pci_bound_err(node,
+							     PTR_ERR(data));
 		}
 	}
 
-	ret = set_irqs(node, hdr.flags, hdr.index, hdr.start, hdr.count, data);
+	ret = iommufd_pci_lock_bound(node);
+	if (!ret) {
+		ret = set_irqs(node, hdr.flags, hdr.index, hdr.start,
+			       hdr.count, data);
+		mutex_unlock(&node->lock);
+	}
 	kfree(data);
 	return ret;
 }

@@ -5,10 +5,28 @@
  * meanwhile the device node is closed (the unbind that sysfs unbind and
  * hot-unplug also run, under the device lock).  The unbind must complete
  * while the copy is still stuck, not when userspace lets it go.
+ *
+ * IOMMU_HWPT_ALLOC of a nested HWPT holds the device while vtd_sm copies
+ * struct iommu_hwpt_vtd_s1 from userspace, so there the unbind waits, but
+ * only up to iommufd_pasid's remove_timeout_ms (shortened here), whether
+ * the node is closed or iommufd_pci is unbound in sysfs: then it
+ * completes, the device can be bound again at once, and the ioctl, once
+ * userspace lets its copy go, fails with ENODEV (the data was valid) or
+ * the driver's EINVAL (it read zeros) and leaves nothing behind: the nest
+ * parent and the IOAS can be destroyed.  kmemleak at the end of the run
+ * checks the rest.
+ *
+ * The device node's own calls copy their arguments in before they lock
+ * the node and their answers out after, so the device's removal (sysfs
+ * unbind of iommufd_pci here), which takes that lock, never waits on a
+ * copy that userspace stalls: a pwrite() of a BAR, a pread() of config
+ * space and an IOMMUFD_PCI_ATTACH, each with its buffer in a
+ * userfaultfd page.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
+#include <linux/vfio.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +41,12 @@
 
 /* How long userspace keeps the copy stuck before letting it go. */
 #define STUCK_MS	3000
+
+#define REMOVE_TIMEOUT	"/sys/module/iommufd_pasid/parameters/remove_timeout_ms"
+/* The bound the HWPT_ALLOC tests set, and how long they keep it stuck. */
+#define BOUND_MS	1000
+#define HWPT_STUCK_MS	8000
+#define GPA_TABLE	0x80000000ULL
 
 struct stuck_info {
 	int iommufd;
@@ -125,6 +149,343 @@ TEST(unbind_while_hw_info_copy_is_stuck)
 
 	munmap(page, psz);
 	ifd_dev_teardown(&d);
+}
+
+/* ---- IOMMU_HWPT_ALLOC: the driver's own copy, under the bound ---- */
+
+struct hwpt_stuck {
+	int iommufd;
+	__u32 dev_id;
+	__u32 parent;
+	void *page;		/* the userfaultfd-registered page */
+	int uffd;
+	int fill;		/* let the copy go by filling the page */
+	struct iommu_hwpt_vtd_s1 s1;
+	__u32 hwpt_id;
+	int rc;
+	int done;
+};
+
+static void *hwpt_alloc_thread(void *arg)
+{
+	struct hwpt_stuck *s = arg;
+
+	s->rc = hwpt_alloc_data(s->iommufd, 0, s->dev_id, s->parent,
+				IOMMU_HWPT_DATA_VTD_S1, s->page, sizeof(s->s1),
+				&s->hwpt_id);
+	__atomic_store_n(&s->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * After HWPT_STUCK_MS, let the copy go: fill the page with valid data, or
+ * close the userfaultfd (the page then faults in as zeros).
+ */
+static void *hwpt_watchdog_thread(void *arg)
+{
+	struct hwpt_stuck *s = arg;
+	size_t psz = page_size();
+	struct uffdio_copy copy = {
+		.dst = (unsigned long)s->page,
+		.len = psz,
+	};
+	void *src;
+
+	usleep(HWPT_STUCK_MS * 1000);
+	src = calloc(1, psz);
+	if (s->fill && src) {
+		memcpy(src, &s->s1, sizeof(s->s1));
+		copy.src = (unsigned long)src;
+		ioctl(s->uffd, UFFDIO_COPY, &copy);
+	}
+	close(s->uffd);
+	free(src);
+	return NULL;
+}
+
+FIXTURE(hwpt_stuck) {
+	struct ifd_dev d;
+	struct iommu_hw_info_vtd vtd;
+	char *gpa_page;
+	__u32 ioas;
+	__u32 parent;
+	char timeout_orig[32];
+	int timeout_set;
+};
+
+FIXTURE_VARIANT(hwpt_stuck) {
+	int fill;
+	int sysfs;	/* unbind iommufd_pci in sysfs instead of closing */
+};
+
+FIXTURE_VARIANT_ADD(hwpt_stuck, copy_succeeds_late) {
+	.fill = 1,
+};
+
+FIXTURE_VARIANT_ADD(hwpt_stuck, copy_reads_zeros_late) {
+	.fill = 0,
+};
+
+/* The driver's remove: under the device lock, as a hot-unplug. */
+FIXTURE_VARIANT_ADD(hwpt_stuck, sysfs_unbind) {
+	.fill = 1,
+	.sysfs = 1,
+};
+
+FIXTURE_SETUP(hwpt_stuck)
+{
+	size_t psz = page_size();
+	const char *what = "";
+	int rc;
+
+	self->gpa_page = buf_alloc(psz, 0);
+	ASSERT_NE(NULL, self->gpa_page);
+	rc = ifd_dev_setup(&self->d, 0);
+	if (rc == -ENODEV)
+		SKIP(return, "%s", self->d.err);
+	ASSERT_EQ(0, rc) TH_LOG("%s", self->d.err);
+	rc = hw_info_vtd(self->d.iommufd, self->d.dev_id, &self->vtd);
+	what = "GET_HW_INFO";
+	if (!rc && !(self->vtd.ecap_reg & VTD_ECAP_SLTS)) {
+		ifd_dev_teardown(&self->d);
+		SKIP(return, "no nest parent: unit without second-level translation");
+	}
+	if (!rc) {
+		rc = ifd_dev_debug_nesting(&self->d, self->vtd.ecap_reg);
+		what = "vtd_sm debug_nesting";
+	}
+	if (!rc) {
+		rc = ioas_alloc(self->d.iommufd, &self->ioas);
+		what = "IOAS_ALLOC";
+	}
+	if (!rc) {
+		rc = ioas_map(self->d.iommufd, self->ioas, self->gpa_page, psz,
+			      GPA_TABLE);
+		what = "IOAS_MAP";
+	}
+	if (!rc) {
+		rc = hwpt_alloc(self->d.iommufd, IOMMU_HWPT_ALLOC_NEST_PARENT,
+				self->d.dev_id, self->ioas, &self->parent);
+		what = "HWPT_ALLOC nest parent";
+	}
+	/*
+	 * Without the parameter (a stack whose unbind waits without bound)
+	 * the test goes on: the unbind then takes until userspace lets go.
+	 */
+	if (!rc && !file_read(REMOVE_TIMEOUT, self->timeout_orig,
+			      sizeof(self->timeout_orig))) {
+		rc = file_write(REMOVE_TIMEOUT, "%d\n", BOUND_MS);
+		what = "set " REMOVE_TIMEOUT;
+		self->timeout_set = !rc;
+	}
+	if (rc)
+		ifd_dev_teardown(&self->d);
+	ASSERT_EQ(0, rc) TH_LOG("%s: %s", what, strerror(-rc));
+}
+
+FIXTURE_TEARDOWN(hwpt_stuck)
+{
+	if (self->timeout_set)
+		file_write(REMOVE_TIMEOUT, "%s", self->timeout_orig);
+	ifd_dev_teardown(&self->d);
+}
+
+TEST_F(hwpt_stuck, unbind_is_bounded)
+{
+	struct hwpt_stuck s = {
+		.iommufd = self->d.iommufd,
+		.dev_id = self->d.dev_id,
+		.parent = self->parent,
+		.fill = variant->fill,
+		.s1 = {
+			.pgtbl_addr = GPA_TABLE,
+			.addr_width = 48,
+		},
+	};
+	long long t0, unbind_ms, waited;
+	struct iommu_hw_info_vtd vtd;
+	__u32 old_id = self->d.dev_id;
+	size_t psz = page_size();
+	pthread_t t, w;
+	int rc;
+
+	if (!self->timeout_set)
+		TH_LOG("no %s: the unbind waits without a bound", REMOVE_TIMEOUT);
+	s.page = mmap(NULL, psz, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, s.page);
+	s.uffd = uffd_open(s.page, psz);
+	if (s.uffd < 0)
+		SKIP(return, "no userfaultfd: %s", strerror(-s.uffd));
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, hwpt_alloc_thread, &s));
+	/* Let the driver's copy reach the missing page. */
+	usleep(300 * 1000);
+	ASSERT_EQ(0, __atomic_load_n(&s.done, __ATOMIC_SEQ_CST))
+		TH_LOG("HWPT_ALLOC returned %d without touching the page", s.rc);
+
+	t0 = now_ms();
+	ASSERT_EQ(0, pthread_create(&w, NULL, hwpt_watchdog_thread, &s));
+	if (variant->sysfs) {
+		EXPECT_EQ(0, file_write(PCI_DRV "/unbind", "%s\n",
+					self->d.bdf));
+	} else {
+		ifd_dev_close_node(&self->d);
+	}
+	unbind_ms = now_ms() - t0;
+	TH_LOG("unbind took %lld ms (bound %d ms)", unbind_ms, BOUND_MS);
+	/* Within the bound and some slack, long before userspace lets go. */
+	EXPECT_GT(BOUND_MS + 2000, unbind_ms);
+
+	/* The device is the kernel's again: it binds while the ioctl waits. */
+	if (variant->sysfs) {
+		ifd_dev_close_node(&self->d);
+		EXPECT_EQ(0, edu_to_iommufd_pci(self->d.bdf));
+	}
+	rc = ifd_dev_bind(&self->d);
+	EXPECT_EQ(0, rc) TH_LOG("%s", self->d.err);
+	EXPECT_EQ(0, __atomic_load_n(&s.done, __ATOMIC_SEQ_CST));
+
+	pthread_join(w, NULL);
+	pthread_join(t, NULL);
+	waited = now_ms() - t0;
+	TH_LOG("HWPT_ALLOC ended after %lld ms with %d", waited, s.rc);
+	/*
+	 * Filled, the copy succeeds and finds the device gone; with the
+	 * userfaultfd closed it reads zeros, which vtd_sm refuses.
+	 */
+	EXPECT_EQ(variant->fill ? -ENODEV : -EINVAL, s.rc);
+
+	/*
+	 * Nothing left: no nested HWPT holds the parent, and the old ID
+	 * names nothing (unless the new binding got it again).
+	 */
+	if (!rc && old_id != self->d.dev_id)
+		EXPECT_EQ(-ENOENT, obj_destroy(self->d.iommufd, old_id));
+	EXPECT_EQ(0, obj_destroy(self->d.iommufd, self->parent));
+	EXPECT_EQ(0, ioas_unmap(self->d.iommufd, self->ioas, GPA_TABLE, psz));
+	EXPECT_EQ(0, obj_destroy(self->d.iommufd, self->ioas));
+	/* The new binding works. */
+	if (!rc) {
+		EXPECT_EQ(0, hw_info_vtd(self->d.iommufd, self->d.dev_id,
+					 &vtd));
+	}
+	munmap(s.page, psz);
+}
+
+/* ---- the device node's calls, against the device's removal ---- */
+
+enum node_call { NODE_BAR_WRITE, NODE_CONFIG_READ, NODE_ATTACH };
+
+struct node_stuck {
+	int devfd;
+	enum node_call call;
+	void *page;
+	long rc;
+	int done;
+};
+
+static void *node_call_thread(void *arg)
+{
+	struct node_stuck *s = arg;
+	/* Config space from its start: vendor and device ID */
+	const off_t cfg = (off_t)VFIO_PCI_CONFIG_REGION_INDEX << 40;
+
+	switch (s->call) {
+	case NODE_BAR_WRITE:
+		s->rc = pwrite(s->devfd, s->page, 4, EDU_LIVE_REG);
+		break;
+	case NODE_CONFIG_READ:
+		s->rc = pread(s->devfd, s->page, 4, cfg);
+		break;
+	case NODE_ATTACH:
+		s->rc = ioctl(s->devfd, IOMMUFD_PCI_ATTACH, s->page);
+		break;
+	}
+	if (s->rc < 0)
+		s->rc = -errno;
+	__atomic_store_n(&s->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+FIXTURE(node_stuck) {
+	struct ifd_dev d;
+};
+
+FIXTURE_VARIANT(node_stuck) {
+	enum node_call call;
+};
+
+FIXTURE_VARIANT_ADD(node_stuck, bar_write) {
+	.call = NODE_BAR_WRITE,
+};
+
+FIXTURE_VARIANT_ADD(node_stuck, config_read) {
+	.call = NODE_CONFIG_READ,
+};
+
+FIXTURE_VARIANT_ADD(node_stuck, attach) {
+	.call = NODE_ATTACH,
+};
+
+FIXTURE_SETUP(node_stuck)
+{
+	int rc = ifd_dev_setup(&self->d, 0);
+
+	if (rc == -ENODEV)
+		SKIP(return, "%s", self->d.err);
+	ASSERT_EQ(0, rc) TH_LOG("%s", self->d.err);
+}
+
+FIXTURE_TEARDOWN(node_stuck)
+{
+	ifd_dev_teardown(&self->d);
+}
+
+TEST_F(node_stuck, removal_does_not_wait)
+{
+	struct node_stuck s = {
+		.devfd = self->d.devfd,
+		.call = variant->call,
+	};
+	long long t0, unbind_ms;
+	size_t psz = page_size();
+	pthread_t t, w;
+	int uffd;
+
+	s.page = mmap(NULL, psz, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, s.page);
+	uffd = uffd_open(s.page, psz);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd: %s", strerror(-uffd));
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, node_call_thread, &s));
+	usleep(300 * 1000);
+	ASSERT_EQ(0, __atomic_load_n(&s.done, __ATOMIC_SEQ_CST))
+		TH_LOG("the call returned %ld without touching the page", s.rc);
+
+	t0 = now_ms();
+	ASSERT_EQ(0, pthread_create(&w, NULL, watchdog_thread, &uffd));
+	EXPECT_EQ(0, file_write(PCI_DRV "/unbind", "%s\n", self->d.bdf));
+	unbind_ms = now_ms() - t0;
+	pthread_join(w, NULL);
+	pthread_join(t, NULL);
+	TH_LOG("removal took %lld ms; the call ended after %lld ms with %ld",
+	       unbind_ms, now_ms() - t0, s.rc);
+	EXPECT_GT(STUCK_MS / 2, unbind_ms);
+	/*
+	 * Let go (the page reads as zeros), the call either finds the node
+	 * removed or had done its work before the removal: a read copies
+	 * its answer out, a write or an attach of ID 0 fails.
+	 */
+	EXPECT_TRUE(s.rc == -ENODEV || s.rc == 4 || s.rc == -EFAULT);
+
+	/* The device is iommufd_pci's again and binds. */
+	ifd_dev_close_node(&self->d);
+	EXPECT_EQ(0, edu_to_iommufd_pci(self->d.bdf));
+	EXPECT_EQ(0, ifd_dev_bind(&self->d)) TH_LOG("%s", self->d.err);
+	munmap(s.page, psz);
 }
 
 TEST_HARNESS_MAIN
