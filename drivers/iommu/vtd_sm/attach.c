@@ -391,7 +391,7 @@ int vtd_dev_set_slade(struct vtd_dev *vdev, const u32 *pasids,
 		.vdev = vdev,
 		.did = did,
 	};
-	struct vtd_pasid_entry cur, target;
+	struct vtd_pasid_entry target;
 	enum vtd_pasid_update kind;
 	unsigned int i, changed = 0;
 	struct vtd_qi_batch b;
@@ -407,13 +407,13 @@ int vtd_dev_set_slade(struct vtd_dev *vdev, const u32 *pasids,
 		u.pe = vtd_pasid_entry(vdev, u.pasid, false);
 		if (!u.pe)
 			continue;
-		vtd_dev_pasid_entry_snapshot(vdev, u.pasid, &cur);
-		pgtt = vtd_pasid_entry_pgtt(&cur);
+		/* The live entry, with SLADE as asked, is the target. */
+		vtd_dev_pasid_entry_snapshot(vdev, u.pasid, &target);
+		pgtt = vtd_pasid_entry_pgtt(&target);
 		if ((pgtt != VTD_PGTT_SL && pgtt != VTD_PGTT_NESTED) ||
-		    vtd_pasid_entry_did(&cur) != did ||
-		    vtd_pasid_entry_sl_root(&cur) != sl_root)
+		    vtd_pasid_entry_did(&target) != did ||
+		    vtd_pasid_entry_sl_root(&target) != sl_root)
 			continue;
-		target = cur;
 		vtd_pasid_target_set_slade(&target, enable);
 		kind = vtd_pasid_write_entry(&u.w, u.pe, &target);
 		if (kind == VTD_PASID_UPDATE_NONE)

@@ -992,7 +992,7 @@ static int vtd_slade_target_cmp(const void *a, const void *b)
 
 	if (x->vdev != y->vdev)
 		return x->vdev < y->vdev ? -1 : 1;
-	return 0;
+	return x->pasid < y->pasid ? -1 : x->pasid > y->pasid;
 }
 
 /* Add the entries of @vd's attachments to @t; returns how many. */
@@ -1016,7 +1016,7 @@ static unsigned int vtd_slade_collect(struct vtd_domain *vd,
 
 /*
  * Set SLADE to @enable in every entry over @sl's table: one update per
- * device (vtd_dev_set_slade()), in the order of the devices.  The caller
+ * device (vtd_dev_set_slade()), its PASIDs in ascending order.  The caller
  * holds @sl->dirty_lock, so no attachment comes or goes meanwhile.
  */
 static int vtd_slade_apply(struct vtd_domain *sl, bool enable)
