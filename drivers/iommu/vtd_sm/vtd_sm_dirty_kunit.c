@@ -198,9 +198,14 @@ static struct vtd_domain *dom_new(struct kunit *test, struct fake_unit *f,
 	return to_vtd_domain(d);
 }
 
-/* A nested domain over @parent, first level at guest address 0x40000. */
-static struct vtd_domain *dom_nested(struct kunit *test, struct fake_unit *f,
-				     struct vtd_domain *parent)
+/*
+ * A nested domain over @parent, first level at guest address 0x40000,
+ * allocated with @flags: the domain or the ERR_PTR() of the allocation.
+ */
+static struct iommu_domain *dom_nested_flags(struct kunit *test,
+					     struct fake_unit *f,
+					     struct vtd_domain *parent,
+					     u32 flags)
 {
 	struct iommu_hwpt_vtd_s1 s1 = { .pgtbl_addr = 0x40000,
 					.addr_width = 48 };
@@ -208,7 +213,6 @@ static struct vtd_domain *dom_nested(struct kunit *test, struct fake_unit *f,
 		.type = IOMMU_HWPT_DATA_VTD_S1,
 		.len = sizeof(s1),
 	};
-	struct iommu_domain *d;
 	unsigned long addr;
 
 	addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
@@ -217,7 +221,14 @@ static struct vtd_domain *dom_nested(struct kunit *test, struct fake_unit *f,
 	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, &s1,
 					   sizeof(s1)), 0);
 	ud.uptr = (void __user *)addr;
-	d = dom_alloc(test, f, 0, &parent->domain, &ud);
+	return dom_alloc(test, f, flags, &parent->domain, &ud);
+}
+
+static struct vtd_domain *dom_nested(struct kunit *test, struct fake_unit *f,
+				     struct vtd_domain *parent)
+{
+	struct iommu_domain *d = dom_nested_flags(test, f, parent, 0);
+
 	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
 	return to_vtd_domain(d);
 }
@@ -310,6 +321,13 @@ static void dirty_test_alloc(struct kunit *test)
 	parent = dom_new(test, f, dirty | IOMMU_HWPT_ALLOC_NEST_PARENT |
 			 IOMMU_HWPT_ALLOC_PASID);
 	KUNIT_EXPECT_PTR_EQ(test, parent->domain.dirty_ops, &vtd_dirty_ops);
+	/* A nested domain tracks through its parent, never with the flag. */
+	d = dom_nested_flags(test, f, parent, dirty);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -EOPNOTSUPP);
+	d = dom_nested_flags(test, f, parent, 0);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(d));
+	if (!IS_ERR(d))
+		KUNIT_EXPECT_NULL(test, d->dirty_ops);
 	/* Without the flag: no dirty_ops, on the same unit. */
 	vd = dom_new(test, f, 0);
 	KUNIT_EXPECT_NULL(test, vd->domain.dirty_ops);
@@ -331,15 +349,17 @@ static void dirty_test_alloc(struct kunit *test)
 }
 
 /*
- * A dirty-tracking domain refuses a device behind a unit without SSADS
- * (EINVAL, nothing written), while a domain without tracking from the
- * same unit attaches there.
+ * A dirty-tracking domain, and a nested domain over one, refuse a device
+ * behind a unit without SSADS (EINVAL, nothing written), while a domain
+ * without tracking from the same unit attaches there.
  */
 static void dirty_test_attach_refused(struct kunit *test)
 {
 	struct fake_unit *f = fake_new(test, FAKE_ECAP);
 	struct fake_unit *g = fake_new(test, FAKE_ECAP & ~ECAP_SSADS);
-	struct vtd_domain *vd = dom_new(test, f, IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+	struct vtd_domain *vd = dom_new(test, f, IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+					IOMMU_HWPT_ALLOC_NEST_PARENT);
+	struct vtd_domain *nd = dom_nested(test, f, vd);
 	struct vtd_domain *plain = dom_new(test, f, 0);
 	struct vtd_dev *vg = dev_new(test, g, 0x10);
 	struct vtd_dev *vf = dev_new(test, f, 0x10);
@@ -349,15 +369,20 @@ static void dirty_test_attach_refused(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&vd->domain, vg, 3),
 			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&nd->domain, vg, 4),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, g->waits, 0);
 	KUNIT_EXPECT_TRUE(test, list_empty(&vd->attachments));
+	KUNIT_EXPECT_TRUE(test, list_empty(&nd->attachments));
 	entry(vg, 0, &pe);
 	KUNIT_EXPECT_FALSE(test, pe.val[0] & PE0_P);
 
 	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&plain->domain, vg, 0), 0);
 	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&vd->domain, vf, 0), 0);
+	KUNIT_EXPECT_EQ(test, vtd_domain_attach_pasid(&nd->domain, vf, 4), 0);
 	dev_detach(test, vg, 0);
 	dev_detach(test, vf, 0);
+	dev_detach(test, vf, 4);
 }
 
 /*
