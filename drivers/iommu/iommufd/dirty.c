@@ -4,16 +4,26 @@
  * IOMMU_HWPT_GET_DIRTY_BITMAP, with mainline's checks and errnos.
  *
  * The bitmap is this module's own (dirty_bitmap.c), so only a driver that
- * records through iommufd_dirty_bitmap_record() can fill it.  Any other
- * driver's iommu_dirty_bitmap_record() goes to the kernel's iova_bitmap:
- * an empty inline on a kernel without CONFIG_IOMMUFD_DRIVER (Debian's
- * 6.12), which would report dirty pages as clean, or a structure other
- * than ours on a kernel with it.  Of the drivers of this project only the
- * mock IOMMU of the test build tracks dirty pages (vtd_sm does not: QEMU's
- * VT-d has no second-stage access/dirty bits), so reading a bitmap of any
- * other domain fails with EOPNOTSUPP, mainline's answer for a domain that
- * cannot report dirty pages.
+ * records through iommufd_dirty_record() of include/linux/iommufd_dirty.h
+ * can fill it.  Any other driver's iommu_dirty_bitmap_record() goes to the
+ * kernel's iova_bitmap, an empty inline on the kernels this project builds
+ * for (no CONFIG_IOMMUFD_DRIVER; the header refuses to build with it),
+ * which would report dirty pages as clean while clearing their bits.
+ *
+ * The rule (the header says it for drivers): a driver that records
+ * through the helper answers true to capable(dev, IOMMUFD_CAP_DIRTY_RECORD).
+ * A paging HWPT notes that answer for the device it is allocated for
+ * (hw_pagetable.c), and the dirty bits of its domain are read only if it
+ * was true and the domain has read_and_clear_dirty; else
+ * IOMMU_HWPT_GET_DIRTY_BITMAP fails with EOPNOTSUPP, mainline's answer for
+ * a domain that cannot report dirty pages.  The drivers of this project
+ * that record are vtd_sm, on units with second-stage accessed/dirty
+ * support (ECAP.SSADS; no emulator has it, see
+ * Documentation/driver-api/vtd_sm.rst), and the mock IOMMU of the test
+ * build.  IOMMU_HWPT_SET_DIRTY_TRACKING needs only the domain's dirty_ops,
+ * as in mainline.
  */
+#include <kunit/visibility.h>
 #include <linux/iommu.h>
 #include <linux/log2.h>
 #include <linux/overflow.h>
@@ -33,12 +43,21 @@ iommufd_get_hwpt_paging(struct iommufd_ctx *ictx, u32 id)
 	return container_of(obj, struct iommufd_hwpt_paging, common.obj);
 }
 
-/* Does @domain's driver record into this module's bitmap (see above)? */
-static bool iommufd_domain_records_dirty(struct iommu_domain *domain)
+/**
+ * iommufd_hwpt_records_dirty() - can the dirty bits of a HWPT be read
+ * @hwpt_paging: the HWPT
+ *
+ * Return: true if its domain's driver reports dirty ranges into this
+ * module's bitmap (see above) and the domain can be read.
+ */
+VISIBLE_IF_KUNIT bool
+iommufd_hwpt_records_dirty(struct iommufd_hwpt_paging *hwpt_paging)
 {
-	return domain->dirty_ops && domain->dirty_ops->read_and_clear_dirty &&
-	       iommufd_selftest_is_mock_domain(domain);
+	const struct iommu_dirty_ops *ops = hwpt_paging->common.domain->dirty_ops;
+
+	return hwpt_paging->dirty_record && ops && ops->read_and_clear_dirty;
 }
+EXPORT_SYMBOL_IF_KUNIT(iommufd_hwpt_records_dirty);
 
 /**
  * iommufd_hwpt_set_dirty_tracking() - ioctl(IOMMU_HWPT_SET_DIRTY_TRACKING)
@@ -140,7 +159,7 @@ int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
 	rc = iommufd_check_dirty_range(iopt, cmd);
 	if (rc)
 		goto out_put;
-	if (!iommufd_domain_records_dirty(domain)) {
+	if (!iommufd_hwpt_records_dirty(hwpt_paging)) {
 		rc = -EOPNOTSUPP;
 		goto out_put;
 	}

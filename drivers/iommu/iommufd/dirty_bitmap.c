@@ -6,8 +6,10 @@
  * built only with CONFIG_IOMMUFD_DRIVER; Debian's 6.12 has it off, so
  * iova_bitmap_set() is an empty inline there and iommu_dirty_bitmap_record()
  * drops every bit.  This file is this module's own writer: the
- * struct iova_bitmap that struct iommu_dirty_bitmap points to is defined
- * here, and drivers record through iommufd_dirty_bitmap_record().
+ * struct iova_bitmap that struct iommu_dirty_bitmap points to is the head
+ * of struct iommufd_bitmap, and drivers record through its callback with
+ * iommufd_dirty_record() of include/linux/iommufd_dirty.h (the rule is
+ * there).
  *
  * Bit n of the user bitmap stands for the page_size block at
  * iova + n * page_size.  Bits are only ever set, never cleared, as in
@@ -21,6 +23,7 @@
 #include <linux/bitmap.h>
 #include <linux/err.h>
 #include <linux/iommu.h>
+#include <linux/iommufd_dirty.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/slab.h>
@@ -31,7 +34,8 @@
 #define WINDOW_BYTES PAGE_SIZE
 
 /**
- * struct iova_bitmap - a user dirty bitmap being filled
+ * struct iommufd_bitmap - a user dirty bitmap being filled
+ * @base: what drivers see (include/linux/iommufd_dirty.h)
  * @iova: first IOVA the bitmap covers
  * @length: length of the IOVA range it covers
  * @pgshift: log2 of the IOVA length one bit stands for
@@ -43,7 +47,8 @@
  * @win_dirty: a bit was set in the window since it was loaded
  * @err: first error (-EFAULT, -EPROTO); later records are dropped
  */
-struct iova_bitmap {
+struct iommufd_bitmap {
+	struct iova_bitmap base;
 	unsigned long iova;
 	unsigned long length;
 	unsigned int pgshift;
@@ -56,6 +61,17 @@ struct iova_bitmap {
 	int err;
 };
 
+static struct iommufd_bitmap *to_iommufd_bitmap(struct iova_bitmap *bitmap)
+{
+	return container_of(bitmap, struct iommufd_bitmap, base);
+}
+
+static void iommufd_bitmap_record(struct iova_bitmap *bitmap,
+				  unsigned long iova, unsigned long length)
+{
+	iommufd_bitmap_set(bitmap, iova, length);
+}
+
 /**
  * iommufd_bitmap_alloc() - start filling a user dirty bitmap
  * @iova: first IOVA of the range
@@ -63,15 +79,16 @@ struct iova_bitmap {
  * @page_size: IOVA length per bit, a power of two
  * @data: the user bitmap
  *
- * Return: the bitmap or ERR_PTR(-ENOMEM); ERR_PTR(-EINVAL) for a zero
- * @length or a @page_size that is not a power of two.
+ * Return: the bitmap, whose record callback is iommufd_bitmap_set(), or
+ * ERR_PTR(-ENOMEM); ERR_PTR(-EINVAL) for a zero @length or a @page_size
+ * that is not a power of two.
  */
 struct iova_bitmap *iommufd_bitmap_alloc(unsigned long iova,
 					 unsigned long length,
 					 unsigned long page_size,
 					 u64 __user *data)
 {
-	struct iova_bitmap *bitmap;
+	struct iommufd_bitmap *bitmap;
 	unsigned long nbits;
 
 	if (!length || !is_power_of_2(page_size))
@@ -85,18 +102,19 @@ struct iova_bitmap *iommufd_bitmap_alloc(unsigned long iova,
 		kfree(bitmap);
 		return ERR_PTR(-ENOMEM);
 	}
+	bitmap->base.record = iommufd_bitmap_record;
 	bitmap->iova = iova;
 	bitmap->length = length;
 	bitmap->pgshift = __ffs(page_size);
 	bitmap->data = (u8 __user *)data;
 	nbits = ((length - 1) >> bitmap->pgshift) + 1;
 	bitmap->nbytes = DIV_ROUND_UP(nbits, BITS_PER_BYTE);
-	return bitmap;
+	return &bitmap->base;
 }
 EXPORT_SYMBOL_IF_KUNIT(iommufd_bitmap_alloc);
 
 /* Write the window back if a bit was set in it; it stays loaded. */
-static void iommufd_bitmap_flush(struct iova_bitmap *bitmap)
+static void iommufd_bitmap_flush(struct iommufd_bitmap *bitmap)
 {
 	if (!bitmap->win_dirty)
 		return;
@@ -107,7 +125,8 @@ static void iommufd_bitmap_flush(struct iova_bitmap *bitmap)
 }
 
 /* Make the window the one holding byte @byte of the bitmap. */
-static int iommufd_bitmap_load(struct iova_bitmap *bitmap, unsigned long byte)
+static int iommufd_bitmap_load(struct iommufd_bitmap *bitmap,
+			       unsigned long byte)
 {
 	unsigned long start = rounddown(byte, WINDOW_BYTES);
 
@@ -129,7 +148,7 @@ static int iommufd_bitmap_load(struct iova_bitmap *bitmap, unsigned long byte)
 
 /**
  * iommufd_bitmap_set() - record that [@iova, @iova + @length) is dirty
- * @bitmap: the bitmap
+ * @base: the bitmap
  * @iova: first dirty IOVA
  * @length: length of the dirty range
  *
@@ -137,9 +156,10 @@ static int iommufd_bitmap_load(struct iova_bitmap *bitmap, unsigned long byte)
  * or not inside the bitmap's range is not recorded and makes the call
  * fail with -EPROTO, so that a dirty page is never silently lost.
  */
-void iommufd_bitmap_set(struct iova_bitmap *bitmap, unsigned long iova,
+void iommufd_bitmap_set(struct iova_bitmap *base, unsigned long iova,
 			unsigned long length)
 {
+	struct iommufd_bitmap *bitmap = to_iommufd_bitmap(base);
 	unsigned long bit, last_bit, end;
 
 	if (!length || iova < bitmap->iova ||
@@ -166,13 +186,14 @@ void iommufd_bitmap_set(struct iova_bitmap *bitmap, unsigned long iova,
 EXPORT_SYMBOL_IF_KUNIT(iommufd_bitmap_set);
 
 /**
- * iommufd_bitmap_finish() - write back what is recorded and free @bitmap
- * @bitmap: the bitmap
+ * iommufd_bitmap_finish() - write back what is recorded and free the bitmap
+ * @base: the bitmap
  *
  * Return: 0, or the first error of the bitmap's records or writes.
  */
-int iommufd_bitmap_finish(struct iova_bitmap *bitmap)
+int iommufd_bitmap_finish(struct iova_bitmap *base)
 {
+	struct iommufd_bitmap *bitmap = to_iommufd_bitmap(base);
 	int rc;
 
 	iommufd_bitmap_flush(bitmap);
@@ -182,23 +203,3 @@ int iommufd_bitmap_finish(struct iova_bitmap *bitmap)
 	return rc;
 }
 EXPORT_SYMBOL_IF_KUNIT(iommufd_bitmap_finish);
-
-/**
- * iommufd_dirty_bitmap_record() - what a driver's read_and_clear_dirty
- *				   calls for a dirty IOVA range
- * @dirty: the argument of read_and_clear_dirty
- * @iova: first dirty IOVA
- * @length: length of the dirty range
- *
- * iommu_dirty_bitmap_record() of include/linux/iommu.h, for the bitmap of
- * this module: the range is set in the user bitmap (if any) and added to
- * the IOTLB flush that follows (if any).
- */
-void iommufd_dirty_bitmap_record(struct iommu_dirty_bitmap *dirty,
-				 unsigned long iova, unsigned long length)
-{
-	if (dirty->bitmap)
-		iommufd_bitmap_set(dirty->bitmap, iova, length);
-	if (dirty->gather)
-		iommu_iotlb_gather_add_range(dirty->gather, iova, length);
-}

@@ -5,10 +5,13 @@
  * windows and the user's pages, a bitmap at an odd address, bits of clean
  * blocks and bytes after the bitmap left alone, block sizes of one byte
  * and of more than a window, records outside the range (EPROTO) and a
- * bitmap that runs into unmapped memory (EFAULT).
+ * bitmap that runs into unmapped memory (EFAULT).  Also the way drivers
+ * reach the writer (iommufd_dirty_record() of include/linux/iommufd_dirty.h)
+ * and the check of which HWPTs' dirty bits dirty.c reads.
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
+#include <linux/iommufd_dirty.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/slab.h>
@@ -207,11 +210,85 @@ static void dirty_bitmap_kunit_efault(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, got[0], 0x80);
 }
 
+/*
+ * A driver's iommufd_dirty_record() reaches the writer through the
+ * bitmap's callback and grows the gather; without a bitmap (the clear
+ * before tracking starts) only the gather; a record outside the range
+ * still fails the call.
+ */
+static void dirty_bitmap_kunit_driver_record(struct kunit *test)
+{
+	unsigned long buf = user_buf(test, 1);
+	struct iommu_iotlb_gather gather;
+	struct iommu_dirty_bitmap dirty;
+	struct iova_bitmap *bitmap;
+	u8 *got;
+
+	user_fill(test, buf, 0, PAGE_SIZE);
+	bitmap = test_bitmap(test, 64 * SZ_4K, SZ_4K, buf);
+	iommu_dirty_bitmap_init(&dirty, bitmap, &gather);
+	iommufd_dirty_record(&dirty, IOVA + 2 * SZ_4K, SZ_4K);
+	iommufd_dirty_record(&dirty, IOVA + 8 * SZ_4K, 8 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, gather.start, IOVA + 2 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, gather.end, IOVA + 16 * SZ_4K - 1);
+	KUNIT_EXPECT_EQ(test, iommufd_bitmap_finish(bitmap), 0);
+	got = user_read(test, buf, 3);
+	KUNIT_EXPECT_EQ(test, got[0], 0x04);
+	KUNIT_EXPECT_EQ(test, got[1], 0xff);
+	KUNIT_EXPECT_EQ(test, got[2], 0x00);
+
+	iommu_dirty_bitmap_init(&dirty, NULL, &gather);
+	iommufd_dirty_record(&dirty, IOVA, SZ_4K);
+	KUNIT_EXPECT_EQ(test, gather.start, IOVA);
+	KUNIT_EXPECT_EQ(test, gather.end, IOVA + SZ_4K - 1);
+
+	bitmap = test_bitmap(test, 64 * SZ_4K, SZ_4K, buf);
+	iommu_dirty_bitmap_init(&dirty, bitmap, NULL);
+	iommufd_dirty_record(&dirty, IOVA + 63 * SZ_4K, 2 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, iommufd_bitmap_finish(bitmap), -EPROTO);
+}
+
+static int kunit_read_and_clear(struct iommu_domain *domain,
+				unsigned long iova, size_t size,
+				unsigned long flags,
+				struct iommu_dirty_bitmap *dirty)
+{
+	return 0;
+}
+
+/*
+ * dirty.c reads a HWPT's dirty bits only if its driver said it records
+ * through the helper (IOMMUFD_CAP_DIRTY_RECORD, noted at allocation)
+ * and the domain has read_and_clear_dirty; mock or not does not matter.
+ */
+static void dirty_bitmap_kunit_records_dirty(struct kunit *test)
+{
+	static const struct iommu_dirty_ops rd = {
+		.read_and_clear_dirty = kunit_read_and_clear,
+	};
+	static const struct iommu_dirty_ops set_only = {};
+	struct iommu_domain domain = { .type = IOMMU_DOMAIN_UNMANAGED };
+	struct iommufd_hwpt_paging hwpt = { .common.domain = &domain };
+
+	KUNIT_EXPECT_FALSE(test, iommufd_hwpt_records_dirty(&hwpt));
+	hwpt.dirty_record = true;
+	KUNIT_EXPECT_FALSE(test, iommufd_hwpt_records_dirty(&hwpt));
+	domain.dirty_ops = &set_only;
+	KUNIT_EXPECT_FALSE(test, iommufd_hwpt_records_dirty(&hwpt));
+	domain.dirty_ops = &rd;
+	KUNIT_EXPECT_TRUE(test, iommufd_hwpt_records_dirty(&hwpt));
+	/* A driver that did not answer the capability: its bits stay. */
+	hwpt.dirty_record = false;
+	KUNIT_EXPECT_FALSE(test, iommufd_hwpt_records_dirty(&hwpt));
+}
+
 static struct kunit_case dirty_bitmap_kunit_cases[] = {
 	KUNIT_CASE(dirty_bitmap_kunit_windows),
 	KUNIT_CASE(dirty_bitmap_kunit_block_sizes),
 	KUNIT_CASE(dirty_bitmap_kunit_eproto),
 	KUNIT_CASE(dirty_bitmap_kunit_efault),
+	KUNIT_CASE(dirty_bitmap_kunit_driver_record),
+	KUNIT_CASE(dirty_bitmap_kunit_records_dirty),
 	{}
 };
 

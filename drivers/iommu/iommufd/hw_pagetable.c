@@ -21,6 +21,7 @@
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/iommu.h>
+#include <linux/iommufd_dirty.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 
@@ -170,6 +171,9 @@ iommufd_hwpt_paging_alloc(struct iommufd_device *idev,
 	hwpt_paging->common.domain = domain;
 	hwpt_paging->common.pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
 	hwpt_paging->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
+	/* Whether dirty bits of the domain can be read: see dirty.c. */
+	hwpt_paging->dirty_record =
+		device_iommu_capable(idev->dev, IOMMUFD_CAP_DIRTY_RECORD);
 
 	/*
 	 * Coherency is decided before anything is mapped: some formats

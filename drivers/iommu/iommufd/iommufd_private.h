@@ -401,6 +401,10 @@ struct iommufd_ioas *iommufd_get_compat_ioas(struct iommufd_ctx *ictx);
 /* dirty.c */
 int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
+#if IS_ENABLED(CONFIG_KUNIT)
+struct iommufd_hwpt_paging;
+bool iommufd_hwpt_records_dirty(struct iommufd_hwpt_paging *hwpt_paging);
+#endif
 
 /* dirty_bitmap.c */
 struct iova_bitmap *iommufd_bitmap_alloc(unsigned long iova,
@@ -410,8 +414,6 @@ struct iova_bitmap *iommufd_bitmap_alloc(unsigned long iova,
 void iommufd_bitmap_set(struct iova_bitmap *bitmap, unsigned long iova,
 			unsigned long length);
 int iommufd_bitmap_finish(struct iova_bitmap *bitmap);
-void iommufd_dirty_bitmap_record(struct iommu_dirty_bitmap *dirty,
-				 unsigned long iova, unsigned long length);
 
 /* uapi_stubs.c */
 int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd);
@@ -485,6 +487,9 @@ struct iommufd_hw_pagetable {
  *		 attachment, invisible to IOMMU_DESTROY while attached
  * @nest_parent: allocated with IOMMU_HWPT_ALLOC_NEST_PARENT
  * @enforce_cache_coherency: the domain enforces snooping
+ * @dirty_record: the driver of the device the domain was allocated for
+ *		  records dirty ranges into this module's bitmap
+ *		  (IOMMUFD_CAP_DIRTY_RECORD, include/linux/iommufd_dirty.h)
  */
 struct iommufd_hwpt_paging {
 	struct iommufd_hw_pagetable common;
@@ -492,6 +497,7 @@ struct iommufd_hwpt_paging {
 	bool auto_domain;
 	bool nest_parent;
 	bool enforce_cache_coherency;
+	bool dirty_record;
 };
 
 /**
@@ -735,16 +741,10 @@ void iommufd_pci_exit(void);
 int iommufd_test(struct iommufd_ucmd *ucmd);
 void iommufd_selftest_destroy(struct iommufd_object *obj);
 bool iommufd_selftest_is_mock_dev(struct device *dev);
-bool iommufd_selftest_is_mock_domain(struct iommu_domain *domain);
 int iommufd_test_init(void);
 void iommufd_test_exit(void);
 #else
 static inline bool iommufd_selftest_is_mock_dev(struct device *dev)
-{
-	return false;
-}
-
-static inline bool iommufd_selftest_is_mock_domain(struct iommu_domain *domain)
 {
 	return false;
 }

@@ -31,6 +31,7 @@
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/iommu.h>
+#include <linux/iommufd_dirty.h>
 #include <linux/iommufd_pasid.h>
 #include <linux/list.h>
 #include <linux/mm.h>
@@ -182,18 +183,6 @@ static struct mock_dev *to_mock_dev(struct device *dev)
 bool iommufd_selftest_is_mock_dev(struct device *dev)
 {
 	return dev->iommu && dev->iommu->iommu_dev == &mock_iommu;
-}
-
-/**
- * iommufd_selftest_is_mock_domain() - is @domain a mock paging domain
- * @domain: any domain
- *
- * Return: true for a paging domain of the mock IOMMU, whose dirty pages
- * are recorded through iommufd_dirty_bitmap_record().
- */
-bool iommufd_selftest_is_mock_domain(struct iommu_domain *domain)
-{
-	return domain->ops == &mock_paging_ops;
 }
 
 /* The blocked domain, also the default domain of every mock device. */
@@ -428,9 +417,9 @@ static unsigned long mock_pte_head(void *ent, unsigned long index)
  * Report every dirty IOPTE of the range (the part of a large one inside
  * the range), and clear its bit unless IOMMU_DIRTY_NO_CLEAR.  Called under
  * the IOAS lock, as is every map and unmap, so the entries cannot change
- * meanwhile.  The records go through iommufd_dirty_bitmap_record(): the
- * kernel's iommu_dirty_bitmap_record() does not fill iommufd_pasid's
- * bitmap (see dirty_bitmap.c).
+ * meanwhile.  The records go through iommufd_dirty_record(): the kernel's
+ * iommu_dirty_bitmap_record() does not fill iommufd_pasid's bitmap (see
+ * include/linux/iommufd_dirty.h).
  */
 static int mock_read_and_clear_dirty(struct iommu_domain *domain,
 				     unsigned long iova, size_t size,
@@ -460,8 +449,8 @@ static int mock_read_and_clear_dirty(struct iommu_domain *domain,
 			continue;
 		head = max(head, first);
 		end = min(end - 1, last);
-		iommufd_dirty_bitmap_record(dirty, head * MOCK_IO_PAGE_SIZE,
-					    (end - head + 1) * MOCK_IO_PAGE_SIZE);
+		iommufd_dirty_record(dirty, head * MOCK_IO_PAGE_SIZE,
+				     (end - head + 1) * MOCK_IO_PAGE_SIZE);
 		if (!(flags & IOMMU_DIRTY_NO_CLEAR))
 			xa_store(&mock->pfns, mock_pte_head(ent, index),
 				 xa_mk_value(val & ~MOCK_PFN_DIRTY), GFP_KERNEL);
@@ -535,6 +524,9 @@ static const struct iommu_domain_ops mock_nested_ops = {
 
 static bool mock_capable(struct device *dev, enum iommu_cap cap)
 {
+	/* Its dirty_ops record into iommufd_pasid's bitmap. */
+	if (cap == IOMMUFD_CAP_DIRTY_RECORD)
+		return true;
 	switch (cap) {
 	case IOMMU_CAP_CACHE_COHERENCY:
 		return true;

@@ -327,3 +327,115 @@ void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
 		out->val[i] = pe ? READ_ONCE(pe->val[i]) : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_dev_pasid_entry_snapshot);
+
+/* A fence between steps of a SLADE change; see vtd_dev_set_slade(). */
+struct vtd_slade_update {
+	struct vtd_pasid_writer w;
+	struct vtd_dev *vdev;
+	struct vtd_pasid_entry *pe;
+	u32 pasid;
+	u16 did;
+};
+
+static int vtd_slade_sync(struct vtd_pasid_writer *w)
+{
+	struct vtd_slade_update *u = container_of(w, struct vtd_slade_update, w);
+	struct vtd_unit *unit = u->vdev->unit;
+	struct vtd_qi_batch b;
+
+	vtd_struct_flush(unit, u->pe, sizeof(*u->pe));
+	vtd_qi_batch_begin(&b, &unit->qi);
+	vtd_qi_add_pc_pasid(&b, u->did, u->pasid);
+	return vtd_qi_submit(&b);
+}
+
+static const struct vtd_pasid_writer_ops vtd_slade_writer_ops = {
+	.sync = vtd_slade_sync,
+};
+
+/**
+ * vtd_dev_set_slade() - turn SLADE on or off in entries of a device
+ * @vdev: the device
+ * @pasids: PASIDs of @vdev whose entries may walk the table (0: the RID)
+ * @n: number of @pasids
+ * @did: the domain id the entries carry (the second-level domain's on
+ *	@vdev's unit, which nested entries over it share)
+ * @sl_root: physical address of the second-level table
+ * @enable: the value SLADE gets
+ *
+ * Every present second-level or nested entry of @pasids that carries
+ * @did and walks @sl_root gets SLADE set to @enable through the entry
+ * writer, for which this is one store of the entry's first 128-bit piece
+ * (hitless; counted as such).  Entries that hold something else (a
+ * concurrent replace already wrote them) are left alone.  Then one batch
+ * does what the VT-d specification asks for after a PASID entry changed
+ * in place ("Guidance to Software for Invalidations"): a PASID-selective
+ * PASID-cache invalidation per entry changed, then one domain-selective
+ * IOTLB invalidation of @did, which for second-level and nested entries
+ * drops what was cached through them with the old SLADE (a translation
+ * cached without it would let writes go by without setting D).  No
+ * device-TLB invalidation: the driver never enables ATS.
+ *
+ * Context: process; the caller keeps the attachments of the entries from
+ * going (the second-level domain's dirty_lock).
+ * Return: the number of entries changed, or the error of an invalidation
+ * (-EIO, -ETIMEDOUT): the entries changed keep the new SLADE, but the unit
+ * may go on using the old one for translations it cached.
+ */
+int vtd_dev_set_slade(struct vtd_dev *vdev, const u32 *pasids,
+		      unsigned int n, u16 did, u64 sl_root, bool enable)
+{
+	struct vtd_unit *unit = vdev->unit;
+	struct vtd_slade_update u = {
+		.w.ops = &vtd_slade_writer_ops,
+		.vdev = vdev,
+		.did = did,
+	};
+	struct vtd_pasid_entry target;
+	enum vtd_pasid_update kind;
+	unsigned int i, changed = 0;
+	struct vtd_qi_batch b;
+	unsigned int pgtt;
+	int ret = 0;
+
+	mutex_lock(&vdev->pasid_lock);
+	vtd_qi_batch_begin(&b, &unit->qi);
+	for (i = 0; i < n; i++) {
+		u.pasid = pasids[i];
+		if (u.pasid >= vdev->max_pasids)
+			continue;
+		u.pe = vtd_pasid_entry(vdev, u.pasid, false);
+		if (!u.pe)
+			continue;
+		/* The live entry, with SLADE as asked, is the target. */
+		vtd_dev_pasid_entry_snapshot(vdev, u.pasid, &target);
+		pgtt = vtd_pasid_entry_pgtt(&target);
+		if ((pgtt != VTD_PGTT_SL && pgtt != VTD_PGTT_NESTED) ||
+		    vtd_pasid_entry_did(&target) != did ||
+		    vtd_pasid_entry_sl_root(&target) != sl_root)
+			continue;
+		vtd_pasid_target_set_slade(&target, enable);
+		kind = vtd_pasid_write_entry(&u.w, u.pe, &target);
+		if (kind == VTD_PASID_UPDATE_NONE)
+			continue;
+		atomic64_inc(&unit->pasid_updates[kind]);
+		vtd_struct_flush(unit, u.pe, sizeof(*u.pe));
+		vtd_qi_add_pc_pasid(&b, did, u.pasid);
+		changed++;
+		if (u.w.err) {
+			/* Not reached: one store changes SLADE, no fence. */
+			ret = u.w.err;
+			break;
+		}
+	}
+	if (changed) {
+		vtd_qi_add_iotlb_domain(&b, did);
+		if (!ret)
+			ret = vtd_qi_submit(&b);
+		else
+			vtd_qi_submit(&b);
+	}
+	mutex_unlock(&vdev->pasid_lock);
+	return ret ?: changed;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_dev_set_slade);

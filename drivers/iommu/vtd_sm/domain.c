@@ -17,16 +17,21 @@
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
 #include <linux/iommu.h>
+#include <linux/iommufd_dirty.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/panic.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <kunit/visibility.h>
 
 #include "pasid_entry.h"
 #include "pgtable.h"
 #include "regs.h"
 #include "vtd.h"
+
+/* One per attached PASID: see &struct vtd_attachment. */
+static_assert(sizeof(struct vtd_attachment) <= 32);
 
 /**
  * to_vtd_domain() - the vtd_domain of a paging or nested domain
@@ -43,6 +48,12 @@ struct vtd_domain *to_vtd_domain(struct iommu_domain *domain)
 	return container_of(domain, struct vtd_domain, domain);
 }
 EXPORT_SYMBOL_IF_KUNIT(to_vtd_domain);
+
+/* The domain whose second-level table @vd walks: itself or its parent. */
+static struct vtd_domain *vtd_domain_sl(struct vtd_domain *vd)
+{
+	return vd->kind == VTD_DOMAIN_NESTED ? vd->parent : vd;
+}
 
 /* Fewest second-level levels the unit walks that cover @aw bits. */
 static unsigned int vtd_sl_levels_for(u64 cap, unsigned int aw)
@@ -111,6 +122,7 @@ struct vtd_domain *vtd_domain_alloc(struct vtd_unit *unit, u32 flags)
 	vd->cap = unit->cap;
 	vd->ecap = unit->ecap;
 	mutex_init(&vd->attach_lock);
+	mutex_init(&vd->dirty_lock);
 	spin_lock_init(&vd->lock);
 	INIT_LIST_HEAD(&vd->units);
 	INIT_LIST_HEAD(&vd->attachments);
@@ -119,6 +131,7 @@ struct vtd_domain *vtd_domain_alloc(struct vtd_unit *unit, u32 flags)
 
 	ret = vtd_pgtable_init(&vd->pt, &cfg, GFP_KERNEL);
 	if (ret) {
+		mutex_destroy(&vd->dirty_lock);
 		mutex_destroy(&vd->attach_lock);
 		kfree(vd);
 		return ERR_PTR(ret);
@@ -173,7 +186,9 @@ static bool vtd_unit_can_nest(struct vtd_unit *unit)
  * vtd_domain_alloc_user_unit() - domain_alloc_user for a device's unit
  * @unit: the unit of the device
  * @flags: IOMMU_HWPT_ALLOC_NEST_PARENT (needs ECAP.NEST and second-level
- *	translation) and IOMMU_HWPT_ALLOC_PASID
+ *	translation), IOMMU_HWPT_ALLOC_DIRTY_TRACKING (needs a unit that can
+ *	track dirty pages: vtd_ecap_dirty_tracking()) and
+ *	IOMMU_HWPT_ALLOC_PASID
  * @parent: NULL for a paging domain; the nest parent of a nested domain
  * @user_data: NULL for a paging domain; IOMMU_HWPT_DATA_VTD_S1 for a
  *	nested one
@@ -191,16 +206,23 @@ vtd_domain_alloc_user_unit(struct vtd_unit *unit, u32 flags,
 
 	if (parent)
 		return vtd_nested_alloc(parent, flags, user_data);
-	if (flags & ~(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID))
+	if (flags & ~(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID |
+		      IOMMU_HWPT_ALLOC_DIRTY_TRACKING))
 		return ERR_PTR(-EOPNOTSUPP);
 	if (user_data)
 		return ERR_PTR(-EOPNOTSUPP);
 	if ((flags & IOMMU_HWPT_ALLOC_NEST_PARENT) && !vtd_unit_can_nest(unit))
 		return ERR_PTR(-EOPNOTSUPP);
+	/* The unit's tables are then second level (vtd_domain_alloc()). */
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	    !vtd_ecap_dirty_tracking(unit->ecap))
+		return ERR_PTR(-EOPNOTSUPP);
 	vd = vtd_domain_alloc(unit, flags);
 	if (IS_ERR(vd))
 		return ERR_CAST(vd);
 	vd->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
+		vd->domain.dirty_ops = &vtd_dirty_ops;
 	return &vd->domain;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_domain_alloc_user_unit);
@@ -546,9 +568,12 @@ static void vtd_domain_drop(struct iommu_domain *domain,
 
 	if (!vd || WARN_ON(!att))
 		return;
+	/* A SLADE change walking the list has the device in hand. */
+	mutex_lock(&vtd_domain_sl(vd)->dirty_lock);
 	spin_lock_irqsave(&vd->lock, flags);
 	list_del(&att->node);
 	spin_unlock_irqrestore(&vd->lock, flags);
+	mutex_unlock(&vtd_domain_sl(vd)->dirty_lock);
 	if (vd->kind == VTD_DOMAIN_NESTED) {
 		parent_du = vtd_domain_parent_du(vd, att->du->unit);
 		WARN_ON(!parent_du);
@@ -559,6 +584,93 @@ static void vtd_domain_drop(struct iommu_domain *domain,
 	if (parent_du)
 		vtd_domain_put_did(vd->parent, parent_du);
 	kfree(att);
+}
+
+/* What an entry update leaves for the old domain: its record to drop. */
+struct vtd_dev_old {
+	struct iommu_domain *domain;
+	struct vtd_attachment *att;
+	bool quarantine;
+};
+
+/*
+ * vtd_dev_attach() without dropping the old domain's record, which is
+ * left in @old for vtd_domain_drop() once the caller let go of the
+ * dirty_lock of @domain's table (the old domain may walk the same one).
+ * With @att, the caller holds that lock.
+ */
+static int __vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
+			    u32 pasid, struct vtd_attachment *att,
+			    const struct vtd_pasid_entry *pe,
+			    struct vtd_dev_old *old)
+{
+	struct vtd_domain *vd = to_vtd_domain(domain);
+	unsigned long flags;
+	bool dirty;
+	int ret;
+
+	old->att = vtd_dev_attachment(vdev, pasid);
+	old->domain = vtd_dev_domain(vdev, pasid);
+	old->quarantine = false;
+	if (pasid && !old->domain && domain) {
+		ret = xa_reserve(&vdev->pasid_domains, pasid, GFP_KERNEL);
+		if (ret)
+			goto keep_old;
+	}
+	if (att) {
+		lockdep_assert_held(&vtd_domain_sl(vd)->dirty_lock);
+		att->sid = vdev->sid;
+		spin_lock_irqsave(&vd->lock, flags);
+		list_add_tail(&att->node, &vd->attachments);
+		spin_unlock_irqrestore(&vd->lock, flags);
+	}
+
+	ret = __vtd_dev_set_pasid_entry(vdev, pasid, pe, &dirty);
+	if (ret) {
+		if (att) {
+			spin_lock_irqsave(&vd->lock, flags);
+			list_del(&att->node);
+			spin_unlock_irqrestore(&vd->lock, flags);
+		}
+		if (!dirty) {
+			if (pasid && !old->domain && domain)
+				xa_release(&vdev->pasid_domains, pasid);
+			goto keep_old;
+		}
+		atomic_inc(&vdev->unit->quarantined);
+		pr_warn_once("%s: an invalidation failed; PASID entries are left not present, their domain ids and tables quarantined\n",
+			     vdev->unit->name);
+		dev_err(vdev->dev, "PASID %u left not present after a failed invalidation (%d)\n",
+			pasid, ret);
+		if (att)
+			vtd_domain_quarantine(vd, att->du);
+		if (!pasid) {
+			vdev->domain = NULL;
+			vdev->rid_att = NULL;
+		} else {
+			xa_erase(&vdev->pasid_domains, pasid);
+		}
+		old->quarantine = true;
+		return ret;
+	}
+
+	if (!pasid) {
+		vdev->domain = domain;
+		vdev->rid_att = att;
+	} else if (domain) {
+		/* The slot exists (reserved above, or the old entry's). */
+		xa_store(&vdev->pasid_domains, pasid,
+			 att ?: xa_tag_pointer(domain, VTD_STATIC_DOMAIN_TAG),
+			 GFP_KERNEL);
+	} else {
+		xa_erase(&vdev->pasid_domains, pasid);
+	}
+	return 0;
+
+keep_old:
+	old->domain = NULL;
+	old->att = NULL;
+	return ret;
 }
 
 /**
@@ -572,7 +684,10 @@ static void vtd_domain_drop(struct iommu_domain *domain,
  *
  * @att is on the domain's list before the entry can be used, so that no
  * invalidation of the domain misses it.  On success the old domain's
- * record goes.
+ * record goes.  vtd_domain_attach_pasid() encodes and installs the entry
+ * of a paging or nested domain under the dirty_lock of its second-level
+ * table, so that its SLADE cannot miss a change of the table's dirty
+ * tracking; this function takes that lock only around the update.
  *
  * If the entry was written but an invalidation failed, nothing is rolled
  * back toward translation: the entry is left not present and the PASID has
@@ -591,66 +706,17 @@ int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 		   u32 pasid, struct vtd_attachment *att,
 		   const struct vtd_pasid_entry *pe)
 {
-	struct vtd_attachment *old_att = vtd_dev_attachment(vdev, pasid);
-	struct iommu_domain *old = vtd_dev_domain(vdev, pasid);
-	struct vtd_domain *vd = to_vtd_domain(domain);
-	unsigned long flags;
-	bool dirty;
+	struct vtd_domain *sl = att ? vtd_domain_sl(to_vtd_domain(domain)) : NULL;
+	struct vtd_dev_old old;
 	int ret;
 
-	if (pasid && !old && domain) {
-		ret = xa_reserve(&vdev->pasid_domains, pasid, GFP_KERNEL);
-		if (ret)
-			return ret;
-	}
-	if (att) {
-		spin_lock_irqsave(&vd->lock, flags);
-		list_add_tail(&att->node, &vd->attachments);
-		spin_unlock_irqrestore(&vd->lock, flags);
-	}
-
-	ret = __vtd_dev_set_pasid_entry(vdev, pasid, pe, &dirty);
-	if (ret) {
-		if (att) {
-			spin_lock_irqsave(&vd->lock, flags);
-			list_del(&att->node);
-			spin_unlock_irqrestore(&vd->lock, flags);
-		}
-		if (!dirty) {
-			if (pasid && !old && domain)
-				xa_release(&vdev->pasid_domains, pasid);
-			return ret;
-		}
-		atomic_inc(&vdev->unit->quarantined);
-		pr_warn_once("%s: an invalidation failed; PASID entries are left not present, their domain ids and tables quarantined\n",
-			     vdev->unit->name);
-		dev_err(vdev->dev, "PASID %u left not present after a failed invalidation (%d)\n",
-			pasid, ret);
-		if (att)
-			vtd_domain_quarantine(vd, att->du);
-		if (!pasid) {
-			vdev->domain = NULL;
-			vdev->rid_att = NULL;
-		} else {
-			xa_erase(&vdev->pasid_domains, pasid);
-		}
-		vtd_domain_drop(old, old_att, true);
-		return ret;
-	}
-
-	if (!pasid) {
-		vdev->domain = domain;
-		vdev->rid_att = att;
-	} else if (domain) {
-		/* The slot exists (reserved above, or the old entry's). */
-		xa_store(&vdev->pasid_domains, pasid,
-			 att ?: xa_tag_pointer(domain, VTD_STATIC_DOMAIN_TAG),
-			 GFP_KERNEL);
-	} else {
-		xa_erase(&vdev->pasid_domains, pasid);
-	}
-	vtd_domain_drop(old, old_att, false);
-	return 0;
+	if (sl)
+		mutex_lock(&sl->dirty_lock);
+	ret = __vtd_dev_attach(domain, vdev, pasid, att, pe, &old);
+	if (sl)
+		mutex_unlock(&sl->dirty_lock);
+	vtd_domain_drop(old.domain, old.att, old.quarantine);
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_dev_attach);
 
@@ -664,6 +730,9 @@ static int vtd_domain_check_unit(struct vtd_domain *vd, struct vtd_unit *unit)
 		return -EINVAL;
 	if ((vd->pt.flags & VTD_PGTABLE_SNOOP_CTRL) &&
 	    !(unit->ecap & VTD_ECAP_SC))
+		return -EINVAL;
+	/* A dirty-tracking table is walked only with SLADE: needs SSADS. */
+	if (vd->domain.dirty_ops && !vtd_ecap_dirty_tracking(unit->ecap))
 		return -EINVAL;
 	if (vd->kind == VTD_DOMAIN_SL) {
 		/* The levels, and every address of the aperture (MGAW). */
@@ -681,15 +750,23 @@ static int vtd_domain_check_unit(struct vtd_domain *vd, struct vtd_unit *unit)
 	return (vd->pt.pgsize_bitmap & ~sizes) ? -EINVAL : 0;
 }
 
-/* The PASID entry that makes @unit translate through @vd with @did. */
+/*
+ * The PASID entry that makes @unit translate through @vd with @did.  The
+ * caller holds the dirty_lock of @vd's second-level table, if any.
+ */
 static int vtd_domain_encode(struct vtd_domain *vd, struct vtd_unit *unit,
 			     u16 did, struct vtd_pasid_entry *pe)
 {
-	struct vtd_domain *sl = vd->kind == VTD_DOMAIN_NESTED ? vd->parent : vd;
+	struct vtd_domain *sl = vtd_domain_sl(vd);
 	struct vtd_pasid_cfg cfg = {
 		.did = did,
 		.pwsnp = !!(unit->ecap & VTD_ECAP_SMPWC),
 	};
+
+	if (vd->kind != VTD_DOMAIN_FL) {
+		lockdep_assert_held(&sl->dirty_lock);
+		cfg.sl.dirty_tracking = sl->dirty_tracking;
+	}
 
 	switch (vd->kind) {
 	case VTD_DOMAIN_SL:
@@ -727,11 +804,12 @@ VISIBLE_IF_KUNIT int vtd_domain_attach_pasid(struct iommu_domain *domain,
 					     struct vtd_dev *vdev, u32 pasid)
 {
 	struct vtd_domain *vd = to_vtd_domain(domain);
-	struct vtd_domain *sl = vd->kind == VTD_DOMAIN_NESTED ? vd->parent : vd;
+	struct vtd_domain *sl = vtd_domain_sl(vd);
 	struct vtd_domain_unit *parent_du = NULL;
 	struct vtd_unit *unit = vdev->unit;
 	struct vtd_attachment *att;
 	struct vtd_pasid_entry pe;
+	struct vtd_dev_old old = {};
 	int ret;
 
 	if (vtd_dev_domain(vdev, pasid) == domain)
@@ -762,9 +840,13 @@ VISIBLE_IF_KUNIT int vtd_domain_attach_pasid(struct iommu_domain *domain,
 		ret = PTR_ERR(att->du);
 		goto err_parent;
 	}
+	/* SLADE and the attachment on the list, atomically for a change. */
+	mutex_lock(&sl->dirty_lock);
 	ret = vtd_domain_encode(vd, unit, att->du->did, &pe);
 	if (!ret)
-		ret = vtd_dev_attach(domain, vdev, pasid, att, &pe);
+		ret = __vtd_dev_attach(domain, vdev, pasid, att, &pe, &old);
+	mutex_unlock(&sl->dirty_lock);
+	vtd_domain_drop(old.domain, old.att, old.quarantine);
 	if (!ret)
 		return 0;
 
@@ -892,9 +974,145 @@ static void vtd_paging_free(struct iommu_domain *domain)
 	/* A unit may still walk a quarantined table: its pages stay. */
 	if (!READ_ONCE(vd->quarantined))
 		vtd_pgtable_destroy(&vd->pt);
+	mutex_destroy(&vd->dirty_lock);
 	mutex_destroy(&vd->attach_lock);
 	kfree(vd);
 }
+
+/* An entry over a second-level table, for a SLADE change. */
+struct vtd_slade_target {
+	struct vtd_dev *vdev;
+	u32 pasid;
+	u16 did;
+};
+
+static int vtd_slade_target_cmp(const void *a, const void *b)
+{
+	const struct vtd_slade_target *x = a, *y = b;
+
+	if (x->vdev != y->vdev)
+		return x->vdev < y->vdev ? -1 : 1;
+	return x->pasid < y->pasid ? -1 : x->pasid > y->pasid;
+}
+
+/* Add the entries of @vd's attachments to @t; returns how many. */
+static unsigned int vtd_slade_collect(struct vtd_domain *vd,
+				      struct vtd_slade_target *t)
+{
+	struct vtd_attachment *att;
+	unsigned int n = 0;
+
+	list_for_each_entry(att, &vd->attachments, node) {
+		if (t) {
+			/* Live: its record is on the list (see vtd_domain_drop()). */
+			t[n].vdev = xa_load(&att->du->unit->devices, att->sid);
+			t[n].pasid = att->pasid;
+			t[n].did = att->du->did;
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Set SLADE to @enable in every entry over @sl's table: one update per
+ * device (vtd_dev_set_slade()), its PASIDs in ascending order.  The caller
+ * holds @sl->dirty_lock, so no attachment comes or goes meanwhile.
+ */
+static int vtd_slade_apply(struct vtd_domain *sl, bool enable)
+{
+	u64 root = vtd_pgtable_root_phys(&sl->pt);
+	struct vtd_slade_target *t;
+	struct vtd_domain *child;
+	unsigned int n, i, j;
+	u32 *pasids;
+	int ret = 0, err;
+
+	lockdep_assert_held(&sl->dirty_lock);
+	n = vtd_slade_collect(sl, NULL);
+	list_for_each_entry(child, &sl->nested, nested_node)
+		n += vtd_slade_collect(child, NULL);
+	if (!n)
+		return 0;
+	t = kvmalloc_array(n, sizeof(*t), GFP_KERNEL);
+	pasids = kvmalloc_array(n, sizeof(*pasids), GFP_KERNEL);
+	if (!t || !pasids) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	i = vtd_slade_collect(sl, t);
+	list_for_each_entry(child, &sl->nested, nested_node)
+		i += vtd_slade_collect(child, t + i);
+	sort(t, n, sizeof(*t), vtd_slade_target_cmp, NULL);
+
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && t[j].vdev == t[i].vdev; j++)
+			pasids[j - i] = t[j].pasid;
+		if (WARN_ON_ONCE(!t[i].vdev))
+			continue;
+		/* One unit per device: one domain id for all its entries. */
+		err = vtd_dev_set_slade(t[i].vdev, pasids, j - i, t[i].did,
+					root, enable);
+		if (err < 0 && !ret)
+			ret = err;
+	}
+out:
+	kvfree(pasids);
+	kvfree(t);
+	return ret;
+}
+
+/*
+ * set_dirty_tracking: SLADE in every entry over the table, then, if an
+ * invalidation failed, back to the old value everywhere (best effort).
+ */
+static int vtd_paging_set_dirty_tracking(struct iommu_domain *domain,
+					 bool enable)
+{
+	struct vtd_domain *vd = to_vtd_domain(domain);
+	int ret = 0;
+
+	mutex_lock(&vd->dirty_lock);
+	if (vd->dirty_tracking != enable) {
+		ret = vtd_slade_apply(vd, enable);
+		if (ret)
+			vtd_slade_apply(vd, !enable);
+		else
+			vd->dirty_tracking = enable;
+	}
+	mutex_unlock(&vd->dirty_lock);
+	return ret;
+}
+
+/*
+ * read_and_clear_dirty: the table's walk (vtd_pgtable_read_and_clear_dirty()).
+ * Reading a bitmap needs tracking on, as in mainline; clearing without a
+ * bitmap (what iommufd does before it turns tracking on) does not.
+ */
+static int vtd_paging_read_and_clear_dirty(struct iommu_domain *domain,
+					   unsigned long iova, size_t size,
+					   unsigned long flags,
+					   struct iommu_dirty_bitmap *dirty)
+{
+	struct vtd_domain *vd = to_vtd_domain(domain);
+
+	if (!READ_ONCE(vd->dirty_tracking) && dirty->bitmap)
+		return -EINVAL;
+	return vtd_pgtable_read_and_clear_dirty(&vd->pt, iova, size, flags,
+						dirty);
+}
+
+/*
+ * Dirty tracking of second-level paging domains.  Set on domains allocated
+ * with IOMMU_HWPT_ALLOC_DIRTY_TRACKING, which only units that can track
+ * dirty pages (vtd_ecap_dirty_tracking()) give and take.  Dirty ranges are
+ * recorded with iommufd_dirty_record().
+ */
+const struct iommu_dirty_ops vtd_dirty_ops = {
+	.set_dirty_tracking = vtd_paging_set_dirty_tracking,
+	.read_and_clear_dirty = vtd_paging_read_and_clear_dirty,
+};
+EXPORT_SYMBOL_IF_KUNIT(vtd_dirty_ops);
 
 const struct iommu_domain_ops vtd_paging_ops = {
 	.attach_dev = vtd_domain_attach_dev,

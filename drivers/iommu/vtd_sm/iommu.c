@@ -18,6 +18,7 @@
 
 #include <kunit/visibility.h>
 #include <linux/iommu.h>
+#include <linux/iommufd_dirty.h>
 #include <linux/pci.h>
 #include <linux/pci-ats.h>
 #include <linux/platform_device.h>
@@ -358,6 +359,11 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_def_domain_type);
 
 static bool vtd_capable(struct device *dev, enum iommu_cap cap)
 {
+	/* Its dirty_ops record into iommufd_pasid's bitmap. */
+	if (cap == IOMMUFD_CAP_DIRTY_RECORD)
+		return true;
+	if (cap == IOMMU_CAP_DIRTY_TRACKING)
+		return vtd_ecap_dirty_tracking(vtd_dev_get(dev)->unit->ecap);
 	return cap == IOMMU_CAP_CACHE_COHERENCY;
 }
 

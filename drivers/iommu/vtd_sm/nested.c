@@ -115,6 +115,8 @@ struct iommu_domain *vtd_nested_alloc(struct iommu_domain *parent, u32 flags,
 	vd->s1.wpe = s1.flags & IOMMU_VTD_S1_WPE;
 	vd->s1.eafe = s1.flags & IOMMU_VTD_S1_EAFE;
 	mutex_init(&vd->attach_lock);
+	/* Unused: a nested domain's entries follow the parent's lock. */
+	mutex_init(&vd->dirty_lock);
 	spin_lock_init(&vd->lock);
 	INIT_LIST_HEAD(&vd->units);
 	INIT_LIST_HEAD(&vd->attachments);
@@ -122,9 +124,11 @@ struct iommu_domain *vtd_nested_alloc(struct iommu_domain *parent, u32 flags,
 	vd->domain.type = IOMMU_DOMAIN_NESTED;
 	vd->domain.ops = &vtd_nested_ops;
 
+	mutex_lock(&pd->dirty_lock);
 	spin_lock_irqsave(&pd->lock, irqflags);
 	list_add_tail(&vd->nested_node, &pd->nested);
 	spin_unlock_irqrestore(&pd->lock, irqflags);
+	mutex_unlock(&pd->dirty_lock);
 	return &vd->domain;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_nested_alloc);
@@ -262,9 +266,13 @@ static void vtd_nested_free(struct iommu_domain *domain)
 	unsigned long irqflags;
 
 	WARN_ON(!list_empty(&vd->attachments));
+	/* The parent's dirty tracking walks @nested under its dirty_lock. */
+	mutex_lock(&vd->parent->dirty_lock);
 	spin_lock_irqsave(&vd->parent->lock, irqflags);
 	list_del(&vd->nested_node);
 	spin_unlock_irqrestore(&vd->parent->lock, irqflags);
+	mutex_unlock(&vd->parent->dirty_lock);
+	mutex_destroy(&vd->dirty_lock);
 	mutex_destroy(&vd->attach_lock);
 	kfree(vd);
 }

@@ -193,6 +193,37 @@ static inline u16 vtd_pasid_entry_did(const struct vtd_pasid_entry *pe)
 }
 
 /**
+ * vtd_pasid_entry_sl_root() - second-level table pointer of an entry
+ * @pe: entry
+ *
+ * Return: the SLPTPTR field (an address); meaningful for present
+ * second-level and nested entries only.
+ */
+static inline u64 vtd_pasid_entry_sl_root(const struct vtd_pasid_entry *pe)
+{
+	return READ_ONCE(pe->val[0]) & VTD_PE0_SLPTPTR;
+}
+
+/**
+ * vtd_pasid_target_set_slade() - set or clear SLADE in a target entry
+ * @pe: a target (a copy the writer will install, never a live entry)
+ * @on: the value of SLADE
+ *
+ * For an entry that walks a second-level table (PGTT second level or
+ * nested) whose table tracks dirty pages or stops doing so: the one bit
+ * of the encoding that changes then (vtd_pasid_encode_sl() and
+ * vtd_pasid_encode_nested() set it from &vtd_pasid_sl_cfg.dirty_tracking).
+ */
+static inline void vtd_pasid_target_set_slade(struct vtd_pasid_entry *pe,
+					      bool on)
+{
+	if (on)
+		pe->val[0] |= VTD_PE0_SLADE;
+	else
+		pe->val[0] &= ~VTD_PE0_SLADE;
+}
+
+/**
  * enum vtd_pasid_update - how an entry goes from its current value to a target
  * @VTD_PASID_UPDATE_NONE: nothing to write.
  * @VTD_PASID_UPDATE_HITLESS: hitless; the used bits change in one 128-bit

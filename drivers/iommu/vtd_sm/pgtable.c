@@ -18,6 +18,7 @@
 #include <linux/bitfield.h>
 #include <linux/gfp.h>
 #include <linux/iommu.h>
+#include <linux/iommufd_dirty.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -579,6 +580,93 @@ size_t vtd_pgtable_unmap_pages(struct vtd_pgtable *pt, unsigned long iova,
 				  iova + min(size - 1, max - iova), gather);
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_pgtable_unmap_pages);
+
+static void vtd_pt_dirty_level(struct vtd_pgtable *pt, u64 *table,
+			       unsigned int level, u64 iova, u64 last,
+			       bool clear, struct iommu_dirty_bitmap *dirty)
+{
+	u64 span = vtd_pt_span(level);
+	unsigned int idx = vtd_pt_index(iova, level);
+
+	for (;; idx++) {
+		u64 *ptep = &table[idx];
+		u64 start = iova & ~(span - 1);
+		u64 elast = min(last, start + span - 1);
+		u64 pte = READ_ONCE(*ptep);
+
+		if (!pte) {
+			/* Nothing mapped here. */
+		} else if (!vtd_pt_is_leaf(pte, level)) {
+			vtd_pt_dirty_level(pt, vtd_pt_table(pte), level - 1,
+					   iova, elast, clear, dirty);
+		} else if (pte & VTD_SLPTE_D) {
+			/*
+			 * D covers the whole leaf: it is cleared only if the
+			 * leaf lies inside the range, so that a read of part
+			 * of a large leaf never loses the rest's dirtiness.
+			 * The unit sets D with an atomic update: clear it
+			 * with one too.
+			 */
+			if (clear && iova == start &&
+			    elast == start + span - 1) {
+				if (test_and_clear_bit(ilog2(VTD_SLPTE_D),
+						       (unsigned long *)ptep))
+					iommufd_dirty_record(dirty, iova,
+							     elast - iova + 1);
+			} else {
+				iommufd_dirty_record(dirty, iova,
+						     elast - iova + 1);
+			}
+		}
+		if (elast == last)
+			return;
+		iova = elast + 1;
+	}
+}
+
+/**
+ * vtd_pgtable_read_and_clear_dirty() - report the dirty leaves of a range
+ * @pt: a second-level table
+ * @iova: first IOVA
+ * @size: bytes of the range, not 0
+ * @flags: IOMMU_DIRTY_NO_CLEAR to leave the dirty flags set, or 0
+ * @dirty: where the dirty ranges go (iommufd_dirty_record())
+ *
+ * Walks the table over the range and reports, for every leaf (4 KiB,
+ * 2 MiB or 1 GiB) whose dirty flag (D, bit 9 of a second-level entry,
+ * which the unit sets on a write through an entry with SLADE) is set, the
+ * part of the leaf inside the range.  Unless @flags has
+ * IOMMU_DIRTY_NO_CLEAR, D is cleared with an atomic operation in every
+ * reported leaf that lies wholly inside the range (of a leaf the range
+ * only covers in part it stays set, so that the rest of the leaf is
+ * reported by the read that covers it); the caller then invalidates the
+ * IOTLB for what was reported (the gather of @dirty), or a write through
+ * a cached translation would not set D again.  Accessed flags (A, bit 8)
+ * are neither read nor cleared.  Nothing is flushed here.
+ *
+ * Context: the caller keeps the range from being mapped or unmapped
+ * meanwhile (the IOAS lock of iommufd).
+ * Return: 0; -EINVAL for a first-level table or a range beyond the
+ * address width; -EOPNOTSUPP for a table the unit does not snoop (its
+ * flag updates and the CPU's clears would not be atomic together).
+ */
+int vtd_pgtable_read_and_clear_dirty(struct vtd_pgtable *pt,
+				     unsigned long iova, size_t size,
+				     unsigned long flags,
+				     struct iommu_dirty_bitmap *dirty)
+{
+	u64 max = vtd_pt_max_iova(pt);
+
+	if (pt->format != VTD_PGTABLE_SL || !size || iova > max ||
+	    size - 1 > max - iova)
+		return -EINVAL;
+	if (pt->flags & VTD_PGTABLE_NONCOHERENT)
+		return -EOPNOTSUPP;
+	vtd_pt_dirty_level(pt, pt->root, pt->levels, iova, iova + size - 1,
+			   !(flags & IOMMU_DIRTY_NO_CLEAR), dirty);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_pgtable_read_and_clear_dirty);
 
 /**
  * vtd_pgtable_lookup() - find the leaf that translates an IOVA

@@ -12,6 +12,7 @@
 #include <linux/sizes.h>
 #include <linux/types.h>
 
+struct iommu_dirty_bitmap;
 struct iommu_iotlb_gather;
 struct page;
 
@@ -123,6 +124,10 @@ size_t vtd_pgtable_unmap_pages(struct vtd_pgtable *pt, unsigned long iova,
 			       struct iommu_iotlb_gather *gather);
 phys_addr_t vtd_pgtable_iova_to_phys(struct vtd_pgtable *pt,
 				     unsigned long iova);
+int vtd_pgtable_read_and_clear_dirty(struct vtd_pgtable *pt,
+				     unsigned long iova, size_t size,
+				     unsigned long flags,
+				     struct iommu_dirty_bitmap *dirty);
 int vtd_pgtable_lookup(struct vtd_pgtable *pt, unsigned long iova, u64 *pte,
 		       unsigned int *level);
 void vtd_pgtable_put_pages(struct list_head *freelist);

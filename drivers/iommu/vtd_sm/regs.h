@@ -129,6 +129,7 @@
 #define VTD_ECAP_PDS		BIT_ULL(42)
 #define VTD_ECAP_SMTS		BIT_ULL(43)
 #define VTD_ECAP_VCS		BIT_ULL(44)
+#define VTD_ECAP_SSADS		BIT_ULL(45)	/* second-stage A/D flags */
 #define VTD_ECAP_SLTS		BIT_ULL(46)
 #define VTD_ECAP_FLTS		BIT_ULL(47)
 #define VTD_ECAP_SMPWC		BIT_ULL(48)
@@ -161,6 +162,19 @@ static inline unsigned int vtd_cap_sl_max_levels(u64 cap)
 		if (sagaw & BIT(level - 2))
 			return level;
 	return 0;
+}
+
+/*
+ * Can the unit track dirty pages of second-level tables: it translates
+ * second level, sets the accessed/dirty flags of its entries when SLADE
+ * is set (ECAP.SSADS), and snoops its walks (ECAP.SMPWC), so that its
+ * flag updates and the CPU's atomic clears see the same memory.
+ */
+static inline bool vtd_ecap_dirty_tracking(u64 ecap)
+{
+	const u64 need = VTD_ECAP_SLTS | VTD_ECAP_SSADS | VTD_ECAP_SMPWC;
+
+	return (ecap & need) == need;
 }
 
 /* Number of domain ids the unit supports. */

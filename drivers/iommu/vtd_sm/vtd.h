@@ -268,6 +268,8 @@ struct vtd_domain_unit {
  *	record for that unit (vtd_domain_parent_du()): the id the nested
  *	entry uses, held so that the parent's invalidations reach the unit
  * @pasid: the PASID (0: the RID)
+ * @sid: the device's source-id, its index in the unit's &vtd_unit.devices
+ *	(for the few walks that need the device: dirty tracking)
  *
  * The device finds its record directly (&vtd_dev.rid_att and
  * &vtd_dev.pasid_domains), so the record needs no device pointer.  Kept
@@ -277,6 +279,7 @@ struct vtd_attachment {
 	struct list_head node;
 	struct vtd_domain_unit *du;
 	u32 pasid;
+	u16 sid;
 };
 
 /**
@@ -298,6 +301,13 @@ struct vtd_attachment {
  * @attachments: &struct vtd_attachment, where the domain is attached
  * @quarantined: a unit may still walk the table after a failed
  *	invalidation: table pages are never freed (paging domains)
+ * @dirty_lock: of a second-level paging domain: held while its own and
+ *	its nested domains' attachments are added (with the entry written)
+ *	or removed, and while @dirty_tracking changes, so that every entry
+ *	over the table has SLADE as @dirty_tracking says (nested domains
+ *	use their parent's)
+ * @dirty_tracking: the unit sets dirty flags in the table: SLADE in every
+ *	entry that walks it (paging domains with dirty_ops)
  */
 struct vtd_domain {
 	struct iommu_domain domain;
@@ -315,6 +325,8 @@ struct vtd_domain {
 	struct list_head units;
 	struct list_head attachments;
 	bool quarantined;
+	struct mutex dirty_lock;	/* attachments, @dirty_tracking */
+	bool dirty_tracking;
 };
 
 /* dmar.c */
@@ -367,9 +379,12 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 			      const struct vtd_pasid_entry *target, bool *dirty);
 void vtd_dev_pasid_entry_snapshot(struct vtd_dev *vdev, u32 pasid,
 				  struct vtd_pasid_entry *out);
+int vtd_dev_set_slade(struct vtd_dev *vdev, const u32 *pasids,
+		      unsigned int n, u16 did, u64 sl_root, bool enable);
 
 /* domain.c */
 extern const struct iommu_domain_ops vtd_paging_ops;
+extern const struct iommu_dirty_ops vtd_dirty_ops;
 struct vtd_domain *to_vtd_domain(struct iommu_domain *domain);
 struct vtd_domain *vtd_domain_alloc(struct vtd_unit *unit, u32 flags);
 struct iommu_domain *
