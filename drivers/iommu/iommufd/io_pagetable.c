@@ -1567,6 +1567,7 @@ int iopt_access_pin(struct io_pagetable *iopt, unsigned long iova,
 	mutex_unlock(&iopt->lock);
 	return rc;
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_access_pin);
 
 /**
  * iopt_access_unpin() - undo iopt_access_pin() on the same range
@@ -1587,6 +1588,7 @@ void iopt_access_unpin(struct io_pagetable *iopt, unsigned long iova,
 				 iopt_access_unpin_area, NULL));
 	mutex_unlock(&iopt->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(iopt_access_unpin);
 
 struct iopt_rw_arg {
 	void *data;

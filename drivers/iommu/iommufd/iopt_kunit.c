@@ -688,6 +688,111 @@ static void iopt_kunit_file_pages(struct kunit *test)
 	iopt_destroy(&iopt);
 }
 
+/* Shared anonymous memory: 4 KiB pages (no transparent huge pages). */
+static unsigned long shared_buf(struct kunit *test, unsigned long npages)
+{
+	unsigned long uaddr;
+
+	uaddr = kunit_vm_mmap(test, NULL, 0, npages * PAGE_SIZE,
+			      PROT_READ | PROT_WRITE,
+			      MAP_ANONYMOUS | MAP_SHARED, 0);
+	KUNIT_ASSERT_NE_MSG(test, uaddr, 0, "no user memory for the test");
+	return uaddr;
+}
+
+/*
+ * Memory in small pieces is kept in blocks (pages.c): a buffer filled one
+ * page at a time, alternating with another one, so that next to no two of
+ * its pages are physically adjacent.  An access pins part of it before
+ * any domain, unpins half of that and pins it again (the pages go back
+ * into their block); a domain then gets every page's own PFN; a copy adds
+ * users to part of the pages and keeps them when the source goes.
+ * Pinning the 1,100 pages must not cost an allocation call per piece
+ * (fewer than one per eight pages; about one per piece without blocks):
+ * counted through the task's fault-injection countdown, which every
+ * allocation that fault injection may fail decrements.
+ */
+static void iopt_kunit_blocks(struct kunit *test)
+{
+	struct fake_domain *a = fake_domain(test, ULONG_MAX);
+	struct fake_domain *b = fake_domain(test, ULONG_MAX);
+	unsigned long n = 1100, buf = shared_buf(test, n);
+	unsigned long other = shared_buf(test, n);
+	unsigned long src = SZ_1M, dst = 0, unmapped, i;
+	struct io_pagetable *sd = kunit_kcalloc(test, 2, sizeof(*sd),
+						GFP_KERNEL);
+	struct page **out = kunit_kcalloc(test, 100, sizeof(*out), GFP_KERNEL);
+	LIST_HEAD(pieces);
+	s64 base = pinned_vm();
+
+	KUNIT_ASSERT_NOT_NULL(test, sd);
+	KUNIT_ASSERT_NOT_NULL(test, out);
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_EQ(test, put_user(1, (char __user *)(buf +
+							     i * PAGE_SIZE)), 0);
+		KUNIT_ASSERT_EQ(test, put_user(1, (char __user *)(other +
+							     i * PAGE_SIZE)), 0);
+	}
+	KUNIT_ASSERT_GE_MSG(test, user_runs(test, buf, n), n / 4,
+			    "the buffer is not scattered: nothing to test");
+	iopt_init(&sd[0]);
+	iopt_init(&sd[1]);
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&sd[0], &src, buf, n * PAGE_SIZE,
+					    PROT, true), 0);
+
+	KUNIT_ASSERT_EQ(test, iopt_access_pin(&sd[0], src + 10 * PAGE_SIZE,
+					      100 * PAGE_SIZE, out, 0), 0);
+	for (i = 0; i < 100; i++)
+		KUNIT_EXPECT_EQ(test, page_to_pfn(out[i]),
+				user_pfn(test, buf + (10 + i) * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 100);
+	iopt_access_unpin(&sd[0], src + 10 * PAGE_SIZE, 50 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 50);
+	KUNIT_ASSERT_EQ(test, iopt_access_pin(&sd[0], src + 10 * PAGE_SIZE,
+					      50 * PAGE_SIZE, out, 0), 0);
+	for (i = 0; i < 50; i++)
+		KUNIT_EXPECT_EQ(test, page_to_pfn(out[i]),
+				user_pfn(test, buf + (10 + i) * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 100);
+
+#ifdef CONFIG_FAULT_INJECTION
+	current->fail_nth = 1000000;
+#endif
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&sd[0], &a->domain), 0);
+#ifdef CONFIG_FAULT_INJECTION
+	KUNIT_EXPECT_LT(test, 1000000 - current->fail_nth, n / 8);
+	current->fail_nth = 0;
+#endif
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + n);
+	KUNIT_EXPECT_EQ(test, fake_count(a), n);
+	expect_mapped(test, a, src, buf, n);
+	iopt_access_unpin(&sd[0], src + 10 * PAGE_SIZE, 100 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + n);
+
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&sd[1], &b->domain), 0);
+	KUNIT_ASSERT_EQ(test, iopt_get_pieces(&sd[0], src + 300 * PAGE_SIZE,
+					      500 * PAGE_SIZE, &pieces), 0);
+	KUNIT_ASSERT_EQ(test, iopt_map_pieces(&sd[1], &pieces, 500 * PAGE_SIZE,
+					      &dst, PROT, false), 0);
+	iopt_free_pieces(&pieces);
+	KUNIT_ASSERT_EQ(test, iopt_unmap(&sd[0], src, n * PAGE_SIZE,
+					 &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, n * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 0);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base + 500);
+	expect_mapped(test, b, dst, buf + 300 * PAGE_SIZE, 500);
+
+	/* A domain added now is filled from what the copy holds. */
+	iopt_remove_domain(&sd[0], &a->domain);
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&sd[1], &a->domain), 0);
+	expect_mapped(test, a, dst, buf + 300 * PAGE_SIZE, 500);
+	iopt_remove_domain(&sd[1], &a->domain);
+	iopt_remove_domain(&sd[1], &b->domain);
+	KUNIT_EXPECT_EQ(test, pinned_vm(), base);
+	iopt_destroy(&sd[0]);
+	iopt_destroy(&sd[1]);
+}
+
 static struct kunit_case iopt_kunit_cases[] = {
 	KUNIT_CASE(iopt_kunit_lazy_pin),
 	KUNIT_CASE(iopt_kunit_byte_granular),
@@ -699,6 +804,7 @@ static struct kunit_case iopt_kunit_cases[] = {
 	KUNIT_CASE(iopt_kunit_file_pages),
 	KUNIT_CASE(iopt_kunit_runs),
 	KUNIT_CASE(iopt_kunit_cut_runs),
+	KUNIT_CASE(iopt_kunit_blocks),
 	{}
 };
 

@@ -306,11 +306,41 @@ struct iopt_pages *iopt_pages_alloc_file(struct file *file,
  * boundary when an area is cut in two.  An entry with no users is a run
  * that was unpinned where storing NULL (which may merge free ranges and
  * need memory) failed.
+ *
+ * Memory in small pieces would take an entry per piece, and the tree
+ * allocates nodes as it grows: some allocation calls for every eight
+ * entries stored, about one per entry in all, so pinning 2 MiB of 4 KiB
+ * pages scattered in memory made some 500 calls.  So IOPT_BLOCK_PAGES
+ * pages just pinned that lie in IOPT_BLOCK_MIN_RUNS or more physical
+ * pieces are kept in a struct iopt_block instead, with a PFN and a count
+ * of users per page, and take one entry (a pointer, where runs are value
+ * entries).  A block is never cut: its pages' counts change in place,
+ * which needs no memory either, and it leaves the tree when its last
+ * page loses its last user.
  */
 #define IOPT_USERS_BITS 20
 #define IOPT_USERS_MAX ((1UL << IOPT_USERS_BITS) - 1)
 #define IOPT_DELTA_BITS (BITS_PER_LONG - 1 - IOPT_USERS_BITS)
 #define IOPT_DELTA_MASK ((1UL << IOPT_DELTA_BITS) - 1)
+
+#define IOPT_BLOCK_PAGES 64
+#define IOPT_BLOCK_MIN_RUNS 8
+
+/**
+ * struct iopt_block - pinned pages in many pieces, one tree entry
+ * @first: index of the first page; the entry spans [first, first + n - 1]
+ * @n: pages
+ * @used: pages with users
+ * @users: users of each page
+ * @pfn: PFN of each page (if it has users)
+ */
+struct iopt_block {
+	unsigned long first;
+	unsigned int n;
+	unsigned int used;
+	u32 users[IOPT_BLOCK_PAGES];
+	unsigned long pfn[IOPT_BLOCK_PAGES];
+};
 
 /*
  * struct iopt_run - what the tree says about [first, last]
@@ -319,12 +349,14 @@ struct iopt_pages *iopt_pages_alloc_file(struct file *file,
  *	  given to iopt_run_at()
  * @pfn: PFN of @first (if @users)
  * @users: 0 if @first is not pinned
+ * @block: the block holding the run, if a block does
  */
 struct iopt_run {
 	unsigned long first;
 	unsigned long last;
 	unsigned long pfn;
 	unsigned long users;
+	struct iopt_block *block;
 };
 
 static void *iopt_run_entry(unsigned long index, unsigned long pfn,
@@ -332,6 +364,26 @@ static void *iopt_run_entry(unsigned long index, unsigned long pfn,
 {
 	return xa_mk_value((((pfn - index) & IOPT_DELTA_MASK) <<
 			    IOPT_USERS_BITS) | users);
+}
+
+/*
+ * The run of @blk from @index to @run->last at most: pages with the same
+ * count of users and, if they have users, physically contiguous.
+ */
+static void iopt_block_run(struct iopt_block *blk, unsigned long index,
+			   struct iopt_run *run)
+{
+	unsigned long i = index - blk->first, end = run->last - blk->first, j;
+
+	run->block = blk;
+	run->users = blk->users[i];
+	run->pfn = run->users ? blk->pfn[i] : 0;
+	for (j = i + 1; j <= end; j++) {
+		if (blk->users[j] != run->users ||
+		    (run->users && blk->pfn[j] != run->pfn + (j - i)))
+			break;
+	}
+	run->last = blk->first + j - 1;
 }
 
 static void iopt_run_at(struct iopt_pages *pages, unsigned long index,
@@ -347,8 +399,13 @@ static void iopt_run_at(struct iopt_pages *pages, unsigned long index,
 	run->last = min(mas.last, last);
 	run->pfn = 0;
 	run->users = 0;
+	run->block = NULL;
 	if (!entry)
 		return;
+	if (!xa_is_value(entry)) {
+		iopt_block_run(entry, index, run);
+		return;
+	}
 	v = xa_to_value(entry);
 	run->users = v & IOPT_USERS_MAX;
 	run->pfn = ((v >> IOPT_USERS_BITS) + index) & IOPT_DELTA_MASK;
@@ -360,6 +417,61 @@ static int iopt_run_store(struct iopt_pages *pages, unsigned long first,
 	MA_STATE(mas, &pages->runs, first, last);
 
 	return mas_store_gfp(&mas, entry, GFP_KERNEL_ACCOUNT);
+}
+
+/*
+ * Take @blk out of the tree once no page of it has a user: NULL over its
+ * range, or, if that needs memory and fails, an entry with no users over
+ * exactly the block's range, which replaces it in place.
+ */
+static void iopt_block_remove(struct iopt_pages *pages, struct iopt_block *blk)
+{
+	unsigned long last = blk->first + blk->n - 1;
+
+	if (iopt_run_store(pages, blk->first, last, NULL))
+		WARN_ON(iopt_run_store(pages, blk->first, last,
+				       xa_mk_value(0)));
+	kfree(blk);
+}
+
+/*
+ * Set the users of the pages [first, last] of @blk, all of which had
+ * @old each, to @users (no memory needed); @blk may be gone afterwards.
+ */
+static void iopt_block_set_users(struct iopt_pages *pages,
+				 struct iopt_block *blk, unsigned long first,
+				 unsigned long last, unsigned long old,
+				 unsigned long users)
+{
+	unsigned long i;
+
+	for (i = first - blk->first; i <= last - blk->first; i++)
+		blk->users[i] = users;
+	if (!old)
+		blk->used += last - first + 1;
+	else if (!users)
+		blk->used -= last - first + 1;
+	if (!blk->used)
+		iopt_block_remove(pages, blk);
+}
+
+/*
+ * Drop a user of the pages of @run, a run of a block; unpin them if it
+ * was their last.  Return: the number of pages unpinned.
+ */
+static unsigned long iopt_block_put_users(struct iopt_pages *pages,
+					  struct iopt_run *run, bool dirty)
+{
+	unsigned long n = run->last - run->first + 1;
+
+	if (WARN_ON(!run->users))
+		return 0;
+	if (run->users == 1)
+		unpin_user_page_range_dirty_lock(pfn_to_page(run->pfn), n,
+						 dirty && pages->writable);
+	iopt_block_set_users(pages, run->block, run->first, run->last,
+			     run->users, run->users - 1);
+	return run->users == 1 ? n : 0;
 }
 
 /*
@@ -401,6 +513,16 @@ static void iopt_pages_put_users(struct iopt_pages *pages, unsigned long first,
 
 		iopt_run_at(pages, index, last, &run);
 		n = run.last - index + 1;
+		if (run.block) {
+			if (gone) {
+				iopt_runs_clear(pages, gone_first, index - 1);
+				gone = 0;
+			}
+			released += iopt_block_put_users(pages, &run, dirty);
+			index = run.last + 1;
+			cond_resched();
+			continue;
+		}
 		if (run.users == 1) {
 			unpin_user_page_range_dirty_lock(pfn_to_page(run.pfn), n,
 							 dirty && pages->writable);
@@ -479,13 +601,52 @@ static int iopt_pend_flush(struct iopt_pages *pages, struct iopt_pend *pend)
 	return rc;
 }
 
+/* Do the @n pages at @tmp lie in IOPT_BLOCK_MIN_RUNS pieces or more? */
+static bool iopt_scattered(struct page **tmp, unsigned long n)
+{
+	unsigned long i, runs = 1;
+
+	for (i = 1; i < n && runs < IOPT_BLOCK_MIN_RUNS; i++)
+		if (page_to_pfn(tmp[i]) != page_to_pfn(tmp[i - 1]) + 1)
+			runs++;
+	return runs >= IOPT_BLOCK_MIN_RUNS;
+}
+
+/* Record the @n pages at @tmp, just pinned, as a block at @first. */
+static int iopt_block_store(struct iopt_pages *pages, unsigned long first,
+			    struct page **tmp, unsigned long n)
+{
+	struct iopt_block *blk;
+	unsigned long i;
+	int rc;
+
+	blk = kzalloc(sizeof(*blk), GFP_KERNEL_ACCOUNT);
+	if (!blk)
+		return -ENOMEM;
+	blk->first = first;
+	blk->n = n;
+	blk->used = n;
+	for (i = 0; i < n; i++) {
+		blk->pfn[i] = page_to_pfn(tmp[i]);
+		blk->users[i] = 1;
+	}
+	rc = iopt_run_store(pages, first, first + n - 1, blk);
+	if (rc)
+		kfree(blk);
+	return rc;
+}
+
 /*
  * Pin [index, index + n), none of which is pinned yet, with one user: up
  * to IOPT_PIN_CHUNK pages per call into GUP, stored as runs of physically
- * contiguous pages (a run may span several calls).
+ * contiguous pages (a run may span several calls), or as blocks where
+ * IOPT_BLOCK_PAGES pages of a call lie in many pieces.  If the range is
+ * part of @into, a block whose pages there lost their users, the pages go
+ * back into it.
  */
 static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
-			      unsigned long n, struct page **tmp)
+			      unsigned long n, struct page **tmp,
+			      struct iopt_block *into)
 {
 	unsigned int gup_flags = FOLL_LONGTERM |
 				 (pages->writable ? FOLL_WRITE : 0);
@@ -528,7 +689,29 @@ static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 		}
 		for (i = 0; i < ret; i++) {
 			unsigned long pfn = page_to_pfn(tmp[i]);
+			unsigned long seg = min_t(unsigned long, ret - i,
+						  IOPT_BLOCK_PAGES);
 
+			if (into) {
+				into->pfn[index + done + i - into->first] = pfn;
+				continue;
+			}
+			/* Each IOPT_BLOCK_PAGES of the call: many pieces? */
+			if (!(i % IOPT_BLOCK_PAGES) &&
+			    iopt_scattered(tmp + i, seg)) {
+				rc = iopt_pend_flush(pages, &pend);
+				if (!rc)
+					rc = iopt_block_store(pages,
+							      index + done + i,
+							      tmp + i, seg);
+				if (rc) {
+					unpin_user_pages(tmp + i, ret - i);
+					done += i;
+					goto err_unpin;
+				}
+				i += seg - 1;
+				continue;
+			}
 			if (pend.n && pfn == pend.pfn + pend.n) {
 				pend.n++;
 				continue;
@@ -547,6 +730,9 @@ static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 			pend.pfn = pfn;
 			pend.n = 1;
 		}
+		if (into)
+			iopt_block_set_users(pages, into, index + done,
+					     index + done + ret - 1, 0, 1);
 		done += ret;
 		if (!locked)
 			cond_resched();
@@ -636,9 +822,13 @@ int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
 		iopt_run_at(pages, index, last, &run);
 		if (!run.users)
 			rc = iopt_pages_pin_new(pages, index,
-						run.last - index + 1, tmp);
+						run.last - index + 1, tmp,
+						run.block);
 		else if (run.users == IOPT_USERS_MAX)
 			rc = -EOVERFLOW;
+		else if (run.block)
+			iopt_block_set_users(pages, run.block, index, run.last,
+					     run.users, run.users + 1);	/* rc is 0 */
 		else
 			rc = iopt_run_store(pages, index, run.last,
 					    iopt_run_entry(index, run.pfn,
@@ -695,8 +885,11 @@ int iopt_pages_cut(struct iopt_pages *pages, unsigned long index)
 
 	mutex_lock(&pages->mutex);
 	entry = mas_walk(&mas);
-	/* The entry does not depend on where the run starts. */
-	if (entry && mas.index < index)
+	/*
+	 * The entry does not depend on where the run starts.  A block needs
+	 * no cut: its pages' users change in place.
+	 */
+	if (entry && xa_is_value(entry) && mas.index < index)
 		rc = iopt_run_store(pages, index, mas.last, entry);
 	mutex_unlock(&pages->mutex);
 	return rc;
@@ -995,10 +1188,18 @@ void iopt_pages_get(struct iopt_pages *pages)
 static void iopt_pages_release(struct kref *kref)
 {
 	struct iopt_pages *pages = container_of(kref, struct iopt_pages, kref);
+	void *entry;
+
+	MA_STATE(mas, &pages->runs, 0, 0);
 
 	/* Every user went away with its area. */
 	WARN_ON(pages->npinned);
 	mutex_lock(&pages->mutex);
+	/* A block leaves the tree with its last user: none should be left. */
+	mas_for_each(&mas, entry, ULONG_MAX) {
+		if (WARN_ON(!xa_is_value(entry)))
+			kfree(entry);
+	}
 	__mt_destroy(&pages->runs);
 	mutex_unlock(&pages->mutex);
 	mutex_destroy(&pages->mutex);
