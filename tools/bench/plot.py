@@ -19,7 +19,7 @@ import sys
 
 SCALE = '''set terminal pngcairo size 800,500 font ",10" noenhanced
 set output "{out}/scale.png"
-set title "PASIDs attached to one device (vtd_sm, QEMU 7.2)"
+set title "PASIDs attached to one device (vtd_sm, QEMU 7.2; {run})"
 set logscale xy
 set xlabel "PASIDs attached"
 set ylabel "median time / reference"
@@ -37,12 +37,12 @@ set rmargin 10
 set bmargin 7
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2
 set output "{out}/compare.png"
-set title "vtd_sm over the stock driver, iommufd over VFIO type1 (1 = as fast)"
+set title "vtd_sm over the stock driver, iommufd over VFIO type1 (1 = as fast; {run})"
 set style data histogram
 set style histogram errorbars gap 2 lw 1
 set style fill solid 0.6 border -1
 set logscale y
-set yrange [0.3:40]
+set yrange [0.001:4]
 set ylabel "time ratio"
 set grid y
 set xtics rotate by -30
@@ -83,7 +83,11 @@ def main():
             name = names.get(r['group'], r['group'] + ' %s') % r['op']
             v = r['ioas_over_type1']
             f.write('"IOAS/type1 %s" %f %f %f\n' % (name, v, v, v))
-    script = SCALE.format(out=out) + COMPARE.format(out=out)
+    # which run drew it: the commit and the date of bench.json
+    run = 'commit %s, %s' % (d.get('commit') or '?',
+                             (d.get('date') or '?')[:16].replace('T', ' '))
+    script = (SCALE.format(out=out, run=run) +
+              COMPARE.format(out=out, run=run))
     rc = subprocess.run(['gnuplot'], input=script, text=True).returncode
     if rc == 0:
         print('plots: %s/scale.png %s/compare.png' % (out, out))

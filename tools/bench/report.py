@@ -25,17 +25,28 @@ def spec_minimum(group, op, cm):
 
     The wait descriptor that ends a batch is counted, as vtd_sm's
     qi_descriptors counter counts it.  Paging HWPTs are second-level
-    tables here (QEMU 7.2 offers no first level).  The reasoning is in
-    Documentation/performance.rst, "Invalidations per operation".
+    tables here (QEMU 7.2 offers no first level), and the replace goes
+    from HWPT A to HWPT B: the entry takes another domain id.  The
+    reasoning is in Documentation/performance.rst, "Invalidations per
+    operation".
     """
     if group in ('pasid', 'rid'):
         if op == 'attach':
-            # not present -> present: only a unit in caching mode may hold
-            # the not-present entry; PASID cache (new DID) + wait.
-            return (2, 1) if cm else (0, 0)
-        # present -> other / not present: PASID cache (old DID), IOTLB
+            # Not present -> present.  Without caching mode the unit
+            # caches nothing of a not-present entry: nothing to send.  In
+            # caching mode (6.1: every change, a not-present entry made
+            # present included, is followed by an explicit invalidation)
+            # the PASID cache (new DID), the IOTLB of the new DID
+            # (domain-selective for a second-level entry: a virtual unit
+            # builds its shadow of the translations from IOTLB
+            # invalidations of the DID the entry carries) and a wait.
+            return (3, 1) if cm else (0, 0)
+        # Present -> other / not present: PASID cache (old DID), IOTLB
         # domain-selective (old DID: second-level translations are tagged
-        # with the DID), wait.
+        # with the DID only), wait; a replace to another DID in caching
+        # mode adds the new DID's IOTLB, as for an attach.
+        if op == 'replace' and cm:
+            return (4, 1)
         return (3, 1)
     if group == 'hwpt':
         return (0, 0)
@@ -201,6 +212,8 @@ def main():
           (out['kernel'], out['qemu'], 'on' if cm else 'off'))
     print('ratios are times over a fixed CPU loop (%s iterations) timed in '
           'the same loop; us are raw TCG times (noisy)' % ref)
+    print('desc/min, batch/min: what vtd_sm sent per operation over the VT-d '
+          'minimum for a unit %s caching mode' % ('in' if cm else 'without'))
     print()
     hdr = '%-20s %5s %9s %9s %9s %9s  %-9s %-9s' % (
         'operation', 'n', 'med/ref', 'p99/ref', 'med us', 'p99 us',
@@ -350,7 +363,9 @@ def main():
                                         'ioas': i, 'type1': t,
                                         'ioas_over_type1': rel})
             print('%-20s %9s %9s %11s' % (label(*key)[5:], fmt(i, '%.3f'),
-                                          fmt(t, '%.3f'), fmt(rel)))
+                                          fmt(t, '%.3f'),
+                                          fmt(rel, '%.2f' if rel is None or
+                                              rel >= 0.1 else '%.4f')))
     # rewrite with the derived per-PASID values
     with open(args.json, 'w') as f:
         json.dump(out, f, indent=1)
