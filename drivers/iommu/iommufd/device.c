@@ -219,7 +219,8 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 	 * A mock device of the test build is bound by an object of @ictx
 	 * itself: holding the file would be a reference cycle.
 	 */
-	if (!iommufd_selftest_is_mock_dev(dev))
+	idev->holds_file = !iommufd_selftest_is_mock_dev(dev);
+	if (idev->holds_file)
 		get_file(ictx->file);
 	/* The binding's own reference, dropped by iommufd_device_unbind(). */
 	refcount_inc(&idev->obj.users);
@@ -241,13 +242,13 @@ EXPORT_SYMBOL_GPL(iommufd_device_bind);
 static void iommufd_device_free_rest(struct iommufd_device *idev)
 {
 	struct iommufd_ctx *ictx = idev->ictx;
-	bool mock = iommufd_selftest_is_mock_dev(idev->dev);
+	bool holds_file = idev->holds_file;
 
 	iommufd_group_put(idev->igroup);
 	put_device(idev->dev);
 	kfree(idev);
 	/* Last: it may drop the last reference on the /dev/iommu file. */
-	if (!mock)
+	if (holds_file)
 		iommufd_ctx_put(ictx);
 }
 
@@ -290,6 +291,24 @@ void iommufd_device_unbind(struct iommufd_device *idev)
 	iommufd_object_orphan(&idev->obj);
 }
 EXPORT_SYMBOL_GPL(iommufd_device_unbind);
+
+/**
+ * iommufd_device_unbind_wait() - iommufd_device_unbind() without a bound
+ * @idev: the device
+ *
+ * For a binding that an object of its own context owns (a mock device of
+ * the test build): that object's destroy frees the device right after,
+ * so ioctls still using it are waited for however long they take.
+ *
+ * Context: process context; may sleep.
+ */
+void iommufd_device_unbind_wait(struct iommufd_device *idev)
+{
+	iommufd_attach_destroy(idev);
+	WRITE_ONCE(idev->unbound, true);
+	iommufd_object_remove(idev->ictx, &idev->obj);
+	iommufd_device_free(idev);
+}
 
 /**
  * iommufd_device_release_orphan() - release_orphan op of IOMMUFD_OBJ_DEVICE

@@ -681,6 +681,9 @@ void iommufd_pasid_devs_destroy(struct iommufd_pasid_devs *devs);
  *	     object from before must not hand userspace anything new for the
  *	     device (READ_ONCE; the object may outlive the binding, see
  *	     iommufd_object_remove_timeout())
+ * @holds_file: the binding holds a reference on the /dev/iommu file of
+ *		@ictx (not a mock device's binding of the test build), as
+ *		decided at bind
  */
 struct iommufd_device {
 	struct iommufd_object obj;
@@ -692,8 +695,10 @@ struct iommufd_device {
 	unsigned int iopf_users;
 	bool iopf_on;
 	bool unbound;
+	bool holds_file;
 };
 
+void iommufd_device_unbind_wait(struct iommufd_device *idev);
 struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, u32 id);
 void iommufd_device_destroy(struct iommufd_object *obj);
 void iommufd_device_release_orphan(struct iommufd_object *obj);

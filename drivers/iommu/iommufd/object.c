@@ -204,7 +204,9 @@ static bool iommufd_object_alone(struct iommufd_object *obj)
  * alone, with neither the ID table nor anything else pointing at it, and
  * frees it.  For objects whose users never wait on userspace while they
  * hold a reference (an access object: only the kernel's unmap path takes
- * one); a device uses iommufd_object_remove_timeout().
+ * one), and a mock device's binding, which an object of the same context
+ * owns (iommufd_device_unbind_wait()); other devices use
+ * iommufd_object_remove_timeout().
  *
  * Context: process context; sleeps.
  */

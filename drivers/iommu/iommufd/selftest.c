@@ -763,8 +763,9 @@ err_free:
 
 /*
  * Detach the RID (mock devices have nothing else attached) with no page
- * request being reported.  Not in iommufd_device_unbind(): it waits for
- * every ioctl holding the device, a trigger waiting for the rwsem too.
+ * request being reported.  Not in iommufd_device_unbind_wait(): it waits
+ * for every ioctl holding the device, a trigger waiting for the rwsem too
+ * (and without a bound: the mock device is reused or freed right after).
  */
 static void mock_dev_detach(struct iommufd_selftest *sobj)
 {
@@ -783,7 +784,7 @@ void iommufd_selftest_destroy(struct iommufd_object *obj)
 		container_of(obj, struct iommufd_selftest, obj);
 
 	mock_dev_detach(sobj);
-	iommufd_device_unbind(sobj->idev);
+	iommufd_device_unbind_wait(sobj->idev);
 	mock_dev_destroy(sobj->mdev);
 	kfree(sobj);
 }
@@ -833,7 +834,7 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
 
 err_unbind:
 	mock_dev_detach(sobj);
-	iommufd_device_unbind(sobj->idev);
+	iommufd_device_unbind_wait(sobj->idev);
 err_mdev:
 	mock_dev_destroy(sobj->mdev);
 err_abort:

@@ -602,9 +602,10 @@ int vtd_prq_enable_iopf(struct device *dev)
 	ret = vtd_prq_dev_start(vdev);
 	if (ret)
 		goto err_remove;
+	/* On failure too: the flag is set, and entries may have PRE. */
 	ret = vtd_ctx_set_pre(vdev, true);
 	if (ret)
-		goto err_stop;
+		goto err_pre;
 	ret = vtd_pri_enable(pdev, unit->prq.size);
 	if (ret)
 		goto err_pre;
@@ -613,7 +614,6 @@ int vtd_prq_enable_iopf(struct device *dev)
 
 err_pre:
 	vtd_ctx_set_pre(vdev, false);
-err_stop:
 	vtd_prq_dev_stop(vdev);
 err_remove:
 	iopf_queue_remove_device(unit->prq.iopfq, dev);
