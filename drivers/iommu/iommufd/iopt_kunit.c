@@ -146,15 +146,22 @@ static void expect_mapped(struct kunit *test, struct fake_domain *fake,
 	}
 }
 
-static unsigned long user_buf(struct kunit *test, unsigned long npages)
+/* @npages of anonymous memory, MAP_PRIVATE or (@shared) MAP_SHARED. */
+static unsigned long __user_buf(struct kunit *test, unsigned long npages,
+				bool shared)
 {
 	unsigned long uaddr;
 
 	uaddr = kunit_vm_mmap(test, NULL, 0, npages * PAGE_SIZE,
-			      PROT_READ | PROT_WRITE,
-			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+			      PROT_READ | PROT_WRITE, MAP_ANONYMOUS |
+			      (shared ? MAP_SHARED : MAP_PRIVATE), 0);
 	KUNIT_ASSERT_NE_MSG(test, uaddr, 0, "no user memory for the test");
 	return uaddr;
+}
+
+static unsigned long user_buf(struct kunit *test, unsigned long npages)
+{
+	return __user_buf(test, npages, false);
 }
 
 static void iopt_kunit_fill_and_sync(struct kunit *test)
@@ -688,18 +695,6 @@ static void iopt_kunit_file_pages(struct kunit *test)
 	iopt_destroy(&iopt);
 }
 
-/* Shared anonymous memory: 4 KiB pages (no transparent huge pages). */
-static unsigned long shared_buf(struct kunit *test, unsigned long npages)
-{
-	unsigned long uaddr;
-
-	uaddr = kunit_vm_mmap(test, NULL, 0, npages * PAGE_SIZE,
-			      PROT_READ | PROT_WRITE,
-			      MAP_ANONYMOUS | MAP_SHARED, 0);
-	KUNIT_ASSERT_NE_MSG(test, uaddr, 0, "no user memory for the test");
-	return uaddr;
-}
-
 /*
  * Memory in small pieces is kept in blocks (pages.c): a buffer filled one
  * page at a time, alternating with another one, so that next to no two of
@@ -716,8 +711,9 @@ static void iopt_kunit_blocks(struct kunit *test)
 {
 	struct fake_domain *a = fake_domain(test, ULONG_MAX);
 	struct fake_domain *b = fake_domain(test, ULONG_MAX);
-	unsigned long n = 1100, buf = shared_buf(test, n);
-	unsigned long other = shared_buf(test, n);
+	/* Shared anonymous memory: 4 KiB pages, never transparent huge ones */
+	unsigned long n = 1100, buf = __user_buf(test, n, true);
+	unsigned long other = __user_buf(test, n, true);
 	unsigned long src = SZ_1M, dst = 0, unmapped, i;
 	struct io_pagetable *sd = kunit_kcalloc(test, 2, sizeof(*sd),
 						GFP_KERNEL);
