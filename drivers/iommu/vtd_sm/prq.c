@@ -18,7 +18,10 @@
  * "invalid", when the device waits for an answer (LPIG), so that it never
  * waits forever; one the core does not take is answered by the core.
  * PASID stop markers (LPIG without read or write) need no answer and are
- * dropped, as the core asks.
+ * dropped, as the core asks.  A request with private data (VT-d 3.x) that
+ * is not the last of its group is answered by the driver as soon as the
+ * core has it (LPIG clear, its private data echoed); the core answers the
+ * group from its last request, with that request's LPIG and private data.
  *
  * Like fault recording (fault.c), the queue is polled from a delayed work
  * instead of serviced from its interrupt (dmar_alloc_hwirq() is not
@@ -194,14 +197,34 @@ static void vtd_prq_decode(const struct vtd_qi_desc *req,
 	}
 	/*
 	 * Private data (VT-d 3.x; 4.0 dropped it) must come back in the
-	 * response, and a request with it needs one even when it is not the
-	 * last of its group: report it as a group of its own.
+	 * response.  Only the last request of a group carries it to the
+	 * core: the core answers a group once, from its last request, and
+	 * vtd_prq_handle() answers a request with private data that is not
+	 * the last itself.
 	 */
-	if (qw0 & VTD_PRQ_PDP) {
+	if ((qw0 & VTD_PRQ_PDP) && (qw1 & VTD_PRQ_LPIG)) {
 		prm->private_data[0] = req->qw[2];
 		prm->private_data[1] = req->qw[3];
-		prm->flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
 	}
+}
+
+/*
+ * Answer one request from the driver, with its own LPIG and private data,
+ * if the unit waits for an answer (LPIG, or private data).
+ */
+static void vtd_prq_answer(struct vtd_unit *unit, const struct vtd_qi_desc *req,
+			   const struct iommu_fault_page_request *prm,
+			   enum iommu_page_response_code code)
+{
+	struct iommu_fault_page_request p = *prm;
+	u16 sid = FIELD_GET(VTD_PRQ_RID, req->qw[0]);
+	bool pdp = req->qw[0] & VTD_PRQ_PDP;
+
+	if (pdp) {
+		p.private_data[0] = req->qw[2];
+		p.private_data[1] = req->qw[3];
+	}
+	__vtd_prq_respond(unit, sid, &p, code, pdp);
 }
 
 /* Answer a request that is not reported, if its device waits for one. */
@@ -216,8 +239,7 @@ static void vtd_prq_refuse(struct vtd_unit *unit, const struct vtd_qi_desc *req,
 			   unit->name, unit->segment, PCI_BUS_NUM(sid),
 			   PCI_SLOT(sid & 0xff), PCI_FUNC(sid & 0xff), why,
 			   req->qw[0], req->qw[1]);
-	__vtd_prq_respond(unit, sid, prm, IOMMU_PAGE_RESP_INVALID,
-			  req->qw[0] & VTD_PRQ_PDP);
+	vtd_prq_answer(unit, req, prm, IOMMU_PAGE_RESP_INVALID);
 }
 
 /* One request: report it, answer it, or drop it.  prq->lock held. */
@@ -226,6 +248,7 @@ static void vtd_prq_handle(struct vtd_unit *unit, const struct vtd_qi_desc *req)
 	u16 sid = FIELD_GET(VTD_PRQ_RID, req->qw[0]);
 	struct iopf_fault evt = { .fault.type = IOMMU_FAULT_PAGE_REQ };
 	struct iommu_fault_page_request *prm = &evt.fault.prm;
+	enum iommu_page_response_code code;
 	struct vtd_dev *vdev;
 
 	atomic64_inc(&unit->prq.stats.requests);
@@ -257,11 +280,23 @@ static void vtd_prq_handle(struct vtd_unit *unit, const struct vtd_qi_desc *req)
 		return;
 	}
 
-	/* On error the core has answered the request if it needed it. */
-	if (unit->prq.report(vdev->dev, &evt))
+	/*
+	 * On error the core has answered the request if it needed it.  It
+	 * answers only a group's last request; one with private data that
+	 * is not the last (VT-d 3.x) is answered here, with LPIG clear and
+	 * its private data: "success" once the core holds it for its
+	 * group, "invalid" if it did not take it.  The group's own answer
+	 * follows with its last request's.
+	 */
+	if (unit->prq.report(vdev->dev, &evt)) {
 		atomic64_inc(&unit->prq.stats.refused);
-	else
+		code = IOMMU_PAGE_RESP_INVALID;
+	} else {
 		atomic64_inc(&unit->prq.stats.reported);
+		code = IOMMU_PAGE_RESP_SUCCESS;
+	}
+	if ((req->qw[0] & VTD_PRQ_PDP) && !(req->qw[1] & VTD_PRQ_LPIG))
+		vtd_prq_answer(unit, req, prm, code);
 }
 
 /* One pass over the queue.  prq->lock held. */

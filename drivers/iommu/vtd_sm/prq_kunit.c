@@ -473,8 +473,10 @@ static void prq_test_stop_marker_and_private(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.refused), 0);
 
 	/*
-	 * Private data (VT-d 3.x) on a request that is not the last: it
-	 * needs an answer, so it goes to the core as a group of its own.
+	 * Private data (VT-d 3.x) on a request that is not the last: the
+	 * core gets it as a request of its group (not the last, so the
+	 * group stays open), and the driver answers it at once with LPIG
+	 * clear and its private data.
 	 */
 	qw[0] = R0_TYPE | R0_PASID_P | R0_PDP | R0_RID(SID_A) | R0_PASID(9);
 	qw[1] = R1_RD | R1_PRGI(4) | 0x9000;
@@ -483,22 +485,62 @@ static void prq_test_stop_marker_and_private(struct kunit *test)
 	fake_push(f, qw);
 	vtd_prq_service(&f->unit);
 	KUNIT_ASSERT_EQ(test, fake_nr_reports(f), 1);
-	KUNIT_EXPECT_TRUE(test, f->reports[0].fault.prm.flags &
-			  IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE);
-	KUNIT_EXPECT_EQ(test, f->reports[0].fault.prm.private_data[0], qw[2]);
-	KUNIT_EXPECT_EQ(test, f->reports[0].fault.prm.private_data[1], qw[3]);
-
-	/* Refused with private data: echoed, PDP set. */
-	qw[0] = R0_TYPE | R0_PDP | R0_RID(SID_UNKNOWN);
-	fake_push(f, qw);
-	vtd_prq_service(&f->unit);
+	KUNIT_EXPECT_FALSE(test, f->reports[0].fault.prm.flags &
+			   IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE);
+	KUNIT_EXPECT_EQ(test, f->reports[0].fault.prm.grpid, 4);
 	KUNIT_ASSERT_EQ(test, f->nr_resp, 1);
-	KUNIT_EXPECT_EQ(test, f->resp[0].qw[0], P0_TYPE | P0_PDP | P0_RC(RC_INVALID) |
-			P0_RID(SID_UNKNOWN));
-	/* Answered as the group of its own it was made. */
-	KUNIT_EXPECT_EQ(test, f->resp[0].qw[1], P1_LPIG | P1_PRGI(4));
+	KUNIT_EXPECT_EQ(test, f->resp[0].qw[0], P0_TYPE | P0_PASID_P | P0_PDP |
+			P0_RC(RC_SUCCESS) | P0_RID(SID_A) | P0_PASID(9));
+	KUNIT_EXPECT_EQ(test, f->resp[0].qw[1], P1_PRGI(4));
 	KUNIT_EXPECT_EQ(test, f->resp[0].qw[2], qw[2]);
 	KUNIT_EXPECT_EQ(test, f->resp[0].qw[3], qw[3]);
+
+	/*
+	 * The group's last request, with private data too: the core gets
+	 * it as the last, with its private data, and the driver leaves the
+	 * answer to the core.
+	 */
+	qw[1] = R1_RD | R1_LPIG | R1_PRGI(4) | 0xa000;
+	qw[2] = 0x0102030405060708ULL;
+	qw[3] = 0x1112131415161718ULL;
+	fake_push(f, qw);
+	vtd_prq_service(&f->unit);
+	KUNIT_ASSERT_EQ(test, fake_nr_reports(f), 2);
+	KUNIT_EXPECT_TRUE(test, f->reports[1].fault.prm.flags &
+			  IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE);
+	KUNIT_EXPECT_EQ(test, f->reports[1].fault.prm.private_data[0], qw[2]);
+	KUNIT_EXPECT_EQ(test, f->reports[1].fault.prm.private_data[1], qw[3]);
+	KUNIT_EXPECT_EQ(test, f->nr_resp, 1);
+	/* Its answer through the core: LPIG set, private data echoed. */
+	KUNIT_EXPECT_EQ(test, vtd_prq_respond(&f->unit, SID_A,
+					      &f->reports[1].fault.prm,
+					      IOMMU_PAGE_RESP_SUCCESS), 0);
+	KUNIT_ASSERT_EQ(test, f->nr_resp, 2);
+	KUNIT_EXPECT_EQ(test, f->resp[1].qw[1], P1_LPIG | P1_PRGI(4));
+	KUNIT_EXPECT_EQ(test, f->resp[1].qw[2], qw[2]);
+	KUNIT_EXPECT_EQ(test, f->resp[1].qw[3], qw[3]);
+
+	/* Refused with private data, not the last: echoed, LPIG clear. */
+	qw[0] = R0_TYPE | R0_PDP | R0_RID(SID_UNKNOWN);
+	qw[1] = R1_RD | R1_PRGI(4) | 0x9000;
+	fake_push(f, qw);
+	vtd_prq_service(&f->unit);
+	KUNIT_ASSERT_EQ(test, f->nr_resp, 3);
+	KUNIT_EXPECT_EQ(test, f->resp[2].qw[0], P0_TYPE | P0_PDP | P0_RC(RC_INVALID) |
+			P0_RID(SID_UNKNOWN));
+	KUNIT_EXPECT_EQ(test, f->resp[2].qw[1], P1_PRGI(4));
+	KUNIT_EXPECT_EQ(test, f->resp[2].qw[2], qw[2]);
+	KUNIT_EXPECT_EQ(test, f->resp[2].qw[3], qw[3]);
+
+	/* The core does not take one: the driver answers it "invalid". */
+	f->report_ret = -EINVAL;
+	qw[0] = R0_TYPE | R0_PDP | R0_RID(SID_A);
+	fake_push(f, qw);
+	vtd_prq_service(&f->unit);
+	KUNIT_ASSERT_EQ(test, f->nr_resp, 4);
+	KUNIT_EXPECT_EQ(test, f->resp[3].qw[0], P0_TYPE | P0_PDP | P0_RC(RC_INVALID) |
+			P0_RID(SID_A));
+	KUNIT_EXPECT_EQ(test, f->resp[3].qw[1], P1_PRGI(4));
 }
 
 static void prq_test_core_refuses(struct kunit *test)
