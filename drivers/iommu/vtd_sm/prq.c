@@ -32,7 +32,8 @@
  * When the queue was full the unit sets PRO and answers further requests
  * itself; groups collected in part may then never see their last request,
  * so once the queue is empty again the core's partial groups of the unit
- * are discarded and PRO is cleared.
+ * are discarded and PRO is cleared.  The same holds when the queue is
+ * restarted empty (resume): the first pass after it discards them.
  *
  * Turning IOPF off for a device drains it: the unit is asked to write out
  * every page request it has received (an invalidation wait descriptor
@@ -299,6 +300,17 @@ static void vtd_prq_handle(struct vtd_unit *unit, const struct vtd_qi_desc *req)
 		vtd_prq_answer(unit, req, prm, code);
 }
 
+/*
+ * Groups the core collected in part may never see their last request:
+ * drop them.  prq->lock held, no request of the unit is being reported.
+ */
+static void vtd_prq_discard_partial(struct vtd_prq *prq)
+{
+	atomic64_inc(&prq->stats.discards);
+	if (prq->iopfq)
+		iopf_queue_discard_partial(prq->iopfq);
+}
+
 /* One pass over the queue.  prq->lock held. */
 static void __vtd_prq_service(struct vtd_unit *unit)
 {
@@ -306,6 +318,15 @@ static void __vtd_prq_service(struct vtd_unit *unit)
 	u64 mask = vtd_prq_mask(prq);
 	u64 head, tail;
 
+	/*
+	 * The queue was restarted empty (resume): the requests of groups
+	 * begun before are lost, and their last will not come.  Discarded
+	 * here, as vtd_prq_hw_start() may run with interrupts off.
+	 */
+	if (READ_ONCE(prq->restarted)) {
+		WRITE_ONCE(prq->restarted, false);
+		vtd_prq_discard_partial(prq);
+	}
 	/* A request written after the tail is read sets PPR again. */
 	vtd_prq_write(unit, VTD_REG_PRS, VTD_PRS_PPR);
 	tail = vtd_prq_read(unit, VTD_REG_PQT) & mask;
@@ -328,8 +349,7 @@ static void __vtd_prq_service(struct vtd_unit *unit)
 	atomic64_inc(&prq->stats.overflows);
 	pr_warn_ratelimited("%s: page request queue overflowed; the unit answered requests itself\n",
 			    unit->name);
-	if (prq->iopfq)
-		iopf_queue_discard_partial(prq->iopfq);
+	vtd_prq_discard_partial(prq);
 	vtd_prq_write(unit, VTD_REG_PRS, VTD_PRS_PRO);
 }
 
@@ -403,7 +423,9 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_prq_init);
  * @unit: the unit; nothing may be pending in the queue
  *
  * The queue starts empty, the event interrupt stays masked (polled) and
- * stale status is cleared.
+ * stale status is cleared.  Requests of groups begun before (suspend)
+ * are gone: the next pass over the queue discards the IOMMU core's
+ * partial groups before it reads the queue.
  *
  * Context: any (also syscore resume, interrupts off).
  */
@@ -420,6 +442,7 @@ void vtd_prq_hw_start(struct vtd_unit *unit)
 		      (virt_to_phys(prq->ring) & VTD_PQA_ADDR) |
 		      FIELD_PREP(VTD_PQA_PQS, prq->order));
 	vtd_prq_write(unit, VTD_REG_PRS, VTD_PRS_PPR | VTD_PRS_PRO);
+	WRITE_ONCE(prq->restarted, true);
 	prq->hw_on = true;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_prq_hw_start);

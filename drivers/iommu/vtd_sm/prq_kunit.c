@@ -92,6 +92,7 @@ struct fake_unit {
 	struct device *report_dev[320];
 	unsigned int nr_reports;
 	int report_ret;
+	s64 discards_at_report;		/* stats.discards at the last report */
 };
 
 /* One fake at a time: the recorder may run on the poll's worker. */
@@ -238,6 +239,7 @@ static int fake_report(struct device *dev, struct iopf_fault *evt)
 		f->report_dev[f->nr_reports] = dev;
 		f->nr_reports++;
 	}
+	f->discards_at_report = atomic64_read(&f->unit.prq.stats.discards);
 	spin_unlock_irqrestore(&f->lock, flags);
 	return f->report_ret;
 }
@@ -669,6 +671,40 @@ static void prq_test_overflow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.overflows), 1);
 }
 
+static void prq_test_restart_discards(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	atomic64_t *discards = &f->unit.prq.stats.discards;
+	s64 first;
+
+	fake_dev_new(test, f, SID_A, 1U << 10, true);
+	/* A group begun: the core holds its first request. */
+	fake_request(f, R0_TYPE | R0_RID(SID_A), R1_RD | R1_PRGI(3) | 0x1000);
+	vtd_prq_service(&f->unit);
+	KUNIT_ASSERT_EQ(test, fake_nr_reports(f), 1);
+	first = atomic64_read(discards);
+	/* Passes without a restart or an overflow discard nothing. */
+	vtd_prq_service(&f->unit);
+	KUNIT_EXPECT_EQ(test, atomic64_read(discards), first);
+
+	/* Suspend and resume: the queue restarts empty. */
+	vtd_prq_hw_stop(&f->unit);
+	vtd_prq_hw_start(&f->unit);
+	KUNIT_EXPECT_EQ(test, f->pqh, 0);
+	KUNIT_EXPECT_EQ(test, f->pqt, 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(discards), first);
+	fake_request(f, R0_TYPE | R0_RID(SID_A),
+		     R1_RD | R1_LPIG | R1_PRGI(3) | 0x2000);
+	/* The first pass discards before it reports, once. */
+	vtd_prq_service(&f->unit);
+	KUNIT_EXPECT_EQ(test, atomic64_read(discards), first + 1);
+	KUNIT_EXPECT_EQ(test, fake_nr_reports(f), 2);
+	KUNIT_EXPECT_EQ(test, f->discards_at_report, first + 1);
+	vtd_prq_service(&f->unit);
+	KUNIT_EXPECT_EQ(test, atomic64_read(discards), first + 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.prq.stats.overflows), 0);
+}
+
 static void prq_test_polled(struct kunit *test)
 {
 	struct fake_unit *f = fake_new(test);
@@ -844,6 +880,7 @@ static struct kunit_case prq_test_cases[] = {
 	KUNIT_CASE(prq_test_page_response),
 	KUNIT_CASE(prq_test_wrap),
 	KUNIT_CASE(prq_test_overflow),
+	KUNIT_CASE(prq_test_restart_discards),
 	KUNIT_CASE(prq_test_polled),
 	KUNIT_CASE(prq_test_drain_on_stop),
 	KUNIT_CASE(prq_test_destroy_answers),

@@ -60,6 +60,8 @@ struct iopf_queue;
  * @stop_markers: PASID stop markers, dropped (they need no response)
  * @responses: page group response descriptors submitted
  * @overflows: passes that found the queue had overflowed (PRO)
+ * @discards: times the IOMMU core's partial groups of the unit's devices
+ *	      were discarded (after an overflow, after a restart)
  */
 struct vtd_prq_stats {
 	atomic64_t requests;
@@ -68,6 +70,7 @@ struct vtd_prq_stats {
 	atomic64_t stop_markers;
 	atomic64_t responses;
 	atomic64_t overflows;
+	atomic64_t discards;
 };
 
 /**
@@ -79,6 +82,8 @@ struct vtd_prq_stats {
  * @lock: serializes passes over the queue and @users
  * @users: devices of the unit with IOPF enabled; polled while non-zero
  * @hw_on: the unit was pointed at the queue (vtd_prq_hw_start())
+ * @restarted: the queue was (re)started empty; the next pass discards
+ *	       the IOMMU core's partial groups first
  * @work: the poll
  * @report: hands a request to the IOMMU core (iommu_report_device_fault(),
  *	    or a KUnit test's recorder)
@@ -93,6 +98,7 @@ struct vtd_prq {
 	struct mutex lock;	/* passes, users */
 	unsigned int users;
 	bool hw_on;
+	bool restarted;
 	struct delayed_work work;
 	int (*report)(struct device *dev, struct iopf_fault *evt);
 	char name[24];
