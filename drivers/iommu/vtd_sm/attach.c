@@ -264,6 +264,13 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		vtd_pe_fail(&u);
 	}
 	mutex_unlock(&vdev->pasid_lock);
+	/*
+	 * Page requests the device sent through the old entry are handed
+	 * to the IOMMU core before the detach or replace returns (nothing
+	 * for a device without IOPF).
+	 */
+	if (u.old_present)
+		vtd_prq_drain_pasid(vdev, pasid);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(__vtd_dev_set_pasid_entry);
@@ -282,6 +289,10 @@ EXPORT_SYMBOL_IF_KUNIT(__vtd_dev_set_pasid_entry);
  * the device's context-cache entry (QEMU re-evaluates pass-through only
  * there).  A present entry that becomes not present needs no batch after
  * the writer's take-down fence, which invalidated the old domain id.
+ *
+ * When the old entry was present and the device has IOPF on, the page
+ * requests the unit took for @pasid are drained and handed to the IOMMU
+ * core before this returns (vtd_prq_drain_pasid()).
  *
  * If an invalidation fails (at a fence of the writer or in the final
  * batch), the entry is left not present, never rolled back: one more batch

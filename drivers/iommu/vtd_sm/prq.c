@@ -512,7 +512,7 @@ int vtd_prq_dev_start(struct vtd_dev *vdev)
 	if (vdev->iopf) {
 		ret = -EBUSY;
 	} else {
-		vdev->iopf = true;
+		WRITE_ONCE(vdev->iopf, true);
 		if (!prq->users++)
 			queue_delayed_work(system_freezable_wq, &prq->work,
 					   msecs_to_jiffies(VTD_PRQ_POLL_MS));
@@ -534,6 +534,52 @@ static int vtd_prq_drain_hw(struct vtd_unit *unit)
 	return vtd_qi_submit_raw(&unit->qi, NULL, 0, pd);
 }
 
+/*
+ * Read the queue until the unit has written out every request it took:
+ * drain, pass, and again while an overflow may have hidden some.
+ * prq->lock held.
+ */
+static void __vtd_prq_drain(struct vtd_unit *unit)
+{
+	unsigned int i;
+
+	for (i = 0; i < VTD_PRQ_DRAIN_TRIES; i++) {
+		if (vtd_prq_drain_hw(unit))
+			pr_err_ratelimited("%s: page request drain failed\n",
+					   unit->name);
+		__vtd_prq_service(unit);
+		if (!(vtd_prq_read(unit, VTD_REG_PRS) & VTD_PRS_PRO))
+			break;
+	}
+}
+
+/**
+ * vtd_prq_drain_pasid() - hand a PASID's page requests to the IOMMU core
+ * @vdev: the device
+ * @pasid: the PASID whose entry was just taken down or replaced
+ *
+ * For a device with IOPF on: the requests the unit took for @pasid while
+ * the old entry was in place, in the unit or in the queue, are read and
+ * reported (or answered) before this returns, so that none is reported
+ * after the caller's detach or replace returned.  The whole queue is
+ * drained: the unit drains all of it at once.  For a device without IOPF
+ * this does nothing.
+ *
+ * Context: process, may sleep; the caller holds no PASID entry lock.
+ */
+void vtd_prq_drain_pasid(struct vtd_dev *vdev, u32 pasid)
+{
+	struct vtd_prq *prq = &vdev->unit->prq;
+
+	if (!READ_ONCE(vdev->iopf))
+		return;
+	mutex_lock(&prq->lock);
+	if (vdev->iopf)
+		__vtd_prq_drain(vdev->unit);
+	mutex_unlock(&prq->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_prq_drain_pasid);
+
 /**
  * vtd_prq_dev_stop() - stop reporting a device's page requests, drained
  * @vdev: the device
@@ -548,23 +594,14 @@ void vtd_prq_dev_stop(struct vtd_dev *vdev)
 {
 	struct vtd_unit *unit = vdev->unit;
 	struct vtd_prq *prq = &unit->prq;
-	unsigned int i;
 
 	mutex_lock(&prq->lock);
 	if (!vdev->iopf) {
 		mutex_unlock(&prq->lock);
 		return;
 	}
-	vdev->iopf = false;
-	for (i = 0; i < VTD_PRQ_DRAIN_TRIES; i++) {
-		if (vtd_prq_drain_hw(unit))
-			pr_err_ratelimited("%s: page request drain failed\n",
-					   unit->name);
-		__vtd_prq_service(unit);
-		/* An overflow may have hidden requests: drain again. */
-		if (!(vtd_prq_read(unit, VTD_REG_PRS) & VTD_PRS_PRO))
-			break;
-	}
+	WRITE_ONCE(vdev->iopf, false);
+	__vtd_prq_drain(unit);
 	prq->users--;
 	mutex_unlock(&prq->lock);
 }

@@ -871,6 +871,86 @@ static void prq_test_context_pre(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, alias[0], before);
 }
 
+static void pe_dev_exit(void *data)
+{
+	struct vtd_dev *vdev = data;
+
+	vtd_ctx_pasid_dir_free(vdev);
+	mutex_destroy(&vdev->pasid_lock);
+}
+
+/* A device with a PASID directory, for its entries to be changed. */
+static struct vtd_dev *pe_dev_new(struct kunit *test, struct fake_unit *f,
+				  u16 sid, bool iopf)
+{
+	struct vtd_dev *vdev = fake_dev_new(test, f, sid, 1U << 10, iopf);
+
+	mutex_init(&vdev->pasid_lock);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_pasid_dir_alloc(vdev), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pe_dev_exit, vdev), 0);
+	return vdev;
+}
+
+static unsigned int nr_drain_waits(struct fake_unit *f)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < f->nr_wait; i++)
+		n += !!(f->wait_qw0[i] & W0_PD);
+	return n;
+}
+
+static void prq_test_drain_on_detach(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_dev *a = pe_dev_new(test, f, SID_A, true);
+	struct vtd_dev *b = pe_dev_new(test, f, SID_B, false);
+	struct vtd_pasid_cfg cfg = { .did = 5, .sl.levels = 4 };
+	struct vtd_pasid_entry pt, blocked;
+	bool dirty;
+
+	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_pt(&pt, &cfg), 0);
+	vtd_pasid_encode_blocked(&blocked, false);
+
+	/* Attach: no old entry, no drain. */
+	KUNIT_ASSERT_EQ(test, __vtd_dev_set_pasid_entry(a, 7, &pt, &dirty), 0);
+	KUNIT_EXPECT_EQ(test, nr_drain_waits(f), 0);
+
+	/*
+	 * Detach with a request of the PASID still in the unit: drained
+	 * and reported before the detach returns.
+	 */
+	fake_hold(f, R0_TYPE | R0_PASID_P | R0_RID(SID_A) | R0_PASID(7),
+		  R1_RD | R1_LPIG | R1_PRGI(9) | 0x3000);
+	KUNIT_ASSERT_EQ(test, __vtd_dev_set_pasid_entry(a, 7, &blocked, &dirty), 0);
+	KUNIT_EXPECT_EQ(test, nr_drain_waits(f), 1);
+	KUNIT_EXPECT_EQ(test, f->nr_held, 0);
+	KUNIT_EXPECT_EQ(test, f->pqh, f->pqt);
+	KUNIT_ASSERT_EQ(test, fake_nr_reports(f), 1);
+	KUNIT_EXPECT_EQ(test, f->reports[0].fault.prm.pasid, 7);
+	KUNIT_EXPECT_EQ(test, f->reports[0].fault.prm.grpid, 9);
+
+	/* Replace (present to present) drains too. */
+	KUNIT_ASSERT_EQ(test, __vtd_dev_set_pasid_entry(a, 8, &pt, &dirty), 0);
+	cfg.did = 6;
+	KUNIT_ASSERT_EQ(test, vtd_pasid_encode_pt(&pt, &cfg), 0);
+	fake_hold(f, R0_TYPE | R0_PASID_P | R0_RID(SID_A) | R0_PASID(8),
+		  R1_WR | R1_LPIG | R1_PRGI(10) | 0x4000);
+	KUNIT_ASSERT_EQ(test, __vtd_dev_set_pasid_entry(a, 8, &pt, &dirty), 0);
+	KUNIT_EXPECT_EQ(test, nr_drain_waits(f), 2);
+	KUNIT_EXPECT_EQ(test, fake_nr_reports(f), 2);
+
+	/* A device without IOPF: no drain, whatever the unit holds. */
+	KUNIT_ASSERT_EQ(test, __vtd_dev_set_pasid_entry(b, 7, &pt, &dirty), 0);
+	fake_hold(f, R0_TYPE | R0_PASID_P | R0_RID(SID_B) | R0_PASID(7),
+		  R1_RD | R1_LPIG | R1_PRGI(11) | 0x5000);
+	KUNIT_ASSERT_EQ(test, __vtd_dev_set_pasid_entry(b, 7, &blocked, &dirty), 0);
+	KUNIT_EXPECT_EQ(test, nr_drain_waits(f), 2);
+	KUNIT_EXPECT_EQ(test, f->nr_held, 1);
+	KUNIT_EXPECT_EQ(test, fake_nr_reports(f), 2);
+	f->nr_held = 0;
+}
+
 static struct kunit_case prq_test_cases[] = {
 	KUNIT_CASE(prq_test_hw_start),
 	KUNIT_CASE(prq_test_report_fields),
@@ -886,6 +966,7 @@ static struct kunit_case prq_test_cases[] = {
 	KUNIT_CASE(prq_test_destroy_answers),
 	KUNIT_CASE(prq_test_enable_refused),
 	KUNIT_CASE(prq_test_context_pre),
+	KUNIT_CASE(prq_test_drain_on_detach),
 	{}
 };
 

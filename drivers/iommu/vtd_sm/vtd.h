@@ -455,6 +455,7 @@ void vtd_prq_hw_stop(struct vtd_unit *unit);
 void vtd_prq_service(struct vtd_unit *unit);
 int vtd_prq_dev_start(struct vtd_dev *vdev);
 void vtd_prq_dev_stop(struct vtd_dev *vdev);
+void vtd_prq_drain_pasid(struct vtd_dev *vdev, u32 pasid);
 void vtd_prq_dev_release(struct vtd_dev *vdev);
 int vtd_prq_respond(struct vtd_unit *unit, u16 sid,
 		    const struct iommu_fault_page_request *prm,
