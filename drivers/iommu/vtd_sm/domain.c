@@ -55,6 +55,19 @@ static struct vtd_domain *vtd_domain_sl(struct vtd_domain *vd)
 	return vd->kind == VTD_DOMAIN_NESTED ? vd->parent : vd;
 }
 
+/*
+ * The dirty_lock that an attachment of @vd takes: its second-level
+ * table's, if a SLADE change can walk that table's attachments, i.e. if
+ * the table's domain has dirty_ops (given at allocation, never changed);
+ * NULL otherwise (SLADE stays clear there, nothing to keep in step).
+ */
+static struct mutex *vtd_domain_dirty_lock(struct vtd_domain *vd)
+{
+	struct vtd_domain *sl = vtd_domain_sl(vd);
+
+	return sl->domain.dirty_ops ? &sl->dirty_lock : NULL;
+}
+
 /* Fewest second-level levels the unit walks that cover @aw bits. */
 static unsigned int vtd_sl_levels_for(u64 cap, unsigned int aw)
 {
@@ -563,17 +576,20 @@ static void vtd_domain_drop(struct iommu_domain *domain,
 			    struct vtd_attachment *att, bool quarantine)
 {
 	struct vtd_domain *vd = to_vtd_domain(domain);
+	struct mutex *dirty_lock = vd ? vtd_domain_dirty_lock(vd) : NULL;
 	struct vtd_domain_unit *parent_du = NULL;
 	unsigned long flags;
 
 	if (!vd || WARN_ON(!att))
 		return;
 	/* A SLADE change walking the list has the device in hand. */
-	mutex_lock(&vtd_domain_sl(vd)->dirty_lock);
+	if (dirty_lock)
+		mutex_lock(dirty_lock);
 	spin_lock_irqsave(&vd->lock, flags);
 	list_del(&att->node);
 	spin_unlock_irqrestore(&vd->lock, flags);
-	mutex_unlock(&vtd_domain_sl(vd)->dirty_lock);
+	if (dirty_lock)
+		mutex_unlock(dirty_lock);
 	if (vd->kind == VTD_DOMAIN_NESTED) {
 		parent_du = vtd_domain_parent_du(vd, att->du->unit);
 		WARN_ON(!parent_du);
@@ -597,7 +613,8 @@ struct vtd_dev_old {
  * vtd_dev_attach() without dropping the old domain's record, which is
  * left in @old for vtd_domain_drop() once the caller let go of the
  * dirty_lock of @domain's table (the old domain may walk the same one).
- * With @att, the caller holds that lock.
+ * With @att, the caller holds that lock if the table has one to take
+ * (vtd_domain_dirty_lock()).
  */
 static int __vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 			    u32 pasid, struct vtd_attachment *att,
@@ -618,7 +635,8 @@ static int __vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 			goto keep_old;
 	}
 	if (att) {
-		lockdep_assert_held(&vtd_domain_sl(vd)->dirty_lock);
+		if (vtd_domain_dirty_lock(vd))
+			lockdep_assert_held(vtd_domain_dirty_lock(vd));
 		att->sid = vdev->sid;
 		spin_lock_irqsave(&vd->lock, flags);
 		list_add_tail(&att->node, &vd->attachments);
@@ -687,7 +705,8 @@ keep_old:
  * record goes.  vtd_domain_attach_pasid() encodes and installs the entry
  * of a paging or nested domain under the dirty_lock of its second-level
  * table, so that its SLADE cannot miss a change of the table's dirty
- * tracking; this function takes that lock only around the update.
+ * tracking; this function takes that lock only around the update.  A
+ * table whose domain has no dirty_ops never changes SLADE: no lock then.
  *
  * If the entry was written but an invalidation failed, nothing is rolled
  * back toward translation: the entry is left not present and the PASID has
@@ -706,15 +725,16 @@ int vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 		   u32 pasid, struct vtd_attachment *att,
 		   const struct vtd_pasid_entry *pe)
 {
-	struct vtd_domain *sl = att ? vtd_domain_sl(to_vtd_domain(domain)) : NULL;
+	struct mutex *dirty_lock = att ?
+		vtd_domain_dirty_lock(to_vtd_domain(domain)) : NULL;
 	struct vtd_dev_old old;
 	int ret;
 
-	if (sl)
-		mutex_lock(&sl->dirty_lock);
+	if (dirty_lock)
+		mutex_lock(dirty_lock);
 	ret = __vtd_dev_attach(domain, vdev, pasid, att, pe, &old);
-	if (sl)
-		mutex_unlock(&sl->dirty_lock);
+	if (dirty_lock)
+		mutex_unlock(dirty_lock);
 	vtd_domain_drop(old.domain, old.att, old.quarantine);
 	return ret;
 }
@@ -752,7 +772,7 @@ static int vtd_domain_check_unit(struct vtd_domain *vd, struct vtd_unit *unit)
 
 /*
  * The PASID entry that makes @unit translate through @vd with @did.  The
- * caller holds the dirty_lock of @vd's second-level table, if any.
+ * caller holds vtd_domain_dirty_lock() of @vd, if any.
  */
 static int vtd_domain_encode(struct vtd_domain *vd, struct vtd_unit *unit,
 			     u16 did, struct vtd_pasid_entry *pe)
@@ -764,7 +784,8 @@ static int vtd_domain_encode(struct vtd_domain *vd, struct vtd_unit *unit,
 	};
 
 	if (vd->kind != VTD_DOMAIN_FL) {
-		lockdep_assert_held(&sl->dirty_lock);
+		if (vtd_domain_dirty_lock(vd))
+			lockdep_assert_held(vtd_domain_dirty_lock(vd));
 		cfg.sl.dirty_tracking = sl->dirty_tracking;
 	}
 
@@ -805,6 +826,7 @@ VISIBLE_IF_KUNIT int vtd_domain_attach_pasid(struct iommu_domain *domain,
 {
 	struct vtd_domain *vd = to_vtd_domain(domain);
 	struct vtd_domain *sl = vtd_domain_sl(vd);
+	struct mutex *dirty_lock = vtd_domain_dirty_lock(vd);
 	struct vtd_domain_unit *parent_du = NULL;
 	struct vtd_unit *unit = vdev->unit;
 	struct vtd_attachment *att;
@@ -841,11 +863,13 @@ VISIBLE_IF_KUNIT int vtd_domain_attach_pasid(struct iommu_domain *domain,
 		goto err_parent;
 	}
 	/* SLADE and the attachment on the list, atomically for a change. */
-	mutex_lock(&sl->dirty_lock);
+	if (dirty_lock)
+		mutex_lock(dirty_lock);
 	ret = vtd_domain_encode(vd, unit, att->du->did, &pe);
 	if (!ret)
 		ret = __vtd_dev_attach(domain, vdev, pasid, att, &pe, &old);
-	mutex_unlock(&sl->dirty_lock);
+	if (dirty_lock)
+		mutex_unlock(dirty_lock);
 	vtd_domain_drop(old.domain, old.att, old.quarantine);
 	if (!ret)
 		return 0;

@@ -438,6 +438,57 @@ static int vtd_pt_map_level(struct vtd_pt_map *m, u64 *table,
 	}
 }
 
+/*
+ * Single pass of vtd_pgtable_map_pages() for a range whose leaves all lie
+ * in one table of @leaf_level (one 4 KiB or 2 MiB page, for instance):
+ * walk down once, publishing the tables that are missing, then check the
+ * leaf slots and fill them.  A table published here is empty, so nothing
+ * below it can conflict: a conflict is only ever found in entries that
+ * were there before, and then nothing has been written.  Returns -EAGAIN,
+ * with nothing written, when a leaf slot holds a table: the general path
+ * decides then.
+ */
+static int vtd_pt_map_one_table(struct vtd_pt_map *m, u64 last,
+				unsigned int leaf_level)
+{
+	struct vtd_pgtable *pt = m->pt;
+	unsigned int level, i, first, end;
+	u64 *table = pt->root;
+	u64 pte, pa;
+	int ret;
+
+	for (level = pt->levels; level > leaf_level; level--) {
+		u64 *ptep = &table[vtd_pt_index(m->iova, level)];
+
+		pte = READ_ONCE(*ptep);
+		if (!pte) {
+			ret = vtd_pt_install(m, ptep, level, leaf_level, &pte);
+			if (ret)
+				return ret;
+		}
+		if (vtd_pt_is_leaf(pte, level))
+			return -EEXIST;
+		table = vtd_pt_table(pte);
+	}
+
+	first = vtd_pt_index(m->iova, leaf_level);
+	end = vtd_pt_index(last, leaf_level);
+	for (i = first; i <= end; i++) {
+		pte = READ_ONCE(table[i]);
+		if (pte)
+			return vtd_pt_is_leaf(pte, leaf_level) ? -EEXIST : -EAGAIN;
+	}
+	pa = m->paddr;
+	for (i = first; i <= end; i++) {
+		WRITE_ONCE(table[i], (pa & VTD_PTE_ADDR) | m->leaf_bits |
+			   (leaf_level > 1 ? VTD_PTE_PS : 0));
+		pa += vtd_pt_span(leaf_level);
+	}
+	vtd_pt_sync(pt, &table[first], (end - first + 1) * sizeof(*table));
+	m->mapped += (u64)(end - first + 1) * vtd_pt_span(leaf_level);
+	return 0;
+}
+
 /**
  * vtd_pgtable_map_pages() - map physically contiguous pages
  * @pt: the page table
@@ -496,11 +547,21 @@ int vtd_pgtable_map_pages(struct vtd_pgtable *pt, unsigned long iova,
 	leaf_level = (ilog2(pgsize) - PAGE_SHIFT) / VTD_PT_LEVEL_BITS + 1;
 	last = iova + size - 1;
 
+	/* All leaves in one table: one walk (the common case of one page). */
+	if ((iova ^ last) >> vtd_pt_shift(leaf_level + 1) == 0) {
+		m.check = false;
+		ret = vtd_pt_map_one_table(&m, last, leaf_level);
+		if (ret != -EAGAIN)
+			goto out;
+		m.check = true;
+	}
+
 	ret = vtd_pt_map_level(&m, pt->root, pt->levels, iova, last, leaf_level);
 	if (ret)
-		return ret;
+		goto out;
 	m.check = false;
 	ret = vtd_pt_map_level(&m, pt->root, pt->levels, iova, last, leaf_level);
+out:
 	vtd_pt_free_list(&m.pool);
 	*mapped += m.mapped;
 	return ret;

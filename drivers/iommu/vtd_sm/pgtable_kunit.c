@@ -399,6 +399,62 @@ static void pt_test_eexist(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_unmap_all(test, pt), 513 * SZ_4K);
 }
 
+/*
+ * Ranges whose leaves lie in one table take a single walk: the leaves,
+ * with their addresses and PS, up to the last slot of the table; the
+ * tables published on the way; a range one slot longer, across two
+ * tables, takes the general path and gives the same leaves.
+ */
+static void pt_test_one_table(struct kunit *test)
+{
+	struct vtd_pgtable *pt = pt_new(test);
+	size_t sizes[] = { SZ_4K, SZ_2M };
+	unsigned int i, k;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t sz = sizes[i];
+		unsigned int level = pt_level_of(sz);
+		u64 span = (u64)sz * 512;
+		/* 3 * 512 GiB: a top-level slot of its own on every format */
+		unsigned long base = 3 * BIT_ULL(39) + (i ? SZ_1G : 0);
+		unsigned long iova = base + span - 3 * sz;
+		phys_addr_t pa = 64 * (u64)SZ_1G;
+		long tables = pt_tables(pt);
+		unsigned int lvl;
+		u64 pte;
+
+		if (BIT_ULL(pt->aw) <= base + 2 * span) {
+			base = i ? SZ_1G : 0;
+			iova = base + span - 3 * sz;
+		}
+		/* The last three slots of one table. */
+		pt_map(test, pt, iova, pa, sz, 3, IOMMU_READ | IOMMU_WRITE);
+		KUNIT_EXPECT_LE(test, pt_tables(pt) - tables,
+				(long)(pt->levels - level));
+		for (k = 0; k < 3; k++) {
+			KUNIT_ASSERT_EQ(test, vtd_pgtable_lookup(pt, iova + k * sz,
+								 &pte, &lvl), 0);
+			KUNIT_EXPECT_EQ(test, lvl, level);
+			KUNIT_EXPECT_EQ(test, !!(pte & VTD_PTE_PS), level > 1);
+			KUNIT_EXPECT_EQ(test,
+					vtd_pgtable_iova_to_phys(pt, iova + k * sz + 8),
+					pa + k * sz + 8);
+		}
+		KUNIT_EXPECT_EQ(test, vtd_pgtable_iova_to_phys(pt, iova - 1), 0);
+		KUNIT_EXPECT_EQ(test, vtd_pgtable_iova_to_phys(pt, iova + 3 * sz), 0);
+		KUNIT_EXPECT_EQ(test, pt_unmap(test, pt, iova, sz, 3), 3 * sz);
+
+		/* Across the end of the table: two tables. */
+		pt_map(test, pt, iova, pa, sz, 4, IOMMU_READ);
+		for (k = 0; k < 4; k++)
+			KUNIT_EXPECT_EQ(test,
+					vtd_pgtable_iova_to_phys(pt, iova + k * sz),
+					pa + k * sz);
+		KUNIT_EXPECT_EQ(test, pt_unmap(test, pt, iova, sz, 4), 4 * sz);
+	}
+	pt_unmap_all(test, pt);
+}
+
 static void pt_test_superpage(struct kunit *test)
 {
 	struct vtd_pgtable *pt = pt_new(test);
@@ -796,6 +852,7 @@ static struct kunit_case vtd_pgtable_test_cases[] = {
 	KUNIT_CASE_PARAM(pt_test_partial, pt_gen_params),
 	KUNIT_CASE_PARAM(pt_test_unmap_unmapped, pt_gen_params),
 	KUNIT_CASE_PARAM(pt_test_eexist, pt_gen_params),
+	KUNIT_CASE_PARAM(pt_test_one_table, pt_gen_params),
 	KUNIT_CASE_PARAM(pt_test_superpage, pt_gen_params),
 	KUNIT_CASE_PARAM(pt_test_address_width, pt_gen_params),
 	KUNIT_CASE_PARAM(pt_test_entry_bits, pt_gen_params),

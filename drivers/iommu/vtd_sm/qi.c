@@ -121,6 +121,7 @@ void vtd_qi_reset(struct vtd_qi *qi)
 
 	spin_lock_irqsave(&qi->lock, flags);
 	qi->tail = 0;
+	qi->drained = false;
 	spin_unlock_irqrestore(&qi->lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_qi_reset);
@@ -176,11 +177,17 @@ static int vtd_qi_check_errors(struct vtd_qi *qi)
 	return ret;
 }
 
-/* Wait until the ring has room for @n more descriptors. */
-static int vtd_qi_wait_space(struct vtd_qi *qi, unsigned int n, ktime_t deadline)
+/*
+ * Wait until the ring has room for @n more descriptors.  A ring the unit
+ * drained (see &vtd_qi.drained) has all its slots but one free: no need to
+ * read IQH then.
+ */
+static int vtd_qi_wait_space(struct vtd_qi *qi, unsigned int n, ktime_t *deadline)
 {
 	int ret = 0, err;
 
+	if (qi->drained && n <= qi->size - 1)
+		return 0;
 	for (;;) {
 		unsigned int used = (qi->tail - vtd_qi_head(qi)) & (qi->size - 1);
 
@@ -189,7 +196,9 @@ static int vtd_qi_wait_space(struct vtd_qi *qi, unsigned int n, ktime_t deadline
 		err = vtd_qi_check_errors(qi);
 		if (err && !ret)
 			ret = err;
-		if (ktime_after(ktime_get(), deadline))
+		if (!*deadline)
+			*deadline = ktime_add_us(ktime_get(), qi->timeout_us);
+		else if (ktime_after(ktime_get(), *deadline))
 			return -ETIMEDOUT;
 		udelay(1);
 	}
@@ -198,13 +207,14 @@ static int vtd_qi_wait_space(struct vtd_qi *qi, unsigned int n, ktime_t deadline
 /* Copy descriptors into the ring and move the tail.  Lock held. */
 static int vtd_qi_push(struct vtd_qi *qi, const struct vtd_qi_desc *d,
 		       unsigned int n, bool wait, u64 wait_flags,
-		       unsigned int *wait_slot, ktime_t deadline)
+		       unsigned int *wait_slot, ktime_t *deadline)
 {
 	int ret, i;
 
 	ret = vtd_qi_wait_space(qi, n + wait, deadline);
 	if (ret == -ETIMEDOUT)
 		return ret;
+	qi->drained = false;
 
 	for (i = 0; i < n; i++) {
 		qi->ring[qi->tail] = d[i];
@@ -316,17 +326,27 @@ void vtd_qi_batch_add(struct vtd_qi_batch *b, const struct vtd_qi_desc *d)
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_qi_batch_add);
 
-/* Push @n descriptors and a wait descriptor, and wait for the wait. */
+/*
+ * Push @n descriptors and a wait descriptor, and wait for the wait.
+ *
+ * The clock is read only once the unit makes software wait (QEMU's unit,
+ * for one, completes a batch before its IQT write returns).  A wait
+ * descriptor fences everything before it: once its status write is seen,
+ * the unit fetched and completed every descriptor of the ring, so the
+ * fault status need not be read (an invalidation queue error stops the
+ * fetching before the wait, a time-out error aborts it without the status
+ * write), and the ring is empty for the next push.
+ */
 static int __vtd_qi_submit(struct vtd_qi *qi, const struct vtd_qi_desc *d,
 			   unsigned int n, u64 wait_flags)
 {
-	ktime_t deadline = ktime_add_us(ktime_get(), qi->timeout_us);
+	ktime_t deadline = 0;
 	unsigned long flags;
 	unsigned int slot;
 	int ret, err;
 
 	spin_lock_irqsave(&qi->lock, flags);
-	ret = vtd_qi_push(qi, d, n, true, wait_flags, &slot, deadline);
+	ret = vtd_qi_push(qi, d, n, true, wait_flags, &slot, &deadline);
 	if (ret == -ETIMEDOUT)
 		goto out;
 
@@ -336,16 +356,22 @@ static int __vtd_qi_submit(struct vtd_qi *qi, const struct vtd_qi_desc *d,
 			ret = err;
 		if (err == -ETIMEDOUT)
 			break;
-		if (ktime_after(ktime_get(), deadline)) {
+		if (!deadline) {
+			deadline = ktime_add_us(ktime_get(), qi->timeout_us);
+		} else if (ktime_after(ktime_get(), deadline)) {
 			ret = -ETIMEDOUT;
 			break;
 		}
 		udelay(1);
 	}
-	/* An error raised by the last descriptor may arrive with the wait. */
-	err = vtd_qi_check_errors(qi);
-	if (err && !ret)
-		ret = err;
+	if (!ret && READ_ONCE(qi->status[slot]) == VTD_QI_DONE) {
+		qi->drained = true;
+	} else {
+		/* An error raised by the last descriptor may come late. */
+		err = vtd_qi_check_errors(qi);
+		if (err && !ret)
+			ret = err;
+	}
 out:
 	atomic64_inc(&qi->stats.batches);
 	if (ret == -ETIMEDOUT)

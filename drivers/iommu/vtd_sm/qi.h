@@ -57,6 +57,8 @@ struct vtd_qi_stats {
  * @status: wait-descriptor status words, one per ring slot
  * @size: number of descriptors in the ring (a power of two)
  * @tail: next slot software writes
+ * @drained: the last batch completed without error: the unit fetched
+ *	     every descriptor up to @tail (IQH == @tail)
  * @timeout_us: how long a batch may take before it is declared lost
  * @io: register access
  * @io_priv: argument of @io
@@ -69,6 +71,7 @@ struct vtd_qi {
 	u32 *status;
 	unsigned int size;
 	unsigned int tail;
+	bool drained;
 	unsigned int timeout_us;
 	const struct vtd_qi_io *io;
 	void *io_priv;

@@ -311,7 +311,8 @@ struct vtd_attachment {
  *	its nested domains' attachments are added (with the entry written)
  *	or removed, and while @dirty_tracking changes, so that every entry
  *	over the table has SLADE as @dirty_tracking says (nested domains
- *	use their parent's)
+ *	use their parent's); taken only for tables whose domain has
+ *	dirty_ops, the only ones whose SLADE ever changes
  * @dirty_tracking: the unit sets dirty flags in the table: SLADE in every
  *	entry that walks it (paging domains with dirty_ops)
  */

@@ -29,6 +29,8 @@ struct fake_unit {
 	unsigned int noop_waits;
 	unsigned int order[16];
 	unsigned int nr_order;
+	unsigned int iqh_reads;
+	unsigned int fsts_reads;
 };
 
 static void fake_run(struct fake_unit *f)
@@ -71,11 +73,13 @@ static u64 fake_read(void *priv, unsigned int reg)
 	switch (reg) {
 	case VTD_REG_IQH:
 		/* Like a real unit, the fake moves on while software polls. */
+		f->iqh_reads++;
 		fake_run(f);
 		return f->iqh;
 	case VTD_REG_IQT:
 		return f->iqt;
 	case VTD_REG_FSTS:
+		f->fsts_reads++;
 		return f->fsts;
 	}
 	return 0;
@@ -347,6 +351,46 @@ static void qi_test_ite(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
 }
 
+/*
+ * A batch the unit completed drained the ring: the next one reads neither
+ * IQH nor FSTS, as long as its wait completes at once.  After a batch that
+ * did not complete, IQH is read again before the ring is written.
+ */
+static void qi_test_drained_no_reads(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_batch b;
+	unsigned int i;
+
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_global(&b);
+	KUNIT_ASSERT_EQ(test, vtd_qi_submit(&b), 0);
+	f->iqh_reads = 0;
+	f->fsts_reads = 0;
+	for (i = 0; i < 3 * f->qi.size; i++) {
+		vtd_qi_batch_begin(&b, &f->qi);
+		vtd_qi_add_iotlb_domain(&b, 2);
+		KUNIT_ASSERT_EQ(test, vtd_qi_submit(&b), 0);
+	}
+	KUNIT_EXPECT_EQ(test, f->iqh_reads, 0);
+	KUNIT_EXPECT_EQ(test, f->fsts_reads, 0);
+	KUNIT_EXPECT_EQ(test, f->iqh, f->iqt);
+
+	f->stalled = true;
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_global(&b);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), -ETIMEDOUT);
+	KUNIT_EXPECT_GT(test, f->fsts_reads, 0);
+	f->stalled = false;
+	f->iqh_reads = 0;
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_global(&b);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	KUNIT_EXPECT_GT(test, f->iqh_reads, 0);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_IOTLB], 3 * f->qi.size + 3);
+	KUNIT_EXPECT_EQ(test, f->iqh, f->iqt);
+}
+
 static void qi_test_encoding(struct kunit *test)
 {
 	struct fake_unit *f = fake_new(test);
@@ -402,6 +446,7 @@ static struct kunit_case qi_test_cases[] = {
 	KUNIT_CASE(qi_test_ring_full),
 	KUNIT_CASE(qi_test_iqe_recovery),
 	KUNIT_CASE(qi_test_ite),
+	KUNIT_CASE(qi_test_drained_no_reads),
 	KUNIT_CASE(qi_test_encoding),
 	{}
 };
