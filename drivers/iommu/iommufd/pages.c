@@ -601,14 +601,24 @@ static int iopt_pend_flush(struct iopt_pages *pages, struct iopt_pend *pend)
 	return rc;
 }
 
-/* Do the @n pages at @tmp lie in IOPT_BLOCK_MIN_RUNS pieces or more? */
+/*
+ * Do the @n pages at @tmp lie in IOPT_BLOCK_MIN_RUNS pieces or more?  Pages
+ * whose first and last PFN are @n - 1 apart are taken as one piece without
+ * a look at the others (mostly they are: huge pages), so that contiguous
+ * memory costs two lookups per IOPT_BLOCK_PAGES; were they not, they are
+ * kept as runs, which is only less compact.
+ */
 static bool iopt_scattered(struct page **tmp, unsigned long n)
 {
-	unsigned long i, runs = 1;
+	unsigned long i, runs = 1, pfn = page_to_pfn(tmp[0]), next;
 
-	for (i = 1; i < n && runs < IOPT_BLOCK_MIN_RUNS; i++)
-		if (page_to_pfn(tmp[i]) != page_to_pfn(tmp[i - 1]) + 1)
+	if (page_to_pfn(tmp[n - 1]) == pfn + n - 1)
+		return false;
+	for (i = 1; i < n && runs < IOPT_BLOCK_MIN_RUNS; i++, pfn = next) {
+		next = page_to_pfn(tmp[i]);
+		if (next != pfn + 1)
 			runs++;
+	}
 	return runs >= IOPT_BLOCK_MIN_RUNS;
 }
 
@@ -689,14 +699,19 @@ static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 		}
 		for (i = 0; i < ret; i++) {
 			unsigned long pfn = page_to_pfn(tmp[i]);
-			unsigned long seg = min_t(unsigned long, ret - i,
-						  IOPT_BLOCK_PAGES);
+			unsigned long seg;
 
 			if (into) {
 				into->pfn[index + done + i - into->first] = pfn;
 				continue;
 			}
+			if (pend.n && pfn == pend.pfn + pend.n &&
+			    i % IOPT_BLOCK_PAGES) {
+				pend.n++;
+				continue;
+			}
 			/* Each IOPT_BLOCK_PAGES of the call: many pieces? */
+			seg = min_t(unsigned long, ret - i, IOPT_BLOCK_PAGES);
 			if (!(i % IOPT_BLOCK_PAGES) &&
 			    iopt_scattered(tmp + i, seg)) {
 				rc = iopt_pend_flush(pages, &pend);
