@@ -127,10 +127,12 @@ static void vtd_pe_add_cm_new(struct vtd_qi_batch *b, struct vtd_pe_update *u)
  *
  * - The old entry, if present and not already taken down at a fence: the
  *   PASID cache and the IOTLB of its domain id.
- * - An entry that was not present just before it became the target (an
- *   attach, or the last store of a teardown), or a not-present entry that
- *   changed: the PASID cache of the target's domain id, so that a unit
- *   that caches not-present entries (caching mode) fetches it again.
+ * - In caching mode, an entry that was not present just before it became
+ *   the target (an attach, or the last store of a teardown), or a
+ *   not-present entry that changed: the PASID cache of the target's
+ *   domain id, so that the unit, which may cache not-present entries,
+ *   fetches it again.  A unit without caching mode never caches a
+ *   not-present entry: nothing.
  * - In caching mode, an entry that becomes present or takes another
  *   domain id, other than pass-through: the IOTLB of the new domain id
  *   too, PASID-based for first-level and nested entries, domain-selective
@@ -151,7 +153,12 @@ static void vtd_pe_add_final(struct vtd_qi_batch *b, struct vtd_pe_update *u,
 			     bool teardown)
 {
 	bool pc_old = u->old_present && !u->old_flushed;
-	bool pc_new = !u->old_present || (teardown && u->target_present);
+	/*
+	 * The entry was not present (or, in a teardown, went through not
+	 * present): only a unit in caching mode may have cached it so (6.1).
+	 */
+	bool pc_new = (u->vdev->unit->cap & VTD_CAP_CM) &&
+		      (!u->old_present || (teardown && u->target_present));
 
 	if (pc_old) {
 		vtd_qi_add_pc_pasid(b, u->old_did, u->pasid);
