@@ -836,6 +836,16 @@ static void iommufd_pci_iowrite(void __iomem *addr, u32 val, unsigned int size)
 		iowrite8(val, addr);
 }
 
+/* The next naturally aligned access of at most 4 bytes at @off. */
+static unsigned int iommufd_pci_piece(u64 off, size_t count)
+{
+	if (count >= 4 && !(off % 4))
+		return 4;
+	if (count >= 2 && !(off % 2))
+		return 2;
+	return 1;
+}
+
 /*
  * BAR accesses in naturally aligned pieces of up to 4 bytes; the MSI-X
  * table reads as all ones and ignores writes.  A memory BAR answers EIO
@@ -861,12 +871,7 @@ static ssize_t iommufd_pci_bar_rw(struct iommufd_pci_node *node, int bar,
 		return -EINVAL;
 	count = min_t(u64, count, len - off);
 	while (count) {
-		if (count >= 4 && !(off % 4))
-			size = 4;
-		else if (count >= 2 && !(off % 2))
-			size = 2;
-		else
-			size = 1;
+		size = iommufd_pci_piece(off, count);
 		val = write ? 0 : ~0U;
 		if (write && copy_from_user(&val, buf, size)) {
 			err = -EFAULT;
@@ -965,12 +970,7 @@ static ssize_t iommufd_pci_config_user(struct iommufd_pci_node *node,
 		return -EINVAL;
 	count = min_t(u64, count, cfg_size - off);
 	while (count) {
-		if (count >= 4 && !(off % 4))
-			size = 4;
-		else if (count >= 2 && !(off % 2))
-			size = 2;
-		else
-			size = 1;
+		size = iommufd_pci_piece(off, count);
 		if (write && copy_from_user(bytes, buf, size)) {
 			ret = -EFAULT;
 			break;

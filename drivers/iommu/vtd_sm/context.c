@@ -596,6 +596,29 @@ static int vtd_ctx_update_submit(struct vtd_ctx_update *u)
 	return vtd_qi_submit(u->b);
 }
 
+/*
+ * Rewrite with @fn every context entry that points at @vdev's PASID
+ * directory, in one batch with the invalidations above (@u->b begun
+ * here).  Caller holds @vdev->pasid_lock.  Return: 0, -ENODEV if no entry
+ * points at the directory, -EIO if the batch failed (entries written).
+ */
+static int vtd_ctx_rewrite_dir(struct vtd_dev *vdev, vtd_ctx_fn_t fn,
+			       struct vtd_ctx_update *u)
+{
+	struct vtd_unit *unit = vdev->unit;
+	int ret;
+
+	lockdep_assert_held(&vdev->pasid_lock);
+	vtd_qi_batch_begin(u->b, &unit->qi);
+	spin_lock(&unit->ctx_lock);
+	vtd_ctx_visit_dir(unit, virt_to_phys(vdev->pasid_dir), fn, u);
+	spin_unlock(&unit->ctx_lock);
+	ret = vtd_ctx_update_submit(u);
+	if (!u->n)
+		return -ENODEV;
+	return ret ? -EIO : 0;
+}
+
 /**
  * vtd_ctx_set_rid_pasid() - make requests without PASID use another PASID
  * @vdev: the device
@@ -623,20 +646,12 @@ int vtd_ctx_set_rid_pasid(struct vtd_dev *vdev, u32 pasid)
 	int ret;
 
 	mutex_lock(&vdev->pasid_lock);
-	if (pasid >= vdev->max_pasids) {
-		mutex_unlock(&vdev->pasid_lock);
-		return -ERANGE;
-	}
-	vtd_qi_batch_begin(&b, &unit->qi);
-	spin_lock(&unit->ctx_lock);
-	vtd_ctx_visit_dir(unit, virt_to_phys(vdev->pasid_dir),
-			  vtd_ctx_update_qw1, &u);
-	spin_unlock(&unit->ctx_lock);
-	ret = vtd_ctx_update_submit(&u);
+	if (pasid >= vdev->max_pasids)
+		ret = -ERANGE;
+	else
+		ret = vtd_ctx_rewrite_dir(vdev, vtd_ctx_update_qw1, &u);
 	mutex_unlock(&vdev->pasid_lock);
-	if (!u.n)
-		return -ENODEV;
-	return ret ? -EIO : 0;
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_set_rid_pasid);
 
@@ -787,15 +802,8 @@ int vtd_ctx_set_pre(struct vtd_dev *vdev, bool on)
 	mutex_lock(&vdev->pasid_lock);
 	vdev->pre = on;
 	u.qw0 = vtd_ctx_qw0(vdev);
-	vtd_qi_batch_begin(&b, &unit->qi);
-	spin_lock(&unit->ctx_lock);
-	vtd_ctx_visit_dir(unit, virt_to_phys(vdev->pasid_dir),
-			  vtd_ctx_update_qw0, &u);
-	spin_unlock(&unit->ctx_lock);
-	ret = vtd_ctx_update_submit(&u);
+	ret = vtd_ctx_rewrite_dir(vdev, vtd_ctx_update_qw0, &u);
 	mutex_unlock(&vdev->pasid_lock);
-	if (!u.n)
-		return -ENODEV;
-	return ret ? -EIO : 0;
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_set_pre);
