@@ -79,19 +79,6 @@ static unsigned int vtd_debug_unit_pasid_bits(struct vtd_unit *unit)
 	return FIELD_GET(VTD_ECAP_PSS, unit->ecap) + 1;
 }
 
-/* PASIDs the device has without the knob (as the driver computes them). */
-static u32 vtd_debug_native_pasids(struct vtd_dev *vdev)
-{
-	struct pci_dev *pdev = to_pci_dev(vdev->dev);
-	unsigned int bits = vtd_ecap_pasid_bits(vdev->unit->ecap);
-	int n;
-
-	if (!bits || !pdev->pasid_cap)
-		return 0;
-	n = pci_max_pasids(pdev);
-	return n > 0 ? min_t(u32, n, 1U << bits) : 0;
-}
-
 static int vtd_debug_rid_pasid(struct vtd_dev *vdev, u32 pasid)
 {
 	int ret;
@@ -107,7 +94,7 @@ static int vtd_debug_rid_pasid(struct vtd_dev *vdev, u32 pasid)
 static int vtd_debug_pasid_bits(struct vtd_dev *vdev, unsigned int bits)
 {
 	unsigned int max_bits = vtd_debug_unit_pasid_bits(vdev->unit);
-	u32 native = vtd_debug_native_pasids(vdev);
+	u32 native = vdev->pci_pasids;
 	int ret;
 
 	if (bits > VTD_DEBUG_MAX_PASID_BITS)

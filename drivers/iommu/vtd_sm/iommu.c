@@ -235,18 +235,60 @@ static void vtd_dev_contexts(struct vtd_dev *vdev, bool install, int *err)
 	*err = ret;
 }
 
-static u32 vtd_dev_max_pasids(struct vtd_unit *unit, struct pci_dev *pdev)
+/**
+ * vtd_dev_enable_pasid() - let a device tag its requests with PASIDs
+ * @unit: the unit that translates for @pdev
+ * @pdev: the device
+ *
+ * Enables the PASID capability of @pdev when @unit translates PASIDs.  The
+ * PCI core refuses when a switch on the way to the root port could route
+ * PASID-tagged requests peer to peer (ACS request redirect and upstream
+ * forwarding are required all the way up) or when a bridge on the way
+ * cannot carry the PASID prefix; the device then stays with requests
+ * without PASID.  Of the device's execute and privileged-mode permissions
+ * only those the unit honours (ECAP.ERS, ECAP.SRS) are enabled.  Called
+ * before ATS is enabled: the PCIe specification leaves a change of PASID
+ * Enable undefined while ATS is enabled.
+ *
+ * Return: the number of PASIDs the device may use, 0 when its PASID
+ * capability is not enabled.
+ */
+VISIBLE_IF_KUNIT u32 vtd_dev_enable_pasid(struct vtd_unit *unit,
+					  struct pci_dev *pdev)
 {
 	unsigned int bits = vtd_ecap_pasid_bits(unit->ecap);
-	int dev_pasids;
+	int features, n, ret;
 
 	if (!bits || !pdev->pasid_cap)
-		return 1;
-	dev_pasids = pci_max_pasids(pdev);
-	if (dev_pasids <= 0)
-		return 1;
-	return min_t(u32, dev_pasids, 1U << bits);
+		return 0;
+	n = pci_max_pasids(pdev);
+	features = pci_pasid_features(pdev);
+	if (n <= 0 || features < 0)
+		return 0;
+	if (!(unit->ecap & VTD_ECAP_ERS))
+		features &= ~PCI_PASID_CAP_EXEC;
+	if (!(unit->ecap & VTD_ECAP_SRS))
+		features &= ~PCI_PASID_CAP_PRIV;
+	ret = pci_enable_pasid(pdev, features);
+	if (ret) {
+		pci_info(pdev, "vtd_sm: PASID not enabled (%d): requests without PASID only\n",
+			 ret);
+		return 0;
+	}
+	return min_t(u32, n, 1U << bits);
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_dev_enable_pasid);
+
+/**
+ * vtd_dev_disable_pasid() - undo vtd_dev_enable_pasid()
+ * @pdev: the device, whose ATS is already disabled
+ */
+VISIBLE_IF_KUNIT void vtd_dev_disable_pasid(struct pci_dev *pdev)
+{
+	if (pdev->pasid_enabled)
+		pci_disable_pasid(pdev);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_dev_disable_pasid);
 
 static struct iommu_device *vtd_probe_device(struct device *dev)
 {
@@ -271,7 +313,8 @@ static struct iommu_device *vtd_probe_device(struct device *dev)
 	vdev->bus = pdev->bus->number;
 	vdev->devfn = pdev->devfn;
 	vdev->sid = PCI_DEVID(vdev->bus, vdev->devfn);
-	vdev->max_pasids = vtd_dev_max_pasids(unit, pdev);
+	vdev->pci_pasids = vtd_dev_enable_pasid(unit, pdev);
+	vdev->max_pasids = max(vdev->pci_pasids, 1U);
 	mutex_init(&vdev->pasid_lock);
 	xa_init(&vdev->pasid_domains);
 
@@ -302,6 +345,7 @@ err_dir:
 	dev_iommu_priv_set(dev, NULL);
 	vtd_ctx_pasid_dir_free(vdev);
 err_free:
+	vtd_dev_disable_pasid(pdev);
 	mutex_destroy(&vdev->pasid_lock);
 	kfree(vdev);
 	return ERR_PTR(ret);
@@ -334,6 +378,7 @@ static void vtd_release_device(struct device *dev)
 	vtd_dev_contexts(vdev, false, &ret);
 	/* dev->iommu, and the pointer to @vdev in it, go with the core. */
 	vtd_ctx_pasid_dir_release(vdev, ret);
+	vtd_dev_disable_pasid(to_pci_dev(dev));
 	mutex_destroy(&vdev->pasid_lock);
 	kfree(vdev);
 }

@@ -192,6 +192,9 @@ struct vtd_unit {
  * @devfn: device and function
  * @sid: source-id (@bus << 8 | @devfn)
  * @max_pasids: PASIDs the device may use (1: only the RID)
+ * @pci_pasids: PASIDs of the device's own PASID capability, which vtd_sm
+ *	enabled at probe; 0 when it is not enabled (the pasid_bits debug knob
+ *	can still raise @max_pasids)
  * @pasid_dir: PASID directory, @dir_entries entries of 64 bits
  * @dir_entries: number of directory entries (a power of two, >= 128)
  * @pasid_lock: serializes changes to the PASID table entries
@@ -217,6 +220,7 @@ struct vtd_dev {
 	u8 devfn;
 	u16 sid;
 	u32 max_pasids;
+	u32 pci_pasids;
 	u64 *pasid_dir;
 	unsigned int dir_entries;
 	struct mutex pasid_lock;	/* PASID entries of the device */
@@ -430,6 +434,8 @@ int vtd_nested_check_s1(const struct vtd_domain *parent,
 
 #if IS_ENABLED(CONFIG_KUNIT)
 int vtd_def_domain_type(struct device *dev);
+u32 vtd_dev_enable_pasid(struct vtd_unit *unit, struct pci_dev *pdev);
+void vtd_dev_disable_pasid(struct pci_dev *pdev);
 int vtd_domain_attach_pasid(struct iommu_domain *domain, struct vtd_dev *vdev,
 			    u32 pasid);
 void vtd_domain_build_flush(struct vtd_domain *vd, struct vtd_domain_unit *du,
