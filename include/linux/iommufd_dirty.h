@@ -30,6 +30,7 @@
 #ifndef _LINUX_IOMMUFD_DIRTY_H
 #define _LINUX_IOMMUFD_DIRTY_H
 
+#include <linux/build_bug.h>
 #include <linux/iommu.h>
 
 #if IS_ENABLED(CONFIG_IOMMUFD_DRIVER)
@@ -37,10 +38,26 @@
 #endif
 
 /*
- * A value of enum iommu_cap that the kernel does not use (its own end
- * below 16): "read_and_clear_dirty records through iommufd_dirty_record()".
+ * "read_and_clear_dirty records through iommufd_dirty_record()": a value
+ * outside enum iommu_cap, on purpose.  The kernel's values end at
+ * IOMMU_CAP_DIRTY_TRACKING (5); this one is far above any it may add.
+ *
+ * Why a capability value at all, when a driver-neutral op or query would
+ * be cleaner: on 6.12 there is no place for one.  struct iommu_ops,
+ * struct iommu_dirty_ops and struct iommu_domain are the kernel's, with
+ * no field a driver could set for this (domain->owner names the driver,
+ * not what its read_and_clear_dirty does), and neither module may call
+ * the other: vtd_sm loads first and must not need iommufd_pasid, and
+ * iommufd_pasid serves any IOMMU driver.  capable() is the one question
+ * the core passes from any module to any driver, so the answer goes
+ * there.  That rests on every driver answering false for a value it does
+ * not know: so do all capable() ops of 6.12 (intel, amd, arm-smmu,
+ * arm-smmu-v3, qcom, virtio, s390 with default: false, fsl_pamu with one
+ * comparison), and device_iommu_capable() is false without the op.  A
+ * kernel with CONFIG_IOMMUFD_DRIVER needs no question (the #error above).
  */
 #define IOMMUFD_CAP_DIRTY_RECORD	((enum iommu_cap)0x4d00)
+static_assert(IOMMUFD_CAP_DIRTY_RECORD > IOMMU_CAP_DIRTY_TRACKING);
 
 /**
  * struct iova_bitmap - a dirty bitmap as drivers see it

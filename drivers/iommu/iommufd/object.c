@@ -21,6 +21,7 @@
  */
 #include <kunit/visibility.h>
 #include <linux/jiffies.h>
+#include <linux/limits.h>
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
@@ -86,12 +87,33 @@ static DECLARE_WAIT_QUEUE_HEAD(iommufd_object_wait);
 /*
  * How long iommufd_object_remove_timeout() waits for ioctls that still use
  * an object the kernel removes (a device being unbound).  60 s by default,
- * as mainline; a test shortens it.
+ * as mainline, whose wait for short-term users has a fixed bound; a test
+ * shortens it.
+ *
+ * Never below REMOVE_TIMEOUT_MIN_MS.  The bound is there for ioctls that
+ * wait on userspace; any other ioctl holding the device (say
+ * IOMMU_GET_HW_INFO reading dev->iommu through the IOMMU driver) is done
+ * within it.  With a bound of 0 the unbind would not wait for that one
+ * either and return while it still reads the device's IOMMU data, which
+ * the IOMMU core frees as soon as a hot-unplug follows the unbind.
  */
+#define REMOVE_TIMEOUT_MIN_MS	1000
+
+static int remove_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, REMOVE_TIMEOUT_MIN_MS, UINT_MAX);
+}
+
+static const struct kernel_param_ops remove_timeout_ops = {
+	.set = remove_timeout_set,
+	.get = param_get_uint,
+};
+
 static unsigned int remove_timeout_ms = 60000;
-module_param(remove_timeout_ms, uint, 0644);
+module_param_cb(remove_timeout_ms, &remove_timeout_ops, &remove_timeout_ms,
+		0644);
 MODULE_PARM_DESC(remove_timeout_ms,
-		 "How long unbinding a device waits for ioctls still using it, in ms, before it completes without them and leaves the object to the last of them (default: 60000)");
+		 "How long unbinding a device waits for ioctls still using it, in ms, before it completes without them and leaves the object to the last of them (default: 60000, at least 1000)");
 
 /**
  * iommufd_object_reserve() - give a new object an ID
@@ -223,9 +245,9 @@ void iommufd_object_remove(struct iommufd_ctx *ictx,
  * @obj: as for iommufd_object_remove(); its type has a release_orphan op
  *
  * As iommufd_object_remove(), but the wait ends after the remove_timeout_ms
- * module parameter (60 s by default) even if an ioctl still holds @obj,
- * say one whose driver is stuck copying from a page userspace never
- * provides (userfaultfd).  The kernel then names the object in a critical
+ * module parameter (60 s by default, 1 s at least) even if an ioctl still
+ * holds @obj, say one whose driver is stuck copying from a page userspace
+ * never provides (userfaultfd).  The kernel then names the object in a critical
  * message and the caller must give @obj up with iommufd_object_orphan()
  * once it has released what cannot wait (the device's DMA ownership).
  *

@@ -425,7 +425,11 @@ int vtd_dev_set_slade(struct vtd_dev *vdev, const u32 *pasids,
 		u.pe = vtd_pasid_entry(vdev, u.pasid, false);
 		if (!u.pe)
 			continue;
-		/* The live entry, with SLADE as asked, is the target. */
+		/*
+		 * The live entry, with SLADE as asked, is the target.  PGTT
+		 * reads 0 for a not-present entry, so one is left alone and
+		 * not invalidated whatever its other fields still hold.
+		 */
 		vtd_dev_pasid_entry_snapshot(vdev, u.pasid, &target);
 		pgtt = vtd_pasid_entry_pgtt(&target);
 		if ((pgtt != VTD_PGTT_SL && pgtt != VTD_PGTT_NESTED) ||

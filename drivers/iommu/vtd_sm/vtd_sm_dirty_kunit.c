@@ -556,6 +556,100 @@ static void dirty_test_set_tracking_fails(struct kunit *test)
 	dev_detach(test, v2, 0);
 }
 
+/* Set or clear P of a live entry, as a writer stopped halfway leaves it. */
+static void set_present(struct vtd_dev *vdev, u32 pasid, bool on)
+{
+	struct vtd_pasid_entry *pe;
+
+	mutex_lock(&vdev->pasid_lock);
+	pe = vtd_pasid_entry(vdev, pasid, false);
+	if (pe)
+		WRITE_ONCE(pe->val[0], on ? pe->val[0] | PE0_P :
+					    pe->val[0] & ~PE0_P);
+	mutex_unlock(&vdev->pasid_lock);
+}
+
+/*
+ * Since fake_clear(): one batch, the PASID-cache invalidation of (@did,
+ * PASID 0) and the IOTLB of @did; no PASID-cache invalidation of another
+ * PASID.  Expectations only, so that a failing case still cleans up.
+ */
+static void expect_rid_batch(struct kunit *test, struct fake_unit *f,
+			     u16 did)
+{
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, f->waits, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_seen, 2);
+	for (i = 0; i < f->nr_seen && i < MAX_SEEN; i++) {
+		u64 qw0 = f->seen[i].qw[0];
+		u32 pasid = FIELD_GET(D_PASID, qw0);
+		u16 d = FIELD_GET(D_DID, qw0);
+
+		KUNIT_EXPECT_EQ_MSG(test, d, did, "descriptor %u", i);
+		if (FIELD_GET(D_TYPE, qw0) == T_PC)
+			KUNIT_EXPECT_EQ_MSG(test, pasid, 0, "descriptor %u", i);
+	}
+	fake_clear(f);
+}
+
+/*
+ * An entry over the table that is not present, though it still carries
+ * the table's PGTT, DID and SLPTPTR (a teardown clears P first and the
+ * rest after a sync), keeps SLADE as it is and gets no invalidation, when
+ * tracking goes on or off and when vtd_dev_set_slade() names it alone;
+ * the present entries of the same device change as usual.
+ */
+static void dirty_test_slade_not_present(struct kunit *test)
+{
+	static const u32 only3[] = { 3 };
+	struct fake_unit *f = fake_new(test, FAKE_ECAP);
+	struct vtd_domain *p = dom_new(test, f, IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+				       IOMMU_HWPT_ALLOC_PASID);
+	const struct iommu_dirty_ops *ops = p->domain.dirty_ops;
+	u64 root = vtd_pgtable_root_phys(&p->pt);
+	struct vtd_dev *v1 = dev_new(test, f, 0x30);
+	struct vtd_pasid_entry before, after;
+	u16 did;
+
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&p->domain, v1, 0), 0);
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&p->domain, v1, 3), 0);
+	did = dom_did(p);
+	set_present(v1, 3, false);
+	entry(v1, 3, &before);
+	KUNIT_ASSERT_FALSE(test, before.val[0] & PE0_P);
+	KUNIT_ASSERT_EQ(test, FIELD_GET(PE0_PGTT, before.val[0]), 2);
+	KUNIT_ASSERT_EQ(test, FIELD_GET(PE1_DID, before.val[1]), did);
+	KUNIT_ASSERT_EQ(test, before.val[0] & PE0_SLPTPTR, root);
+	fake_clear(f);
+
+	/* On: the RID's entry alone changes and is invalidated. */
+	KUNIT_EXPECT_EQ(test, ops->set_dirty_tracking(&p->domain, true), 0);
+	expect_rid_batch(test, f, did);
+	KUNIT_EXPECT_TRUE(test, slade(v1, 0));
+	entry(v1, 3, &after);
+	KUNIT_EXPECT_MEMEQ(test, &after, &before, sizeof(after));
+
+	/* Named alone: nothing changed, nothing sent. */
+	KUNIT_EXPECT_EQ(test, vtd_dev_set_slade(v1, only3, 1, did, root, true),
+			0);
+	KUNIT_EXPECT_EQ(test, f->waits, 0);
+	KUNIT_EXPECT_EQ(test, f->nr_seen, 0);
+	entry(v1, 3, &after);
+	KUNIT_EXPECT_MEMEQ(test, &after, &before, sizeof(after));
+
+	/* Off: the same. */
+	KUNIT_EXPECT_EQ(test, ops->set_dirty_tracking(&p->domain, false), 0);
+	expect_rid_batch(test, f, did);
+	KUNIT_EXPECT_FALSE(test, slade(v1, 0));
+	entry(v1, 3, &after);
+	KUNIT_EXPECT_MEMEQ(test, &after, &before, sizeof(after));
+
+	set_present(v1, 3, true);
+	dev_detach(test, v1, 0);
+	dev_detach(test, v1, 3);
+}
+
 /* A bitmap that keeps the ranges recorded, in order. */
 struct rec_bitmap {
 	struct iova_bitmap base;
@@ -783,6 +877,7 @@ static struct kunit_case dirty_test_cases[] = {
 	KUNIT_CASE(dirty_test_attach_refused),
 	KUNIT_CASE(dirty_test_set_tracking),
 	KUNIT_CASE(dirty_test_set_tracking_fails),
+	KUNIT_CASE(dirty_test_slade_not_present),
 	KUNIT_CASE(dirty_test_read_and_clear),
 	KUNIT_CASE(dirty_test_domain_read),
 	{}

@@ -7,6 +7,9 @@
 # products in <outdir> are excluded from the mirror, hence kept.
 #
 #   build-modules.sh <kdir> <outdir> [make args...]
+#
+# Either path may be relative to the current directory: Kbuild runs in
+# <kdir> and takes M= from there, so both are made absolute first.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +18,9 @@ kdir=$1
 out=$2
 shift 2
 [ -d "$kdir" ] || die "no kernel build at $kdir: run make deps"
+kdir=$(cd "$kdir" && pwd)
 mkdir -p "$out/include"
+out=$(cd "$out" && pwd)
 srcs=()
 for p in Kbuild drivers include; do
 	[ -e "$TOPDIR/$p" ] && srcs+=("$TOPDIR/$p")

@@ -14,7 +14,9 @@
  * userspace lets its copy go, fails with ENODEV (the data was valid) or
  * the driver's EINVAL (it read zeros) and leaves nothing behind: the nest
  * parent and the IOAS can be destroyed.  kmemleak at the end of the run
- * checks the rest.
+ * checks the rest.  The bound cannot be set below 1 s: with 0 an unbind
+ * would not wait at all for an ioctl still using the device's IOMMU data,
+ * which a hot-unplug frees right after the unbind.
  *
  * The device node's own calls copy their arguments in before they lock
  * the node and their answers out after, so the device's removal (sysfs
@@ -29,6 +31,7 @@
 #include <linux/vfio.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -43,7 +46,10 @@
 #define STUCK_MS	3000
 
 #define REMOVE_TIMEOUT	"/sys/module/iommufd_pasid/parameters/remove_timeout_ms"
-/* The bound the HWPT_ALLOC tests set, and how long they keep it stuck. */
+/*
+ * The bound the HWPT_ALLOC tests set, and how long they keep it stuck.
+ * BOUND_MS is also the smallest bound iommufd_pasid accepts.
+ */
 #define BOUND_MS	1000
 #define HWPT_STUCK_MS	8000
 #define GPA_TABLE	0x80000000ULL
@@ -144,8 +150,12 @@ TEST(unbind_while_hw_info_copy_is_stuck)
 	TH_LOG("unbind took %lld ms; HW_INFO ended after %lld ms with %d",
 	       unbind_ms, waited, s.rc);
 	EXPECT_GT(STUCK_MS / 2, unbind_ms);
-	/* The copy failed (the page never came), or it ran after the unbind. */
-	EXPECT_TRUE(s.rc == -EFAULT || s.rc == 0 || s.rc == -ENOENT);
+	/*
+	 * The ioctl put the device before its copy, so the unbind cannot
+	 * change its answer; closing the userfaultfd lets the missing page
+	 * fault in (as zeros), and the copy then succeeds.
+	 */
+	EXPECT_EQ(0, s.rc);
 
 	munmap(page, psz);
 	ifd_dev_teardown(&d);
@@ -211,11 +221,13 @@ FIXTURE(hwpt_stuck) {
 	__u32 parent;
 	char timeout_orig[32];
 	int timeout_set;
+	int zero_rc;
 };
 
 FIXTURE_VARIANT(hwpt_stuck) {
 	int fill;
 	int sysfs;	/* unbind iommufd_pci in sysfs instead of closing */
+	int zero;	/* try to set the bound to 0 after BOUND_MS */
 };
 
 FIXTURE_VARIANT_ADD(hwpt_stuck, copy_succeeds_late) {
@@ -230,6 +242,12 @@ FIXTURE_VARIANT_ADD(hwpt_stuck, copy_reads_zeros_late) {
 FIXTURE_VARIANT_ADD(hwpt_stuck, sysfs_unbind) {
 	.fill = 1,
 	.sysfs = 1,
+};
+
+/* A bound of 0 is refused: the unbind still waits BOUND_MS. */
+FIXTURE_VARIANT_ADD(hwpt_stuck, zero_bound_refused) {
+	.fill = 1,
+	.zero = 1,
 };
 
 FIXTURE_SETUP(hwpt_stuck)
@@ -278,6 +296,9 @@ FIXTURE_SETUP(hwpt_stuck)
 		what = "set " REMOVE_TIMEOUT;
 		self->timeout_set = !rc;
 	}
+	/* Judged by the test: the write must fail and leave BOUND_MS. */
+	if (!rc && variant->zero)
+		self->zero_rc = file_write(REMOVE_TIMEOUT, "0\n");
 	if (rc)
 		ifd_dev_teardown(&self->d);
 	ASSERT_EQ(0, rc) TH_LOG("%s: %s", what, strerror(-rc));
@@ -311,6 +332,8 @@ TEST_F(hwpt_stuck, unbind_is_bounded)
 
 	if (!self->timeout_set)
 		TH_LOG("no %s: the unbind waits without a bound", REMOVE_TIMEOUT);
+	if (variant->zero)
+		EXPECT_EQ(-EINVAL, self->zero_rc);
 	s.page = mmap(NULL, psz, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, s.page);
@@ -336,6 +359,9 @@ TEST_F(hwpt_stuck, unbind_is_bounded)
 	TH_LOG("unbind took %lld ms (bound %d ms)", unbind_ms, BOUND_MS);
 	/* Within the bound and some slack, long before userspace lets go. */
 	EXPECT_GT(BOUND_MS + 2000, unbind_ms);
+	/* But not before the bound: the ioctl still holds the device. */
+	if (self->timeout_set)
+		EXPECT_LE(BOUND_MS - 100, unbind_ms);
 
 	/* The device is the kernel's again: it binds while the ioctl waits. */
 	if (variant->sysfs) {
@@ -371,6 +397,25 @@ TEST_F(hwpt_stuck, unbind_is_bounded)
 					 &vtd));
 	}
 	munmap(s.page, psz);
+}
+
+/*
+ * The bound has a floor: below BOUND_MS the write fails with EINVAL and
+ * the bound stays as it was; BOUND_MS itself is taken.
+ */
+TEST(remove_timeout_floor)
+{
+	char orig[32], now[32];
+
+	ASSERT_EQ(0, file_read(REMOVE_TIMEOUT, orig, sizeof(orig)));
+	EXPECT_EQ(-EINVAL, file_write(REMOVE_TIMEOUT, "0\n"));
+	EXPECT_EQ(-EINVAL, file_write(REMOVE_TIMEOUT, "%d\n", BOUND_MS - 1));
+	ASSERT_EQ(0, file_read(REMOVE_TIMEOUT, now, sizeof(now)));
+	EXPECT_STREQ(orig, now);
+	EXPECT_EQ(0, file_write(REMOVE_TIMEOUT, "%d\n", BOUND_MS));
+	ASSERT_EQ(0, file_read(REMOVE_TIMEOUT, now, sizeof(now)));
+	EXPECT_EQ(BOUND_MS, atoi(now));
+	ASSERT_EQ(0, file_write(REMOVE_TIMEOUT, "%s", orig));
 }
 
 /* ---- the device node's calls, against the device's removal ---- */
