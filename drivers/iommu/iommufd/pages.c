@@ -43,6 +43,11 @@
 
 /* Pages pinned per call into GUP. */
 #define IOPT_PIN_CHUNK 512UL
+/*
+ * Pins of up to this many pages (a map of a few pages) keep the pages GUP
+ * returns on the stack, not in an allocation of IOPT_PIN_CHUNK entries.
+ */
+#define IOPT_PIN_STACK 16
 
 /*
  * struct user_struct has locked_vm only if a user of it is built in (the
@@ -820,17 +825,20 @@ static void iopt_pages_fill(struct iopt_pages *pages, unsigned long first,
 int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
 		   unsigned long last, struct page **out)
 {
+	struct page *stack[IOPT_PIN_STACK], **tmp = stack;
 	unsigned long index = first;
 	struct iopt_run run;
-	struct page **tmp;
 	int rc = 0;
 
 	if (WARN_ON(first > last || last >= pages->npages))
 		return -EINVAL;
 
-	tmp = kmalloc_array(IOPT_PIN_CHUNK, sizeof(*tmp), GFP_KERNEL);
-	if (!tmp)
-		return -ENOMEM;
+	/* Every pin of a range pins at most as many pages as it has. */
+	if (last - first >= IOPT_PIN_STACK) {
+		tmp = kmalloc_array(IOPT_PIN_CHUNK, sizeof(*tmp), GFP_KERNEL);
+		if (!tmp)
+			return -ENOMEM;
+	}
 
 	mutex_lock(&pages->mutex);
 	while (index <= last) {
@@ -861,7 +869,8 @@ int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
 		iopt_pages_fill(pages, first, last, out);
 	}
 	mutex_unlock(&pages->mutex);
-	kfree(tmp);
+	if (tmp != stack)
+		kfree(tmp);
 	return rc;
 }
 
@@ -926,11 +935,33 @@ int iopt_pages_cut(struct iopt_pages *pages, unsigned long index)
 unsigned long iopt_pages_pfn_run(struct iopt_pages *pages, unsigned long index,
 				 unsigned long last, unsigned long *pfn)
 {
-	struct iopt_run run;
+	unsigned long n;
 
 	mutex_lock(&pages->mutex);
-	iopt_run_at(pages, index, last, &run);
+	n = __iopt_pages_pfn_run(pages, index, last, pfn);
 	mutex_unlock(&pages->mutex);
+	return n;
+}
+
+/**
+ * __iopt_pages_pfn_run() - iopt_pages_pfn_run() with the mutex held
+ * @pages: the pages; the caller holds @pages->mutex
+ * @index: page index
+ * @last: the last index of interest
+ * @pfn: returns the PFN of @index
+ *
+ * For a walk over many runs under one lock (mapping an area into a
+ * domain).
+ *
+ * Return: as iopt_pages_pfn_run().
+ */
+unsigned long __iopt_pages_pfn_run(struct iopt_pages *pages,
+				   unsigned long index, unsigned long last,
+				   unsigned long *pfn)
+{
+	struct iopt_run run;
+
+	iopt_run_at(pages, index, last, &run);
 	*pfn = run.pfn;
 	return run.users ? run.last - index + 1 : 0;
 }
