@@ -683,7 +683,7 @@ static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 		unsigned long nr = min(n - done, IOPT_PIN_CHUNK);
 		unsigned long uaddr = pages->uptr +
 				      ((index + done) << PAGE_SHIFT);
-		unsigned long i;
+		unsigned long i, j;
 		long ret;
 
 		if (pages->file) {
@@ -702,19 +702,19 @@ static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 			rc = ret ? ret : -EFAULT;
 			goto err_unpin;
 		}
-		for (i = 0; i < ret; i++) {
-			unsigned long pfn = page_to_pfn(tmp[i]);
-			unsigned long seg;
+		if (into) {
+			for (i = 0; i < ret; i++)
+				into->pfn[index + done + i - into->first] =
+					page_to_pfn(tmp[i]);
+		}
+		/*
+		 * Stretch by stretch of contiguous pages, each within one
+		 * IOPT_BLOCK_PAGES of the call: a compare per page, the
+		 * rest per stretch.
+		 */
+		for (i = 0; !into && i < ret; i = j) {
+			unsigned long pfn, seg, end;
 
-			if (into) {
-				into->pfn[index + done + i - into->first] = pfn;
-				continue;
-			}
-			if (pend.n && pfn == pend.pfn + pend.n &&
-			    i % IOPT_BLOCK_PAGES) {
-				pend.n++;
-				continue;
-			}
 			/* Each IOPT_BLOCK_PAGES of the call: many pieces? */
 			seg = min_t(unsigned long, ret - i, IOPT_BLOCK_PAGES);
 			if (!(i % IOPT_BLOCK_PAGES) &&
@@ -729,11 +729,19 @@ static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 					done += i;
 					goto err_unpin;
 				}
-				i += seg - 1;
+				j = i + seg;
 				continue;
 			}
+			/* Up to the end of this IOPT_BLOCK_PAGES at most. */
+			end = min_t(unsigned long, ret,
+				    round_down(i, IOPT_BLOCK_PAGES) +
+				    IOPT_BLOCK_PAGES);
+			pfn = page_to_pfn(tmp[i]);
+			for (j = i + 1; j < end; j++)
+				if (page_to_pfn(tmp[j]) != pfn + (j - i))
+					break;
 			if (pend.n && pfn == pend.pfn + pend.n) {
-				pend.n++;
+				pend.n += j - i;
 				continue;
 			}
 			rc = iopt_pend_flush(pages, &pend);
@@ -748,7 +756,7 @@ static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 			}
 			pend.first = index + done + i;
 			pend.pfn = pfn;
-			pend.n = 1;
+			pend.n = j - i;
 		}
 		if (into)
 			iopt_block_set_users(pages, into, index + done,
