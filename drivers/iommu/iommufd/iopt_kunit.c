@@ -497,6 +497,8 @@ static void alloc_sites_start(struct kunit *test, struct alloc_sites *a)
 {
 	int rc;
 
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "no tracepoints to count allocations");
 	a->task = current;
 	a->n = 0;
 	rc = register_trace_kmalloc(probe_kmalloc, a);
