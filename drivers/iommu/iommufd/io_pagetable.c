@@ -941,24 +941,28 @@ static int iopt_unmap_range(struct io_pagetable *iopt, unsigned long start,
 	unsigned long bytes = 0, busy_start = 0;
 	struct iopt_area *area, *next;
 	unsigned int tries = 0;
+	bool accessed;
 
 again:
 	mutex_lock(&iopt->lock);
 	/* All or nothing: refuse before changing anything. */
+	accessed = false;
 	for (area = iopt_area_first(iopt, start, last); area;
 	     area = iopt_area_next(area, start, last)) {
 		if (area->node.start < start || area->node.last > last) {
 			mutex_unlock(&iopt->lock);
 			return -ENOENT;
 		}
+		if (area->num_accesses)
+			accessed = true;
 	}
 	/*
 	 * Ask the accesses to unpin what they hold, one area at a time and
 	 * without the lock (their callbacks unpin through it), until none is
 	 * left.  New pins on the area are refused meanwhile.
 	 */
-	for (area = iopt_area_first(iopt, start, last); area;
-	     area = iopt_area_next(area, start, last)) {
+	for (area = accessed ? iopt_area_first(iopt, start, last) : NULL;
+	     area; area = iopt_area_next(area, start, last)) {
 		unsigned long first = area->node.start;
 		unsigned long len = iopt_area_length(area);
 

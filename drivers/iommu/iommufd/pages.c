@@ -1248,14 +1248,21 @@ static void iopt_pages_release(struct kref *kref)
 
 	/* Every user went away with its area. */
 	WARN_ON(pages->npinned);
-	mutex_lock(&pages->mutex);
-	/* A block leaves the tree with its last user: none should be left. */
-	mas_for_each(&mas, entry, ULONG_MAX) {
-		if (WARN_ON(!xa_is_value(entry)))
-			kfree(entry);
+	/*
+	 * Nobody else can reach the pages now; the mutex is the tree's
+	 * external lock, which its functions check.  A tree left empty by
+	 * the last unpin (the usual case) has nothing to walk or free.
+	 */
+	if (!mtree_empty(&pages->runs)) {
+		mutex_lock(&pages->mutex);
+		/* A block leaves the tree with its last user: none is left. */
+		mas_for_each(&mas, entry, ULONG_MAX) {
+			if (WARN_ON(!xa_is_value(entry)))
+				kfree(entry);
+		}
+		__mt_destroy(&pages->runs);
+		mutex_unlock(&pages->mutex);
 	}
-	__mt_destroy(&pages->runs);
-	mutex_unlock(&pages->mutex);
 	mutex_destroy(&pages->mutex);
 	if (pages->file) {
 		if (pages->writable)
