@@ -270,22 +270,57 @@ void iopt_free_itree(struct rb_root_cached *itree)
 #define IOPT_MAP_SG_MAX		SZ_1G
 
 /*
- * The physically contiguous stretch of @area's pinned pages at @done bytes
- * into it, at most @max bytes: its first page and its length, 0 if the
- * page at @done is not pinned (a bug).  One lookup per run of pinned pages,
- * not per page: runs that follow one another may continue the memory (they
- * differ only in users).
+ * A walk over the physically contiguous stretches of an area's pinned
+ * pages, with the pages' mutex held: the tree does not change meanwhile,
+ * so the run that ends one stretch (the first that does not continue the
+ * memory) is kept for the next stretch, which starts with it, rather than
+ * looked up again.
+ * @area: the area
+ * @last: index of the area's last page
+ * @index: first page of the run kept, if @n
+ * @n: pages of the run kept from @index, 0 if none is
+ * @pfn: PFN of @index
  */
-static unsigned long iopt_area_run(struct iopt_area *area, unsigned long done,
-				   unsigned long max, struct page **first)
+struct iopt_area_walk {
+	struct iopt_area *area;
+	unsigned long last;
+	unsigned long index;
+	unsigned long n;
+	unsigned long pfn;
+};
+
+static unsigned long iopt_area_walk_run(struct iopt_area_walk *walk,
+					unsigned long index,
+					unsigned long *pfn)
 {
-	unsigned long byte = area->start_byte + done;
-	unsigned long last = iopt_area_index(area, area->node.last);
+	unsigned long n;
+
+	if (walk->n && walk->index == index) {
+		*pfn = walk->pfn;
+		n = walk->n;
+		walk->n = 0;
+		return n;
+	}
+	return __iopt_pages_pfn_run(walk->area->pages, index, walk->last, pfn);
+}
+
+/*
+ * The physically contiguous stretch of the area's pinned pages at @done
+ * bytes into it, at most @max bytes: its first page and its length, 0 if
+ * the page at @done is not pinned (a bug).  One lookup per run of pinned
+ * pages, not per page: runs that follow one another may continue the
+ * memory (they differ only in users).
+ */
+static unsigned long iopt_area_run(struct iopt_area_walk *walk,
+				   unsigned long done, unsigned long max,
+				   struct page **first)
+{
+	unsigned long byte = walk->area->start_byte + done;
 	unsigned long index = byte >> PAGE_SHIFT;
 	unsigned long pfn, next, n, run;
 	phys_addr_t phys;
 
-	n = iopt_pages_pfn_run(area->pages, index, last, &pfn);
+	n = iopt_area_walk_run(walk, index, &pfn);
 	if (WARN_ON(!n))
 		return 0;
 	*first = pfn_to_page(pfn);
@@ -293,9 +328,14 @@ static unsigned long iopt_area_run(struct iopt_area *area, unsigned long done,
 	run = min(max, n * PAGE_SIZE - offset_in_page(byte));
 	index += n;
 	while (run < max) {
-		n = iopt_pages_pfn_run(area->pages, index, last, &next);
-		if (!n || PFN_PHYS(next) != phys + run)
+		n = iopt_area_walk_run(walk, index, &next);
+		if (!n || PFN_PHYS(next) != phys + run) {
+			/* The next stretch starts here: keep the run. */
+			walk->index = index;
+			walk->n = n;
+			walk->pfn = next;
 			break;
+		}
 		run = min(max, run + n * PAGE_SIZE);
 		index += n;
 	}
@@ -303,40 +343,39 @@ static unsigned long iopt_area_run(struct iopt_area *area, unsigned long done,
 }
 
 /*
- * Map a filled (pinned) area into @domain.  The physically contiguous runs
- * go to iommu_map_sg() up to a page of scatterlist entries at a time: the
- * driver maps each run with its largest pages and syncs the mapped range
- * once per call (iotlb_sync_map), not once per run.  If @iopt's large
- * pages are disabled, every CPU page is mapped with its own iommu_map()
- * call instead, so that the domain holds no larger IOMMU page.  IOVA,
- * length and page offset of the area are aligned to the domain's smallest
- * page (see iopt_calculate_iova_alignment()).
+ * Map a filled (pinned) area into @domain, under the mutex of its pages.
+ * An area in one physically contiguous stretch (every single page, and
+ * memory in one huge page) takes one iommu_map() call.  Otherwise the
+ * stretches go to iommu_map_sg() up to a page of scatterlist entries at a
+ * time: the driver maps each with its largest pages and syncs the mapped
+ * range once per call (iotlb_sync_map), not once per stretch.  If @iopt's
+ * large pages are disabled, every CPU page is mapped with its own
+ * iommu_map() call instead, so that the domain holds no larger IOMMU page.
+ * IOVA, length and page offset of the area are aligned to the domain's
+ * smallest page (see iopt_calculate_iova_alignment()).
  */
 static int iopt_area_map_domain(struct io_pagetable *iopt,
 				struct iopt_area *area,
 				struct iommu_domain *domain)
 {
+	struct iopt_area_walk walk = {
+		.area = area,
+		.last = iopt_area_index(area, area->node.last),
+	};
 	unsigned long len = iopt_area_length(area), done = 0;
 	struct scatterlist *sgl = NULL;
 	struct page *page;
 	int rc = 0;
 
-	if (!iopt->disable_large_pages) {
-		sgl = kmalloc_array(IOPT_MAP_SG_NENTS, sizeof(*sgl),
-				    GFP_KERNEL);
-		if (!sgl)
-			return -ENOMEM;
-	}
+	mutex_lock(&area->pages->mutex);
 	while (done < len) {
-		unsigned long chunk = 0, run;
+		unsigned long off = offset_in_page(area->start_byte + done);
+		unsigned long chunk, run;
 		unsigned int n = 0;
 		ssize_t mapped;
 
-		if (!sgl) {
-			unsigned long off = offset_in_page(area->start_byte +
-							   done);
-
-			run = iopt_area_run(area, done,
+		if (iopt->disable_large_pages) {
+			run = iopt_area_run(&walk, done,
 					    min(len - done, PAGE_SIZE - off),
 					    &page);
 			if (!run) {
@@ -351,9 +390,34 @@ static int iopt_area_map_domain(struct io_pagetable *iopt,
 			done += run;
 			continue;
 		}
+		run = iopt_area_run(&walk, done,
+				    min(len - done,
+					(unsigned long)IOPT_MAP_SG_MAX),
+				    &page);
+		if (!run) {
+			rc = -EFAULT;
+			goto err_unmap;
+		}
+		if (run == len) {
+			/* One stretch: no scatterlist.  Undoes its own part. */
+			rc = iommu_map(domain, area->node.start,
+				       page_to_phys(page) + off, len,
+				       area->prot, GFP_KERNEL_ACCOUNT);
+			goto out;
+		}
+		if (!sgl) {
+			sgl = kmalloc_array(IOPT_MAP_SG_NENTS, sizeof(*sgl),
+					    GFP_KERNEL);
+			if (!sgl) {
+				rc = -ENOMEM;
+				goto err_unmap;
+			}
+		}
 		sg_init_table(sgl, IOPT_MAP_SG_NENTS);
+		sg_set_page(&sgl[n++], page, run, off);
+		chunk = run;
 		while (n < IOPT_MAP_SG_NENTS && done + chunk < len) {
-			run = iopt_area_run(area, done + chunk,
+			run = iopt_area_run(&walk, done + chunk,
 					    min(len - done - chunk,
 						(unsigned long)IOPT_MAP_SG_MAX),
 					    &page);
@@ -381,14 +445,15 @@ static int iopt_area_map_domain(struct io_pagetable *iopt,
 		}
 		done += chunk;
 	}
+out:
+	mutex_unlock(&area->pages->mutex);
 	kfree(sgl);
-	return 0;
+	return rc;
 
 err_unmap:
-	kfree(sgl);
 	if (done)
 		iommu_unmap(domain, area->node.start, done);
-	return rc;
+	goto out;
 }
 
 static void iopt_area_unmap_domain(struct iopt_area *area,
@@ -616,8 +681,8 @@ int iopt_map_pieces(struct io_pagetable *iopt, struct list_head *pieces,
 		    unsigned long length, unsigned long *iova, int prot,
 		    bool fixed)
 {
+	struct iopt_area *one, **areas = &one;
 	struct iopt_piece *piece, *first;
-	struct iopt_area **areas;
 	unsigned long n = 0, i, cur;
 	int rc;
 
@@ -626,9 +691,12 @@ int iopt_map_pieces(struct io_pagetable *iopt, struct list_head *pieces,
 	if (WARN_ON(!n))
 		return -EINVAL;
 
-	areas = kcalloc(n, sizeof(*areas), GFP_KERNEL);
-	if (!areas)
-		return -ENOMEM;
+	/* A single piece (every IOMMU_IOAS_MAP) needs no array. */
+	if (n > 1) {
+		areas = kcalloc(n, sizeof(*areas), GFP_KERNEL);
+		if (!areas)
+			return -ENOMEM;
+	}
 	for (i = 0; i < n; i++) {
 		areas[i] = kzalloc(sizeof(*areas[i]), GFP_KERNEL_ACCOUNT);
 		if (!areas[i]) {
@@ -687,7 +755,8 @@ int iopt_map_pieces(struct io_pagetable *iopt, struct list_head *pieces,
 	list_for_each_entry(piece, pieces, node)
 		piece->pages = NULL;
 	mutex_unlock(&iopt->lock);
-	kfree(areas);
+	if (areas != &one)
+		kfree(areas);
 	return 0;
 
 err_remove:
@@ -701,7 +770,8 @@ out_unlock:
 out_free:
 	while (i--)
 		kfree(areas[i]);
-	kfree(areas);
+	if (areas != &one)
+		kfree(areas);
 	return rc;
 }
 EXPORT_SYMBOL_IF_KUNIT(iopt_map_pieces);
@@ -871,24 +941,28 @@ static int iopt_unmap_range(struct io_pagetable *iopt, unsigned long start,
 	unsigned long bytes = 0, busy_start = 0;
 	struct iopt_area *area, *next;
 	unsigned int tries = 0;
+	bool accessed;
 
 again:
 	mutex_lock(&iopt->lock);
 	/* All or nothing: refuse before changing anything. */
+	accessed = false;
 	for (area = iopt_area_first(iopt, start, last); area;
 	     area = iopt_area_next(area, start, last)) {
 		if (area->node.start < start || area->node.last > last) {
 			mutex_unlock(&iopt->lock);
 			return -ENOENT;
 		}
+		if (area->num_accesses)
+			accessed = true;
 	}
 	/*
 	 * Ask the accesses to unpin what they hold, one area at a time and
 	 * without the lock (their callbacks unpin through it), until none is
 	 * left.  New pins on the area are refused meanwhile.
 	 */
-	for (area = iopt_area_first(iopt, start, last); area;
-	     area = iopt_area_next(area, start, last)) {
+	for (area = accessed ? iopt_area_first(iopt, start, last) : NULL;
+	     area; area = iopt_area_next(area, start, last)) {
 		unsigned long first = area->node.start;
 		unsigned long len = iopt_area_length(area);
 

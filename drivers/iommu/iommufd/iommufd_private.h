@@ -229,6 +229,9 @@ void iopt_pages_unpin(struct iopt_pages *pages, unsigned long first,
 struct page *iopt_pages_pinned(struct iopt_pages *pages, unsigned long index);
 unsigned long iopt_pages_pfn_run(struct iopt_pages *pages, unsigned long index,
 				 unsigned long last, unsigned long *pfn);
+unsigned long __iopt_pages_pfn_run(struct iopt_pages *pages,
+				   unsigned long index, unsigned long last,
+				   unsigned long *pfn);
 int iopt_pages_cut(struct iopt_pages *pages, unsigned long index);
 int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 		  void *data, unsigned long length, bool write, bool use_mm);

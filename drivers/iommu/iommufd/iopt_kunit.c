@@ -13,7 +13,9 @@
 #include <linux/mman.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/sprintf.h>
 #include <linux/xarray.h>
+#include <trace/events/kmem.h>
 
 #include "iommufd_private.h"
 
@@ -454,6 +456,131 @@ static unsigned long user_runs(struct kunit *test, unsigned long uaddr,
 }
 
 /*
+ * Allocation calls made by iommufd_pasid's own code in the test thread,
+ * seen through the kmalloc and kmem_cache_alloc tracepoints: the call
+ * sites are kept and told apart by module afterwards (the allocator's
+ * internals, the maple tree's nodes and the fake domain's XArray are not
+ * counted).
+ */
+#define ALLOC_SITES 32
+
+struct alloc_sites {
+	struct task_struct *task;
+	unsigned int n;
+	unsigned long site[ALLOC_SITES];
+};
+
+static void alloc_site(struct alloc_sites *a, unsigned long call_site)
+{
+	if (current != a->task)
+		return;
+	if (a->n < ALLOC_SITES)
+		a->site[a->n] = call_site;
+	a->n++;
+}
+
+static void probe_kmalloc(void *data, unsigned long call_site,
+			  const void *ptr, size_t bytes_req,
+			  size_t bytes_alloc, gfp_t gfp_flags, int node)
+{
+	alloc_site(data, call_site);
+}
+
+static void probe_kmem_cache_alloc(void *data, unsigned long call_site,
+				   const void *ptr, struct kmem_cache *s,
+				   gfp_t gfp_flags, int node)
+{
+	alloc_site(data, call_site);
+}
+
+static void alloc_sites_start(struct kunit *test, struct alloc_sites *a)
+{
+	int rc;
+
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "no tracepoints to count allocations");
+	a->task = current;
+	a->n = 0;
+	rc = register_trace_kmalloc(probe_kmalloc, a);
+	KUNIT_ASSERT_EQ(test, rc, 0);
+	rc = register_trace_kmem_cache_alloc(probe_kmem_cache_alloc, a);
+	KUNIT_ASSERT_EQ(test, rc, 0);
+}
+
+/* Stop counting; return the calls made from iommufd_pasid's code. */
+static unsigned int alloc_sites_stop(struct kunit *test,
+				     struct alloc_sites *a)
+{
+	unsigned int i, n = 0;
+	char sym[KSYM_SYMBOL_LEN];
+
+	unregister_trace_kmem_cache_alloc(probe_kmem_cache_alloc, a);
+	unregister_trace_kmalloc(probe_kmalloc, a);
+	tracepoint_synchronize_unregister();
+	KUNIT_ASSERT_LE(test, a->n, ALLOC_SITES);
+	for (i = 0; i < a->n; i++) {
+		snprintf(sym, sizeof(sym), "%pS", (void *)a->site[i]);
+		if (!strstr(sym, "[iommufd_pasid]"))
+			continue;
+		kunit_info(test, "allocation at %s\n", sym);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * IOMMU_IOAS_MAP of one page with a domain: the record of the memory and
+ * the area are the only allocations of iommufd_pasid's own.  No array of
+ * areas for the one piece, no array of IOPT_PIN_CHUNK pages for GUP, no
+ * page of scatterlist for a single physically contiguous stretch (each
+ * of those was an allocation call per map).  The same with the memory in
+ * two stretches, which then takes a scatterlist.
+ */
+static void iopt_kunit_map_allocs(struct kunit *test)
+{
+	struct fake_domain *a = fake_domain(test, ULONG_MAX);
+	struct alloc_sites *sites = kunit_kzalloc(test, sizeof(*sites),
+						  GFP_KERNEL);
+	unsigned long buf = __user_buf(test, 4, true);
+	unsigned long iova = SZ_1M, unmapped;
+	struct io_pagetable iopt;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, sites);
+	/* Shared anonymous memory: 4 KiB pages; touched. */
+	for (i = 0; i < 4; i++)
+		KUNIT_ASSERT_EQ(test, put_user(1, (char __user *)(buf +
+							     i * PAGE_SIZE)), 0);
+	iopt_init(&iopt);
+	KUNIT_ASSERT_EQ(test, iopt_add_domain(&iopt, &a->domain), 0);
+	/* Once without counting: the fake domain's XArray makes its node. */
+	KUNIT_ASSERT_EQ(test, iopt_map_user(&iopt, &iova, buf, PAGE_SIZE,
+					    PROT, true), 0);
+	KUNIT_ASSERT_EQ(test, iopt_unmap(&iopt, iova, PAGE_SIZE, &unmapped), 0);
+
+	alloc_sites_start(test, sites);
+	KUNIT_EXPECT_EQ(test, iopt_map_user(&iopt, &iova, buf, PAGE_SIZE,
+					    PROT, true), 0);
+	KUNIT_EXPECT_EQ(test, alloc_sites_stop(test, sites), 2);
+	expect_mapped(test, a, iova, buf, 1);
+	KUNIT_ASSERT_EQ(test, iopt_unmap(&iopt, iova, PAGE_SIZE, &unmapped), 0);
+
+	/* Two pages mapped: one scatterlist if they are not contiguous. */
+	alloc_sites_start(test, sites);
+	KUNIT_EXPECT_EQ(test, iopt_map_user(&iopt, &iova, buf, 2 * PAGE_SIZE,
+					    PROT, true), 0);
+	KUNIT_EXPECT_EQ(test, alloc_sites_stop(test, sites),
+			user_runs(test, buf, 2) == 1 ? 2 : 3);
+	expect_mapped(test, a, iova, buf, 2);
+	KUNIT_ASSERT_EQ(test, iopt_unmap(&iopt, iova, 2 * PAGE_SIZE,
+					 &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, fake_count(a), 0);
+
+	iopt_remove_domain(&iopt, &a->domain);
+	iopt_destroy(&iopt);
+}
+
+/*
  * Pages are pinned 512 per GUP call and kept as runs of physically
  * contiguous memory.  A mapping of 1,100 pages crosses two call
  * boundaries: the domain gets each page's own PFN with one map call per
@@ -801,6 +928,7 @@ static struct kunit_case iopt_kunit_cases[] = {
 	KUNIT_CASE(iopt_kunit_runs),
 	KUNIT_CASE(iopt_kunit_cut_runs),
 	KUNIT_CASE(iopt_kunit_blocks),
+	KUNIT_CASE(iopt_kunit_map_allocs),
 	{}
 };
 

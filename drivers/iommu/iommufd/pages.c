@@ -43,6 +43,11 @@
 
 /* Pages pinned per call into GUP. */
 #define IOPT_PIN_CHUNK 512UL
+/*
+ * Pins of up to this many pages (a map of a few pages) keep the pages GUP
+ * returns on the stack, not in an allocation of IOPT_PIN_CHUNK entries.
+ */
+#define IOPT_PIN_STACK 16
 
 /*
  * struct user_struct has locked_vm only if a user of it is built in (the
@@ -678,7 +683,7 @@ static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 		unsigned long nr = min(n - done, IOPT_PIN_CHUNK);
 		unsigned long uaddr = pages->uptr +
 				      ((index + done) << PAGE_SHIFT);
-		unsigned long i;
+		unsigned long i, j;
 		long ret;
 
 		if (pages->file) {
@@ -697,19 +702,19 @@ static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 			rc = ret ? ret : -EFAULT;
 			goto err_unpin;
 		}
-		for (i = 0; i < ret; i++) {
-			unsigned long pfn = page_to_pfn(tmp[i]);
-			unsigned long seg;
+		if (into) {
+			for (i = 0; i < ret; i++)
+				into->pfn[index + done + i - into->first] =
+					page_to_pfn(tmp[i]);
+		}
+		/*
+		 * Stretch by stretch of contiguous pages, each within one
+		 * IOPT_BLOCK_PAGES of the call: a compare per page, the
+		 * rest per stretch.
+		 */
+		for (i = 0; !into && i < ret; i = j) {
+			unsigned long pfn, seg, end;
 
-			if (into) {
-				into->pfn[index + done + i - into->first] = pfn;
-				continue;
-			}
-			if (pend.n && pfn == pend.pfn + pend.n &&
-			    i % IOPT_BLOCK_PAGES) {
-				pend.n++;
-				continue;
-			}
 			/* Each IOPT_BLOCK_PAGES of the call: many pieces? */
 			seg = min_t(unsigned long, ret - i, IOPT_BLOCK_PAGES);
 			if (!(i % IOPT_BLOCK_PAGES) &&
@@ -724,11 +729,19 @@ static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 					done += i;
 					goto err_unpin;
 				}
-				i += seg - 1;
+				j = i + seg;
 				continue;
 			}
+			/* Up to the end of this IOPT_BLOCK_PAGES at most. */
+			end = min_t(unsigned long, ret,
+				    round_down(i, IOPT_BLOCK_PAGES) +
+				    IOPT_BLOCK_PAGES);
+			pfn = page_to_pfn(tmp[i]);
+			for (j = i + 1; j < end; j++)
+				if (page_to_pfn(tmp[j]) != pfn + (j - i))
+					break;
 			if (pend.n && pfn == pend.pfn + pend.n) {
-				pend.n++;
+				pend.n += j - i;
 				continue;
 			}
 			rc = iopt_pend_flush(pages, &pend);
@@ -743,7 +756,7 @@ static int iopt_pages_pin_new(struct iopt_pages *pages, unsigned long index,
 			}
 			pend.first = index + done + i;
 			pend.pfn = pfn;
-			pend.n = 1;
+			pend.n = j - i;
 		}
 		if (into)
 			iopt_block_set_users(pages, into, index + done,
@@ -820,17 +833,20 @@ static void iopt_pages_fill(struct iopt_pages *pages, unsigned long first,
 int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
 		   unsigned long last, struct page **out)
 {
+	struct page *stack[IOPT_PIN_STACK], **tmp = stack;
 	unsigned long index = first;
 	struct iopt_run run;
-	struct page **tmp;
 	int rc = 0;
 
 	if (WARN_ON(first > last || last >= pages->npages))
 		return -EINVAL;
 
-	tmp = kmalloc_array(IOPT_PIN_CHUNK, sizeof(*tmp), GFP_KERNEL);
-	if (!tmp)
-		return -ENOMEM;
+	/* Every pin of a range pins at most as many pages as it has. */
+	if (last - first >= IOPT_PIN_STACK) {
+		tmp = kmalloc_array(IOPT_PIN_CHUNK, sizeof(*tmp), GFP_KERNEL);
+		if (!tmp)
+			return -ENOMEM;
+	}
 
 	mutex_lock(&pages->mutex);
 	while (index <= last) {
@@ -861,7 +877,8 @@ int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
 		iopt_pages_fill(pages, first, last, out);
 	}
 	mutex_unlock(&pages->mutex);
-	kfree(tmp);
+	if (tmp != stack)
+		kfree(tmp);
 	return rc;
 }
 
@@ -926,11 +943,33 @@ int iopt_pages_cut(struct iopt_pages *pages, unsigned long index)
 unsigned long iopt_pages_pfn_run(struct iopt_pages *pages, unsigned long index,
 				 unsigned long last, unsigned long *pfn)
 {
-	struct iopt_run run;
+	unsigned long n;
 
 	mutex_lock(&pages->mutex);
-	iopt_run_at(pages, index, last, &run);
+	n = __iopt_pages_pfn_run(pages, index, last, pfn);
 	mutex_unlock(&pages->mutex);
+	return n;
+}
+
+/**
+ * __iopt_pages_pfn_run() - iopt_pages_pfn_run() with the mutex held
+ * @pages: the pages; the caller holds @pages->mutex
+ * @index: page index
+ * @last: the last index of interest
+ * @pfn: returns the PFN of @index
+ *
+ * For a walk over many runs under one lock (mapping an area into a
+ * domain).
+ *
+ * Return: as iopt_pages_pfn_run().
+ */
+unsigned long __iopt_pages_pfn_run(struct iopt_pages *pages,
+				   unsigned long index, unsigned long last,
+				   unsigned long *pfn)
+{
+	struct iopt_run run;
+
+	iopt_run_at(pages, index, last, &run);
 	*pfn = run.pfn;
 	return run.users ? run.last - index + 1 : 0;
 }
@@ -1209,14 +1248,21 @@ static void iopt_pages_release(struct kref *kref)
 
 	/* Every user went away with its area. */
 	WARN_ON(pages->npinned);
-	mutex_lock(&pages->mutex);
-	/* A block leaves the tree with its last user: none should be left. */
-	mas_for_each(&mas, entry, ULONG_MAX) {
-		if (WARN_ON(!xa_is_value(entry)))
-			kfree(entry);
+	/*
+	 * Nobody else can reach the pages now; the mutex is the tree's
+	 * external lock, which its functions check.  A tree left empty by
+	 * the last unpin (the usual case) has nothing to walk or free.
+	 */
+	if (!mtree_empty(&pages->runs)) {
+		mutex_lock(&pages->mutex);
+		/* A block leaves the tree with its last user: none is left. */
+		mas_for_each(&mas, entry, ULONG_MAX) {
+			if (WARN_ON(!xa_is_value(entry)))
+				kfree(entry);
+		}
+		__mt_destroy(&pages->runs);
+		mutex_unlock(&pages->mutex);
 	}
-	__mt_destroy(&pages->runs);
-	mutex_unlock(&pages->mutex);
 	mutex_destroy(&pages->mutex);
 	if (pages->file) {
 		if (pages->writable)
