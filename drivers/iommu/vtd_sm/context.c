@@ -371,6 +371,9 @@ static u64 vtd_ctx_qw0(struct vtd_dev *vdev)
 		qw0 |= VTD_CTX_PASIDE;
 	if (vdev->pre)
 		qw0 |= VTD_CTX_PRE;
+	/* The unit answers the device's translation requests (ATS). */
+	if (vdev->ats_supported)
+		qw0 |= VTD_CTX_DTE;
 	return qw0;
 }
 
@@ -737,6 +740,8 @@ int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids)
 		u.qw0 |= VTD_CTX_PASIDE;
 	if (vdev->pre)
 		u.qw0 |= VTD_CTX_PRE;
+	if (vdev->ats_supported)
+		u.qw0 |= VTD_CTX_DTE;
 	u.b = &b;
 	vtd_qi_batch_begin(&b, &unit->qi);
 	spin_lock(&unit->ctx_lock);
