@@ -436,6 +436,114 @@ static void qi_test_encoding(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, d->qw[1], 0x1000ULL);
 }
 
+/*
+ * Device-TLB invalidations, with the positions of the specification
+ * written out.  Type 3: type (3:0), PFSID[3:0] (15:12), MIP (20:16), SID
+ * (47:32), PFSID[15:4] (63:52); S (0), ADDR (63:12).  Type 8: type (3:0),
+ * MIP (8:4), PFSID[3:0] (15:12), SID (31:16), PASID (51:32), PFSID[15:4]
+ * (63:52); G (0), S (11), ADDR (63:12).  With S set, the lowest clear
+ * address bit gives the size: bit 12 for 8 KiB, ..., bit 63 for all.
+ */
+static void qi_test_devtlb_encoding(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_desc *d = f->qi.ring;
+	struct vtd_qi_batch b;
+
+	vtd_qi_batch_begin(&b, &f->qi);
+	/* One page; a queue depth of 32 is encoded as 0. */
+	vtd_qi_add_devtlb(&b, 0x1234, 0xabcd, 32, 0x5000, 0);
+	/* 8 KiB at 24 KiB. */
+	vtd_qi_add_devtlb(&b, 0x0018, 0, 5, 0x6000, 1);
+	/* 64 KiB at 64 KiB, given an address inside the block. */
+	vtd_qi_add_devtlb(&b, 0x0018, 0, 5, 0x13000, 4);
+	/* Everything. */
+	vtd_qi_add_devtlb(&b, 0x0018, 0, 5, 0, VTD_QI_DEVTLB_ALL);
+	vtd_qi_add_pdevtlb(&b, 0x1234, 0xabcd, 17, 0xfedcb, 0x7654321000ULL, 0);
+	vtd_qi_add_pdevtlb(&b, 0x0018, 0, 31, 3, 0x200000, 9);
+	vtd_qi_add_pdevtlb(&b, 0x0018, 0, 31, 3, 0, VTD_QI_DEVTLB_ALL);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+
+	KUNIT_EXPECT_EQ(test, d[0].qw[0], 0xabc0123400000003ULL | 0xd000);
+	KUNIT_EXPECT_EQ(test, d[0].qw[1], 0x5000ULL);
+	KUNIT_EXPECT_EQ(test, d[1].qw[0], 0x0000001800050003ULL);
+	KUNIT_EXPECT_EQ(test, d[1].qw[1], 0x6000ULL | 1);
+	KUNIT_EXPECT_EQ(test, d[2].qw[0], 0x0000001800050003ULL);
+	KUNIT_EXPECT_EQ(test, d[2].qw[1], 0x17000ULL | 1);
+	KUNIT_EXPECT_EQ(test, d[3].qw[1], 0x7ffffffffffff000ULL | 1);
+	KUNIT_EXPECT_EQ(test, d[4].qw[0],
+			0xabcULL << 52 | 0xfedcbULL << 32 | 0x1234ULL << 16 |
+			0xd000 | 17 << 4 | 8);
+	KUNIT_EXPECT_EQ(test, d[4].qw[1], 0x7654321000ULL);
+	KUNIT_EXPECT_EQ(test, d[5].qw[0],
+			3ULL << 32 | 0x0018ULL << 16 | 31 << 4 | 8);
+	KUNIT_EXPECT_EQ(test, d[5].qw[1], 0x2ff000ULL | BIT(11));
+	KUNIT_EXPECT_EQ(test, d[6].qw[1], 0x7ffffffffffff000ULL | BIT(11));
+	KUNIT_EXPECT_EQ(test, d[0].qw[2] | d[0].qw[3] | d[4].qw[2] | d[4].qw[3], 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.devtlb), 7);
+}
+
+/*
+ * Device-TLB invalidations have no global form: a full batch collapses
+ * its IOTLB invalidations and keeps them, in order, after the global
+ * ones; one full of them alone goes out in parts, in order, each part
+ * with its wait.
+ */
+static void qi_test_collapse_keeps_devtlb(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_batch b;
+	unsigned int i;
+
+	vtd_qi_batch_begin(&b, &f->qi);
+	for (i = 0; i < VTD_QI_BATCH_MAX - 2; i++)
+		vtd_qi_add_piotlb_pasid(&b, 2, i + 1);
+	vtd_qi_add_pdevtlb(&b, 0x18, 0, 0, 1, 0, VTD_QI_DEVTLB_ALL);
+	vtd_qi_add_pdevtlb(&b, 0x18, 0, 0, 2, 0, VTD_QI_DEVTLB_ALL);
+	/* Full: this one collapses the IOTLB invalidations. */
+	vtd_qi_add_devtlb(&b, 0x18, 0, 0, 0, VTD_QI_DEVTLB_ALL);
+	vtd_qi_add_piotlb_pasid(&b, 2, 40);
+	vtd_qi_add_pdevtlb(&b, 0x18, 0, 0, 40, 0, VTD_QI_DEVTLB_ALL);
+	KUNIT_EXPECT_EQ(test, f->iqt, 0);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	KUNIT_ASSERT_EQ(test, f->nr_order, 6);
+	KUNIT_EXPECT_EQ(test, f->order[0], VTD_QI_IOTLB);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_GRAN, f->qi.ring[0].qw[0]), 1);
+	KUNIT_EXPECT_EQ(test, f->order[1], 8);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_PASID, f->qi.ring[1].qw[0]), 1);
+	KUNIT_EXPECT_EQ(test, f->order[2], 8);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_PASID, f->qi.ring[2].qw[0]), 2);
+	KUNIT_EXPECT_EQ(test, f->order[3], VTD_QI_DEVTLB);
+	KUNIT_EXPECT_EQ(test, f->order[4], 8);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_PASID, f->qi.ring[4].qw[0]), 40);
+	KUNIT_EXPECT_EQ(test, f->order[5], VTD_QI_WAIT);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.batches), 1);
+
+	/* An IOTLB invalidation, then more device TLBs than a batch holds. */
+	f->nr_order = 0;
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_domain(&b, 2);
+	for (i = 0; i < VTD_QI_BATCH_MAX + 3; i++)
+		vtd_qi_add_pdevtlb(&b, 0x18, 0, 0, i + 1, 0, 0);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.batches), 3);
+	KUNIT_ASSERT_EQ(test, f->nr_order, 16);
+	KUNIT_EXPECT_EQ(test, f->order[0], VTD_QI_IOTLB);
+	for (i = 1; i < VTD_QI_BATCH_MAX; i++)
+		KUNIT_EXPECT_EQ(test, f->order[i], 8);
+	/* Every one reached the ring, in order, once. */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.devtlb),
+			4 + VTD_QI_BATCH_MAX + 3);
+	for (i = 0; i < VTD_QI_BATCH_MAX + 3; i++) {
+		unsigned int slot = 6 + 1 + i + (i >= VTD_QI_BATCH_MAX - 1);
+
+		KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(&f->qi.ring[slot]), 8);
+		KUNIT_EXPECT_EQ(test,
+				FIELD_GET(VTD_QI_PASID, f->qi.ring[slot].qw[0]),
+				i + 1);
+	}
+}
+
 static struct kunit_case qi_test_cases[] = {
 	KUNIT_CASE(qi_test_iqa),
 	KUNIT_CASE(qi_test_one_batch),
@@ -448,6 +556,8 @@ static struct kunit_case qi_test_cases[] = {
 	KUNIT_CASE(qi_test_ite),
 	KUNIT_CASE(qi_test_drained_no_reads),
 	KUNIT_CASE(qi_test_encoding),
+	KUNIT_CASE(qi_test_devtlb_encoding),
+	KUNIT_CASE(qi_test_collapse_keeps_devtlb),
 	{}
 };
 
