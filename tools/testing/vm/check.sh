@@ -173,8 +173,22 @@ if want stock-qemu7.2; then
 	# --guest-qemu: Debian 13's QEMU 10 in the guest for qemu_vmm_test
 	# (about 60 MB more initramfs); the other legs skip that test.  Its
 	# nested_guest_dma boots edu_guest.elf, found beside the test in /tests.
+	# ATS (vtd_sm_ats_check.sh): device-iotlb=on gives ECAP.DT and an
+	# ATSR with ALL_PORTS; a virtio-rng with ATS behind a root port of
+	# its own (last slot: the other devices keep their bus numbers),
+	# driven by Debian's virtio-rng module.
+	rel=$(cat "$stock/include/config/kernel.release")
+	mkdir -p "$B/stock-extra"
+	xz -dc "/lib/modules/$rel/kernel/drivers/char/hw_random/virtio-rng.ko.xz" \
+		> "$B/stock-extra/virtio-rng.ko"
 	leg stock-qemu7.2 "$(stock_image)" "$B/stock" --qemu 7.2 \
 		--s3 --guest-qemu --test "$B/selftests/nested/edu_guest.elf" \
+		--iommu-opt device-iotlb=on \
+		--device pcie-root-port,id=ats_port,bus=pcie.0,addr=0x1e,chassis=3,slot=3 \
+		--device virtio-rng-pci,bus=ats_port,ats=on,iommu_platform=on,disable-legacy=on \
+		--module "$B/stock-extra/virtio-rng.ko" \
+		--test "$VMDIR/vtd_sm_ats_check.sh" \
+		--plan "run vtd_sm_ats_check.sh /modules/virtio-rng.ko" \
 		--timeout 600
 	tally stock-qemu7.2
 fi
