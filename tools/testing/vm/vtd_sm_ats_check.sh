@@ -24,11 +24,13 @@ for p in /sys/bus/pci/devices/*; do
 done
 
 # ATS Control register of the device (extended capability 0x000f), or
-# nothing if it has no ATS capability.
+# nothing if it has no ATS capability (or the extended configuration
+# space reads 0, as on QEMU 7.2 after an S3 resume: this runs first).
 ats_ctrl() {
 	cfg=/sys/bus/pci/devices/$1/config
 	off=256
-	while [ "$off" -ge 256 ]; do
+	n=0
+	while [ "$off" -ge 256 ] && [ $((n += 1)) -le 64 ]; do
 		h=$(od -An -tx4 -j "$off" -N 4 "$cfg" | tr -d ' ')
 		[ -n "$h" ] || return
 		h=$((0x$h))
