@@ -25,6 +25,7 @@ struct fake_unit {
 	unsigned int refuse_type;
 	unsigned int refuse_left;
 	bool ite_on_wait;
+	bool qemu;
 	unsigned int seen[8];
 	unsigned int noop_waits;
 	unsigned int order[16];
@@ -48,7 +49,18 @@ static void fake_run(struct fake_unit *f)
 			f->fsts |= VTD_FSTS_IQE;
 			return;
 		}
-		if (type == VTD_QI_WAIT && f->ite_on_wait) {
+		/* QEMU (7.2, 10.0) refuses a wait with neither SW nor IF. */
+		if (f->qemu && type == VTD_QI_WAIT &&
+		    !(d->qw[0] & (VTD_QI_WAIT_SW | VTD_QI_WAIT_IF))) {
+			f->fsts |= VTD_FSTS_IQE;
+			return;
+		}
+		if (type == VTD_QI_WAIT && (d->qw[0] & VTD_QI_WAIT_SW) &&
+		    phys_to_virt(d->qw[1] & VTD_QI_WAIT_ADDR) ==
+		    (void *)&qi->status[qi->size]) {
+			/* The driver's no-op: a status write nobody waits on. */
+			f->noop_waits++;
+		} else if (type == VTD_QI_WAIT && f->ite_on_wait) {
 			/* Abort the wait: no status write. */
 			f->fsts |= VTD_FSTS_ITE;
 		} else if (type == VTD_QI_WAIT && (d->qw[0] & VTD_QI_WAIT_SW)) {
@@ -95,6 +107,9 @@ static void fake_write(void *priv, unsigned int reg, u64 val)
 		break;
 	case VTD_REG_FSTS:
 		f->fsts &= ~(u32)val;
+		/* QEMU fetches again only when the tail is written. */
+		if (f->qemu)
+			return;
 		break;
 	}
 	fake_run(f);
@@ -328,6 +343,43 @@ static void qi_test_iqe_recovery(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_IOTLB], 1);
 }
 
+/*
+ * An invalidation queue error on a unit that behaves as QEMU's: it takes
+ * no wait descriptor without SW or IF, and fetches again only on a tail
+ * write.  The batch fails at once (not after its time-out), and the queue
+ * goes on: the next batch completes.
+ */
+static void qi_test_iqe_recovery_qemu(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_batch b;
+	ktime_t start;
+
+	f->qemu = true;
+	f->refuse_type = VTD_QI_PDEVTLB;
+	f->refuse_left = 1;
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_global(&b);
+	vtd_qi_add_pdevtlb(&b, 0x18, 0, 0, 1, 0, VTD_QI_DEVTLB_ALL);
+	vtd_qi_add_pc_global(&b);
+	start = ktime_get();
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), -EIO);
+	KUNIT_EXPECT_LT(test, ktime_us_delta(ktime_get(), start),
+			(s64)f->qi.timeout_us);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.iqe), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.timeouts), 0);
+	KUNIT_EXPECT_EQ(test, f->noop_waits, 1);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_PC], 1);
+	KUNIT_EXPECT_EQ(test, f->iqh, f->iqt);
+
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_global(&b);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.iqe), 1);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_IOTLB], 2);
+	KUNIT_EXPECT_EQ(test, f->iqh, f->iqt);
+}
+
 static void qi_test_ite(struct kunit *test)
 {
 	struct fake_unit *f = fake_new(test);
@@ -553,6 +605,7 @@ static struct kunit_case qi_test_cases[] = {
 	KUNIT_CASE(qi_test_timeout),
 	KUNIT_CASE(qi_test_ring_full),
 	KUNIT_CASE(qi_test_iqe_recovery),
+	KUNIT_CASE(qi_test_iqe_recovery_qemu),
 	KUNIT_CASE(qi_test_ite),
 	KUNIT_CASE(qi_test_drained_no_reads),
 	KUNIT_CASE(qi_test_encoding),
