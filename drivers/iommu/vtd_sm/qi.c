@@ -17,8 +17,9 @@
  * Errors the unit reports while a batch is pending are handled here:
  * an invalidation queue error (IQE, a descriptor the unit refused) is
  * logged, the offending descriptor is replaced by a no-op and the queue is
- * restarted; time-out (ITE) and completion (ICE) errors of device-TLB
- * invalidations are logged and cleared.  The batch then fails.
+ * restarted (the tail written again: QEMU fetches only then); time-out
+ * (ITE) and completion (ICE) errors of device-TLB invalidations are logged
+ * and cleared.  The batch then fails.
  */
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
@@ -70,7 +71,8 @@ int vtd_qi_init(struct vtd_qi *qi, unsigned int order, const struct vtd_qi_io *i
 	qi->ring = (void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO, order);
 	if (!qi->ring)
 		return -ENOMEM;
-	qi->status = kcalloc(qi->size, sizeof(*qi->status), GFP_KERNEL);
+	/* One more: the word the no-op of vtd_qi_check_errors() writes. */
+	qi->status = kcalloc(qi->size + 1, sizeof(*qi->status), GFP_KERNEL);
 	if (!qi->status) {
 		free_pages((unsigned long)qi->ring, order);
 		qi->ring = NULL;
@@ -157,13 +159,20 @@ static int vtd_qi_check_errors(struct vtd_qi *qi)
 		pr_err_ratelimited("%s: invalidation queue error at slot %u: %016llx %016llx %016llx %016llx\n",
 				   qi->name, head, bad->qw[0], bad->qw[1],
 				   bad->qw[2], bad->qw[3]);
-		/* A wait descriptor with no status write is a no-op. */
-		bad->qw[0] = vtd_qi_type_bits(VTD_QI_WAIT);
-		bad->qw[1] = 0;
+		/*
+		 * A wait descriptor whose status write goes to a word no one
+		 * waits on is a no-op every unit takes (QEMU refuses one with
+		 * neither SW nor IF).
+		 */
+		bad->qw[0] = vtd_qi_type_bits(VTD_QI_WAIT) | VTD_QI_WAIT_SW;
+		bad->qw[1] = virt_to_phys(&qi->status[qi->size]) & VTD_QI_WAIT_ADDR;
 		bad->qw[2] = 0;
 		bad->qw[3] = 0;
 		atomic64_inc(&qi->stats.iqe);
 		qi->io->write(qi->io_priv, VTD_REG_FSTS, VTD_FSTS_IQE);
+		/* Fetching goes on from the no-op; QEMU waits for a tail write. */
+		qi->io->write(qi->io_priv, VTD_REG_IQT,
+			      (u64)qi->tail << VTD_QI_DESC_SHIFT);
 		ret = -EIO;
 	}
 	if (fsts & VTD_FSTS_ITE) {
