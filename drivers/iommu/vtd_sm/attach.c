@@ -47,8 +47,9 @@ static void vtd_pe_add_pc(struct vtd_qi_batch *b, struct vtd_pe_update *u)
  * and first-level and nested ones also with the PASID: a PASID-based IOTLB
  * invalidation for those, a domain-selective IOTLB invalidation for
  * second-level and pass-through ones, which carry no PASID.  Either one
- * also drops the paging-structure caches of the walks.  No device-TLB
- * invalidation: ATS is never enabled.
+ * also drops the paging-structure caches of the walks.  A device with ATS
+ * enabled gets a device-TLB invalidation of the whole address space of
+ * the PASID after them (ats.c).
  */
 static void vtd_pe_add_old_iotlb(struct vtd_qi_batch *b, struct vtd_pe_update *u)
 {
@@ -56,6 +57,8 @@ static void vtd_pe_add_old_iotlb(struct vtd_qi_batch *b, struct vtd_pe_update *u
 		vtd_qi_add_piotlb_pasid(b, u->old_did, u->pasid);
 	else
 		vtd_qi_add_iotlb_domain(b, u->old_did);
+	/* Then what a device with ATS took from the IOTLB: all of it. */
+	vtd_ats_add_flush(b, u->vdev, u->pasid, 0, VTD_QI_DEVTLB_ALL);
 }
 
 /*
@@ -192,6 +195,7 @@ static void vtd_pe_fail(struct vtd_pe_update *u)
 	}
 	vtd_qi_add_pc_global(&b);
 	vtd_qi_add_iotlb_global(&b);
+	vtd_ats_add_flush(&b, u->vdev, u->pasid, 0, VTD_QI_DEVTLB_ALL);
 	if (vtd_qi_submit(&b))
 		dev_err(u->vdev->dev, "%s: PASID %u: invalidation failed again, the unit may still use the entry\n",
 			unit->name, u->pasid);
@@ -391,8 +395,11 @@ static const struct vtd_pasid_writer_ops vtd_slade_writer_ops = {
  * PASID-cache invalidation per entry changed, then one domain-selective
  * IOTLB invalidation of @did, which for second-level and nested entries
  * drops what was cached through them with the old SLADE (a translation
- * cached without it would let writes go by without setting D).  No
- * device-TLB invalidation: the driver never enables ATS.
+ * cached without it would let writes go by without setting D), and for
+ * a device with ATS enabled a device-TLB invalidation of the whole
+ * address space of each of @pasids whose entry carries @did and walks
+ * @sl_root (a translation the device holds would let its writes go by
+ * the table).
  *
  * Context: process; the caller keeps the attachments of the entries from
  * going (the second-level domain's dirty_lock).
@@ -452,6 +459,17 @@ int vtd_dev_set_slade(struct vtd_dev *vdev, const u32 *pasids,
 	}
 	if (changed) {
 		vtd_qi_add_iotlb_domain(&b, did);
+		for (i = 0; i < n && vdev->ats_enabled; i++) {
+			if (pasids[i] >= vdev->max_pasids)
+				continue;
+			vtd_dev_pasid_entry_snapshot(vdev, pasids[i], &target);
+			pgtt = vtd_pasid_entry_pgtt(&target);
+			if ((pgtt == VTD_PGTT_SL || pgtt == VTD_PGTT_NESTED) &&
+			    vtd_pasid_entry_did(&target) == did &&
+			    vtd_pasid_entry_sl_root(&target) == sl_root)
+				vtd_ats_add_flush(&b, vdev, pasids[i], 0,
+						  VTD_QI_DEVTLB_ALL);
+		}
 		if (!ret)
 			ret = vtd_qi_submit(&b);
 		else

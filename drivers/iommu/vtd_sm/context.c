@@ -371,6 +371,9 @@ static u64 vtd_ctx_qw0(struct vtd_dev *vdev)
 		qw0 |= VTD_CTX_PASIDE;
 	if (vdev->pre)
 		qw0 |= VTD_CTX_PRE;
+	/* The unit answers the device's translation requests (ATS). */
+	if (vdev->ats_supported)
+		qw0 |= VTD_CTX_DTE;
 	return qw0;
 }
 
@@ -560,6 +563,7 @@ struct vtd_ctx_update {
 	u64 qw0;
 	u64 qw1;
 	unsigned int n;
+	struct vtd_dev *devtlb;
 };
 
 static void vtd_ctx_update_qw1(u64 *ce, u16 sid, void *data)
@@ -587,12 +591,17 @@ static void vtd_ctx_update_qw0(u64 *ce, u16 sid, void *data)
 /*
  * What the unit may have cached from the old context entries goes too:
  * PASID-cache entries and translations found through them (a unit may
- * tag IOTLB entries of requests without PASID by source-id alone).
+ * tag IOTLB entries of requests without PASID by source-id alone); and,
+ * when the change gave the device's requests without PASID other
+ * translations (@u->devtlb), what its TLB holds of them if it has ATS.
  */
 static int vtd_ctx_update_submit(struct vtd_ctx_update *u)
 {
 	vtd_qi_add_pc_global(u->b);
 	vtd_qi_add_iotlb_global(u->b);
+	if (u->devtlb)
+		vtd_ats_add_flush(u->b, u->devtlb, IOMMU_NO_PASID, 0,
+				  VTD_QI_DEVTLB_ALL);
 	return vtd_qi_submit(u->b);
 }
 
@@ -627,7 +636,8 @@ static int vtd_ctx_rewrite_dir(struct vtd_dev *vdev, vtd_ctx_fn_t fn,
  * Debug only (the driver itself always uses RID_PASID 0).  Writes the
  * RID_PASID field of every context entry that points at the device's
  * PASID directory, and invalidates the context cache for each of those
- * source-ids, the PASID cache and the IOTLB in one invalidation batch.
+ * source-ids, the PASID cache and the IOTLB (and, with ATS, the device's
+ * TLB of requests without PASID) in one invalidation batch.
  *
  * Context: process, may sleep.
  * Return: 0, -ERANGE if @pasid is not below @vdev->max_pasids, -ENODEV if
@@ -642,6 +652,7 @@ int vtd_ctx_set_rid_pasid(struct vtd_dev *vdev, u32 pasid)
 		.unit = unit,
 		.b = &b,
 		.qw1 = FIELD_PREP(VTD_CTX_RID_PASID, pasid),
+		.devtlb = vdev,
 	};
 	int ret;
 
@@ -737,6 +748,8 @@ int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids)
 		u.qw0 |= VTD_CTX_PASIDE;
 	if (vdev->pre)
 		u.qw0 |= VTD_CTX_PRE;
+	if (vdev->ats_supported)
+		u.qw0 |= VTD_CTX_DTE;
 	u.b = &b;
 	vtd_qi_batch_begin(&b, &unit->qi);
 	spin_lock(&unit->ctx_lock);

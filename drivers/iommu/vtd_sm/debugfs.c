@@ -37,12 +37,14 @@ static int vtd_counters_show(struct seq_file *m, void *unused)
 		   readl(unit->regs + VTD_REG_GSTS),
 		   readl(unit->regs + VTD_REG_FSTS));
 	seq_printf(m, "qi_descriptors: %lld\n", atomic64_read(&qs->descs));
+	seq_printf(m, "qi_devtlb: %lld\n", atomic64_read(&qs->devtlb));
 	seq_printf(m, "qi_batches: %lld\n", atomic64_read(&qs->batches));
 	seq_printf(m, "qi_iqe: %lld\n", atomic64_read(&qs->iqe));
 	seq_printf(m, "qi_ite: %lld\n", atomic64_read(&qs->ite));
 	seq_printf(m, "qi_ice: %lld\n", atomic64_read(&qs->ice));
 	seq_printf(m, "qi_timeouts: %lld\n", atomic64_read(&qs->timeouts));
 	seq_printf(m, "quarantined: %d\n", atomic_read(&unit->quarantined));
+	seq_printf(m, "ats_devices: %d\n", atomic_read(&unit->ats_devices));
 	/* How the entry writer made its updates (see vtd_sm-pasid-entry.rst). */
 	seq_printf(m, "pasid_updates_hitless: %lld\n",
 		   atomic64_read(&unit->pasid_updates[VTD_PASID_UPDATE_HITLESS]));

@@ -16,6 +16,11 @@
  * regions of the devices (relaxable for USB and graphics devices, as
  * their firmware use ends once the OS drives them), so the core maps them
  * 1:1 in their DMA domains and keeps them out of userspace IOVA space.
+ *
+ * Each ATSR structure names the root ports of a segment below which
+ * devices may use ATS (or all of them, ALL_PORTS); a device integrated in
+ * the root complex may use it whatever the ATSRs say.  SATC structures
+ * are not read: a device that needs ATS from them gets none.
  */
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
@@ -51,6 +56,25 @@ struct vtd_rmrr {
 /* Filled at probe; the KUnit suite adds and removes its own entries. */
 static LIST_HEAD(vtd_rmrrs);
 static DEFINE_MUTEX(vtd_rmrr_lock);
+
+/**
+ * struct vtd_atsr - a root port ATS capability reporting structure
+ * @node: in vtd_atsrs
+ * @segment: PCI segment
+ * @all_ports: every root port of @segment may forward ATS
+ * @scope: copy of the ATSR's device scope entries (root ports)
+ * @scope_len: bytes in @scope
+ */
+struct vtd_atsr {
+	struct list_head node;
+	u16 segment;
+	bool all_ports;
+	void *scope;
+	unsigned int scope_len;
+};
+
+/* Filled at probe, read at device probe: under vtd_rmrr_lock too. */
+static LIST_HEAD(vtd_atsrs);
 
 /**
  * vtd_dmar_check_scope() - can the driver take a DRHD's device scope?
@@ -236,6 +260,36 @@ VISIBLE_IF_KUNIT void vtd_dmar_remove_rmrr(struct vtd_rmrr *rmrr)
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_dmar_remove_rmrr);
 
+/* Remember an ATSR; a malformed one is reported and left out. */
+static int vtd_dmar_add_atsr(const struct acpi_dmar_atsr *acpi)
+{
+	unsigned int scope_len = acpi->header.length - sizeof(*acpi);
+	struct vtd_atsr *atsr;
+
+	if (vtd_dmar_check_scope(acpi + 1, scope_len) == -EINVAL) {
+		pr_warn(FW_BUG "ATSR of segment %u is malformed, ignored\n",
+			acpi->segment);
+		return 0;
+	}
+	atsr = kzalloc(sizeof(*atsr), GFP_KERNEL);
+	if (!atsr)
+		return -ENOMEM;
+	if (scope_len) {
+		atsr->scope = kmemdup(acpi + 1, scope_len, GFP_KERNEL);
+		if (!atsr->scope) {
+			kfree(atsr);
+			return -ENOMEM;
+		}
+	}
+	atsr->scope_len = scope_len;
+	atsr->segment = acpi->segment;
+	atsr->all_ports = acpi->flags & ACPI_DMAR_ALL_PORTS;
+	mutex_lock(&vtd_rmrr_lock);
+	list_add_tail(&atsr->node, &vtd_atsrs);
+	mutex_unlock(&vtd_rmrr_lock);
+	return 0;
+}
+
 /**
  * vtd_dmar_probe() - find, map and check every DRHD unit
  *
@@ -277,6 +331,12 @@ int vtd_dmar_probe(void)
 				break;
 			}
 		}
+		if (sub->type == ACPI_DMAR_TYPE_ROOT_ATS &&
+		    sub->length >= sizeof(struct acpi_dmar_atsr)) {
+			ret = vtd_dmar_add_atsr((void *)sub);
+			if (ret)
+				break;
+		}
 		sub = (void *)sub + sub->length;
 	}
 	acpi_put_table(hdr);
@@ -304,11 +364,19 @@ void vtd_dmar_release(void)
 {
 	struct vtd_unit *unit, *tmp;
 	struct vtd_rmrr *rmrr, *next;
+	struct vtd_atsr *atsr, *anext;
 
 	list_for_each_entry_safe(unit, tmp, &vtd_units, node)
 		vtd_dmar_free_unit(unit);
 	list_for_each_entry_safe(rmrr, next, &vtd_rmrrs, node)
 		vtd_dmar_remove_rmrr(rmrr);
+	mutex_lock(&vtd_rmrr_lock);
+	list_for_each_entry_safe(atsr, anext, &vtd_atsrs, node) {
+		list_del(&atsr->node);
+		kfree(atsr->scope);
+		kfree(atsr);
+	}
+	mutex_unlock(&vtd_rmrr_lock);
 }
 
 /* Follow a scope's PCI path from its start bus; returns a referenced dev. */
@@ -330,6 +398,29 @@ static struct pci_dev *vtd_scope_dev(u16 segment, struct acpi_dmar_device_scope 
 			bus = dev->subordinate->number;
 	}
 	return dev;
+}
+
+/* Does a device scope name @pdev itself (an ATSR's root ports)? */
+static bool vtd_scope_names(u16 segment, void *scope, unsigned int len,
+			    struct pci_dev *pdev)
+{
+	void *p = scope, *end = scope + len;
+
+	while (p + sizeof(struct acpi_dmar_device_scope) <= end) {
+		struct acpi_dmar_device_scope *s = p;
+		struct pci_dev *target;
+		bool hit;
+
+		if (!s->length || p + s->length > end)
+			break;
+		target = vtd_scope_dev(segment, s);
+		hit = target == pdev;
+		pci_dev_put(target);
+		if (hit)
+			return true;
+		p += s->length;
+	}
+	return false;
 }
 
 /* Does a device scope (DRHD or RMRR) name @pdev or a bridge above it? */
@@ -434,3 +525,50 @@ void vtd_dmar_rmrr_regions(struct device *dev, struct list_head *head)
 	mutex_unlock(&vtd_rmrr_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_dmar_rmrr_regions);
+
+/**
+ * vtd_dmar_ats_allowed() - may a device use ATS, as the DMAR table says?
+ * @pdev: the device (a VF is judged by its PF)
+ *
+ * Walks up to the root port: a device on a root bus (integrated in the
+ * root complex) may; one behind a conventional PCI bridge or a
+ * PCIe-to-PCI bridge may not (its requests cannot carry ATS); otherwise
+ * its root port must be in an ATSR's scope, or an ATSR of its segment
+ * must have ALL_PORTS.
+ *
+ * Return: true if ATS is allowed.
+ */
+bool vtd_dmar_ats_allowed(struct pci_dev *pdev)
+{
+	struct pci_dev *port = NULL;
+	struct vtd_atsr *atsr;
+	struct pci_bus *bus;
+	bool ok = false;
+
+	pdev = pci_physfn(pdev);
+	for (bus = pdev->bus; bus; bus = bus->parent) {
+		port = bus->self;
+		if (!port)
+			return true;
+		if (!pci_is_pcie(port) ||
+		    pci_pcie_type(port) == PCI_EXP_TYPE_PCI_BRIDGE)
+			return false;
+		if (pci_pcie_type(port) == PCI_EXP_TYPE_ROOT_PORT)
+			break;
+	}
+	if (!bus)
+		return false;
+	mutex_lock(&vtd_rmrr_lock);
+	list_for_each_entry(atsr, &vtd_atsrs, node) {
+		if (atsr->segment != pci_domain_nr(pdev->bus))
+			continue;
+		if (atsr->all_ports ||
+		    vtd_scope_names(atsr->segment, atsr->scope,
+				    atsr->scope_len, port)) {
+			ok = true;
+			break;
+		}
+	}
+	mutex_unlock(&vtd_rmrr_lock);
+	return ok;
+}

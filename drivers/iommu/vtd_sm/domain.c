@@ -347,6 +347,46 @@ static unsigned int vtd_flush_order(u64 start, u64 end, u64 *addr)
 	return order;
 }
 
+/*
+ * Device-TLB invalidations after the IOTLB ones of vtd_domain_build_flush(),
+ * for every attachment on the unit whose device has ATS enabled: the range
+ * (the naturally aligned block that covers it, whatever the unit's PSI
+ * support) for the domain's own attachments; the whole address space for
+ * those of nested domains over it on the unit, whose devices cache
+ * translations of the guest's addresses.  Nothing for a map (the unit in
+ * caching mode only learns of new translations): a device never caches
+ * what was not mapped.
+ */
+static void vtd_domain_build_devtlb(struct vtd_domain *vd,
+				    struct vtd_domain_unit *du,
+				    struct vtd_qi_batch *b, u64 start, u64 end,
+				    unsigned int flags)
+{
+	struct vtd_unit *unit = du->unit;
+	struct vtd_attachment *att;
+	struct vtd_domain *child;
+	unsigned int order = VTD_QI_DEVTLB_ALL;
+	u64 addr = 0;
+
+	if (!atomic_read(&unit->ats_devices))
+		return;
+	if (!(flags & VTD_FLUSH_ALL))
+		order = vtd_flush_order(start, end, &addr);
+	list_for_each_entry(att, &vd->attachments, node)
+		if (att->du == du)
+			vtd_ats_add_flush_sid(b, unit, att->sid, att->pasid,
+					      addr, order);
+	list_for_each_entry(child, &vd->nested, nested_node) {
+		spin_lock_nested(&child->lock, SINGLE_DEPTH_NESTING);
+		list_for_each_entry(att, &child->attachments, node)
+			if (att->du->unit == unit)
+				vtd_ats_add_flush_sid(b, unit, att->sid,
+						      att->pasid, 0,
+						      VTD_QI_DEVTLB_ALL);
+		spin_unlock(&child->lock);
+	}
+}
+
 /**
  * vtd_domain_build_flush() - queue what makes a unit forget a range
  * @vd: a paging domain
@@ -364,7 +404,8 @@ static unsigned int vtd_flush_order(u64 start, u64 end, u64 *addr)
  * PASID).  A nest parent with nested domains live on the unit is always
  * invalidated domain-selectively: they share its id, and their cached
  * translations combine both stages, so a second-level address does not
- * name them.
+ * name them.  Then, for devices with ATS, the device-TLB invalidations of
+ * vtd_domain_build_devtlb().
  *
  * Context: @vd->lock held.
  */
@@ -409,6 +450,8 @@ VISIBLE_IF_KUNIT void vtd_domain_build_flush(struct vtd_domain *vd,
 				vtd_qi_add_piotlb_pasid(b, du->did, att->pasid);
 		}
 	}
+	if (!(flags & VTD_FLUSH_CM_ONLY))
+		vtd_domain_build_devtlb(vd, du, b, start, end, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_domain_build_flush);
 

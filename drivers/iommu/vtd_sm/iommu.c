@@ -228,6 +228,7 @@ static void vtd_dev_contexts(struct vtd_dev *vdev, bool install, int *err)
 		/* Whatever the device's entries were cached as goes too. */
 		vtd_qi_add_pc_global(&b);
 		vtd_qi_add_iotlb_global(&b);
+		vtd_ats_add_flush(&b, vdev, IOMMU_NO_PASID, 0, VTD_QI_DEVTLB_ALL);
 	}
 	/* Submit even on error: some entries may have become present. */
 	if (vtd_qi_submit(&b) && !ret)
@@ -317,6 +318,7 @@ static struct iommu_device *vtd_probe_device(struct device *dev)
 	vdev->max_pasids = max(vdev->pci_pasids, 1U);
 	mutex_init(&vdev->pasid_lock);
 	xa_init(&vdev->pasid_domains);
+	vtd_ats_probe(vdev);
 
 	ret = vtd_ctx_pasid_dir_alloc(vdev);
 	if (ret)
@@ -334,6 +336,7 @@ static struct iommu_device *vtd_probe_device(struct device *dev)
 	ret = xa_err(xa_store(&unit->devices, vdev->sid, vdev, GFP_KERNEL));
 	if (ret)
 		goto err_ctx;
+	vtd_ats_enable(vdev);
 	return &unit->iommu;
 
 err_ctx:
@@ -376,6 +379,8 @@ static void vtd_release_device(struct device *dev)
 	mutex_unlock(&vtd_debug_dev_lock);
 	vtd_prq_dev_release(vdev);
 	vtd_dev_contexts(vdev, false, &ret);
+	/* That batch held the device's last device-TLB invalidation. */
+	vtd_ats_disable(vdev);
 	/* dev->iommu, and the pointer to @vdev in it, go with the core. */
 	vtd_ctx_pasid_dir_release(vdev, ret);
 	vtd_dev_disable_pasid(to_pci_dev(dev));

@@ -163,7 +163,9 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_nested_check_inv);
  * For every PASID the domain is attached to on the unit: a page-selective
  * PASID-based IOTLB invalidation of the smallest aligned block covering
  * the range, or a PASID-selective one for all pages or a block larger than
- * CAP.MAMV allows.  Nothing for @npages 0.
+ * CAP.MAMV allows; then, if the device has ATS enabled, a device-TLB
+ * invalidation of that block (whatever CAP.MAMV says) for the PASID.
+ * Nothing for @npages 0.
  *
  * Context: @vd->lock held.
  */
@@ -173,10 +175,11 @@ vtd_nested_build_inv(struct vtd_domain *vd, struct vtd_domain_unit *du,
 		     const struct iommu_hwpt_vtd_s1_invalidate *inv)
 {
 	bool leaf = inv->flags & IOMMU_VTD_INV_FLAGS_LEAF;
+	unsigned int dev_order = VTD_QI_DEVTLB_ALL;
 	struct vtd_attachment *att;
 	unsigned int order = 0;
+	u64 addr = inv->addr, dev_addr = 0;
 	bool all;
-	u64 addr = inv->addr;
 
 	lockdep_assert_held(&vd->lock);
 	if (!inv->npages)
@@ -187,9 +190,12 @@ vtd_nested_build_inv(struct vtd_domain *vd, struct vtd_domain_unit *du,
 		u64 last = first + inv->npages - 1;
 
 		order = first == last ? 0 : fls64(first ^ last);
+		dev_order = order;
+		dev_addr = order >= VTD_QI_DEVTLB_ALL ? 0 :
+			   (first >> order << order) << PAGE_SHIFT;
 		all = order > FIELD_GET(VTD_CAP_MAMV, du->unit->cap);
 		if (!all)
-			addr = (first >> order << order) << PAGE_SHIFT;
+			addr = dev_addr;
 	}
 	list_for_each_entry(att, &vd->attachments, node) {
 		if (att->du != du)
@@ -199,6 +205,9 @@ vtd_nested_build_inv(struct vtd_domain *vd, struct vtd_domain_unit *du,
 		else
 			vtd_qi_add_piotlb_range(b, du->did, att->pasid, addr,
 						order, leaf);
+		/* The same range of the device's TLB, if it has ATS. */
+		vtd_ats_add_flush_sid(b, du->unit, att->sid, att->pasid,
+				      dev_addr, dev_order);
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_nested_build_inv);

@@ -661,10 +661,11 @@ static int vtd_pri_enable(struct pci_dev *pdev, u32 reqs)
  * @dev: the device
  *
  * Needs a unit with ECAP.PRS, a PCI device (not a virtual function) with
- * the PRI capability and ATS enabled, as the specification asks of a
- * device that sends page requests.  vtd_sm issues no device-TLB
- * invalidations, so it never enables ATS itself: until it does, this
- * refuses every device with -ENODEV.
+ * the PRI capability and ATS enabled by vtd_sm at probe (ats.c), as the
+ * specification asks of a device that sends page requests: its device
+ * TLB then gets the invalidations of what it translated, and the batch
+ * that takes a PASID entry down invalidates it before the drain of
+ * vtd_prq_drain_pasid().
  *
  * Return: 0; -ENODEV without the capabilities, -EBUSY if enabled already,
  * -EINVAL for a device with PASIDs enabled whose PRI does not expect the
@@ -683,7 +684,7 @@ int vtd_prq_enable_iopf(struct device *dev)
 	unit = vdev->unit;
 	pdev = to_pci_dev(dev);
 	if (!unit->prq.ring || !(unit->ecap & VTD_ECAP_DT) || pdev->is_virtfn ||
-	    !pci_pri_supported(pdev) || !pdev->ats_enabled)
+	    !pci_pri_supported(pdev) || !READ_ONCE(vdev->ats_enabled))
 		return -ENODEV;
 	if (vdev->iopf)
 		return -EBUSY;

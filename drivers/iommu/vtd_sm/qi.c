@@ -10,19 +10,25 @@
  * piece): it collapses into the global form of each kind of invalidation
  * it holds (context cache, PASID cache, IOTLB), which the specification
  * allows in place of any finer one, and goes to the ring whole.
+ * Device-TLB invalidations have no global form: they stay as they are,
+ * after the global ones.  Only a batch that is full of them even so goes
+ * out in parts, each with its own wait, in order (vtd_qi_batch_add()).
  *
  * Errors the unit reports while a batch is pending are handled here:
  * an invalidation queue error (IQE, a descriptor the unit refused) is
  * logged, the offending descriptor is replaced by a no-op and the queue is
- * restarted; time-out (ITE) and completion (ICE) errors of device-TLB
- * invalidations are logged and cleared.  The batch then fails.
+ * restarted (the tail written again: QEMU fetches only then); time-out
+ * (ITE) and completion (ICE) errors of device-TLB invalidations are logged
+ * and cleared.  The batch then fails.
  */
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
+#include <linux/bitops.h>
 #include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/ktime.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/gfp.h>
 #include <kunit/visibility.h>
 
@@ -34,6 +40,7 @@
 #define VTD_QI_DONE		1
 
 #define VTD_QI_DESC_SHIFT	5	/* 32 bytes per descriptor */
+#define VTD_PAGE_SHIFT_QI	12	/* invalidation addresses are in 4 KiB pages */
 #define VTD_QI_DEFAULT_TIMEOUT_US	(2 * USEC_PER_SEC)
 
 static u64 vtd_qi_type_bits(enum vtd_qi_type type)
@@ -64,7 +71,8 @@ int vtd_qi_init(struct vtd_qi *qi, unsigned int order, const struct vtd_qi_io *i
 	qi->ring = (void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO, order);
 	if (!qi->ring)
 		return -ENOMEM;
-	qi->status = kcalloc(qi->size, sizeof(*qi->status), GFP_KERNEL);
+	/* One more: the word the no-op of vtd_qi_check_errors() writes. */
+	qi->status = kcalloc(qi->size + 1, sizeof(*qi->status), GFP_KERNEL);
 	if (!qi->status) {
 		free_pages((unsigned long)qi->ring, order);
 		qi->ring = NULL;
@@ -151,13 +159,20 @@ static int vtd_qi_check_errors(struct vtd_qi *qi)
 		pr_err_ratelimited("%s: invalidation queue error at slot %u: %016llx %016llx %016llx %016llx\n",
 				   qi->name, head, bad->qw[0], bad->qw[1],
 				   bad->qw[2], bad->qw[3]);
-		/* A wait descriptor with no status write is a no-op. */
-		bad->qw[0] = vtd_qi_type_bits(VTD_QI_WAIT);
-		bad->qw[1] = 0;
+		/*
+		 * A wait descriptor whose status write goes to a word no one
+		 * waits on is a no-op every unit takes (QEMU refuses one with
+		 * neither SW nor IF).
+		 */
+		bad->qw[0] = vtd_qi_type_bits(VTD_QI_WAIT) | VTD_QI_WAIT_SW;
+		bad->qw[1] = virt_to_phys(&qi->status[qi->size]) & VTD_QI_WAIT_ADDR;
 		bad->qw[2] = 0;
 		bad->qw[3] = 0;
 		atomic64_inc(&qi->stats.iqe);
 		qi->io->write(qi->io_priv, VTD_REG_FSTS, VTD_FSTS_IQE);
+		/* Fetching goes on from the no-op; QEMU waits for a tail write. */
+		qi->io->write(qi->io_priv, VTD_REG_IQT,
+			      (u64)qi->tail << VTD_QI_DESC_SHIFT);
 		ret = -EIO;
 	}
 	if (fsts & VTD_FSTS_ITE) {
@@ -209,6 +224,7 @@ static int vtd_qi_push(struct vtd_qi *qi, const struct vtd_qi_desc *d,
 		       unsigned int n, bool wait, u64 wait_flags,
 		       unsigned int *wait_slot, ktime_t *deadline)
 {
+	unsigned int devtlb = 0;
 	int ret, i;
 
 	ret = vtd_qi_wait_space(qi, n + wait, deadline);
@@ -217,6 +233,10 @@ static int vtd_qi_push(struct vtd_qi *qi, const struct vtd_qi_desc *d,
 	qi->drained = false;
 
 	for (i = 0; i < n; i++) {
+		unsigned int type = vtd_qi_desc_type(&d[i]);
+
+		if (type == VTD_QI_DEVTLB || type == VTD_QI_PDEVTLB)
+			devtlb++;
 		qi->ring[qi->tail] = d[i];
 		qi->tail = (qi->tail + 1) & (qi->size - 1);
 	}
@@ -234,6 +254,8 @@ static int vtd_qi_push(struct vtd_qi *qi, const struct vtd_qi_desc *d,
 		qi->tail = (qi->tail + 1) & (qi->size - 1);
 	}
 	atomic64_add(n + wait, &qi->stats.descs);
+	if (devtlb)
+		atomic64_add(devtlb, &qi->stats.devtlb);
 	/* The ring must be visible before the unit sees the new tail. */
 	wmb();
 	qi->io->write(qi->io_priv, VTD_REG_IQT,
@@ -255,15 +277,20 @@ void vtd_qi_batch_begin(struct vtd_qi_batch *b, struct vtd_qi *qi)
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_qi_batch_begin);
 
+static int __vtd_qi_submit(struct vtd_qi *qi, const struct vtd_qi_desc *d,
+			   unsigned int n, u64 wait_flags);
+
 /*
  * Kinds of invalidation a full batch collapses into one global descriptor
  * each, in the order the specification asks for: context cache, then
  * PASID cache, then IOTLB.  A global IOTLB invalidation also covers every
- * PASID-based IOTLB entry.
+ * PASID-based IOTLB entry.  Device-TLB invalidations (both types) have no
+ * global form and follow the others.
  */
 #define VTD_QI_KIND_CC		BIT(0)
 #define VTD_QI_KIND_PC		BIT(1)
 #define VTD_QI_KIND_IOTLB	BIT(2)
+#define VTD_QI_KIND_DEVTLB	BIT(3)
 
 static unsigned int vtd_qi_desc_kind(const struct vtd_qi_desc *d)
 {
@@ -275,16 +302,39 @@ static unsigned int vtd_qi_desc_kind(const struct vtd_qi_desc *d)
 	case VTD_QI_IOTLB:
 	case VTD_QI_PIOTLB:
 		return VTD_QI_KIND_IOTLB;
+	case VTD_QI_DEVTLB:
+	case VTD_QI_PDEVTLB:
+		return VTD_QI_KIND_DEVTLB;
 	}
 	return 0;
 }
 
-static void vtd_qi_batch_collapse(struct vtd_qi_batch *b, unsigned int kinds)
+/*
+ * Replace the context-cache, PASID-cache and IOTLB descriptors of @b, and
+ * a new descriptor of the kinds in @kinds, by one global descriptor per
+ * kind; the device-TLB descriptors keep their order behind them.  Return
+ * false, with @b untouched, if that would leave no free slot.
+ */
+static bool vtd_qi_batch_collapse(struct vtd_qi_batch *b, unsigned int kinds)
 {
-	unsigned int i;
+	unsigned int i, ndev = 0, nglob;
 
+	for (i = 0; i < b->n; i++) {
+		unsigned int kind = vtd_qi_desc_kind(&b->desc[i]);
+
+		if (kind == VTD_QI_KIND_DEVTLB)
+			ndev++;
+		else
+			kinds |= kind;
+	}
+	nglob = hweight32(kinds);
+	if (ndev + nglob >= VTD_QI_BATCH_MAX)
+		return false;
+	ndev = 0;
 	for (i = 0; i < b->n; i++)
-		kinds |= vtd_qi_desc_kind(&b->desc[i]);
+		if (vtd_qi_desc_kind(&b->desc[i]) == VTD_QI_KIND_DEVTLB)
+			b->desc[ndev++] = b->desc[i];
+	memmove(&b->desc[nglob], &b->desc[0], ndev * sizeof(b->desc[0]));
 	b->n = 0;
 	b->collapsed = 0;
 	if (kinds & VTD_QI_KIND_CC)
@@ -293,7 +343,25 @@ static void vtd_qi_batch_collapse(struct vtd_qi_batch *b, unsigned int kinds)
 		vtd_qi_add_pc_global(b);
 	if (kinds & VTD_QI_KIND_IOTLB)
 		vtd_qi_add_iotlb_global(b);
+	b->n = nglob + ndev;
 	b->collapsed = kinds;
+	return true;
+}
+
+/*
+ * The batch is full of device-TLB invalidations, which no global one can
+ * replace: what it holds goes out now, with its wait, and the batch goes
+ * on empty.  Everything before reaches the unit before everything after,
+ * so each IOTLB invalidation still precedes the device-TLB ones it covers.
+ */
+static void vtd_qi_batch_spill(struct vtd_qi_batch *b)
+{
+	int ret = __vtd_qi_submit(b->qi, b->desc, b->n, 0);
+
+	if (ret && !b->err)
+		b->err = ret;
+	b->n = 0;
+	b->collapsed = 0;
 }
 
 /**
@@ -304,8 +372,11 @@ static void vtd_qi_batch_collapse(struct vtd_qi_batch *b, unsigned int kinds)
  * Nothing reaches the ring before vtd_qi_submit().  Once the batch is
  * full, it holds one global invalidation per kind instead (see above):
  * descriptors of a kind already covered are dropped, a new kind adds its
- * global form.  Only context-
- * cache, PASID-cache and IOTLB descriptors may be added.
+ * global form; device-TLB descriptors are kept after them.  Should the
+ * device-TLB descriptors alone fill the batch, it is submitted as it is
+ * and starts over (the one case of more than one wait per batch; an
+ * error of that part is reported by vtd_qi_submit()).  Only context-
+ * cache, PASID-cache, IOTLB and device-TLB descriptors may be added.
  */
 void vtd_qi_batch_add(struct vtd_qi_batch *b, const struct vtd_qi_desc *d)
 {
@@ -318,9 +389,13 @@ void vtd_qi_batch_add(struct vtd_qi_batch *b, const struct vtd_qi_desc *d)
 	if (b->collapsed & kind)
 		return;
 	/* A collapsed batch stays in canonical order: collapse again. */
-	if (b->collapsed || b->n == VTD_QI_BATCH_MAX) {
-		vtd_qi_batch_collapse(b, kind);
-		return;
+	if (kind != VTD_QI_KIND_DEVTLB &&
+	    (b->collapsed || b->n == VTD_QI_BATCH_MAX)) {
+		if (vtd_qi_batch_collapse(b, kind))
+			return;
+		vtd_qi_batch_spill(b);
+	} else if (b->n == VTD_QI_BATCH_MAX && !vtd_qi_batch_collapse(b, 0)) {
+		vtd_qi_batch_spill(b);
 	}
 	b->desc[b->n++] = *d;
 }
@@ -569,3 +644,85 @@ void vtd_qi_add_piotlb_range(struct vtd_qi_batch *b, u16 did, u32 pasid,
 		   FIELD_PREP(VTD_QI_AM, order));
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_piotlb_range);
+
+/*
+ * Address and size of a device-TLB invalidation: with S clear, the page
+ * at @addr; with S set, the lowest clear bit of the address field tells
+ * the size (bit 12 clear: 8 KiB, bit 12 set and 13 clear: 16 KiB, ...).
+ */
+static u64 vtd_qi_devtlb_addr(u64 addr, unsigned int order, u64 s_bit)
+{
+	if (order > VTD_QI_DEVTLB_ALL)
+		order = VTD_QI_DEVTLB_ALL;
+	addr &= VTD_QI_ADDR;
+	if (!order)
+		return addr;
+	addr &= ~(BIT_ULL(VTD_PAGE_SHIFT_QI + order) - 1);
+	return addr | ((BIT_ULL(VTD_PAGE_SHIFT_QI + order - 1) - 1) & VTD_QI_ADDR) |
+	       s_bit;
+}
+
+static u64 vtd_qi_pfsid(u16 pfsid)
+{
+	return FIELD_PREP(VTD_QI_DEVTLB_PFSID_LO, pfsid & 0xf) |
+	       FIELD_PREP(VTD_QI_DEVTLB_PFSID_HI, pfsid >> 4);
+}
+
+/**
+ * vtd_qi_add_devtlb() - invalidate a device's TLB for requests without PASID
+ * @b: the batch
+ * @sid: the device's source-id
+ * @pfsid: source-id of its physical function when the unit has ECAP.DIT,
+ *	   else 0 (the field is reserved then)
+ * @qdep: invalidate queue depth of the device's ATS capability (1-32)
+ * @addr: start, aligned to 4 KiB << @order
+ * @order: the range is 2^@order pages; %VTD_QI_DEVTLB_ALL for everything
+ *
+ * Device-TLB invalidate descriptor (type 3).  Queue it after the IOTLB
+ * invalidation of the same translations, in the same batch.
+ */
+void vtd_qi_add_devtlb(struct vtd_qi_batch *b, u16 sid, u16 pfsid, u8 qdep,
+		       u64 addr, unsigned int order)
+{
+	struct vtd_qi_desc d = {
+		.qw = {
+			vtd_qi_type_bits(VTD_QI_DEVTLB) | vtd_qi_pfsid(pfsid) |
+			FIELD_PREP(VTD_QI_DEVTLB_MIP, qdep & 0x1f) |
+			FIELD_PREP(VTD_QI_DEVTLB_SID, sid),
+			vtd_qi_devtlb_addr(addr, order, VTD_QI_DEVTLB_S),
+		},
+	};
+
+	vtd_qi_batch_add(b, &d);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_devtlb);
+
+/**
+ * vtd_qi_add_pdevtlb() - invalidate a device's TLB for one PASID
+ * @b: the batch
+ * @sid: the device's source-id
+ * @pfsid: as for vtd_qi_add_devtlb()
+ * @qdep: as for vtd_qi_add_devtlb()
+ * @pasid: the PASID
+ * @addr: start, aligned to 4 KiB << @order
+ * @order: the range is 2^@order pages; %VTD_QI_DEVTLB_ALL for everything
+ *
+ * PASID-based device-TLB invalidate descriptor (type 8), G clear: the
+ * translations of requests with @pasid only.
+ */
+void vtd_qi_add_pdevtlb(struct vtd_qi_batch *b, u16 sid, u16 pfsid, u8 qdep,
+			u32 pasid, u64 addr, unsigned int order)
+{
+	struct vtd_qi_desc d = {
+		.qw = {
+			vtd_qi_type_bits(VTD_QI_PDEVTLB) | vtd_qi_pfsid(pfsid) |
+			FIELD_PREP(VTD_QI_PDEVTLB_MIP, qdep & 0x1f) |
+			FIELD_PREP(VTD_QI_PDEVTLB_SID, sid) |
+			FIELD_PREP(VTD_QI_PASID, pasid),
+			vtd_qi_devtlb_addr(addr, order, VTD_QI_PDEVTLB_S),
+		},
+	};
+
+	vtd_qi_batch_add(b, &d);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_add_pdevtlb);

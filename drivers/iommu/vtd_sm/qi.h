@@ -35,6 +35,7 @@ struct vtd_qi_io {
 /**
  * struct vtd_qi_stats - what a queue has done
  * @descs: descriptors written to the ring, wait descriptors included
+ * @devtlb: device-TLB invalidation descriptors among @descs (both kinds)
  * @batches: batches submitted (one wait descriptor each)
  * @iqe: invalidation queue errors (bad descriptor) recovered
  * @ite: invalidation time-out errors recovered
@@ -43,6 +44,7 @@ struct vtd_qi_io {
  */
 struct vtd_qi_stats {
 	atomic64_t descs;
+	atomic64_t devtlb;
 	atomic64_t batches;
 	atomic64_t iqe;
 	atomic64_t ite;
@@ -89,7 +91,9 @@ struct vtd_qi {
  * @n: number of valid entries in @desc
  * @collapsed: kinds of invalidation @desc holds in global form after the
  *	       batch overflowed
- * @err: error found while building the batch, reported by vtd_qi_submit()
+ * @err: error found while building the batch (or of a part of it that
+ *	 had to go out early, see vtd_qi_batch_add()), reported by
+ *	 vtd_qi_submit()
  */
 struct vtd_qi_batch {
 	struct vtd_qi *qi;
@@ -130,6 +134,14 @@ void vtd_qi_add_piotlb_pasid(struct vtd_qi_batch *b, u16 did, u32 pasid);
 void vtd_qi_add_piotlb_range(struct vtd_qi_batch *b, u16 did, u32 pasid,
 			     u64 addr, unsigned int order, bool leaf);
 
+/* Order of a device-TLB invalidation of the whole address space. */
+#define VTD_QI_DEVTLB_ALL	(64 - 12)
+
+void vtd_qi_add_devtlb(struct vtd_qi_batch *b, u16 sid, u16 pfsid, u8 qdep,
+		       u64 addr, unsigned int order);
+void vtd_qi_add_pdevtlb(struct vtd_qi_batch *b, u16 sid, u16 pfsid, u8 qdep,
+			u32 pasid, u64 addr, unsigned int order);
+
 /* Descriptor encoding, shared with the fake unit of the KUnit test. */
 #define VTD_QI_TYPE_LO		GENMASK_ULL(3, 0)
 #define VTD_QI_TYPE_HI		GENMASK_ULL(11, 9)
@@ -142,6 +154,17 @@ void vtd_qi_add_piotlb_range(struct vtd_qi_batch *b, u16 did, u32 pasid,
 #define VTD_QI_ADDR		GENMASK_ULL(63, 12)
 #define VTD_QI_IH		BIT_ULL(6)
 #define VTD_QI_AM		GENMASK_ULL(5, 0)
+/* Device-TLB invalidate (type 3) */
+#define VTD_QI_DEVTLB_PFSID_LO	GENMASK_ULL(15, 12)
+#define VTD_QI_DEVTLB_MIP	GENMASK_ULL(20, 16)
+#define VTD_QI_DEVTLB_SID	GENMASK_ULL(47, 32)
+#define VTD_QI_DEVTLB_PFSID_HI	GENMASK_ULL(63, 52)
+#define VTD_QI_DEVTLB_S		BIT_ULL(0)
+/* PASID-based device-TLB invalidate (type 8); PFSID as in type 3 */
+#define VTD_QI_PDEVTLB_MIP	GENMASK_ULL(8, 4)
+#define VTD_QI_PDEVTLB_SID	GENMASK_ULL(31, 16)
+#define VTD_QI_PDEVTLB_G	BIT_ULL(0)
+#define VTD_QI_PDEVTLB_S	BIT_ULL(11)
 #define VTD_QI_WAIT_IF		BIT_ULL(4)
 #define VTD_QI_WAIT_SW		BIT_ULL(5)
 #define VTD_QI_WAIT_FN		BIT_ULL(6)
@@ -157,6 +180,7 @@ enum vtd_qi_type {
 	VTD_QI_WAIT = 5,
 	VTD_QI_PIOTLB = 6,
 	VTD_QI_PC = 7,
+	VTD_QI_PDEVTLB = 8,
 	VTD_QI_PGRP_RESP = 9,
 };
 

@@ -146,6 +146,8 @@ struct vtd_prq {
  * @quarantined: entry updates whose invalidation failed; their domain ids
  *		 and tables are never reused (see vtd_dev_attach())
  * @prq: page request queue (@prq.ring NULL: the unit has none)
+ * @ats_devices: devices of the unit with ATS enabled; while 0, the
+ *	invalidation paths look for no device TLB to invalidate
  */
 struct vtd_unit {
 	struct list_head node;
@@ -182,6 +184,7 @@ struct vtd_unit {
 	atomic64_t pasid_updates[VTD_PASID_UPDATE_TEARDOWN + 1];
 	atomic_t quarantined;
 	struct vtd_prq prq;
+	atomic_t ats_devices;
 };
 
 /**
@@ -212,6 +215,14 @@ struct vtd_unit {
  * @pri: the PCI PRI capability was enabled with @iopf
  * @pre: the context entries of the device have PRE (page request enable)
  *	set; written under the device's PASID lock
+ * @ats_supported: the unit, the device and the DMAR table allow ATS: the
+ *	context entries have DTE (ats.c; fixed at probe)
+ * @ats_enabled: ATS is on in the device: every invalidation of what it
+ *	may have translated includes its device TLB (from the end of probe
+ *	to release)
+ * @ats_qdep: invalidate queue depth of the device's ATS capability
+ * @pfsid: source-id of its physical function if the unit has ECAP.DIT,
+ *	else 0 (reserved in the descriptors then)
  */
 struct vtd_dev {
 	struct device *dev;
@@ -230,6 +241,10 @@ struct vtd_dev {
 	bool iopf;
 	bool pri;
 	bool pre;
+	bool ats_supported;
+	bool ats_enabled;
+	u8 ats_qdep;
+	u16 pfsid;
 };
 
 /* xa_tag_pointer() tag of a static domain in &vtd_dev.pasid_domains */
@@ -346,6 +361,7 @@ int vtd_dmar_probe(void);
 void vtd_dmar_release(void);
 struct vtd_unit *vtd_unit_for_pci(struct pci_dev *pdev);
 void vtd_dmar_rmrr_regions(struct device *dev, struct list_head *head);
+bool vtd_dmar_ats_allowed(struct pci_dev *pdev);
 #if IS_ENABLED(CONFIG_KUNIT)
 struct acpi_dmar_reserved_memory;
 struct vtd_rmrr;
@@ -471,6 +487,15 @@ int vtd_prq_enable_iopf(struct device *dev);
 int vtd_prq_disable_iopf(struct device *dev);
 void vtd_prq_page_response(struct device *dev, struct iopf_fault *evt,
 			   struct iommu_page_response *msg);
+
+/* ats.c */
+void vtd_ats_probe(struct vtd_dev *vdev);
+void vtd_ats_enable(struct vtd_dev *vdev);
+void vtd_ats_disable(struct vtd_dev *vdev);
+void vtd_ats_add_flush(struct vtd_qi_batch *b, struct vtd_dev *vdev,
+		       u32 pasid, u64 addr, unsigned int order);
+void vtd_ats_add_flush_sid(struct vtd_qi_batch *b, struct vtd_unit *unit,
+			   u16 sid, u32 pasid, u64 addr, unsigned int order);
 
 /* iommu.c */
 int vtd_iommu_driver_register(void);

@@ -17,6 +17,7 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
 /* Scalable-mode context entry, per the VT-d specification. */
 #define CE0_P		BIT_ULL(0)
+#define CE0_DTE		BIT_ULL(2)
 #define CE0_PASIDE	BIT_ULL(3)
 #define CE0_PDTS	GENMASK_ULL(11, 9)
 #define CE0_DIR		GENMASK_ULL(63, 12)
@@ -261,6 +262,30 @@ static void ctx_test_dir_release(struct kunit *test)
 }
 
 /* Pass-through for devices nobody owns, unless they are untrusted. */
+/*
+ * DTE (device-TLB enable) in the context entries of a device that may use
+ * ATS, and only there; the entry keeps it when another device's entry
+ * with the same directory settings is written.
+ */
+static void ctx_test_dte(struct kunit *test)
+{
+	struct vtd_unit *unit = ctx_unit(test);
+	struct vtd_dev *ats = ctx_dev(test, unit, 1);
+	struct vtd_dev *plain = ctx_dev(test, unit, 1);
+	struct vtd_qi dummy = {};
+	struct vtd_qi_batch batch;
+
+	ats->ats_supported = true;
+	vtd_qi_batch_begin(&batch, &dummy);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(ats, 0x0210, &batch), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(plain, 0x0218, &batch), 0);
+	KUNIT_EXPECT_TRUE(test, vtd_ctx_entry(unit, 2, 0x10)[0] & CE0_DTE);
+	KUNIT_EXPECT_TRUE(test, vtd_ctx_entry(unit, 2, 0x10)[0] & CE0_P);
+	KUNIT_EXPECT_FALSE(test, vtd_ctx_entry(unit, 2, 0x18)[0] & CE0_DTE);
+	vtd_ctx_remove(plain, 0x0218, &batch);
+	vtd_ctx_remove(ats, 0x0210, &batch);
+}
+
 static void ctx_test_def_domain_type(struct kunit *test)
 {
 	struct pci_dev *pdev = kunit_kzalloc(test, sizeof(*pdev), GFP_KERNEL);
@@ -283,6 +308,7 @@ static struct kunit_case ctx_test_cases[] = {
 	KUNIT_CASE(ctx_test_lazy_tables),
 	KUNIT_CASE(ctx_test_install),
 	KUNIT_CASE(ctx_test_alias_shared),
+	KUNIT_CASE(ctx_test_dte),
 	{}
 };
 

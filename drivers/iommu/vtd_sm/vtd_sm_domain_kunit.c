@@ -1626,6 +1626,318 @@ static void dom_test_map_flush_ih(struct kunit *test)
 	dom_detach(vd, att);
 }
 
+/* Device-TLB invalidate descriptors, per the VT-d specification. */
+#define T_DEVTLB	3		/* device-TLB invalidate */
+#define T_PDEVTLB	8		/* PASID-based device-TLB invalidate */
+#define DT_PFSID_LO	GENMASK_ULL(15, 12)	/* both types */
+#define DT_PFSID_HI	GENMASK_ULL(63, 52)	/* both types */
+#define DT_MIP		GENMASK_ULL(20, 16)
+#define DT_SID		GENMASK_ULL(47, 32)
+#define DT_S		BIT_ULL(0)
+#define PDT_MIP		GENMASK_ULL(8, 4)
+#define PDT_SID		GENMASK_ULL(31, 16)
+#define PDT_PASID	GENMASK_ULL(51, 32)
+#define PDT_G		BIT_ULL(0)
+#define PDT_S		BIT_ULL(11)
+#define DT_ADDR		GENMASK_ULL(63, 12)
+
+/* The ATS device of these tests: queue depth 8, a PFSID of its own. */
+#define ATS_SID		0x0108
+#define ATS_PFSID	0x0100
+#define ATS_QDEP	8
+#define PLAIN_SID	0x0110
+
+static void dom_dev_unregister(void *data)
+{
+	struct vtd_dev *vdev = data;
+
+	xa_erase(&vdev->unit->devices, vdev->sid);
+	if (vdev->ats_enabled)
+		atomic_dec(&vdev->unit->ats_devices);
+}
+
+/*
+ * A device of @f (dom_dev()) at @sid that the unit's device list holds,
+ * with ATS enabled as probe leaves it on a unit with ECAP.DT if @ats.
+ */
+static struct vtd_dev *dom_dev_at(struct kunit *test, struct fake_unit *f,
+				  u16 sid, bool ats)
+{
+	struct vtd_dev *vdev = dom_dev(test, f);
+
+	vdev->sid = sid;
+	vdev->bus = sid >> 8;
+	vdev->devfn = sid & 0xff;
+	if (ats) {
+		vdev->ats_supported = true;
+		vdev->ats_enabled = true;
+		vdev->ats_qdep = ATS_QDEP;
+		vdev->pfsid = ATS_PFSID;
+		atomic_inc(&f->unit.ats_devices);
+	}
+	KUNIT_ASSERT_EQ(test, xa_err(xa_store(&f->unit.devices, sid, vdev,
+					      GFP_KERNEL)), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							dom_dev_unregister,
+							vdev), 0);
+	return vdev;
+}
+
+static bool dom_is_devtlb(const struct vtd_qi_desc *d)
+{
+	u64 type = FIELD_GET(D_TYPE, d->qw[0]);
+
+	return type == T_DEVTLB || type == T_PDEVTLB;
+}
+
+/* Device-TLB descriptors the fake unit saw since dom_fake_clear(). */
+static unsigned int dom_nr_devtlb(struct fake_unit *f)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < f->nr_seen; i++)
+		n += dom_is_devtlb(&f->seen[i]);
+	return n;
+}
+
+/*
+ * @d invalidates the device TLB of the ATS device: requests without PASID
+ * (type 3) if @pasid is 0, else those with @pasid (type 8, not global);
+ * @qw1 is the address with the size encoding written out (S set by the
+ * caller through @s).
+ */
+static void dom_expect_devtlb(struct kunit *test, const struct vtd_qi_desc *d,
+			      u32 pasid, u64 addr, bool s)
+{
+	u64 qw0 = d->qw[0];
+
+	KUNIT_EXPECT_EQ(test, FIELD_GET(DT_PFSID_LO, qw0), ATS_PFSID & 0xf);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(DT_PFSID_HI, qw0), ATS_PFSID >> 4);
+	KUNIT_EXPECT_EQ(test, d->qw[2], 0);
+	KUNIT_EXPECT_EQ(test, d->qw[3], 0);
+	if (!pasid) {
+		KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, qw0), T_DEVTLB);
+		KUNIT_EXPECT_EQ(test, FIELD_GET(DT_MIP, qw0), ATS_QDEP);
+		KUNIT_EXPECT_EQ(test, FIELD_GET(DT_SID, qw0), ATS_SID);
+		/* Nothing else in word 0: bits 4-11, 21-31 and 48-51. */
+		KUNIT_EXPECT_EQ(test, qw0 & (GENMASK_ULL(11, 4) |
+					     GENMASK_ULL(31, 21) |
+					     GENMASK_ULL(51, 48)), 0);
+		KUNIT_EXPECT_EQ(test, d->qw[1], addr | (s ? DT_S : 0));
+	} else {
+		KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, qw0), T_PDEVTLB);
+		KUNIT_EXPECT_EQ(test, FIELD_GET(PDT_MIP, qw0), ATS_QDEP);
+		KUNIT_EXPECT_EQ(test, FIELD_GET(PDT_SID, qw0), ATS_SID);
+		KUNIT_EXPECT_EQ(test, FIELD_GET(PDT_PASID, qw0), pasid);
+		KUNIT_EXPECT_EQ(test, qw0 & GENMASK_ULL(11, 9), 0);
+		KUNIT_EXPECT_EQ(test, d->qw[1] & PDT_G, 0);
+		KUNIT_EXPECT_EQ(test, d->qw[1], addr | (s ? PDT_S : 0));
+	}
+}
+
+/* The whole address space: S set, bit 63 the lowest clear address bit. */
+#define DT_ALL		(DT_ADDR & ~BIT_ULL(63))
+
+/*
+ * Per PASID entry change on a device with ATS: the replace and the detach
+ * invalidate the device TLB of the PASID (whole space) right after the
+ * IOTLB of the old domain id, in the same batch; the attach, where the
+ * device cannot have cached anything, does not.  A device without ATS on
+ * the same unit gets none for the same operations.
+ */
+static void dom_test_ats_descs_per_op(struct kunit *test)
+{
+	static struct iommu_domain blk = { .type = IOMMU_DOMAIN_BLOCKED };
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP | VTD_ECAP_DT);
+	struct vtd_dev *ats = dom_dev_at(test, f, ATS_SID, true);
+	struct vtd_dev *plain = dom_dev_at(test, f, PLAIN_SID, false);
+	struct vtd_domain *a = dom_new(test, &f->unit, 0);
+	struct vtd_domain *b = dom_new(test, &f->unit, 0);
+	struct vtd_pasid_entry blocked;
+	static const u32 pasids[] = { 5, 0 };
+	unsigned int i;
+	u32 pasid;
+
+	vtd_pasid_encode_blocked(&blocked, false);
+	for (i = 0; i < ARRAY_SIZE(pasids); i++) {
+		pasid = pasids[i];
+		dom_fake_clear(f);
+		KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&a->domain, ats,
+							      pasid), 0);
+		KUNIT_EXPECT_EQ(test, dom_nr_devtlb(f), 0);
+		dom_fake_clear(f);
+		KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&b->domain, ats,
+							      pasid), 0);
+		/* PC(a), DSI(a), device TLB, DSI(b) (caching mode). */
+		KUNIT_EXPECT_EQ(test, f->waits, 1);
+		KUNIT_ASSERT_EQ(test, f->nr_seen, 4);
+		KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, f->seen[1].qw[0]), T_IOTLB);
+		dom_expect_devtlb(test, &f->seen[2], pasid, DT_ALL, true);
+		dom_fake_clear(f);
+		KUNIT_ASSERT_EQ(test, vtd_dev_attach(pasid ? NULL : &blk, ats,
+						     pasid, NULL, &blocked), 0);
+		/* PC(b), DSI(b), device TLB. */
+		KUNIT_EXPECT_EQ(test, f->waits, 1);
+		KUNIT_ASSERT_EQ(test, f->nr_seen, 3);
+		KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, f->seen[1].qw[0]), T_IOTLB);
+		dom_expect_devtlb(test, &f->seen[2], pasid, DT_ALL, true);
+
+		/* The same on the device without ATS: no device TLB. */
+		dom_fake_clear(f);
+		KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&a->domain, plain,
+							      pasid), 0);
+		KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&b->domain, plain,
+							      pasid), 0);
+		KUNIT_ASSERT_EQ(test, vtd_dev_attach(pasid ? NULL : &blk, plain,
+						     pasid, NULL, &blocked), 0);
+		KUNIT_EXPECT_EQ(test, f->nr_seen, 7);
+		KUNIT_EXPECT_EQ(test, dom_nr_devtlb(f), 0);
+	}
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.qi.stats.devtlb), 4);
+}
+
+/*
+ * Range flushes of a paging domain: after the IOTLB invalidation, one
+ * device-TLB invalidation per attachment of a device with ATS, of the
+ * naturally aligned block that covers the range (S and the low address
+ * bits encode its size), the whole space for a flush of everything, and
+ * nothing after a map; nothing for the attachment of a device without
+ * ATS.
+ */
+static void dom_test_ats_flush(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP | VTD_ECAP_DT);
+	struct vtd_dev *ats = dom_dev_at(test, f, ATS_SID, true);
+	struct vtd_dev *plain = dom_dev_at(test, f, PLAIN_SID, false);
+	struct vtd_domain *vd = dom_new(test, &f->unit, 0);
+	static struct iommu_domain blk = { .type = IOMMU_DOMAIN_BLOCKED };
+	struct vtd_pasid_entry blocked;
+	struct vtd_domain_unit *du;
+	struct vtd_qi_batch b;
+
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&vd->domain, ats, 0), 0);
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&vd->domain, ats, 5), 0);
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&vd->domain, plain, 0), 0);
+	du = list_first_entry(&vd->units, struct vtd_domain_unit, node);
+
+	vtd_qi_batch_begin(&b, &f->unit.qi);
+	spin_lock_irq(&vd->lock);
+	/* One page. */
+	vtd_domain_build_flush(vd, du, &b, 0x5000, 0x5fff, VTD_FLUSH_LEAF);
+	spin_unlock_irq(&vd->lock);
+	KUNIT_ASSERT_EQ(test, b.n, 3);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, b.desc[0].qw[0]), T_IOTLB);
+	dom_expect_devtlb(test, &b.desc[1], 0, 0x5000, false);
+	dom_expect_devtlb(test, &b.desc[2], 5, 0x5000, false);
+	b.n = 0;
+
+	spin_lock_irq(&vd->lock);
+	/* Pages 0x1 to 0x2: the block of four at 0, bit 12 set, 13 clear. */
+	vtd_domain_build_flush(vd, du, &b, 0x1000, 0x2fff, 0);
+	spin_unlock_irq(&vd->lock);
+	KUNIT_ASSERT_EQ(test, b.n, 3);
+	dom_expect_devtlb(test, &b.desc[1], 0, 0x1000, true);
+	dom_expect_devtlb(test, &b.desc[2], 5, 0x1000, true);
+	b.n = 0;
+
+	spin_lock_irq(&vd->lock);
+	/* 8 GiB at 8 GiB: beyond MAMV for the IOTLB, exact for the device. */
+	vtd_domain_build_flush(vd, du, &b, SZ_8G, SZ_16G - 1, 0);
+	spin_unlock_irq(&vd->lock);
+	KUNIT_ASSERT_EQ(test, b.n, 3);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_G, b.desc[0].qw[0]), G_IOTLB_DOMAIN);
+	dom_expect_devtlb(test, &b.desc[1], 0, SZ_8G | (SZ_4G - SZ_4K), true);
+	b.n = 0;
+
+	spin_lock_irq(&vd->lock);
+	vtd_domain_build_flush(vd, du, &b, 0, ULONG_MAX, VTD_FLUSH_ALL);
+	spin_unlock_irq(&vd->lock);
+	KUNIT_ASSERT_EQ(test, b.n, 3);
+	dom_expect_devtlb(test, &b.desc[1], 0, DT_ALL, true);
+	dom_expect_devtlb(test, &b.desc[2], 5, DT_ALL, true);
+	b.n = 0;
+
+	/* After a map (caching mode): the IOTLB alone. */
+	spin_lock_irq(&vd->lock);
+	vtd_domain_build_flush(vd, du, &b, 0x5000, 0x5fff, VTD_FLUSH_CM_ONLY);
+	spin_unlock_irq(&vd->lock);
+	KUNIT_EXPECT_EQ(test, b.n, 1);
+	b.n = 0;
+
+	/* flush_iotlb_all goes out as one batch with both. */
+	dom_fake_clear(f);
+	vd->domain.ops->flush_iotlb_all(&vd->domain);
+	KUNIT_EXPECT_EQ(test, f->waits, 1);
+	KUNIT_EXPECT_EQ(test, dom_nr_devtlb(f), 2);
+
+	vtd_pasid_encode_blocked(&blocked, false);
+	KUNIT_ASSERT_EQ(test, vtd_dev_attach(NULL, ats, 5, NULL, &blocked), 0);
+	KUNIT_ASSERT_EQ(test, vtd_dev_attach(&blk, ats, 0, NULL, &blocked), 0);
+	KUNIT_ASSERT_EQ(test, vtd_dev_attach(&blk, plain, 0, NULL, &blocked), 0);
+}
+
+/*
+ * A user invalidation of a nested domain: the PASID-based IOTLB
+ * invalidation, then the device TLB of the same PASID and block for a
+ * device with ATS; the parent's flush reaches the nested attachment's
+ * device TLB too (whole space: it caches guest addresses).
+ */
+static void dom_test_ats_nested(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test, FAKE_CAP, FAKE_ECAP | VTD_ECAP_DT);
+	struct vtd_domain *parent = dom_new(test, &f->unit,
+					    IOMMU_HWPT_ALLOC_NEST_PARENT);
+	struct iommu_hwpt_vtd_s1_invalidate inv = {
+		.addr = 0x3000, .npages = 3,
+	};
+	struct vtd_attachment *att[2];
+	struct vtd_domain_unit *pdu;
+	struct vtd_domain *vd;
+	struct vtd_qi_batch b;
+
+	dom_dev_at(test, f, ATS_SID, true);
+	vd = dom_nested(test, parent, &f->unit, att);
+	/* PASID 1 is the ATS device's; PASID 9 a device without ATS. */
+	att[0]->sid = ATS_SID;
+	att[1]->sid = PLAIN_SID;
+	dom_dev_at(test, f, PLAIN_SID, false);
+
+	vtd_qi_batch_begin(&b, &f->unit.qi);
+	spin_lock_irq(&vd->lock);
+	vtd_nested_build_inv(vd, att[0]->du, &b, &inv);
+	spin_unlock_irq(&vd->lock);
+	/* PIOTLB(1), device TLB of PASID 1 (block of 8 at 0), PIOTLB(9). */
+	KUNIT_ASSERT_EQ(test, b.n, 3);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, b.desc[0].qw[0]), T_PIOTLB);
+	dom_expect_devtlb(test, &b.desc[1], 1, 0x3000, true);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, b.desc[2].qw[0]), T_PIOTLB);
+	b.n = 0;
+
+	/* The whole space. */
+	inv.addr = 0;
+	inv.npages = U64_MAX;
+	spin_lock_irq(&vd->lock);
+	vtd_nested_build_inv(vd, att[0]->du, &b, &inv);
+	spin_unlock_irq(&vd->lock);
+	KUNIT_ASSERT_EQ(test, b.n, 3);
+	dom_expect_devtlb(test, &b.desc[1], 1, DT_ALL, true);
+	b.n = 0;
+
+	/* An unmap of the parent: DSI of its id, then the nested device. */
+	pdu = list_first_entry(&parent->units, struct vtd_domain_unit, node);
+	spin_lock_irq(&parent->lock);
+	vtd_domain_build_flush(parent, pdu, &b, 0x5000, 0x5fff, 0);
+	spin_unlock_irq(&parent->lock);
+	KUNIT_ASSERT_EQ(test, b.n, 2);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_G, b.desc[0].qw[0]), G_IOTLB_DOMAIN);
+	dom_expect_devtlb(test, &b.desc[1], 1, DT_ALL, true);
+	b.n = 0;
+
+	dom_detach(vd, att[1]);
+	dom_detach(vd, att[0]);
+	vd->domain.ops->free(&vd->domain);
+}
+
 static struct kunit_case dom_test_cases[] = {
 	KUNIT_CASE(dom_test_alloc_flags),
 	KUNIT_CASE(dom_test_s1_check),
@@ -1646,6 +1958,9 @@ static struct kunit_case dom_test_cases[] = {
 	KUNIT_CASE(dom_test_inv_check),
 	KUNIT_CASE(dom_test_inv_build),
 	KUNIT_CASE(dom_test_cache_invalidate_user),
+	KUNIT_CASE(dom_test_ats_descs_per_op),
+	KUNIT_CASE(dom_test_ats_flush),
+	KUNIT_CASE(dom_test_ats_nested),
 	{}
 };
 

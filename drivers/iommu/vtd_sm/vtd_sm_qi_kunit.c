@@ -25,6 +25,7 @@ struct fake_unit {
 	unsigned int refuse_type;
 	unsigned int refuse_left;
 	bool ite_on_wait;
+	bool qemu;
 	unsigned int seen[8];
 	unsigned int noop_waits;
 	unsigned int order[16];
@@ -48,7 +49,18 @@ static void fake_run(struct fake_unit *f)
 			f->fsts |= VTD_FSTS_IQE;
 			return;
 		}
-		if (type == VTD_QI_WAIT && f->ite_on_wait) {
+		/* QEMU (7.2, 10.0) refuses a wait with neither SW nor IF. */
+		if (f->qemu && type == VTD_QI_WAIT &&
+		    !(d->qw[0] & (VTD_QI_WAIT_SW | VTD_QI_WAIT_IF))) {
+			f->fsts |= VTD_FSTS_IQE;
+			return;
+		}
+		if (type == VTD_QI_WAIT && (d->qw[0] & VTD_QI_WAIT_SW) &&
+		    phys_to_virt(d->qw[1] & VTD_QI_WAIT_ADDR) ==
+		    (void *)&qi->status[qi->size]) {
+			/* The driver's no-op: a status write nobody waits on. */
+			f->noop_waits++;
+		} else if (type == VTD_QI_WAIT && f->ite_on_wait) {
 			/* Abort the wait: no status write. */
 			f->fsts |= VTD_FSTS_ITE;
 		} else if (type == VTD_QI_WAIT && (d->qw[0] & VTD_QI_WAIT_SW)) {
@@ -95,6 +107,9 @@ static void fake_write(void *priv, unsigned int reg, u64 val)
 		break;
 	case VTD_REG_FSTS:
 		f->fsts &= ~(u32)val;
+		/* QEMU fetches again only when the tail is written. */
+		if (f->qemu)
+			return;
 		break;
 	}
 	fake_run(f);
@@ -328,6 +343,43 @@ static void qi_test_iqe_recovery(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_IOTLB], 1);
 }
 
+/*
+ * An invalidation queue error on a unit that behaves as QEMU's: it takes
+ * no wait descriptor without SW or IF, and fetches again only on a tail
+ * write.  The batch fails at once (not after its time-out), and the queue
+ * goes on: the next batch completes.
+ */
+static void qi_test_iqe_recovery_qemu(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_batch b;
+	ktime_t start;
+
+	f->qemu = true;
+	f->refuse_type = VTD_QI_PDEVTLB;
+	f->refuse_left = 1;
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_global(&b);
+	vtd_qi_add_pdevtlb(&b, 0x18, 0, 0, 1, 0, VTD_QI_DEVTLB_ALL);
+	vtd_qi_add_pc_global(&b);
+	start = ktime_get();
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), -EIO);
+	KUNIT_EXPECT_LT(test, ktime_us_delta(ktime_get(), start),
+			(s64)f->qi.timeout_us);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.iqe), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.timeouts), 0);
+	KUNIT_EXPECT_EQ(test, f->noop_waits, 1);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_PC], 1);
+	KUNIT_EXPECT_EQ(test, f->iqh, f->iqt);
+
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_global(&b);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.iqe), 1);
+	KUNIT_EXPECT_EQ(test, f->seen[VTD_QI_IOTLB], 2);
+	KUNIT_EXPECT_EQ(test, f->iqh, f->iqt);
+}
+
 static void qi_test_ite(struct kunit *test)
 {
 	struct fake_unit *f = fake_new(test);
@@ -436,6 +488,114 @@ static void qi_test_encoding(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, d->qw[1], 0x1000ULL);
 }
 
+/*
+ * Device-TLB invalidations, with the positions of the specification
+ * written out.  Type 3: type (3:0), PFSID[3:0] (15:12), MIP (20:16), SID
+ * (47:32), PFSID[15:4] (63:52); S (0), ADDR (63:12).  Type 8: type (3:0),
+ * MIP (8:4), PFSID[3:0] (15:12), SID (31:16), PASID (51:32), PFSID[15:4]
+ * (63:52); G (0), S (11), ADDR (63:12).  With S set, the lowest clear
+ * address bit gives the size: bit 12 for 8 KiB, ..., bit 63 for all.
+ */
+static void qi_test_devtlb_encoding(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_desc *d = f->qi.ring;
+	struct vtd_qi_batch b;
+
+	vtd_qi_batch_begin(&b, &f->qi);
+	/* One page; a queue depth of 32 is encoded as 0. */
+	vtd_qi_add_devtlb(&b, 0x1234, 0xabcd, 32, 0x5000, 0);
+	/* 8 KiB at 24 KiB. */
+	vtd_qi_add_devtlb(&b, 0x0018, 0, 5, 0x6000, 1);
+	/* 64 KiB at 64 KiB, given an address inside the block. */
+	vtd_qi_add_devtlb(&b, 0x0018, 0, 5, 0x13000, 4);
+	/* Everything. */
+	vtd_qi_add_devtlb(&b, 0x0018, 0, 5, 0, VTD_QI_DEVTLB_ALL);
+	vtd_qi_add_pdevtlb(&b, 0x1234, 0xabcd, 17, 0xfedcb, 0x7654321000ULL, 0);
+	vtd_qi_add_pdevtlb(&b, 0x0018, 0, 31, 3, 0x200000, 9);
+	vtd_qi_add_pdevtlb(&b, 0x0018, 0, 31, 3, 0, VTD_QI_DEVTLB_ALL);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+
+	KUNIT_EXPECT_EQ(test, d[0].qw[0], 0xabc0123400000003ULL | 0xd000);
+	KUNIT_EXPECT_EQ(test, d[0].qw[1], 0x5000ULL);
+	KUNIT_EXPECT_EQ(test, d[1].qw[0], 0x0000001800050003ULL);
+	KUNIT_EXPECT_EQ(test, d[1].qw[1], 0x6000ULL | 1);
+	KUNIT_EXPECT_EQ(test, d[2].qw[0], 0x0000001800050003ULL);
+	KUNIT_EXPECT_EQ(test, d[2].qw[1], 0x17000ULL | 1);
+	KUNIT_EXPECT_EQ(test, d[3].qw[1], 0x7ffffffffffff000ULL | 1);
+	KUNIT_EXPECT_EQ(test, d[4].qw[0],
+			0xabcULL << 52 | 0xfedcbULL << 32 | 0x1234ULL << 16 |
+			0xd000 | 17 << 4 | 8);
+	KUNIT_EXPECT_EQ(test, d[4].qw[1], 0x7654321000ULL);
+	KUNIT_EXPECT_EQ(test, d[5].qw[0],
+			3ULL << 32 | 0x0018ULL << 16 | 31 << 4 | 8);
+	KUNIT_EXPECT_EQ(test, d[5].qw[1], 0x2ff000ULL | BIT(11));
+	KUNIT_EXPECT_EQ(test, d[6].qw[1], 0x7ffffffffffff000ULL | BIT(11));
+	KUNIT_EXPECT_EQ(test, d[0].qw[2] | d[0].qw[3] | d[4].qw[2] | d[4].qw[3], 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.devtlb), 7);
+}
+
+/*
+ * Device-TLB invalidations have no global form: a full batch collapses
+ * its IOTLB invalidations and keeps them, in order, after the global
+ * ones; one full of them alone goes out in parts, in order, each part
+ * with its wait.
+ */
+static void qi_test_collapse_keeps_devtlb(struct kunit *test)
+{
+	struct fake_unit *f = fake_new(test);
+	struct vtd_qi_batch b;
+	unsigned int i;
+
+	vtd_qi_batch_begin(&b, &f->qi);
+	for (i = 0; i < VTD_QI_BATCH_MAX - 2; i++)
+		vtd_qi_add_piotlb_pasid(&b, 2, i + 1);
+	vtd_qi_add_pdevtlb(&b, 0x18, 0, 0, 1, 0, VTD_QI_DEVTLB_ALL);
+	vtd_qi_add_pdevtlb(&b, 0x18, 0, 0, 2, 0, VTD_QI_DEVTLB_ALL);
+	/* Full: this one collapses the IOTLB invalidations. */
+	vtd_qi_add_devtlb(&b, 0x18, 0, 0, 0, VTD_QI_DEVTLB_ALL);
+	vtd_qi_add_piotlb_pasid(&b, 2, 40);
+	vtd_qi_add_pdevtlb(&b, 0x18, 0, 0, 40, 0, VTD_QI_DEVTLB_ALL);
+	KUNIT_EXPECT_EQ(test, f->iqt, 0);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	KUNIT_ASSERT_EQ(test, f->nr_order, 6);
+	KUNIT_EXPECT_EQ(test, f->order[0], VTD_QI_IOTLB);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_GRAN, f->qi.ring[0].qw[0]), 1);
+	KUNIT_EXPECT_EQ(test, f->order[1], 8);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_PASID, f->qi.ring[1].qw[0]), 1);
+	KUNIT_EXPECT_EQ(test, f->order[2], 8);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_PASID, f->qi.ring[2].qw[0]), 2);
+	KUNIT_EXPECT_EQ(test, f->order[3], VTD_QI_DEVTLB);
+	KUNIT_EXPECT_EQ(test, f->order[4], 8);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_PASID, f->qi.ring[4].qw[0]), 40);
+	KUNIT_EXPECT_EQ(test, f->order[5], VTD_QI_WAIT);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.batches), 1);
+
+	/* An IOTLB invalidation, then more device TLBs than a batch holds. */
+	f->nr_order = 0;
+	vtd_qi_batch_begin(&b, &f->qi);
+	vtd_qi_add_iotlb_domain(&b, 2);
+	for (i = 0; i < VTD_QI_BATCH_MAX + 3; i++)
+		vtd_qi_add_pdevtlb(&b, 0x18, 0, 0, i + 1, 0, 0);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.batches), 3);
+	KUNIT_ASSERT_EQ(test, f->nr_order, 16);
+	KUNIT_EXPECT_EQ(test, f->order[0], VTD_QI_IOTLB);
+	for (i = 1; i < VTD_QI_BATCH_MAX; i++)
+		KUNIT_EXPECT_EQ(test, f->order[i], 8);
+	/* Every one reached the ring, in order, once. */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.devtlb),
+			4 + VTD_QI_BATCH_MAX + 3);
+	for (i = 0; i < VTD_QI_BATCH_MAX + 3; i++) {
+		unsigned int slot = 6 + 1 + i + (i >= VTD_QI_BATCH_MAX - 1);
+
+		KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(&f->qi.ring[slot]), 8);
+		KUNIT_EXPECT_EQ(test,
+				FIELD_GET(VTD_QI_PASID, f->qi.ring[slot].qw[0]),
+				i + 1);
+	}
+}
+
 static struct kunit_case qi_test_cases[] = {
 	KUNIT_CASE(qi_test_iqa),
 	KUNIT_CASE(qi_test_one_batch),
@@ -445,9 +605,12 @@ static struct kunit_case qi_test_cases[] = {
 	KUNIT_CASE(qi_test_timeout),
 	KUNIT_CASE(qi_test_ring_full),
 	KUNIT_CASE(qi_test_iqe_recovery),
+	KUNIT_CASE(qi_test_iqe_recovery_qemu),
 	KUNIT_CASE(qi_test_ite),
 	KUNIT_CASE(qi_test_drained_no_reads),
 	KUNIT_CASE(qi_test_encoding),
+	KUNIT_CASE(qi_test_devtlb_encoding),
+	KUNIT_CASE(qi_test_collapse_keeps_devtlb),
 	{}
 };
 

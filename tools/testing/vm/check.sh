@@ -124,7 +124,9 @@ group_devs+=(--device pcie-root-port,id=hp_port,bus=pcie.0,addr=0x10,chassis=2,s
 	--device "$edu,bus=hp_port,id=hp_edu" --monitor)
 
 # leg <name> <kernel image> <module build> <vmtest args...>: boot one leg
-# (the caller tallies it).
+# (the caller tallies it).  Steps in leg_first (vmtest arguments) run
+# right after the modules are loaded, before every other test.
+leg_first=()
 leg() {
 	local name=$1 image=$2 mods=$3 m args=()
 	shift 3
@@ -133,6 +135,7 @@ leg() {
 	done
 	args+=(--plan kmemleak-clear --plan "load $MODULES")
 	args+=(--plan "$UNSAFE_IRQ_STEP")
+	args+=("${leg_first[@]}")
 	# vtd_sm end to end: edu DMA through its identity and blocked domains;
 	# the blocked DMA must have left a fault record.
 	args+=(--module "$mods/drivers/iommu/vtd_sm/tests/vtd_sm_edu_test.ko"
@@ -173,9 +176,25 @@ if want stock-qemu7.2; then
 	# --guest-qemu: Debian 13's QEMU 10 in the guest for qemu_vmm_test
 	# (about 60 MB more initramfs); the other legs skip that test.  Its
 	# nested_guest_dma boots edu_guest.elf, found beside the test in /tests.
+	# ATS (vtd_sm_ats_check.sh): device-iotlb=on gives ECAP.DT and an
+	# ATSR with ALL_PORTS; a virtio-rng with ATS behind a root port of
+	# its own (last slot: the other devices keep their bus numbers),
+	# driven by Debian's virtio-rng module.  First: after suspend_test's
+	# S3 resume, QEMU 7.2's extended configuration space reads 0.
+	rel=$(cat "$stock/include/config/kernel.release")
+	mkdir -p "$B/stock-extra"
+	xz -dc "/lib/modules/$rel/kernel/drivers/char/hw_random/virtio-rng.ko.xz" \
+		> "$B/stock-extra/virtio-rng.ko"
+	leg_first=(--module "$B/stock-extra/virtio-rng.ko"
+		--test "$VMDIR/vtd_sm_ats_check.sh"
+		--plan "run vtd_sm_ats_check.sh /modules/virtio-rng.ko")
 	leg stock-qemu7.2 "$(stock_image)" "$B/stock" --qemu 7.2 \
 		--s3 --guest-qemu --test "$B/selftests/nested/edu_guest.elf" \
+		--iommu-opt device-iotlb=on \
+		--device pcie-root-port,id=ats_port,bus=pcie.0,addr=0x1e,chassis=3,slot=3 \
+		--device virtio-rng-pci,bus=ats_port,ats=on,iommu_platform=on,disable-legacy=on \
 		--timeout 600
+	leg_first=()
 	tally stock-qemu7.2
 fi
 if want stock-qemu10-flts; then
