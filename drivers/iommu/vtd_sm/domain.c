@@ -705,16 +705,24 @@ static int __vtd_dev_attach(struct iommu_domain *domain, struct vtd_dev *vdev,
 			pasid, ret);
 		if (att)
 			vtd_domain_quarantine(vd, att->du);
+		old->quarantine = true;
+		/*
+		 * Blocking must not fail: the core has no way back from it.
+		 * The entry is not present, which is all a blocked domain
+		 * asks for, so it is attached.
+		 */
+		if (domain && domain->type == IOMMU_DOMAIN_BLOCKED)
+			goto record;
 		if (!pasid) {
 			vdev->domain = NULL;
 			vdev->rid_att = NULL;
 		} else {
 			xa_erase(&vdev->pasid_domains, pasid);
 		}
-		old->quarantine = true;
 		return ret;
 	}
 
+record:
 	if (!pasid) {
 		vdev->domain = domain;
 		vdev->rid_att = att;
