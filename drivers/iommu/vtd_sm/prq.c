@@ -74,21 +74,6 @@
 #define VTD_PRQ_PRGI		GENMASK_ULL(11, 3)
 #define VTD_PRQ_ADDR		GENMASK_ULL(63, 12)
 
-/* Page group response descriptor, word 0 (type in bits 3:0) */
-#define VTD_PGRP_PASID_P	BIT_ULL(4)
-#define VTD_PGRP_PDP		BIT_ULL(5)
-#define VTD_PGRP_RC		GENMASK_ULL(15, 12)
-#define VTD_PGRP_RID		GENMASK_ULL(31, 16)
-#define VTD_PGRP_PASID		GENMASK_ULL(51, 32)
-/* word 1 */
-#define VTD_PGRP_LPIG		BIT_ULL(2)
-#define VTD_PGRP_PRGI		GENMASK_ULL(11, 3)
-
-/* Response codes */
-#define VTD_PGRP_RC_SUCCESS	0x0
-#define VTD_PGRP_RC_INVALID	0x1
-#define VTD_PGRP_RC_FAILURE	0xf
-
 static u64 vtd_prq_read(struct vtd_unit *unit, unsigned int reg)
 {
 	return unit->qi.io->read(unit->qi.io_priv, reg);
@@ -122,23 +107,14 @@ static int __vtd_prq_respond(struct vtd_unit *unit, u16 sid,
 			     enum iommu_page_response_code code, bool pdp)
 {
 	bool last = prm->flags & IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
-	struct vtd_qi_desc d = {};
+	struct vtd_qi_desc d;
 
 	if (!last && !pdp)
 		return 0;
-	d.qw[0] = FIELD_PREP(VTD_QI_TYPE_LO, VTD_QI_PGRP_RESP) |
-		  FIELD_PREP(VTD_PGRP_RC, vtd_prq_rc(code)) |
-		  FIELD_PREP(VTD_PGRP_RID, sid);
-	if (prm->flags & IOMMU_FAULT_PAGE_REQUEST_PASID_VALID)
-		d.qw[0] |= VTD_PGRP_PASID_P |
-			   FIELD_PREP(VTD_PGRP_PASID, prm->pasid);
-	if (pdp) {
-		d.qw[0] |= VTD_PGRP_PDP;
-		d.qw[2] = prm->private_data[0];
-		d.qw[3] = prm->private_data[1];
-	}
-	d.qw[1] = FIELD_PREP(VTD_PGRP_PRGI, prm->grpid) |
-		  (last ? VTD_PGRP_LPIG : 0);
+	vtd_qi_encode_pgrp_resp(&d, sid,
+				prm->flags & IOMMU_FAULT_PAGE_REQUEST_PASID_VALID,
+				prm->pasid, vtd_prq_rc(code), prm->grpid, last,
+				pdp ? prm->private_data : NULL);
 	atomic64_inc(&unit->prq.stats.responses);
 	return vtd_qi_submit_raw(&unit->qi, &d, 1, 0);
 }

@@ -499,6 +499,49 @@ int vtd_qi_submit_raw(struct vtd_qi *qi, const struct vtd_qi_desc *d,
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_qi_submit_raw);
 
+/* Page group response descriptor, word 0 (type in bits 3:0) */
+#define VTD_PGRP_PASID_P	BIT_ULL(4)
+#define VTD_PGRP_PDP		BIT_ULL(5)
+#define VTD_PGRP_RC		GENMASK_ULL(15, 12)
+#define VTD_PGRP_RID		GENMASK_ULL(31, 16)
+#define VTD_PGRP_PASID		GENMASK_ULL(51, 32)
+/* word 1 */
+#define VTD_PGRP_LPIG		BIT_ULL(2)
+#define VTD_PGRP_PRGI		GENMASK_ULL(11, 3)
+
+/**
+ * vtd_qi_encode_pgrp_resp() - a page group response descriptor
+ * @d: where to encode it (every word is written)
+ * @sid: requester id of the device that asked
+ * @pasid_valid: the request carried @pasid
+ * @pasid: its PASID
+ * @rc: response code, %VTD_PGRP_RC_SUCCESS and the like
+ * @prgi: page request group index
+ * @last: the response is for the last request of the group (LPIG)
+ * @priv: the request's two words of private data, returned with it; NULL
+ *	when it had none
+ *
+ * For vtd_qi_submit_raw(): a response is no invalidation and never
+ * collapses into one.
+ */
+void vtd_qi_encode_pgrp_resp(struct vtd_qi_desc *d, u16 sid, bool pasid_valid,
+			     u32 pasid, unsigned int rc, u16 prgi, bool last,
+			     const u64 *priv)
+{
+	memset(d, 0, sizeof(*d));
+	d->qw[0] = FIELD_PREP(VTD_QI_TYPE_LO, VTD_QI_PGRP_RESP) |
+		   FIELD_PREP(VTD_PGRP_RC, rc) | FIELD_PREP(VTD_PGRP_RID, sid);
+	if (pasid_valid)
+		d->qw[0] |= VTD_PGRP_PASID_P | FIELD_PREP(VTD_PGRP_PASID, pasid);
+	if (priv) {
+		d->qw[0] |= VTD_PGRP_PDP;
+		d->qw[2] = priv[0];
+		d->qw[3] = priv[1];
+	}
+	d->qw[1] = FIELD_PREP(VTD_PGRP_PRGI, prgi) | (last ? VTD_PGRP_LPIG : 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_qi_encode_pgrp_resp);
+
 static void vtd_qi_add(struct vtd_qi_batch *b, enum vtd_qi_type type,
 		       u64 qw0, u64 qw1)
 {

@@ -122,6 +122,15 @@ int vtd_qi_submit(struct vtd_qi_batch *b);
 int vtd_qi_submit_raw(struct vtd_qi *qi, const struct vtd_qi_desc *d,
 		      unsigned int n, u64 wait_flags);
 
+/* Response codes of a page group response */
+#define VTD_PGRP_RC_SUCCESS	0x0
+#define VTD_PGRP_RC_INVALID	0x1
+#define VTD_PGRP_RC_FAILURE	0xf
+
+void vtd_qi_encode_pgrp_resp(struct vtd_qi_desc *d, u16 sid, bool pasid_valid,
+			     u32 pasid, unsigned int rc, u16 prgi, bool last,
+			     const u64 *priv);
+
 void vtd_qi_add_cc_global(struct vtd_qi_batch *b);
 void vtd_qi_add_cc_device(struct vtd_qi_batch *b, u16 did, u16 sid);
 void vtd_qi_add_pc_global(struct vtd_qi_batch *b);
