@@ -529,7 +529,7 @@ void vtd_qi_encode_pgrp_resp(struct vtd_qi_desc *d, u16 sid, bool pasid_valid,
 			     const u64 *priv)
 {
 	memset(d, 0, sizeof(*d));
-	d->qw[0] = FIELD_PREP(VTD_QI_TYPE_LO, VTD_QI_PGRP_RESP) |
+	d->qw[0] = vtd_qi_type_bits(VTD_QI_PGRP_RESP) |
 		   FIELD_PREP(VTD_PGRP_RC, rc) | FIELD_PREP(VTD_PGRP_RID, sid);
 	if (pasid_valid)
 		d->qw[0] |= VTD_PGRP_PASID_P | FIELD_PREP(VTD_PGRP_PASID, pasid);
