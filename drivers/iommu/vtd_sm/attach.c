@@ -43,20 +43,32 @@ static void vtd_pe_add_pc(struct vtd_qi_batch *b, struct vtd_pe_update *u)
 }
 
 /*
- * Translations cached through the old entry are tagged with its domain id,
- * and first-level and nested ones also with the PASID: a PASID-based IOTLB
- * invalidation for those, a domain-selective IOTLB invalidation for
- * second-level and pass-through ones, which carry no PASID.  Either one
- * also drops the paging-structure caches of the walks.  A device with ATS
- * enabled gets a device-TLB invalidation of the whole address space of
- * the PASID after them (ats.c).
+ * The IOTLB invalidation that goes with a change of a PASID entry whose
+ * translation type is @pgtt, as the VT-d specification's guidance for
+ * PASID-table entries has it (6.5.3.3): a PASID-based IOTLB invalidation
+ * of (@did, @pasid) for first-level and pass-through entries, whose
+ * translations the unit tags with the PASID; a domain-selective IOTLB
+ * invalidation of @did for second-level and nested entries, whose walks
+ * go through second-level structures cached under the domain id alone.
+ * Either one also drops the paging-structure caches of the walks.
+ */
+static void vtd_pe_add_iotlb(struct vtd_qi_batch *b, unsigned int pgtt,
+			     u16 did, u32 pasid)
+{
+	if (pgtt == VTD_PGTT_FL || pgtt == VTD_PGTT_PT)
+		vtd_qi_add_piotlb_pasid(b, did, pasid);
+	else
+		vtd_qi_add_iotlb_domain(b, did);
+}
+
+/*
+ * Translations cached through the old entry, tagged with its domain id (see
+ * vtd_pe_add_iotlb()).  A device with ATS enabled gets a device-TLB
+ * invalidation of the whole address space of the PASID after them (ats.c).
  */
 static void vtd_pe_add_old_iotlb(struct vtd_qi_batch *b, struct vtd_pe_update *u)
 {
-	if (u->old_pgtt == VTD_PGTT_FL || u->old_pgtt == VTD_PGTT_NESTED)
-		vtd_qi_add_piotlb_pasid(b, u->old_did, u->pasid);
-	else
-		vtd_qi_add_iotlb_domain(b, u->old_did);
+	vtd_pe_add_iotlb(b, u->old_pgtt, u->old_did, u->pasid);
 	/* Then what a device with ATS took from the IOTLB: all of it. */
 	vtd_ats_add_flush(b, u->vdev, u->pasid, 0, VTD_QI_DEVTLB_ALL);
 }
@@ -118,10 +130,7 @@ static void vtd_pe_add_cm_new(struct vtd_qi_batch *b, struct vtd_pe_update *u)
 	    u->target_pgtt == VTD_PGTT_PT ||
 	    (u->old_present && u->new_did == u->old_did))
 		return;
-	if (u->target_pgtt == VTD_PGTT_FL || u->target_pgtt == VTD_PGTT_NESTED)
-		vtd_qi_add_piotlb_pasid(b, u->new_did, u->pasid);
-	else
-		vtd_qi_add_iotlb_domain(b, u->new_did);
+	vtd_pe_add_iotlb(b, u->target_pgtt, u->new_did, u->pasid);
 }
 
 /*
@@ -138,8 +147,8 @@ static void vtd_pe_add_cm_new(struct vtd_qi_batch *b, struct vtd_pe_update *u)
  *   not-present entry: nothing.
  * - In caching mode, an entry that becomes present or takes another
  *   domain id, other than pass-through: the IOTLB of the new domain id
- *   too, PASID-based for first-level and nested entries, domain-selective
- *   for second-level ones.  Caching mode means a virtual unit that may
+ *   too, PASID-based for first-level entries, domain-selective for
+ *   second-level and nested ones (vtd_pe_add_iotlb()).  Caching mode means a virtual unit that may
  *   cache not-present results and that learns of new translations only
  *   from IOTLB invalidations: QEMU synchronises the mappings it shadows
  *   for an assigned device on an IOTLB invalidation of the domain id the

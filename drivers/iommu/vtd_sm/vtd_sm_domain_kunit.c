@@ -1134,13 +1134,16 @@ static void dom_test_nested_switch(struct kunit *test)
 	dom_fake_clear(f);
 	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(n2, vdev, 3), 0);
 	KUNIT_EXPECT_EQ(test, f->waits, 1);
-	/* PASID cache and PASID-based IOTLB of the shared id, nothing else. */
+	/*
+	 * PASID cache and IOTLB of the shared id, nothing else; the IOTLB
+	 * domain-selective, as for any nested entry (6.5.3.3).
+	 */
 	KUNIT_ASSERT_EQ(test, f->nr_seen, 2);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, f->seen[0].qw[0]), T_PC);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(D_DID, f->seen[0].qw[0]), did);
-	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, f->seen[1].qw[0]), T_PIOTLB);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_TYPE, f->seen[1].qw[0]), T_IOTLB);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(D_G, f->seen[1].qw[0]), G_IOTLB_DOMAIN);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(D_DID, f->seen[1].qw[0]), did);
-	KUNIT_EXPECT_EQ(test, FIELD_GET(D_PASID, f->seen[1].qw[0]), 3);
 	dom_snapshot(vdev, 3, &pe);
 	KUNIT_EXPECT_EQ(test, pe.val[2] & PE2_FLPTR, 0x20000);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(PE1_DID, pe.val[1]), did);
@@ -1282,7 +1285,10 @@ static void dom_test_descs_per_op(struct kunit *test)
 	struct vtd_domain *b = dom_new(test, &f->unit, 0);
 	struct vtd_domain *fa = dom_new(test, &ffl->unit, 0);
 	struct vtd_domain *fb = dom_new(test, &ffl->unit, 0);
+	struct vtd_domain *nest_parent = dom_new(test, &f->unit,
+						 IOMMU_HWPT_ALLOC_NEST_PARENT);
 	static const u32 pasids[] = { 5, 0 };
+	struct iommu_domain *nested;
 	struct vtd_pasid_entry blocked, ident;
 	unsigned int i;
 	u16 da, db;
@@ -1315,8 +1321,9 @@ static void dom_test_descs_per_op(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, vtd_dev_attach(&idn, vdev, 0, NULL, &ident), 0);
 	EXPECT_DESCS(test, f, "SL to identity", 1, PC(da), DSI(da), CC);
 	KUNIT_ASSERT_EQ(test, vtd_dev_attach(&blk, vdev, 0, NULL, &blocked), 0);
+	/* Pass-through translations are tagged with the PASID: P_IOTLB. */
 	EXPECT_DESCS(test, f, "identity to blocked", 1,
-		     PC(VTD_DID_IDENTITY), DSI(VTD_DID_IDENTITY), CC);
+		     PC(VTD_DID_IDENTITY), PIOTLB(VTD_DID_IDENTITY), CC);
 	KUNIT_ASSERT_EQ(test, vtd_dev_attach(&idn, vdev, 0, NULL, &ident), 0);
 	EXPECT_DESCS(test, f, "blocked to identity", 1, PC(VTD_DID_IDENTITY),
 		     CC);
@@ -1338,6 +1345,23 @@ static void dom_test_descs_per_op(struct kunit *test)
 		     PC(da), PC(db), PC(db), PIOTLB(db));
 	KUNIT_ASSERT_EQ(test, vtd_dev_attach(NULL, vfl, 5, NULL, &blocked), 0);
 	EXPECT_DESCS(test, ffl, "FL detach", 1, PC(db), PIOTLB(db));
+
+	/*
+	 * Nested over a second-level parent: an ordered attach like first
+	 * level, and a domain-selective IOTLB invalidation of the parent's
+	 * id, not a PASID-based one, for the new entry and at the detach.
+	 */
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(&nest_parent->domain,
+						      vdev, 0), 0);
+	nested = dom_nested_at(test, nest_parent, 0x10000);
+	da = dom_did(nest_parent);
+	dom_fake_clear(f);
+	KUNIT_ASSERT_EQ(test, vtd_domain_attach_pasid(nested, vdev, 5), 0);
+	EXPECT_DESCS(test, f, "nested attach", 2, PC(da), PC(da), DSI(da));
+	KUNIT_ASSERT_EQ(test, vtd_dev_attach(NULL, vdev, 5, NULL, &blocked), 0);
+	EXPECT_DESCS(test, f, "nested detach", 1, PC(da), DSI(da));
+	KUNIT_ASSERT_EQ(test, vtd_dev_attach(&blk, vdev, 0, NULL, &blocked), 0);
+	nested->ops->free(nested);
 }
 
 /*
