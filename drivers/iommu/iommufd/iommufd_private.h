@@ -604,6 +604,10 @@ void iommu_detach_group_handle(struct iommu_domain *domain,
 int iommu_replace_group_handle(struct iommu_group *group,
 			       struct iommu_domain *new_domain,
 			       struct iommu_attach_handle *handle);
+/* @pasid is an ioasid_t, which the headers here do not all have */
+struct iommu_attach_handle *iommu_attach_handle_get(struct iommu_group *group,
+						    u32 pasid,
+						    unsigned int type);
 
 /* iommufd_attach_check(): nothing to do, the HWPT is attached already */
 #define IOMMUFD_ATTACH_NOP 1

@@ -6,8 +6,9 @@
  * Linux's own kselftests (tools/testing/selftests/iommu/) drive a mock
  * IOMMU through this command.  The operation numbers, flags, constants
  * and structure layouts below are those of mainline's header of the same
- * name (6.12, plus the PASID-capable mock device of later kernels), so
- * those tests run here unchanged; this is test ABI, not stable uAPI.
+ * name (6.12, plus the PASID-capable mock device and its PASID operations
+ * of later kernels), so those tests run here unchanged; this is test ABI,
+ * not stable uAPI.  Operations of this project only are numbered apart.
  */
 #ifndef _UAPI_IOMMUFD_TEST_H
 #define _UAPI_IOMMUFD_TEST_H
@@ -36,6 +37,19 @@ enum {
 	IOMMU_TEST_OP_DIRTY,
 	IOMMU_TEST_OP_MD_CHECK_IOTLB,
 	IOMMU_TEST_OP_TRIGGER_IOPF,
+	/* 16 and 17 are mainline operations this mock does not have. */
+	IOMMU_TEST_OP_PASID_ATTACH = 18,
+	IOMMU_TEST_OP_PASID_REPLACE,
+	IOMMU_TEST_OP_PASID_DETACH,
+	IOMMU_TEST_OP_PASID_CHECK_HWPT,
+};
+
+/*
+ * Operations of this project's mock only: far above mainline's numbers,
+ * which grow by one from 1, so that neither takes the other's.
+ */
+enum {
+	IOMMU_TEST_OP_MOCK_PASID_FAIL = 0x8000,
 };
 
 /* The IOVA window a mock paging domain translates. */
@@ -78,12 +92,20 @@ enum {
  * @size: sizeof(struct iommu_test_cmd)
  * @op: IOMMU_TEST_OP_*
  * @id: the object the operation works on (IOAS, HWPT, mock device or
- *	access, depending on @op)
+ *	access, depending on @op; for the PASID operations the mock device,
+ *	its stdev_id)
  * @__reserved: must be 0
  * @last: marks the end of the structure as first released
  *
  * The union holds each operation's arguments and results; its members
- * are named after the operations.
+ * are named after the operations.  PASID_ATTACH, _REPLACE and _DETACH
+ * change what the mock device has attached at @pasid (0: the RID) as a
+ * driver's calls of iommufd_device_pasid_attach() and the like would;
+ * PASID_CHECK_HWPT succeeds if the HWPT @hwpt_id (0: none) is what the
+ * IOMMU core holds at @pasid (EINVAL if not) and what the mock device has
+ * set there (EIO if not).  MOCK_PASID_FAIL makes the next @count calls of
+ * the mock's set_dev_pasid() for @pasid of the device fail with EIO,
+ * leaving the PASID blocked, as a driver whose invalidation failed.
  */
 struct iommu_test_cmd {
 	__u32 size;
@@ -164,6 +186,25 @@ struct iommu_test_cmd {
 			__u32 perm;
 			__u64 addr;
 		} trigger_iopf;
+		struct {
+			__u32 pasid;
+			__u32 pt_id;
+		} pasid_attach;
+		struct {
+			__u32 pasid;
+			__u32 pt_id;
+		} pasid_replace;
+		struct {
+			__u32 pasid;
+		} pasid_detach;
+		struct {
+			__u32 pasid;
+			__u32 hwpt_id;
+		} pasid_check;
+		struct {
+			__u32 pasid;
+			__u32 count;
+		} mock_pasid_fail;
 	};
 	__u32 last;
 };

@@ -91,12 +91,20 @@ static atomic64_t mock_iopf_answers[IOMMU_PAGE_RESP_FAILURE + 1];
  *		writing while the device's attachments change: the IOMMU
  *		core asks drivers to report nothing for an attachment that
  *		is going away, and a real driver drains its queue for that
+ * @pasids: PASID -> the domain set there, as a PASID table would hold it;
+ *	    no entry: blocked.  Its lock also covers @fail_pasid and
+ *	    @fail_count
+ * @fail_pasid: the PASID at which set_dev_pasid() fails...
+ * @fail_count: ...this many more times (IOMMU_TEST_OP_MOCK_PASID_FAIL)
  */
 struct mock_dev {
 	struct platform_device *pdev;
 	u32 flags;
 	struct list_head idle;
 	struct rw_semaphore iopf_rwsem;
+	struct xarray pasids;
+	u32 fail_pasid;
+	u32 fail_count;
 };
 
 /*
@@ -195,6 +203,7 @@ static int mock_blocked_set_dev_pasid(struct iommu_domain *domain,
 				      struct device *dev, ioasid_t pasid,
 				      struct iommu_domain *old)
 {
+	xa_erase(&to_mock_dev(dev)->pasids, pasid);
 	return 0;
 }
 
@@ -229,18 +238,40 @@ static int mock_domain_attach(struct iommu_domain *domain, struct device *dev)
 	return 0;
 }
 
+/*
+ * Set @domain at @pasid, or fail as IOMMU_TEST_OP_MOCK_PASID_FAIL asked:
+ * then the PASID is left blocked, whatever was there, as vtd_sm leaves it
+ * when the invalidation after an update fails.
+ */
 static int mock_domain_set_dev_pasid(struct iommu_domain *domain,
 				     struct device *dev, ioasid_t pasid,
 				     struct iommu_domain *old)
 {
-	if (!(to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_PASID))
+	struct mock_dev *mdev = to_mock_dev(dev);
+	bool fail = false;
+	int rc;
+
+	if (!(mdev->flags & MOCK_FLAGS_DEVICE_PASID))
 		return -EINVAL;
-	return mock_domain_attach(domain, dev);
+	rc = mock_domain_attach(domain, dev);
+	if (rc)
+		return rc;
+	xa_lock(&mdev->pasids);
+	if (mdev->fail_count && mdev->fail_pasid == pasid) {
+		mdev->fail_count--;
+		__xa_erase(&mdev->pasids, pasid);
+		fail = true;
+	}
+	xa_unlock(&mdev->pasids);
+	if (fail)
+		return -EIO;
+	return xa_err(xa_store(&mdev->pasids, pasid, domain, GFP_KERNEL));
 }
 
 static void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid,
 				  struct iommu_domain *domain)
 {
+	xa_erase(&to_mock_dev(dev)->pasids, pasid);
 }
 
 static const struct iommu_dirty_ops mock_dirty_ops;
@@ -613,6 +644,10 @@ static void mock_dev_destroy(struct mock_dev *mdev)
 	struct dev_iommu *param = mdev->pdev->dev.iommu;
 	bool pasid = mdev->flags & MOCK_FLAGS_DEVICE_PASID;
 
+	/* Unbinding detached every PASID; nothing is to fail any more. */
+	WARN_ON(!xa_empty(&mdev->pasids));
+	xa_destroy(&mdev->pasids);
+	mdev->fail_count = 0;
 	mutex_lock(&mock_dev_lock);
 	/* Anything the IOMMU core still has of its use: start afresh. */
 	if (mock_dev_nr_idle[pasid] < MOCK_DEV_IDLE_MAX && param &&
@@ -727,6 +762,7 @@ static struct mock_dev *mock_dev_create(u32 flags)
 		return ERR_PTR(-ENOMEM);
 	mdev->flags = flags;
 	init_rwsem(&mdev->iopf_rwsem);
+	xa_init(&mdev->pasids);
 	mdev->pdev = platform_device_alloc("iommufd_mock", PLATFORM_DEVID_AUTO);
 	if (!mdev->pdev) {
 		rc = -ENOMEM;
@@ -888,7 +924,7 @@ static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd,
 	return rc;
 }
 
-/* A HWPT of the mock with a reference held, or an ERR_PTR. */
+/* A HWPT of the mock (@ops, or any if NULL) with a reference, or ERR_PTR. */
 static struct iommufd_hw_pagetable *
 iommufd_test_get_hwpt(struct iommufd_ucmd *ucmd, u32 id,
 		      const struct iommu_domain_ops *ops)
@@ -905,11 +941,137 @@ iommufd_test_get_hwpt(struct iommufd_ucmd *ucmd, u32 id,
 		return ERR_PTR(-EINVAL);
 	}
 	hwpt = container_of(obj, struct iommufd_hw_pagetable, obj);
-	if (hwpt->domain->ops != ops) {
+	if (ops && hwpt->domain->ops != ops) {
 		iommufd_put_object(obj);
 		return ERR_PTR(-EINVAL);
 	}
 	return hwpt;
+}
+
+/* The mock device @id (its stdev_id) with a reference held, or ERR_PTR. */
+static struct iommufd_selftest *iommufd_test_get_sobj(struct iommufd_ucmd *ucmd,
+						      u32 id)
+{
+	struct iommufd_object *obj;
+
+	obj = iommufd_get_object(ucmd->ictx, id, IOMMUFD_OBJ_SELFTEST);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct iommufd_selftest, obj);
+}
+
+/* IOMMU_TEST_OP_PASID_ATTACH and _REPLACE: pt_id is written back. */
+static int iommufd_test_pasid_change(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd, bool replace)
+{
+	u32 pasid = replace ? cmd->pasid_replace.pasid :
+			      cmd->pasid_attach.pasid;
+	u32 *pt_id = replace ? &cmd->pasid_replace.pt_id :
+			       &cmd->pasid_attach.pt_id;
+	struct iommufd_selftest *sobj;
+	int rc;
+
+	sobj = iommufd_test_get_sobj(ucmd, cmd->id);
+	if (IS_ERR(sobj))
+		return PTR_ERR(sobj);
+	down_write(&sobj->mdev->iopf_rwsem);
+	if (replace)
+		rc = iommufd_device_pasid_replace(sobj->idev, pasid, pt_id);
+	else
+		rc = iommufd_device_pasid_attach(sobj->idev, pasid, pt_id);
+	up_write(&sobj->mdev->iopf_rwsem);
+	if (!rc) {
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+		/* An attach the caller does not learn of is undone. */
+		if (rc && !replace) {
+			down_write(&sobj->mdev->iopf_rwsem);
+			iommufd_device_pasid_detach(sobj->idev, pasid);
+			up_write(&sobj->mdev->iopf_rwsem);
+		}
+	}
+	iommufd_put_object(&sobj->obj);
+	return rc;
+}
+
+static int iommufd_test_pasid_detach(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	struct iommufd_selftest *sobj;
+
+	sobj = iommufd_test_get_sobj(ucmd, cmd->id);
+	if (IS_ERR(sobj))
+		return PTR_ERR(sobj);
+	down_write(&sobj->mdev->iopf_rwsem);
+	iommufd_device_pasid_detach(sobj->idev, cmd->pasid_detach.pasid);
+	up_write(&sobj->mdev->iopf_rwsem);
+	iommufd_put_object(&sobj->obj);
+	return 0;
+}
+
+/*
+ * IOMMU_TEST_OP_PASID_CHECK_HWPT: the domain the IOMMU core holds at the
+ * PASID (the attach handle in the group's pasid_array) must be the one of
+ * HWPT hwpt_id, or none for 0: else EINVAL.  And the mock device must have
+ * that domain set there (for the RID the mock keeps no record): else EIO.
+ * Under the group's attach mutex, so that no attach or detach of iommufd
+ * changes either meanwhile.
+ */
+static int iommufd_test_pasid_check_hwpt(struct iommufd_ucmd *ucmd,
+					 struct iommu_test_cmd *cmd)
+{
+	struct iommu_domain *want = NULL, *core = NULL, *set;
+	u32 pasid = cmd->pasid_check.pasid;
+	struct iommufd_hw_pagetable *hwpt = NULL;
+	struct iommu_attach_handle *handle;
+	struct iommufd_selftest *sobj;
+	struct iommufd_group *igroup;
+	int rc = 0;
+
+	sobj = iommufd_test_get_sobj(ucmd, cmd->id);
+	if (IS_ERR(sobj))
+		return PTR_ERR(sobj);
+	if (cmd->pasid_check.hwpt_id) {
+		hwpt = iommufd_test_get_hwpt(ucmd, cmd->pasid_check.hwpt_id,
+					     NULL);
+		if (IS_ERR(hwpt)) {
+			rc = PTR_ERR(hwpt);
+			goto out_put;
+		}
+		want = hwpt->domain;
+	}
+	igroup = sobj->idev->igroup;
+	mutex_lock(&igroup->lock);
+	handle = iommu_attach_handle_get(igroup->group, pasid, 0);
+	if (!IS_ERR(handle))
+		core = handle->domain;
+	set = pasid == IOMMU_NO_PASID ? want :
+	      xa_load(&sobj->mdev->pasids, pasid);
+	mutex_unlock(&igroup->lock);
+	if (core != want)
+		rc = -EINVAL;
+	else if (set != want)
+		rc = -EIO;
+	if (hwpt)
+		iommufd_put_object(&hwpt->obj);
+out_put:
+	iommufd_put_object(&sobj->obj);
+	return rc;
+}
+
+static int iommufd_test_mock_pasid_fail(struct iommufd_ucmd *ucmd,
+					struct iommu_test_cmd *cmd)
+{
+	struct iommufd_selftest *sobj;
+
+	sobj = iommufd_test_get_sobj(ucmd, cmd->id);
+	if (IS_ERR(sobj))
+		return PTR_ERR(sobj);
+	xa_lock(&sobj->mdev->pasids);
+	sobj->mdev->fail_pasid = cmd->mock_pasid_fail.pasid;
+	sobj->mdev->fail_count = cmd->mock_pasid_fail.count;
+	xa_unlock(&sobj->mdev->pasids);
+	iommufd_put_object(&sobj->obj);
+	return 0;
 }
 
 /* The struct page behind a user address, with a reference held. */
@@ -1503,6 +1665,16 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		return iommufd_test_dirty(ucmd, cmd);
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
 		return iommufd_test_trigger_iopf(ucmd, cmd);
+	case IOMMU_TEST_OP_PASID_ATTACH:
+		return iommufd_test_pasid_change(ucmd, cmd, false);
+	case IOMMU_TEST_OP_PASID_REPLACE:
+		return iommufd_test_pasid_change(ucmd, cmd, true);
+	case IOMMU_TEST_OP_PASID_DETACH:
+		return iommufd_test_pasid_detach(ucmd, cmd);
+	case IOMMU_TEST_OP_PASID_CHECK_HWPT:
+		return iommufd_test_pasid_check_hwpt(ucmd, cmd);
+	case IOMMU_TEST_OP_MOCK_PASID_FAIL:
+		return iommufd_test_mock_pasid_fail(ucmd, cmd);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* Mainline's smallest batch element: an index and a count. */
 		if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))

@@ -242,7 +242,7 @@ upstream_leg() {
 		       --plan "kselftest judge.sh $t /tests/$t.expected")
 	done
 	# Our own tests that need the mock (they skip on the other legs).
-	for t in dirty_test iopf_test; do
+	for t in dirty_test iopf_test replace_fail_test; do
 		args+=(--test "$B/selftests/$t" --plan "kselftest $t")
 	done
 	"$VMDIR/vmtest.py" --name "$name" --kernel "$image" --qemu 7.2 \

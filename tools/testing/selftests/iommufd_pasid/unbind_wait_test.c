@@ -23,12 +23,16 @@
  * unbind of iommufd_pci here), which takes that lock, never waits on a
  * copy that userspace stalls: a pwrite() of a BAR, a pread() of config
  * space and an IOMMUFD_PCI_ATTACH, each with its buffer in a
- * userfaultfd page.
+ * userfaultfd page.  The removal starts once the userfaultfd reports the
+ * call's fault and the page is let go once the removal returned, so
+ * each call has one result: the read had read config space before, the
+ * write and the attach find the node removed after.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <linux/vfio.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -430,6 +434,46 @@ struct node_stuck {
 	int done;
 };
 
+/*
+ * Wait up to @ms for the first fault the userfaultfd @uffd reports: the
+ * faulting thread then sleeps in the kernel until the page is let go.
+ * Reading the report does not wake it.  0, or -ETIMEDOUT or -errno.
+ */
+static int uffd_wait_fault(int uffd, int ms)
+{
+	struct pollfd p = { .fd = uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	ssize_t n;
+
+	if (poll(&p, 1, ms) != 1)
+		return -ETIMEDOUT;
+	n = read(uffd, &msg, sizeof(msg));
+	if (n < 0)
+		return -errno;
+	return n == sizeof(msg) && msg.event == UFFD_EVENT_PAGEFAULT ?
+	       0 : -EIO;
+}
+
+/*
+ * Lets the page go (closes the userfaultfd) once the removal has returned
+ * (a byte on @done[0]), or after STUCK_MS if it has not by then: a removal
+ * that waits for the call finishes only then, and fails the test.
+ */
+struct node_release {
+	int uffd;
+	int done[2];
+};
+
+static void *node_release_thread(void *arg)
+{
+	struct node_release *r = arg;
+	struct pollfd p = { .fd = r->done[0], .events = POLLIN };
+
+	poll(&p, 1, STUCK_MS);
+	close(r->uffd);
+	return NULL;
+}
+
 static void *node_call_thread(void *arg)
 {
 	struct node_stuck *s = arg;
@@ -457,20 +501,38 @@ FIXTURE(node_stuck) {
 	struct ifd_dev d;
 };
 
+/* @rc: what the call returns, its page let go after the removal */
 FIXTURE_VARIANT(node_stuck) {
 	enum node_call call;
+	long rc;
 };
 
+/*
+ * Stuck copying the value in, before it locks the node: the page reads
+ * as zeros once let go, and the node is removed by then.
+ */
 FIXTURE_VARIANT_ADD(node_stuck, bar_write) {
 	.call = NODE_BAR_WRITE,
+	.rc = -ENODEV,
 };
 
+/*
+ * Stuck copying its answer out, after it read config space under the
+ * node's lock: the copy succeeds once the page is let go, with the IDs
+ * read before the removal.
+ */
 FIXTURE_VARIANT_ADD(node_stuck, config_read) {
 	.call = NODE_CONFIG_READ,
+	.rc = 4,
 };
 
+/*
+ * Stuck copying struct iommufd_pci_attach in: zeros once let go (argsz
+ * 0, EINVAL), but the node's state wins and it is removed by then.
+ */
 FIXTURE_VARIANT_ADD(node_stuck, attach) {
 	.call = NODE_ATTACH,
+	.rc = -ENODEV,
 };
 
 FIXTURE_SETUP(node_stuck)
@@ -493,43 +555,51 @@ TEST_F(node_stuck, removal_does_not_wait)
 		.devfd = self->d.devfd,
 		.call = variant->call,
 	};
+	struct node_release r;
 	long long t0, unbind_ms;
 	size_t psz = page_size();
 	pthread_t t, w;
-	int uffd;
+	int rc;
 
 	s.page = mmap(NULL, psz, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, s.page);
-	uffd = uffd_open(s.page, psz);
-	if (uffd < 0)
-		SKIP(return, "no userfaultfd: %s", strerror(-uffd));
+	r.uffd = uffd_open(s.page, psz);
+	if (r.uffd < 0)
+		SKIP(return, "no userfaultfd: %s", strerror(-r.uffd));
+	ASSERT_EQ(0, pipe(r.done));
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, node_call_thread, &s));
-	usleep(300 * 1000);
-	ASSERT_EQ(0, __atomic_load_n(&s.done, __ATOMIC_SEQ_CST))
-		TH_LOG("the call returned %ld without touching the page", s.rc);
+	/* The call is stuck on its page: all before that copy is done. */
+	rc = uffd_wait_fault(r.uffd, STUCK_MS);
+	ASSERT_EQ(0, rc)
+		TH_LOG("no fault on the page (%d); the call %s with %ld", rc,
+		       __atomic_load_n(&s.done, __ATOMIC_SEQ_CST) ?
+		       "returned" : "is still running", s.rc);
+	ASSERT_EQ(0, __atomic_load_n(&s.done, __ATOMIC_SEQ_CST));
 
 	t0 = now_ms();
-	ASSERT_EQ(0, pthread_create(&w, NULL, watchdog_thread, &uffd));
+	ASSERT_EQ(0, pthread_create(&w, NULL, node_release_thread, &r));
 	EXPECT_EQ(0, file_write(PCI_DRV "/unbind", "%s\n", self->d.bdf));
 	unbind_ms = now_ms() - t0;
+	EXPECT_EQ(1, write(r.done[1], "", 1));
 	pthread_join(w, NULL);
 	pthread_join(t, NULL);
 	TH_LOG("removal took %lld ms; the call ended after %lld ms with %ld",
 	       unbind_ms, now_ms() - t0, s.rc);
 	EXPECT_GT(STUCK_MS / 2, unbind_ms);
-	/*
-	 * Let go (the page reads as zeros), the call either finds the node
-	 * removed or had done its work before the removal: a read copies
-	 * its answer out, a write or an attach of ID 0 fails.
-	 */
-	EXPECT_TRUE(s.rc == -ENODEV || s.rc == 4 || s.rc == -EFAULT);
+	EXPECT_EQ(variant->rc, s.rc);
+	/* Vendor and device ID, little endian, as read before the removal */
+	if (variant->call == NODE_CONFIG_READ)
+		EXPECT_EQ((__u32)EDU_DEVICE << 16 | EDU_VENDOR,
+			  *(__u32 *)s.page);
 
 	/* The device is iommufd_pci's again and binds. */
 	ifd_dev_close_node(&self->d);
 	EXPECT_EQ(0, edu_to_iommufd_pci(self->d.bdf));
 	EXPECT_EQ(0, ifd_dev_bind(&self->d)) TH_LOG("%s", self->d.err);
+	close(r.done[0]);
+	close(r.done[1]);
 	munmap(s.page, psz);
 }
 
