@@ -20,6 +20,7 @@
  */
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/pci.h>
 #include <linux/pci-ats.h>
 
@@ -71,6 +72,7 @@ void vtd_ats_probe(struct vtd_dev *vdev)
 		      pci_dev_id(pci_physfn(pdev)) : 0;
 	vdev->ats_supported = true;
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_ats_probe);
 
 /**
  * vtd_ats_enable() - turn ATS on in a device that may have it
@@ -96,6 +98,7 @@ void vtd_ats_enable(struct vtd_dev *vdev)
 	atomic_inc(&vdev->unit->ats_devices);
 	WRITE_ONCE(vdev->ats_enabled, true);
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_ats_enable);
 
 /**
  * vtd_ats_disable() - turn a device's ATS off
@@ -110,6 +113,7 @@ void vtd_ats_disable(struct vtd_dev *vdev)
 	atomic_dec(&vdev->unit->ats_devices);
 	pci_disable_ats(to_pci_dev(vdev->dev));
 }
+EXPORT_SYMBOL_IF_KUNIT(vtd_ats_disable);
 
 /**
  * vtd_ats_add_flush() - queue the device-TLB invalidation of a range

@@ -19,7 +19,9 @@
 #include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/iommu.h>
+#include <linux/pci.h>
 
+#include "pci_kunit.h"
 #include "regs.h"
 #include "vtd.h"
 
@@ -57,6 +59,9 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #define W0_FN		BIT_ULL(6)
 #define W0_PD		BIT_ULL(7)
 
+/* Context-cache invalidate descriptor */
+#define C0_TYPE		0x1ULL
+
 #define SID_A		0x0108
 #define SID_B		0x0210
 #define SID_UNKNOWN	0x0300
@@ -78,6 +83,7 @@ struct fake_unit {
 	unsigned int nr_resp;
 	struct vtd_qi_desc other[32];	/* other non-wait descriptors */
 	unsigned int nr_other;
+	unsigned int refuse_cc;		/* context-cache ones to refuse (IQE) */
 	u64 wait_qw0[16];
 	unsigned int nr_wait;
 	/* page request queue */
@@ -143,10 +149,16 @@ static void fake_qi_run(struct fake_unit *f)
 	struct vtd_qi *qi = &f->unit.qi;
 	unsigned int i;
 
-	while (f->iqh != f->iqt) {
+	/* A refused descriptor stops the queue at it until IQE is cleared. */
+	while (f->iqh != f->iqt && !(f->fsts & VTD_FSTS_IQE)) {
 		struct vtd_qi_desc *d = &qi->ring[f->iqh >> 5];
 		u64 type = d->qw[0] & 0xf;
 
+		if (type == C0_TYPE && f->refuse_cc) {
+			f->refuse_cc--;
+			f->fsts |= VTD_FSTS_IQE;
+			return;
+		}
 		if (type == W0_TYPE) {
 			if (f->nr_wait < ARRAY_SIZE(f->wait_qw0))
 				f->wait_qw0[f->nr_wait++] = d->qw[0];
@@ -265,8 +277,14 @@ static void fake_exit(void *data)
 	fake_cur = NULL;
 }
 
-/* A unit with a one-page queue (128 requests), programmed. */
-static struct fake_unit *fake_new(struct kunit *test)
+/* What the fake unit's page requests go to (__fake_new()). */
+enum fake_prq {
+	FAKE_PRQ_RECORDER,	/* fake_report() */
+	FAKE_PRQ_CORE,		/* the IOMMU core's fault queue */
+	FAKE_PRQ_NONE,		/* no ECAP.PRS, no page request queue */
+};
+
+static struct fake_unit *__fake_new(struct kunit *test, enum fake_prq prq)
 {
 	struct fake_unit *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 
@@ -277,17 +295,30 @@ static struct fake_unit *fake_new(struct kunit *test)
 	xa_init(&f->unit.devices);
 	KUNIT_ASSERT_EQ(test, vtd_qi_init(&f->unit.qi, 0, &fake_io, f, "fakeprq"), 0);
 	f->unit.qi.timeout_us = 200 * USEC_PER_MSEC;
-	f->unit.prq.report = fake_report;
+	fake_cur = f;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_exit, f), 0);
+	if (prq == FAKE_PRQ_NONE) {
+		f->unit.ecap &= ~VTD_ECAP_PRS;
+		/* For fake_dev_exit() only: no device of it gets IOPF. */
+		mutex_init(&f->unit.prq.lock);
+		return f;
+	}
+	if (prq == FAKE_PRQ_RECORDER)
+		f->unit.prq.report = fake_report;
 	KUNIT_ASSERT_EQ(test, vtd_prq_init(&f->unit, 0), 0);
 	KUNIT_ASSERT_EQ(test, f->unit.prq.size, 128);
 	/* Firmware's leftovers, which starting the queue clears. */
 	f->pqh = 0x40;
 	f->pqt = 0x80;
 	f->prs = VTD_PRS_PPR | VTD_PRS_PRO;
-	fake_cur = f;
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_exit, f), 0);
 	vtd_prq_hw_start(&f->unit);
 	return f;
+}
+
+/* A unit with a one-page queue (128 requests), programmed. */
+static struct fake_unit *fake_new(struct kunit *test)
+{
+	return __fake_new(test, FAKE_PRQ_RECORDER);
 }
 
 struct fake_dev {
@@ -304,6 +335,22 @@ static void fake_dev_exit(void *data)
 	vtd_prq_dev_release(vdev);
 }
 
+/* @vdev becomes device @dev of the unit, with source-id @sid. */
+static void fake_dev_join(struct kunit *test, struct fake_unit *f,
+			  struct vtd_dev *vdev, struct device *dev, u16 sid,
+			  u32 max_pasids)
+{
+	vdev->dev = dev;
+	vdev->unit = &f->unit;
+	vdev->sid = sid;
+	vdev->bus = sid >> 8;
+	vdev->devfn = sid & 0xff;
+	vdev->max_pasids = max_pasids;
+	KUNIT_ASSERT_EQ(test, xa_err(xa_store(&f->unit.devices, sid, vdev,
+					      GFP_KERNEL)), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_dev_exit, vdev), 0);
+}
+
 /* A device of the unit; its page requests are reported if @iopf. */
 static struct vtd_dev *fake_dev_new(struct kunit *test, struct fake_unit *f,
 				    u16 sid, u32 max_pasids, bool iopf)
@@ -313,15 +360,7 @@ static struct vtd_dev *fake_dev_new(struct kunit *test, struct fake_unit *f,
 
 	KUNIT_ASSERT_NOT_NULL(test, fd);
 	vdev = &fd->vdev;
-	vdev->dev = &fd->dev;
-	vdev->unit = &f->unit;
-	vdev->sid = sid;
-	vdev->bus = sid >> 8;
-	vdev->devfn = sid & 0xff;
-	vdev->max_pasids = max_pasids;
-	KUNIT_ASSERT_EQ(test, xa_err(xa_store(&f->unit.devices, sid, vdev,
-					      GFP_KERNEL)), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_dev_exit, vdev), 0);
+	fake_dev_join(test, f, vdev, &fd->dev, sid, max_pasids);
 	if (iopf) {
 		/*
 		 * IOPF on without the poll, so that each test reads the queue
@@ -803,48 +842,121 @@ static void prq_test_enable_refused(struct kunit *test)
 
 /* Scalable-mode context entry, word 0 */
 #define CE0_P		BIT_ULL(0)
+#define CE0_DTE		BIT_ULL(2)
 #define CE0_PASIDE	BIT_ULL(3)
 #define CE0_PRE		BIT_ULL(4)
 #define CE0_PDTS	GENMASK_ULL(11, 9)
 #define CE0_DIR		GENMASK_ULL(63, 12)
 #define CC_SID(d)	(((d)->qw[0] >> 32) & 0xffff)
 
-static void pre_exit(void *data)
+/* Device-selective context-cache invalidations of @sid since @from. */
+static unsigned int fake_nr_cc(struct fake_unit *f, unsigned int from, u16 sid)
 {
-	struct vtd_dev *vdev = data;
+	unsigned int i, n = 0;
+
+	for (i = from; i < f->nr_other; i++)
+		n += (f->other[i].qw[0] & 0xf) == C0_TYPE &&
+		     ((f->other[i].qw[0] >> 4) & 3) == 3 &&
+		     CC_SID(&f->other[i]) == sid;
+	return n;
+}
+
+static void fake_ctx_tables_exit(void *data)
+{
+	vtd_ctx_tables_free(data);
+}
+
+/* Empty root and context tables for the unit, freed after the test. */
+static void fake_ctx_tables(struct kunit *test, struct fake_unit *f)
+{
+	spin_lock_init(&f->unit.ctx_lock);
+	xa_init(&f->unit.ctx_users);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_tables_alloc(&f->unit), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_ctx_tables_exit,
+							&f->unit), 0);
+}
+
+struct fake_ctx {
+	struct vtd_dev *vdev;
+	u16 alias;
+};
+
+static void fake_ctx_exit(void *data)
+{
+	struct fake_ctx *c = data;
 	struct vtd_qi_batch b;
 
-	vtd_qi_batch_begin(&b, &vdev->unit->qi);
-	vtd_ctx_remove(vdev, vdev->sid, &b);
-	vtd_ctx_remove(vdev, SID_B, &b);
+	vtd_qi_batch_begin(&b, &c->vdev->unit->qi);
+	vtd_ctx_remove(c->vdev, c->vdev->sid, &b);
+	if (c->alias != c->vdev->sid)
+		vtd_ctx_remove(c->vdev, c->alias, &b);
 	vtd_qi_submit(&b);
+}
+
+/*
+ * The context entries of @vdev (with a PASID directory, on a unit with
+ * tables) for its source-id and @alias (its source-id again: none), made
+ * present as probe makes them, and removed after the test.  Return: the
+ * entry of its own source-id.
+ */
+static u64 *fake_ctx_install(struct kunit *test, struct vtd_dev *vdev,
+			     u16 alias)
+{
+	struct fake_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct vtd_qi_batch b;
+	u64 *ce;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->vdev = vdev;
+	c->alias = alias;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_ctx_exit, c), 0);
+	vtd_qi_batch_begin(&b, &vdev->unit->qi);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(vdev, vdev->sid, &b), 0);
+	if (alias != vdev->sid)
+		KUNIT_ASSERT_EQ(test, vtd_ctx_install(vdev, alias, &b), 0);
+	KUNIT_ASSERT_EQ(test, vtd_qi_submit(&b), 0);
+	ce = vtd_ctx_entry(vdev->unit, PCI_BUS_NUM(vdev->sid), vdev->sid & 0xff);
+	KUNIT_ASSERT_NOT_NULL(test, ce);
+	return ce;
+}
+
+static void pe_dev_exit(void *data)
+{
+	struct vtd_dev *vdev = data;
+
 	vtd_ctx_pasid_dir_free(vdev);
-	vtd_ctx_tables_free(vdev->unit);
 	mutex_destroy(&vdev->pasid_lock);
+}
+
+/* @vdev gets a PASID directory, for its entries to be changed. */
+static void pe_dev_setup(struct kunit *test, struct vtd_dev *vdev)
+{
+	mutex_init(&vdev->pasid_lock);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_pasid_dir_alloc(vdev), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pe_dev_exit, vdev), 0);
+}
+
+/* A device with a PASID directory, for its entries to be changed. */
+static struct vtd_dev *pe_dev_new(struct kunit *test, struct fake_unit *f,
+				  u16 sid, bool iopf)
+{
+	struct vtd_dev *vdev = fake_dev_new(test, f, sid, 1U << 10, iopf);
+
+	pe_dev_setup(test, vdev);
+	return vdev;
 }
 
 static void prq_test_context_pre(struct kunit *test)
 {
 	struct fake_unit *f = fake_new(test);
-	struct vtd_dev *a = fake_dev_new(test, f, SID_A, 1U << 10, false);
-	struct vtd_qi_batch b;
+	struct vtd_dev *a;
 	u64 *ce, *alias, before;
-	unsigned int i, cc;
 
 	/* Context entries for the device and a DMA alias of it. */
-	spin_lock_init(&f->unit.ctx_lock);
-	xa_init(&f->unit.ctx_users);
-	mutex_init(&a->pasid_lock);
-	KUNIT_ASSERT_EQ(test, vtd_ctx_tables_alloc(&f->unit), 0);
-	KUNIT_ASSERT_EQ(test, vtd_ctx_pasid_dir_alloc(a), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pre_exit, a), 0);
-	vtd_qi_batch_begin(&b, &f->unit.qi);
-	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, SID_A, &b), 0);
-	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, SID_B, &b), 0);
-	KUNIT_ASSERT_EQ(test, vtd_qi_submit(&b), 0);
-	ce = vtd_ctx_entry(&f->unit, SID_A >> 8, SID_A & 0xff);
+	fake_ctx_tables(test, f);
+	a = pe_dev_new(test, f, SID_A, false);
+	ce = fake_ctx_install(test, a, SID_B);
 	alias = vtd_ctx_entry(&f->unit, SID_B >> 8, SID_B & 0xff);
-	KUNIT_ASSERT_NOT_NULL(test, ce);
 	KUNIT_ASSERT_NOT_NULL(test, alias);
 	before = ce[0];
 	KUNIT_EXPECT_FALSE(test, before & CE0_PRE);
@@ -859,36 +971,12 @@ static void prq_test_context_pre(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ce[0] & CE0_PASIDE);
 	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(a->pasid_dir));
 	/* A device-selective context-cache invalidation for each. */
-	for (i = 0, cc = 0; i < f->nr_other; i++)
-		if ((f->other[i].qw[0] & 0xf) == 1 &&
-		    ((f->other[i].qw[0] >> 4) & 3) == 3)
-			cc |= (CC_SID(&f->other[i]) == SID_A) |
-			      (CC_SID(&f->other[i]) == SID_B) << 1;
-	KUNIT_EXPECT_EQ(test, cc, 3);
+	KUNIT_EXPECT_EQ(test, fake_nr_cc(f, 0, SID_A), 1);
+	KUNIT_EXPECT_EQ(test, fake_nr_cc(f, 0, SID_B), 1);
 
 	KUNIT_EXPECT_EQ(test, vtd_ctx_set_pre(a, false), 0);
 	KUNIT_EXPECT_EQ(test, ce[0], before);
 	KUNIT_EXPECT_EQ(test, alias[0], before);
-}
-
-static void pe_dev_exit(void *data)
-{
-	struct vtd_dev *vdev = data;
-
-	vtd_ctx_pasid_dir_free(vdev);
-	mutex_destroy(&vdev->pasid_lock);
-}
-
-/* A device with a PASID directory, for its entries to be changed. */
-static struct vtd_dev *pe_dev_new(struct kunit *test, struct fake_unit *f,
-				  u16 sid, bool iopf)
-{
-	struct vtd_dev *vdev = fake_dev_new(test, f, sid, 1U << 10, iopf);
-
-	mutex_init(&vdev->pasid_lock);
-	KUNIT_ASSERT_EQ(test, vtd_ctx_pasid_dir_alloc(vdev), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pe_dev_exit, vdev), 0);
-	return vdev;
 }
 
 static unsigned int nr_drain_waits(struct fake_unit *f)
@@ -951,6 +1039,410 @@ static void prq_test_drain_on_detach(struct kunit *test)
 	f->nr_held = 0;
 }
 
+/*
+ * IOMMU_DEV_FEAT_IOPF, and the ATS it needs, on the PCIe function of
+ * pci_kunit.c with the ATS and PRI capabilities: probed by hand in the
+ * order of vtd_probe_device(), with dev->iommu as the IOMMU core sets it
+ * up, on a unit whose page requests go to the core's fault queue.
+ */
+#define IOPF_MAX_REQS	512	/* the device's; the queue asks for 128 */
+#define IOPF_ATS_QDEP	8
+
+/* Options of iopf_dev_new() */
+#define IOPF_NO_PRI	BIT(0)	/* without the PRI capability */
+#define IOPF_NO_ATS	BIT(1)	/* without the ATS capability */
+#define IOPF_PASID	BIT(2)	/* its PASID capability enabled at probe */
+#define IOPF_PASID_REQ	BIT(3)	/* PRI: PRG responses carry the PASID */
+
+/* PCIe configuration fields, per the PCIe specification */
+#define ATS_CTRL_ENABLE	BIT(15)
+#define PRI_CTRL_ENABLE	BIT(0)
+
+struct iopf_dev {
+	struct vtd_dev vdev;
+	struct fake_pci *pci;
+	struct dev_iommu param;
+	u64 *ce;		/* its context entry */
+};
+
+/* What vtd_prq_enable_iopf() may change. */
+struct iopf_state {
+	u8 *cfg;		/* a copy of the configuration space */
+	u64 ce0;
+	void *fault_param;
+	unsigned int users;
+	unsigned int descs;
+	bool iopf, pri, pre, pri_enabled;
+};
+
+/* The core answers groups it still holds at removal: none here. */
+static void iopf_page_response(struct device *dev, struct iopf_fault *evt,
+			       struct iommu_page_response *msg)
+{
+}
+
+static const struct iommu_ops iopf_ops = {
+	.page_response = iopf_page_response,
+};
+
+static struct fake_unit *iopf_unit_new(struct kunit *test, enum fake_prq prq,
+				       u64 ecap_off)
+{
+	struct fake_unit *f = __fake_new(test, prq);
+
+	f->unit.ecap &= ~ecap_off;
+	f->unit.iommu.ops = &iopf_ops;
+	fake_ctx_tables(test, f);
+	return f;
+}
+
+/* What vtd_release_device() undoes that the other fixtures do not. */
+static void iopf_dev_exit(void *data)
+{
+	struct iopf_dev *d = data;
+
+	vtd_ats_disable(&d->vdev);
+	vtd_dev_disable_pasid(&d->pci->pdev);
+	d->pci->pdev.dev.iommu = NULL;
+	mutex_destroy(&d->param.lock);
+}
+
+/* A test that failed half-way may leave IOPF on. */
+static void iopf_off_exit(void *data)
+{
+	struct iopf_dev *d = data;
+	struct device *dev = &d->pci->pdev.dev;
+
+	if (d->vdev.pri)
+		vtd_prq_disable_iopf(dev);
+	if (rcu_access_pointer(d->param.fault_param))
+		iopf_queue_remove_device(d->vdev.unit->prq.iopfq, dev);
+}
+
+static struct iopf_dev *iopf_dev_new(struct kunit *test, struct fake_unit *f,
+				     unsigned int opts)
+{
+	struct iopf_dev *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	struct vtd_dev *vdev;
+	struct pci_dev *pdev;
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	vdev = &d->vdev;
+	d->pci = fake_pci_alloc(test, 8);
+	pdev = &d->pci->pdev;
+	if (!(opts & IOPF_NO_ATS))
+		fake_pci_add_ats(d->pci, IOPF_ATS_QDEP);
+	if (!(opts & IOPF_NO_PRI))
+		fake_pci_add_pri(d->pci, IOPF_MAX_REQS, opts & IOPF_PASID_REQ);
+	mutex_init(&d->param.lock);
+	d->param.iommu_dev = &f->unit.iommu;
+	d->param.priv = vdev;
+	pdev->dev.iommu = &d->param;
+
+	fake_dev_join(test, f, vdev, &pdev->dev, pci_dev_id(pdev), 1);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, iopf_dev_exit, d), 0);
+	if (opts & IOPF_PASID) {
+		vdev->pci_pasids = vtd_dev_enable_pasid(&f->unit, pdev);
+		KUNIT_ASSERT_EQ(test, vdev->pci_pasids, 256U);
+		vdev->max_pasids = vdev->pci_pasids;
+	}
+	vtd_ats_probe(vdev);
+	pe_dev_setup(test, vdev);
+	d->ce = fake_ctx_install(test, vdev, vdev->sid);
+	vtd_ats_enable(vdev);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, iopf_off_exit, d), 0);
+	return d;
+}
+
+static u16 iopf_pri_ctrl(struct iopf_dev *d)
+{
+	return fake_pci_get16(d->pci, d->pci->pdev.pri_cap + PCI_PRI_CTRL);
+}
+
+static void iopf_state_get(struct kunit *test, struct iopf_dev *d,
+			   struct iopf_state *s)
+{
+	struct fake_unit *f = container_of(d->vdev.unit, struct fake_unit, unit);
+
+	s->cfg = kunit_kmalloc(test, sizeof(d->pci->cfg), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s->cfg);
+	memcpy(s->cfg, d->pci->cfg, sizeof(d->pci->cfg));
+	s->ce0 = READ_ONCE(d->ce[0]);
+	s->fault_param = rcu_access_pointer(d->param.fault_param);
+	s->users = f->unit.prq.users;
+	s->descs = f->nr_other + f->nr_wait;
+	s->iopf = d->vdev.iopf;
+	s->pri = d->vdev.pri;
+	s->pre = d->vdev.pre;
+	s->pri_enabled = d->pci->pdev.pri_enabled;
+}
+
+/*
+ * IOPF as it was in @s: on the device, in the context entry, in the
+ * unit's page request users and the core's fault queue.  If @exact, the
+ * configuration space is untouched and no descriptor was submitted too.
+ */
+static void iopf_expect_state(struct kunit *test, struct iopf_dev *d,
+			      const struct iopf_state *s, bool exact)
+{
+	struct iopf_state now;
+
+	iopf_state_get(test, d, &now);
+	KUNIT_EXPECT_EQ(test, now.ce0, s->ce0);
+	KUNIT_EXPECT_PTR_EQ(test, now.fault_param, s->fault_param);
+	KUNIT_EXPECT_EQ(test, now.users, s->users);
+	KUNIT_EXPECT_EQ(test, now.iopf, s->iopf);
+	KUNIT_EXPECT_EQ(test, now.pri, s->pri);
+	KUNIT_EXPECT_EQ(test, now.pre, s->pre);
+	KUNIT_EXPECT_EQ(test, now.pri_enabled, s->pri_enabled);
+	if (d->pci->pdev.pri_cap)
+		KUNIT_EXPECT_EQ(test, iopf_pri_ctrl(d) & PRI_CTRL_ENABLE,
+				s->pri_enabled ? PRI_CTRL_ENABLE : 0);
+	if (exact) {
+		KUNIT_EXPECT_MEMEQ(test, now.cfg, s->cfg, sizeof(d->pci->cfg));
+		KUNIT_EXPECT_EQ(test, now.descs, s->descs);
+	}
+}
+
+static void iopf_test_enable_disable(struct kunit *test)
+{
+	struct fake_unit *f = iopf_unit_new(test, FAKE_PRQ_CORE, 0);
+	struct iopf_dev *d = iopf_dev_new(test, f, IOPF_PASID | IOPF_PASID_REQ);
+	struct pci_dev *pdev = &d->pci->pdev;
+	struct device *dev = &pdev->dev;
+	struct iopf_queue *q = f->unit.prq.iopfq;
+	struct iommu_fault_param *fp;
+	struct iopf_state off;
+	unsigned int from;
+	u16 ats;
+
+	KUNIT_ASSERT_TRUE(test, d->vdev.ats_enabled);
+	KUNIT_ASSERT_TRUE(test, pdev->pasid_enabled);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	iopf_state_get(test, d, &off);
+	KUNIT_EXPECT_FALSE(test, off.ce0 & CE0_PRE);
+	KUNIT_EXPECT_NULL(test, off.fault_param);
+	ats = fake_pci_get16(d->pci, pdev->ats_cap + PCI_ATS_CTRL);
+	from = f->nr_other;
+
+	KUNIT_ASSERT_EQ(test, vtd_prq_enable_iopf(dev), 0);
+	/* PRI on, with as many outstanding requests as the queue holds. */
+	KUNIT_EXPECT_EQ(test, iopf_pri_ctrl(d), PRI_CTRL_ENABLE);
+	KUNIT_EXPECT_EQ(test, fake_pci_get32(d->pci, pdev->pri_cap +
+					     PCI_PRI_ALLOC_REQ),
+			f->unit.prq.size);
+	KUNIT_EXPECT_EQ(test, f->unit.prq.size, 128);
+	KUNIT_EXPECT_EQ(test, pdev->pri_reqs_alloc, 128);
+	KUNIT_EXPECT_TRUE(test, pdev->pri_enabled);
+	/* PRE, and nothing else, in the context entry, invalidated. */
+	KUNIT_EXPECT_EQ(test, d->ce[0], off.ce0 | CE0_PRE);
+	KUNIT_EXPECT_EQ(test, fake_nr_cc(f, from, d->vdev.sid), 1);
+	KUNIT_EXPECT_TRUE(test, d->vdev.pri);
+	KUNIT_EXPECT_TRUE(test, d->vdev.iopf);
+	KUNIT_EXPECT_EQ(test, f->unit.prq.users, 1);
+	/* On the unit's fault queue of the IOMMU core, alone. */
+	fp = rcu_access_pointer(d->param.fault_param);
+	KUNIT_ASSERT_NOT_NULL(test, fp);
+	KUNIT_EXPECT_PTR_EQ(test, fp->queue, q);
+	KUNIT_EXPECT_PTR_EQ(test, fp->dev, dev);
+	KUNIT_EXPECT_TRUE(test, list_is_singular(&q->devices));
+	/* ATS and PASID stay as they were. */
+	KUNIT_EXPECT_EQ(test, fake_pci_get16(d->pci, pdev->ats_cap + PCI_ATS_CTRL),
+			ats);
+	KUNIT_EXPECT_TRUE(test, pdev->pasid_enabled);
+
+	from = f->nr_other;
+	KUNIT_EXPECT_EQ(test, vtd_prq_disable_iopf(dev), 0);
+	iopf_expect_state(test, d, &off, false);
+	KUNIT_EXPECT_EQ(test, iopf_pri_ctrl(d), 0);
+	KUNIT_EXPECT_EQ(test, fake_nr_cc(f, from, d->vdev.sid), 1);
+	KUNIT_EXPECT_TRUE(test, list_empty(&q->devices));
+	KUNIT_EXPECT_EQ(test, fake_pci_get16(d->pci, pdev->ats_cap + PCI_ATS_CTRL),
+			ats);
+
+	/* Off already: refused, nothing changes. */
+	iopf_state_get(test, d, &off);
+	KUNIT_EXPECT_EQ(test, vtd_prq_disable_iopf(dev), -EINVAL);
+	iopf_expect_state(test, d, &off, true);
+
+	/* On again (PRI was left stopped), and off at the end of the test. */
+	KUNIT_EXPECT_EQ(test, vtd_prq_enable_iopf(dev), 0);
+	KUNIT_EXPECT_EQ(test, iopf_pri_ctrl(d), PRI_CTRL_ENABLE);
+	KUNIT_EXPECT_EQ(test, d->ce[0], off.ce0 | CE0_PRE);
+}
+
+/* A device that IOPF is refused to, and why. */
+struct iopf_refusal {
+	const char *name;
+	enum fake_prq prq;
+	u64 ecap_off;
+	unsigned int opts;
+	int err;
+};
+
+static const struct iopf_refusal iopf_refusals[] = {
+	{ "no PRI capability", FAKE_PRQ_CORE, 0, IOPF_NO_PRI, -ENODEV },
+	{ "ATS not enabled", FAKE_PRQ_CORE, 0, IOPF_NO_ATS, -ENODEV },
+	{ "unit without ECAP.DT", FAKE_PRQ_CORE, VTD_ECAP_DT, 0, -ENODEV },
+	{ "unit without page request queue", FAKE_PRQ_NONE, 0, 0, -ENODEV },
+	{ "PASID enabled, PRI does not require it in responses",
+	  FAKE_PRQ_CORE, 0, IOPF_PASID, -EINVAL },
+};
+
+static void iopf_refusal_desc(const struct iopf_refusal *r, char *desc)
+{
+	strscpy(desc, r->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(iopf_refusal, iopf_refusals, iopf_refusal_desc);
+
+static void iopf_test_refused(struct kunit *test)
+{
+	const struct iopf_refusal *r = test->param_value;
+	struct fake_unit *f = iopf_unit_new(test, r->prq, r->ecap_off);
+	struct iopf_dev *d = iopf_dev_new(test, f, r->opts);
+	struct iopf_state off;
+
+	iopf_state_get(test, d, &off);
+	KUNIT_EXPECT_EQ(test, vtd_prq_enable_iopf(&d->pci->pdev.dev), r->err);
+	iopf_expect_state(test, d, &off, true);
+	KUNIT_EXPECT_EQ(test, vtd_prq_disable_iopf(&d->pci->pdev.dev), -EINVAL);
+	iopf_expect_state(test, d, &off, true);
+}
+
+static void iopf_test_busy(struct kunit *test)
+{
+	struct fake_unit *f = iopf_unit_new(test, FAKE_PRQ_CORE, 0);
+	/* Without PASIDs, responses need no PASID: accepted. */
+	struct iopf_dev *d = iopf_dev_new(test, f, 0);
+	struct iopf_state on;
+
+	KUNIT_ASSERT_EQ(test, vtd_prq_enable_iopf(&d->pci->pdev.dev), 0);
+	iopf_state_get(test, d, &on);
+	KUNIT_EXPECT_TRUE(test, on.pri);
+	KUNIT_EXPECT_EQ(test, vtd_prq_enable_iopf(&d->pci->pdev.dev), -EBUSY);
+	iopf_expect_state(test, d, &on, true);
+}
+
+/*
+ * PRI cannot be enabled: what was done before is undone (PRE set and
+ * cleared again, the fault queue left), and IOPF can be enabled later.
+ */
+static void iopf_test_pri_fails(struct kunit *test)
+{
+	struct fake_unit *f = iopf_unit_new(test, FAKE_PRQ_CORE, 0);
+	struct iopf_dev *d = iopf_dev_new(test, f, 0);
+	struct device *dev = &d->pci->pdev.dev;
+	struct iopf_state off;
+	unsigned int from;
+
+	iopf_state_get(test, d, &off);
+	/* The interface does not stop after its reset. */
+	d->pci->pri_busy = true;
+	from = f->nr_other;
+	KUNIT_EXPECT_EQ(test, vtd_prq_enable_iopf(dev), -EBUSY);
+	iopf_expect_state(test, d, &off, false);
+	KUNIT_EXPECT_EQ(test, fake_nr_cc(f, from, d->vdev.sid), 2);
+	KUNIT_EXPECT_EQ(test, fake_pci_get32(d->pci, d->pci->pdev.pri_cap +
+					     PCI_PRI_ALLOC_REQ), 0);
+	d->pci->pri_busy = false;
+
+	/* The PCI core has it enabled already (no one else should). */
+	d->pci->pdev.pri_enabled = 1;
+	KUNIT_EXPECT_EQ(test, vtd_prq_enable_iopf(dev), -EINVAL);
+	d->pci->pdev.pri_enabled = 0;
+	iopf_expect_state(test, d, &off, false);
+
+	KUNIT_EXPECT_EQ(test, vtd_prq_enable_iopf(dev), 0);
+	KUNIT_EXPECT_TRUE(test, d->vdev.pri);
+	KUNIT_EXPECT_EQ(test, iopf_pri_ctrl(d), PRI_CTRL_ENABLE);
+}
+
+/*
+ * The invalidation of the context entries fails (IQE): on enable,
+ * nothing stays on, also when the unwind's invalidation fails too; on
+ * disable, everything goes off regardless.
+ */
+static void iopf_test_invalidation_fails(struct kunit *test)
+{
+	struct fake_unit *f = iopf_unit_new(test, FAKE_PRQ_CORE, 0);
+	struct iopf_dev *d = iopf_dev_new(test, f, 0);
+	struct device *dev = &d->pci->pdev.dev;
+	struct iopf_state off;
+
+	iopf_state_get(test, d, &off);
+	f->refuse_cc = 1;
+	KUNIT_EXPECT_EQ(test, vtd_prq_enable_iopf(dev), -EIO);
+	KUNIT_EXPECT_EQ(test, f->refuse_cc, 0);
+	iopf_expect_state(test, d, &off, false);
+	/* PRI was never touched. */
+	KUNIT_EXPECT_MEMEQ(test, d->pci->cfg, off.cfg, sizeof(d->pci->cfg));
+
+	f->refuse_cc = 2;
+	KUNIT_EXPECT_EQ(test, vtd_prq_enable_iopf(dev), -EIO);
+	KUNIT_EXPECT_EQ(test, f->refuse_cc, 0);
+	iopf_expect_state(test, d, &off, false);
+
+	KUNIT_ASSERT_EQ(test, vtd_prq_enable_iopf(dev), 0);
+	f->refuse_cc = 1;
+	KUNIT_EXPECT_EQ(test, vtd_prq_disable_iopf(dev), 0);
+	KUNIT_EXPECT_EQ(test, f->refuse_cc, 0);
+	iopf_expect_state(test, d, &off, false);
+}
+
+/*
+ * ATS at probe: with ECAP.DT (and the device on a root bus, which the
+ * DMAR table needs no ATSR for) the context entry has DTE and ATS is on
+ * in the device, with a smallest translation of 4 KiB; without ECAP.DT
+ * neither.
+ */
+static void iopf_test_ats_probe(struct kunit *test)
+{
+	struct fake_unit *f = iopf_unit_new(test, FAKE_PRQ_NONE, 0);
+	struct fake_unit *no_dt = iopf_unit_new(test, FAKE_PRQ_NONE, VTD_ECAP_DT);
+	struct fake_unit *f2 = iopf_unit_new(test, FAKE_PRQ_NONE, 0);
+	struct iopf_dev *d = iopf_dev_new(test, f, IOPF_NO_PRI);
+	struct iopf_dev *n = iopf_dev_new(test, no_dt, IOPF_NO_PRI);
+	struct iopf_dev *plain = iopf_dev_new(test, f2, IOPF_NO_PRI | IOPF_NO_ATS);
+
+	/* STU field 0: 2^(12 + 0) bytes. */
+	KUNIT_EXPECT_EQ(test, fake_pci_get16(d->pci, d->pci->pdev.ats_cap +
+					     PCI_ATS_CTRL), ATS_CTRL_ENABLE);
+	KUNIT_EXPECT_TRUE(test, d->pci->pdev.ats_enabled);
+	KUNIT_EXPECT_TRUE(test, d->ce[0] & CE0_DTE);
+	KUNIT_EXPECT_TRUE(test, d->vdev.ats_enabled);
+	KUNIT_EXPECT_EQ(test, d->vdev.ats_qdep, IOPF_ATS_QDEP);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->unit.ats_devices), 1);
+
+	KUNIT_EXPECT_EQ(test, fake_pci_get16(n->pci, n->pci->pdev.ats_cap +
+					     PCI_ATS_CTRL), 0);
+	KUNIT_EXPECT_FALSE(test, n->pci->pdev.ats_enabled);
+	KUNIT_EXPECT_FALSE(test, n->ce[0] & CE0_DTE);
+	KUNIT_EXPECT_FALSE(test, n->vdev.ats_enabled);
+	KUNIT_EXPECT_EQ(test, atomic_read(&no_dt->unit.ats_devices), 0);
+
+	/* A device without the capability, on a unit with ECAP.DT. */
+	KUNIT_EXPECT_FALSE(test, plain->ce[0] & CE0_DTE);
+	KUNIT_EXPECT_FALSE(test, plain->vdev.ats_enabled);
+	KUNIT_EXPECT_TRUE(test, plain->ce[0] & CE0_P);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f2->unit.ats_devices), 0);
+}
+
+static struct kunit_case iopf_test_cases[] = {
+	KUNIT_CASE(iopf_test_enable_disable),
+	KUNIT_CASE_PARAM(iopf_test_refused, iopf_refusal_gen_params),
+	KUNIT_CASE(iopf_test_busy),
+	KUNIT_CASE(iopf_test_pri_fails),
+	KUNIT_CASE(iopf_test_invalidation_fails),
+	KUNIT_CASE(iopf_test_ats_probe),
+	{}
+};
+
+static struct kunit_suite iopf_test_suite = {
+	.name = "vtd_sm_iopf",
+	.test_cases = iopf_test_cases,
+};
+
 static struct kunit_case prq_test_cases[] = {
 	KUNIT_CASE(prq_test_hw_start),
 	KUNIT_CASE(prq_test_report_fields),
@@ -975,7 +1467,7 @@ static struct kunit_suite prq_test_suite = {
 	.test_cases = prq_test_cases,
 };
 
-kunit_test_suite(prq_test_suite);
+kunit_test_suites(&prq_test_suite, &iopf_test_suite);
 
-MODULE_DESCRIPTION("KUnit tests of vtd_sm page request servicing");
+MODULE_DESCRIPTION("KUnit tests of vtd_sm page requests, IOPF, ATS and PASID");
 MODULE_LICENSE("GPL");
