@@ -193,6 +193,8 @@ def main():
                                 if r['kind'] == 'scale_detach_newest'],
         'scale_detach': next((r for r in recs
                               if r['kind'] == 'scale_detach'), None),
+        'scale_reclaim': next((r for r in recs
+                               if r['kind'] == 'scale_reclaim'), None),
         'scale_closed': next((r for r in recs
                               if r['kind'] == 'scale_closed'), None),
         'core': [r for r in recs if r['kind'] == 'core'],
@@ -287,6 +289,14 @@ def main():
         print('detach of all %d PASIDs: %.1f s; left behind: %d KiB '
               '(slab %d KiB)' % (d['pasids'], d['seconds'],
                                   d['kernel_kib_left'], d['slab_kib_left']))
+    d = out['scale_reclaim']
+    if d:
+        tables = ''
+        if 'pasid_tables' in d:
+            tables = '; PASID tables held %d, given back %d' % (
+                d['pasid_tables'], d['pasid_tables_reclaimed'])
+        print('after drop_caches (the shrinkers ran): %d KiB (slab %d KiB)%s'
+              % (d['kernel_kib_left'], d['slab_kib_left'], tables))
     d = out['scale_closed']
     if d:
         print('after the device node is closed and edu released: %d KiB '

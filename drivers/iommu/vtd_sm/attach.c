@@ -283,6 +283,8 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		*dirty = true;
 		vtd_pe_fail(&u);
 	}
+	/* The entry may have gained or lost P: its table's count follows. */
+	vtd_ctx_pasid_entry_account(vdev, pasid, u.pe, u.old_present);
 	mutex_unlock(&vdev->pasid_lock);
 	/*
 	 * Page requests the device sent through the old entry are handed
@@ -456,6 +458,8 @@ int vtd_dev_set_slade(struct vtd_dev *vdev, const u32 *pasids,
 		kind = vtd_pasid_write_entry(&u.w, u.pe, &target);
 		if (kind == VTD_PASID_UPDATE_NONE)
 			continue;
+		/* Present before; one store of SLADE keeps it so. */
+		vtd_ctx_pasid_entry_account(vdev, u.pasid, u.pe, true);
 		atomic64_inc(&unit->pasid_updates[kind]);
 		vtd_struct_flush(unit, u.pe, sizeof(*u.pe));
 		vtd_qi_add_pc_pasid(&b, did, u.pasid);

@@ -8,7 +8,9 @@
  * scalable-mode context entry (256 bits) points at the device's PASID
  * directory; each 64-bit directory entry points at a 4 KiB PASID table
  * of 64 entries of 512 bits.  A PASID table is allocated the first time
- * one of its PASIDs is programmed and lives as long as the directory.
+ * one of its PASIDs is programmed.  It lives as long as the directory,
+ * unless it has no present entry when memory runs short: then the unit's
+ * shrinker may give it back (see "PASID table reclaim" below).
  */
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
@@ -18,6 +20,7 @@
 #include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/rcupdate.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <asm/cacheflush.h>
 #include <kunit/visibility.h>
@@ -268,6 +271,32 @@ int vtd_ctx_pasid_dir_alloc(struct vtd_dev *vdev)
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_dir_alloc);
 
+/* The PASID table a present directory entry points at, as a page. */
+static struct page *vtd_pt_page(u64 de)
+{
+	return virt_to_page(phys_to_virt(de & VTD_TABLE_ADDR));
+}
+
+/* The device no longer holds the table of directory entry @idx. */
+static void vtd_pt_uncount(struct vtd_unit *unit, unsigned int idx,
+			   struct page *pt)
+{
+	atomic_long_dec(&unit->pt_live);
+	if (idx && !page_private(pt))
+		atomic_long_dec(&unit->pt_empty);
+}
+
+/* Every table of @vdev's directory leaves the unit's counts. */
+static void vtd_pt_uncount_all(struct vtd_dev *vdev)
+{
+	unsigned int i;
+
+	for (i = 0; i < vdev->dir_entries; i++)
+		if (vdev->pasid_dir[i] & VTD_PDIR_P)
+			vtd_pt_uncount(vdev->unit, i,
+				       vtd_pt_page(vdev->pasid_dir[i]));
+}
+
 /**
  * vtd_ctx_pasid_dir_free() - free a device's PASID directory and tables
  * @vdev: a device no context entry points at any more
@@ -279,15 +308,20 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_dir_alloc);
  */
 void vtd_ctx_pasid_dir_free(struct vtd_dev *vdev)
 {
+	struct page *pt;
 	unsigned int i;
 
 	if (!vdev->pasid_dir)
 		return;
+	vtd_pt_uncount_all(vdev);
 	synchronize_rcu();
-	for (i = 0; i < vdev->dir_entries; i++)
-		if (vdev->pasid_dir[i] & VTD_PDIR_P)
-			free_page((unsigned long)phys_to_virt(vdev->pasid_dir[i] &
-							      VTD_TABLE_ADDR));
+	for (i = 0; i < vdev->dir_entries; i++) {
+		if (!(vdev->pasid_dir[i] & VTD_PDIR_P))
+			continue;
+		pt = vtd_pt_page(vdev->pasid_dir[i]);
+		set_page_private(pt, 0);
+		__free_page(pt);
+	}
 	free_pages((unsigned long)vdev->pasid_dir,
 		   get_order(vdev->dir_entries * sizeof(u64)));
 	vdev->pasid_dir = NULL;
@@ -303,7 +337,8 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_dir_free);
  *
  * With @err 0 the directory and its tables are freed.  Otherwise the unit
  * may still hold a context entry pointing at the directory: it and its
- * tables are kept (leaked), never reused, and an error is logged.
+ * tables are kept (leaked), never reused, and an error is logged; they
+ * leave the unit's table counts (debugfs pasid_tables).
  */
 void vtd_ctx_pasid_dir_release(struct vtd_dev *vdev, int err)
 {
@@ -314,6 +349,8 @@ void vtd_ctx_pasid_dir_release(struct vtd_dev *vdev, int err)
 	atomic_inc(&vdev->unit->quarantined);
 	dev_err(vdev->dev, "%s: context invalidation failed (%d), PASID directory quarantined\n",
 		vdev->unit->name, err);
+	if (vdev->pasid_dir)
+		vtd_pt_uncount_all(vdev);
 	vdev->pasid_dir = NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_dir_release);
@@ -323,6 +360,11 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_dir_release);
  * @vdev: the device
  * @pasid: the PASID
  * @alloc: allocate the PASID table if it does not exist yet
+ *
+ * A new table has no present entry: unless it is the device's first
+ * (PASIDs 0-63), it counts as one the shrinker may free until
+ * vtd_ctx_pasid_entry_account() sees an entry of it become present.
+ * Callers that allocate hold @vdev's pasid_lock, as the shrinker does.
  *
  * Context: may sleep if @alloc.
  * Return: the entry, or NULL (PASID beyond the directory, no table and
@@ -344,6 +386,8 @@ struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		table = (void *)get_zeroed_page(GFP_KERNEL);
 		if (!table)
 			return NULL;
+		/* The number of present entries of the table (none yet). */
+		set_page_private(virt_to_page(table), 0);
 		vtd_struct_flush(vdev->unit, table, PAGE_SIZE);
 		old = cmpxchg64(&vdev->pasid_dir[idx], de,
 				virt_to_phys(table) | VTD_PDIR_P);
@@ -353,12 +397,270 @@ struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		} else {
 			de = virt_to_phys(table) | VTD_PDIR_P;
 			vtd_struct_flush(vdev->unit, &vdev->pasid_dir[idx], sizeof(u64));
+			atomic_long_inc(&vdev->unit->pt_live);
+			if (idx)
+				atomic_long_inc(&vdev->unit->pt_empty);
 		}
 	}
 	table = phys_to_virt(de & VTD_TABLE_ADDR);
 	return &table[pasid & GENMASK(VTD_PASID_TABLE_SHIFT - 1, 0)];
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_entry);
+
+/**
+ * vtd_ctx_pasid_entry_account() - count an entry that gained or lost P
+ * @vdev: the device
+ * @pasid: the PASID of @pe
+ * @pe: the entry, just written
+ * @was_present: whether @pe was present before the write
+ *
+ * Each PASID table keeps the number of its present entries in the private
+ * field of its page (which goes with the table when vtd_ctx_set_max_pasids()
+ * replaces the directory), and the unit the number of tables that have
+ * none (but a device's first, which the shrinker keeps).  The writers of
+ * PASID entries (attach.c) call this after every write, under @vdev's
+ * pasid_lock.  A count that would go below zero stays at zero: an entry
+ * made present outside the writers (a KUnit test) was never counted, and
+ * the shrinker reads every entry of a table before it frees it.
+ */
+void vtd_ctx_pasid_entry_account(struct vtd_dev *vdev, u32 pasid,
+				 struct vtd_pasid_entry *pe, bool was_present)
+{
+	bool first = pasid < VTD_PASID_TABLE_ENTRIES;
+	struct page *pt = virt_to_page(pe);
+	unsigned long n = page_private(pt);
+
+	lockdep_assert_held(&vdev->pasid_lock);
+	if (vtd_pasid_entry_present(pe) == was_present)
+		return;
+	if (!was_present) {
+		set_page_private(pt, n + 1);
+		if (!n && !first)
+			atomic_long_dec(&vdev->unit->pt_empty);
+	} else if (n) {
+		set_page_private(pt, n - 1);
+		if (n == 1 && !first)
+			atomic_long_inc(&vdev->unit->pt_empty);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_entry_account);
+
+/*
+ * PASID table reclaim.
+ *
+ * A VMM that once attached many PASIDs would otherwise keep their tables
+ * (4 KiB per 64 PASIDs, 64 MiB for 2^20) until the device is released.
+ * Freeing a table on the detach that empties it would cost a detach an
+ * allocation and an invalidation more whenever one PASID is attached and
+ * detached in turn, so empty tables are kept as a cache, and a shrinker of
+ * the unit gives them back when memory runs short.  One shrinker per unit:
+ * its counts are the unit's, its invalidations go to the unit's queue,
+ * and it lives and dies with the unit's registration (no list of units to
+ * walk under a lock of the module's).
+ *
+ * A pass takes each device's pasid_lock with a trylock only (reclaim may
+ * run in an allocation made under it: attach allocating a table or a
+ * directory) and leaves a device it cannot lock alone.  For every table
+ * but the first (PASIDs 0-63: it holds the RID's entry, PASID 0, which
+ * every RID attach rewrites and which is blocked, not present, only for
+ * a moment or while the device is owned) whose count of present entries
+ * is zero, it reads the
+ * 64 entries again, clears the directory entry and writes it back to
+ * memory.  One batch per device then invalidates what the unit may hold
+ * of those directory entries; the tables are freed only once it
+ * completed, after an RCU grace period (vtd_walk() reads them as an RCU
+ * reader, vtd_dev_pasid_entry_snapshot() under the spinlock of the unit's
+ * devices XArray, which also holds a grace period off).  If the batch
+ * fails, the unit may still use the old directory entries: the tables are
+ * kept (leaked) as vtd_ctx_pasid_dir_release() keeps a directory, the
+ * unit's quarantined count goes up and an error is logged once.
+ *
+ * Which invalidation a PASID-directory entry needs is not spelled out in
+ * what we could read of the VT-d specification's guidance ("Guidance to
+ * Software for Invalidations" lists context entries and PASID-table
+ * entries).  Caching a directory entry belongs to the PASID cache if
+ * anywhere, and a directory entry carries no domain id and no single
+ * PASID: the only PASID-cache invalidation sure to cover it is the global
+ * one (granularity 3).  That is our conservative reading.  No IOTLB
+ * invalidation: every entry of the table was taken down (with its own
+ * IOTLB invalidation) before it counted as empty, so nothing the unit
+ * translated came through the table any more.
+ */
+
+/* The number of present entries of a PASID table. */
+static unsigned int vtd_pt_present(const struct vtd_pasid_entry *table)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < VTD_PASID_TABLE_ENTRIES; i++)
+		n += vtd_pasid_entry_present(&table[i]);
+	return n;
+}
+
+static void vtd_pt_free_rcu(struct rcu_head *head)
+{
+	struct page *pt = container_of(head, struct page, rcu_head);
+
+	set_page_private(pt, 0);
+	__free_page(pt);
+}
+
+/*
+ * Free up to @nr of @vdev's PASID tables that have no present entry, with
+ * one invalidation batch.  Return: the number of tables freed.
+ */
+static unsigned long vtd_dev_pt_reclaim(struct vtd_dev *vdev, unsigned long nr)
+{
+	struct vtd_unit *unit = vdev->unit;
+	struct page *pt, *tmp;
+	unsigned long n = 0;
+	struct vtd_qi_batch b;
+	unsigned int idx, present;
+	LIST_HEAD(gone);
+	u64 de;
+	int ret;
+
+	lockdep_assert_held(&vdev->pasid_lock);
+	for (idx = 1; idx < vdev->dir_entries && n < nr; idx++) {
+		de = vdev->pasid_dir[idx];
+		if (!(de & VTD_PDIR_P))
+			continue;
+		pt = vtd_pt_page(de);
+		if (page_private(pt))
+			continue;
+		present = vtd_pt_present(page_address(pt));
+		if (present) {
+			/* Entries made present outside the writers: count them. */
+			set_page_private(pt, present);
+			atomic_long_dec(&unit->pt_empty);
+			continue;
+		}
+		WRITE_ONCE(vdev->pasid_dir[idx], 0);
+		vtd_struct_flush(unit, &vdev->pasid_dir[idx], sizeof(u64));
+		list_add_tail(&pt->lru, &gone);
+		n++;
+	}
+	if (!n)
+		return 0;
+	atomic_long_sub(n, &unit->pt_empty);
+	atomic_long_sub(n, &unit->pt_live);
+
+	vtd_qi_batch_begin(&b, &unit->qi);
+	vtd_qi_add_pc_global(&b);
+	ret = vtd_qi_submit(&b);
+	if (ret) {
+		atomic_inc(&unit->quarantined);
+		dev_err_once(vdev->dev, "%s: PASID directory invalidation failed (%d), %lu PASID tables quarantined\n",
+			     unit->name, ret, n);
+	}
+	list_for_each_entry_safe(pt, tmp, &gone, lru) {
+		list_del(&pt->lru);
+		if (!ret)
+			call_rcu(&pt->rcu_head, vtd_pt_free_rcu);
+	}
+	if (ret)
+		return 0;
+	atomic64_add(n, &unit->pt_reclaimed);
+	return n;
+}
+
+/**
+ * vtd_ctx_pt_count() - how many PASID tables the unit's shrinker may free
+ * @unit: the unit
+ *
+ * Return: the tables of the unit's devices, other than each device's
+ * first, that have no present entry.
+ */
+unsigned long vtd_ctx_pt_count(struct vtd_unit *unit)
+{
+	long n = atomic_long_read(&unit->pt_empty);
+
+	return n > 0 ? n : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pt_count);
+
+/**
+ * vtd_ctx_pt_scan() - free PASID tables that have no present entry
+ * @unit: the unit
+ * @nr: at most this many
+ *
+ * Devices whose pasid_lock is held, and those whose tables a kept PASID
+ * directory points at (&vtd_dev.pt_keep), are left alone; so is the whole
+ * unit while another scan of it runs.  Each device whose tables are freed
+ * gets one invalidation batch (a global PASID-cache invalidation and its
+ * wait).
+ *
+ * Context: process; never blocks on a lock, spins while the unit works.
+ * Return: the number of tables freed (each after an RCU grace period).
+ */
+unsigned long vtd_ctx_pt_scan(struct vtd_unit *unit, unsigned long nr)
+{
+	unsigned long sid, freed = 0;
+	struct vtd_dev *vdev;
+
+	if (!mutex_trylock(&unit->pt_lock))
+		return 0;
+	xa_for_each(&unit->devices, sid, vdev) {
+		if (freed >= nr)
+			break;
+		if (!mutex_trylock(&vdev->pasid_lock))
+			continue;
+		if (!vdev->pt_keep)
+			freed += vtd_dev_pt_reclaim(vdev, nr - freed);
+		mutex_unlock(&vdev->pasid_lock);
+	}
+	mutex_unlock(&unit->pt_lock);
+	return freed;
+}
+EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pt_scan);
+
+static unsigned long vtd_pt_shrink_count(struct shrinker *s,
+					 struct shrink_control *sc)
+{
+	return vtd_ctx_pt_count(s->private_data) ?: SHRINK_EMPTY;
+}
+
+static unsigned long vtd_pt_shrink_scan(struct shrinker *s,
+					struct shrink_control *sc)
+{
+	return vtd_ctx_pt_scan(s->private_data, sc->nr_to_scan) ?: SHRINK_STOP;
+}
+
+/**
+ * vtd_ctx_pt_shrinker_add() - register the unit's PASID table shrinker
+ * @unit: a unit being registered with the IOMMU core
+ *
+ * Without memory for it the unit goes on without one: its empty tables
+ * are then freed only with their device's directory.
+ */
+void vtd_ctx_pt_shrinker_add(struct vtd_unit *unit)
+{
+	struct shrinker *s = shrinker_alloc(0, "vtd_sm-%s", unit->name);
+
+	if (!s) {
+		pr_warn("%s: no PASID table shrinker, empty tables are freed at device release only\n",
+			unit->name);
+		return;
+	}
+	s->count_objects = vtd_pt_shrink_count;
+	s->scan_objects = vtd_pt_shrink_scan;
+	s->seeks = DEFAULT_SEEKS;
+	s->private_data = unit;
+	unit->pt_shrinker = s;
+	shrinker_register(s);
+}
+
+/**
+ * vtd_ctx_pt_shrinker_remove() - unregister the unit's PASID table shrinker
+ * @unit: the unit
+ *
+ * Returns once no scan of the unit runs any more.
+ */
+void vtd_ctx_pt_shrinker_remove(struct vtd_unit *unit)
+{
+	shrinker_free(unit->pt_shrinker);
+	unit->pt_shrinker = NULL;
+}
 
 /* Word 0 of a context entry that points at @vdev's PASID directory. */
 static u64 vtd_ctx_qw0(struct vtd_dev *vdev)
@@ -774,12 +1076,15 @@ int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids)
 	/*
 	 * After a failed flush the unit may still hold the old directory in
 	 * its context cache and walk it: it is never freed then (it holds
-	 * the same tables as the new one, so what it translates is right).
+	 * the same tables as the new one, so what it translates is right),
+	 * and neither are the tables it points at: the shrinker leaves the
+	 * device alone from now on.
 	 */
-	if (old_dir && ret)
+	if (old_dir && ret) {
+		vdev->pt_keep = true;
 		dev_err(vdev->dev, "PASID directory %pa kept (%u entries): its flush failed\n",
 			&old_phys, old_entries);
-	else if (old_dir) {
+	} else if (old_dir) {
 		/* vtd_walk() may have read the old pointer: a grace period. */
 		synchronize_rcu();
 		free_pages((unsigned long)old_dir,

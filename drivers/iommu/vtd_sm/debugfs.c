@@ -52,6 +52,12 @@ static int vtd_counters_show(struct seq_file *m, void *unused)
 		   atomic64_read(&unit->pasid_updates[VTD_PASID_UPDATE_HITLESS_SEQ]));
 	seq_printf(m, "pasid_updates_teardown: %lld\n",
 		   atomic64_read(&unit->pasid_updates[VTD_PASID_UPDATE_TEARDOWN]));
+	/* PASID tables held, those without a present entry, those given back. */
+	seq_printf(m, "pasid_tables: %ld\n", atomic_long_read(&unit->pt_live));
+	seq_printf(m, "pasid_tables_empty: %ld\n",
+		   atomic_long_read(&unit->pt_empty));
+	seq_printf(m, "pasid_tables_reclaimed: %lld\n",
+		   atomic64_read(&unit->pt_reclaimed));
 	seq_printf(m, "faults: %lld\n", atomic64_read(&unit->faults.records));
 	seq_printf(m, "fault_overflows: %lld\n",
 		   atomic64_read(&unit->faults.overflows));

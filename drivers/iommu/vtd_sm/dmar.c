@@ -138,6 +138,7 @@ static int vtd_dmar_add_unit(struct acpi_dmar_hardware_unit *drhd,
 	xa_init(&unit->ctx_users);
 	ida_init(&unit->domain_ids);
 	xa_init(&unit->devices);
+	mutex_init(&unit->pt_lock);
 	list_add_tail(&unit->node, &vtd_units);
 	return 0;
 }
@@ -149,6 +150,7 @@ static void vtd_dmar_free_unit(struct vtd_unit *unit)
 		iounmap(unit->regs);
 	ida_destroy(&unit->domain_ids);
 	xa_destroy(&unit->devices);
+	mutex_destroy(&unit->pt_lock);
 	kfree(unit->scope);
 	kfree(unit);
 }

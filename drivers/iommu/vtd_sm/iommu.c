@@ -375,7 +375,10 @@ static void vtd_release_device(struct device *dev)
 		vtd_prq_disable_iopf(dev);
 	/* Debug knobs in progress finish with @vdev; later ones miss it. */
 	mutex_lock(&vtd_debug_dev_lock);
+	/* A PASID table shrinker pass that found @vdev is done with it. */
+	mutex_lock(&vdev->unit->pt_lock);
 	xa_erase(&vdev->unit->devices, vdev->sid);
+	mutex_unlock(&vdev->unit->pt_lock);
 	mutex_unlock(&vtd_debug_dev_lock);
 	vtd_prq_dev_release(vdev);
 	vtd_dev_contexts(vdev, false, &ret);
@@ -572,6 +575,7 @@ static int vtd_platform_probe(struct platform_device *pdev)
 	ret = vtd_unit_enable_translation(unit);
 	if (ret)
 		goto err_unregister;
+	vtd_ctx_pt_shrinker_add(unit);
 	vtd_debugfs_add_unit(unit);
 	return 0;
 
@@ -692,6 +696,8 @@ static void vtd_platform_remove(struct platform_device *pdev)
 			dev_warn(vdev->dev, "%s going away while its DMA is not pass-through\n",
 				 unit->name);
 
+	/* No shrinker pass runs any more: the devices may go. */
+	vtd_ctx_pt_shrinker_remove(unit);
 	vtd_debugfs_remove_unit(unit);
 	/* Untranslated DMA is what the identity entries gave: no change. */
 	vtd_unit_disable_translation(unit);

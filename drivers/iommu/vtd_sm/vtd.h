@@ -25,6 +25,7 @@ struct iommu_hwpt_vtd_s1_invalidate;
 struct dentry;
 struct pci_dev;
 struct platform_device;
+struct shrinker;
 
 /* PASID table entries per PASID directory entry (a 4 KiB table). */
 #define VTD_PASID_TABLE_ENTRIES	64
@@ -148,6 +149,15 @@ struct vtd_prq {
  * @prq: page request queue (@prq.ring NULL: the unit has none)
  * @ats_devices: devices of the unit with ATS enabled; while 0, the
  *	invalidation paths look for no device TLB to invalidate
+ * @pt_lock: held by the PASID table shrinker while it goes through
+ *	@devices; vtd_release_device() takes a device out of @devices under
+ *	it, so the shrinker never uses a device being freed (context.c)
+ * @pt_shrinker: gives back PASID tables with no present entry when memory
+ *	is short (NULL: the unit has none, its tables go at device release)
+ * @pt_live: PASID tables the unit's devices hold
+ * @pt_empty: those of @pt_live other than a device's first (PASIDs 0-63)
+ *	that have no present entry: what @pt_shrinker may free
+ * @pt_reclaimed: PASID tables @pt_shrinker freed
  */
 struct vtd_unit {
 	struct list_head node;
@@ -185,6 +195,11 @@ struct vtd_unit {
 	atomic_t quarantined;
 	struct vtd_prq prq;
 	atomic_t ats_devices;
+	struct mutex pt_lock;	/* the shrinker's walk of @devices */
+	struct shrinker *pt_shrinker;
+	atomic_long_t pt_live;
+	atomic_long_t pt_empty;
+	atomic64_t pt_reclaimed;
 };
 
 /**
@@ -223,6 +238,9 @@ struct vtd_unit {
  * @ats_qdep: invalidate queue depth of the device's ATS capability
  * @pfsid: source-id of its physical function if the unit has ECAP.DIT,
  *	else 0 (reserved in the descriptors then)
+ * @pt_keep: the device's PASID tables are never reclaimed: a PASID
+ *	directory the unit may still walk points at them too (see
+ *	vtd_ctx_set_max_pasids()); written under @pasid_lock
  */
 struct vtd_dev {
 	struct device *dev;
@@ -245,6 +263,7 @@ struct vtd_dev {
 	bool ats_enabled;
 	u8 ats_qdep;
 	u16 pfsid;
+	bool pt_keep;
 };
 
 /* xa_tag_pointer() tag of a static domain in &vtd_dev.pasid_domains */
@@ -392,7 +411,12 @@ u64 *vtd_ctx_entry(struct vtd_unit *unit, u8 bus, u8 devfn);
 struct vtd_pasid_entry;
 struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 					bool alloc);
-void vtd_ctx_pasid_tables_free(struct vtd_dev *vdev);
+void vtd_ctx_pasid_entry_account(struct vtd_dev *vdev, u32 pasid,
+				 struct vtd_pasid_entry *pe, bool was_present);
+unsigned long vtd_ctx_pt_count(struct vtd_unit *unit);
+unsigned long vtd_ctx_pt_scan(struct vtd_unit *unit, unsigned long nr);
+void vtd_ctx_pt_shrinker_add(struct vtd_unit *unit);
+void vtd_ctx_pt_shrinker_remove(struct vtd_unit *unit);
 u32 vtd_ctx_rid_pasid(struct vtd_dev *vdev);
 void vtd_ctx_add_cc_aliases(struct vtd_dev *vdev, struct vtd_qi_batch *b);
 int vtd_ctx_set_rid_pasid(struct vtd_dev *vdev, u32 pasid);

@@ -194,6 +194,8 @@ static struct fake_unit *fake_new(struct kunit *test, u64 cap, u64 ecap)
 	f->unit.ecap = ecap;
 	spin_lock_init(&f->unit.ctx_lock);
 	ida_init(&f->unit.domain_ids);
+	/* dom_dev_at() stores devices: its lock must be known to lockdep. */
+	xa_init(&f->unit.devices);
 	KUNIT_ASSERT_EQ(test, vtd_qi_init(&f->unit.qi, 0, &fake_io, f, "fake"), 0);
 	/* A hung batch is given up sooner (error messages take time too). */
 	f->unit.qi.timeout_us = 200 * USEC_PER_MSEC;

@@ -7,13 +7,19 @@
  * and the refusals.  Field positions are written out from the VT-d
  * specification, not taken from the driver.
  *
+ * A second suite (vtd_sm_pt_reclaim) uses the same fake unit for the
+ * PASID table shrinker: which tables it frees, the directory entries it
+ * clears, its invalidation batch, and what it leaves alone.
+ *
  * A fake unit consumes the invalidation queue and logs each descriptor.
  */
 #include <kunit/test.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/completion.h>
 #include <linux/io.h>
 #include <linux/kthread.h>
+#include <linux/rcupdate.h>
 
 #include "pasid_entry.h"
 #include "regs.h"
@@ -85,6 +91,8 @@ static void knob_unit_exit(void *data)
 
 	vtd_ctx_tables_free(&f->unit);
 	vtd_qi_destroy(&f->unit.qi);
+	xa_destroy(&f->unit.devices);
+	mutex_destroy(&f->unit.pt_lock);
 }
 
 static struct knob_fake *knob_fake_new(struct kunit *test)
@@ -96,6 +104,7 @@ static struct knob_fake *knob_fake_new(struct kunit *test)
 	spin_lock_init(&f->unit.ctx_lock);
 	xa_init(&f->unit.ctx_users);
 	xa_init(&f->unit.devices);
+	mutex_init(&f->unit.pt_lock);
 	KUNIT_ASSERT_EQ(test, vtd_qi_init(&f->unit.qi, 0, &knob_fake_io, f,
 					  "knob"), 0);
 	f->unit.qi.timeout_us = 250 * USEC_PER_MSEC;
@@ -332,6 +341,7 @@ static void knob_test_grow_flush_fails(struct kunit *test)
 struct knob_race {
 	struct knob_fake *f;
 	struct vtd_dev *vdev;
+	u32 pasid;	/* what the walker asks for */
 	atomic_t walks;
 	atomic_t cycles;
 	int err;
@@ -357,7 +367,7 @@ static int knob_race_walker(void *data)
 	struct vtd_walk_result res;
 
 	while (!kthread_should_stop()) {
-		vtd_walk(&ctx, r->vdev->sid, VTD_WALK_NO_PASID, 0,
+		vtd_walk(&ctx, r->vdev->sid, r->pasid, 0,
 			 VTD_WALK_READ, &res);
 		atomic_inc(&r->walks);
 		cond_resched();
@@ -430,6 +440,7 @@ static void knob_test_walk_vs_free(struct kunit *test)
 	cpu1 = cpumask_next(cpu0, cpu_online_mask);
 	r.f = knob_fake_new(test);
 	r.vdev = knob_dev(test, r.f, 0x0600, 1);
+	r.pasid = VTD_WALK_NO_PASID;
 
 	walker = knob_race_thread(test, knob_race_walker, &r, cpu0);
 	knob = knob_race_thread(test, knob_race_knob, &r, cpu1);
@@ -458,7 +469,442 @@ static struct kunit_suite knob_test_suite = {
 	.test_cases = knob_test_cases,
 };
 
-kunit_test_suite(knob_test_suite);
+/* ---- PASID table reclaim (the unit's shrinker) ---- */
+
+#define PDE_P		BIT_ULL(0)
+#define PE0_P		BIT_ULL(0)
+/* Invalidation descriptors: type in bits 3:0, granularity in bits 5:4. */
+#define QI_TYPE		GENMASK_ULL(3, 0)
+#define QI_GRAN		GENMASK_ULL(5, 4)
+#define QI_TYPE_PC	7
+#define QI_TYPE_WAIT	5
+#define PC_GRAN_GLOBAL	3
+
+static void pt_dev_unlist(void *data)
+{
+	struct vtd_dev *vdev = data;
+
+	xa_erase(&vdev->unit->devices, vdev->sid);
+}
+
+/* A device of the fake unit, in its devices XArray as probe puts it. */
+static struct vtd_dev *pt_dev(struct kunit *test, struct knob_fake *f,
+			      u16 sid, u32 max_pasids)
+{
+	struct vtd_dev *vdev = knob_dev(test, f, sid, max_pasids);
+
+	KUNIT_ASSERT_EQ(test, xa_err(xa_store(&f->unit.devices, sid, vdev,
+					      GFP_KERNEL)), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_dev_unlist,
+							vdev), 0);
+	return vdev;
+}
+
+/* Through the entry writer: pass-through with @did, or blocked (did 0). */
+static int pt_set(struct vtd_dev *vdev, u32 pasid, u16 did)
+{
+	struct vtd_pasid_cfg cfg = { .did = did, .sl.levels = 4 };
+	struct vtd_pasid_entry pe;
+	bool dirty;
+
+	if (did)
+		vtd_pasid_encode_pt(&pe, &cfg);
+	else
+		vtd_pasid_encode_blocked(&pe, false);
+	return __vtd_dev_set_pasid_entry(vdev, pasid, &pe, &dirty);
+}
+
+static void pt_attach(struct kunit *test, struct vtd_dev *vdev, u32 from,
+		      u32 to)
+{
+	u32 p;
+
+	for (p = from; p <= to; p++)
+		KUNIT_ASSERT_EQ(test, pt_set(vdev, p, 1), 0);
+}
+
+static void pt_detach(struct kunit *test, struct vtd_dev *vdev, u32 from,
+		      u32 to)
+{
+	u32 p;
+
+	for (p = from; p <= to; p++)
+		KUNIT_ASSERT_EQ(test, pt_set(vdev, p, 0), 0);
+}
+
+static bool pt_present(struct vtd_dev *vdev, u32 pasid)
+{
+	struct vtd_pasid_entry pe;
+
+	mutex_lock(&vdev->pasid_lock);
+	vtd_dev_pasid_entry_snapshot(vdev, pasid, &pe);
+	mutex_unlock(&vdev->pasid_lock);
+	return pe.val[0] & PE0_P;
+}
+
+/*
+ * The log holds exactly: one global PASID-cache invalidation, its wait.
+ * (No assertion: callers may hold a lock the test must drop.)
+ */
+static void pt_expect_pc_global_batch(struct kunit *test, struct knob_fake *f)
+{
+	KUNIT_EXPECT_EQ(test, f->nr, 2);
+	if (f->nr != 2)
+		return;
+	KUNIT_EXPECT_EQ(test, FIELD_GET(QI_TYPE, f->log[0].qw[0]), QI_TYPE_PC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(QI_GRAN, f->log[0].qw[0]), PC_GRAN_GLOBAL);
+	/* Everything else of a global one is reserved. */
+	KUNIT_EXPECT_EQ(test, f->log[0].qw[0] & ~(QI_TYPE | QI_GRAN), 0);
+	KUNIT_EXPECT_EQ(test, f->log[0].qw[1], 0);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(QI_TYPE, f->log[1].qw[0]), QI_TYPE_WAIT);
+}
+
+/*
+ * PASIDs over three tables (0: the RID's, 1 and 2); all of table 2's
+ * detached: it alone is offered and freed, its directory entry cleared,
+ * with one batch of one global PASID-cache invalidation; tables 0 and 1
+ * and their entries stay.
+ */
+static void pt_test_frees_empty_table(struct kunit *test)
+{
+	struct knob_fake *f = knob_fake_new(test);
+	struct vtd_dev *vdev = pt_dev(test, f, 0x0700, 1U << 10);
+	u64 dir0, dir1;
+
+	pt_attach(test, vdev, 0, 0);
+	pt_attach(test, vdev, 64, 70);
+	pt_attach(test, vdev, 128, 130);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->unit.pt_live), 3);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+	pt_detach(test, vdev, 128, 130);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 1);
+	dir0 = vdev->pasid_dir[0];
+	dir1 = vdev->pasid_dir[1];
+	KUNIT_ASSERT_TRUE(test, vdev->pasid_dir[2] & PDE_P);
+
+	f->nr = 0;
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 1);
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[2], 0);
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[0], dir0);
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[1], dir1);
+	pt_expect_pc_global_batch(test, f);
+	KUNIT_EXPECT_TRUE(test, pt_present(vdev, 0));
+	KUNIT_EXPECT_TRUE(test, pt_present(vdev, 64));
+	KUNIT_EXPECT_TRUE(test, pt_present(vdev, 70));
+	KUNIT_EXPECT_FALSE(test, pt_present(vdev, 128));
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->unit.pt_live), 2);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.pt_reclaimed), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->unit.quarantined), 0);
+
+	/* Nothing left to free: no batch at all. */
+	f->nr = 0;
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 0);
+	KUNIT_EXPECT_EQ(test, f->nr, 0);
+	/* The RCU callback frees the page (KASAN checks the rest). */
+	rcu_barrier();
+
+	/* Table 0 is never offered, even with the RID's entry not present. */
+	pt_detach(test, vdev, 0, 0);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 0);
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[0], dir0);
+}
+
+/* A table with one present entry is never freed. */
+static void pt_test_keeps_used_table(struct kunit *test)
+{
+	struct knob_fake *f = knob_fake_new(test);
+	struct vtd_dev *vdev = pt_dev(test, f, 0x0800, 1U << 10);
+	struct vtd_pasid_entry *pe;
+	u64 dir1, dir2;
+
+	pt_attach(test, vdev, 64, 127);
+	pt_detach(test, vdev, 64, 126);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+	dir1 = vdev->pasid_dir[1];
+	f->nr = 0;
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 0);
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[1], dir1);
+	KUNIT_EXPECT_TRUE(test, pt_present(vdev, 127));
+	KUNIT_EXPECT_EQ(test, f->nr, 0);
+
+	/*
+	 * An entry made present behind the writers' back (so not counted):
+	 * the shrinker reads the table before it frees it, and keeps it.
+	 */
+	pt_attach(test, vdev, 128, 128);
+	pt_detach(test, vdev, 128, 128);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 1);
+	dir2 = vdev->pasid_dir[2];
+	pe = vtd_pasid_entry(vdev, 191, false);
+	KUNIT_ASSERT_NOT_NULL(test, pe);
+	WRITE_ONCE(pe->val[0], PE0_P);
+	f->nr = 0;
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 0);
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[2], dir2);
+	KUNIT_EXPECT_EQ(test, f->nr, 0);
+	/* ...and counts it from then on. */
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+	WRITE_ONCE(pe->val[0], 0);
+}
+
+/* Attaching again where a table was freed gets a fresh table. */
+static void pt_test_reattach(struct kunit *test)
+{
+	struct knob_fake *f = knob_fake_new(test);
+	struct vtd_dev *vdev = pt_dev(test, f, 0x0900, 1U << 10);
+
+	pt_attach(test, vdev, 64, 64);
+	pt_detach(test, vdev, 64, 64);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 1);
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[1], 0);
+	/*
+	 * The old table is gone for good before the new one comes: an
+	 * attach that wrote to it would be a use-after-free for KASAN.
+	 */
+	rcu_barrier();
+
+	KUNIT_EXPECT_NULL(test, vtd_pasid_entry(vdev, 65, false));
+	pt_attach(test, vdev, 65, 66);
+	KUNIT_EXPECT_TRUE(test, vdev->pasid_dir[1] & PDE_P);
+	KUNIT_EXPECT_TRUE(test, pt_present(vdev, 65));
+	KUNIT_EXPECT_TRUE(test, pt_present(vdev, 66));
+	KUNIT_EXPECT_FALSE(test, pt_present(vdev, 64));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->unit.pt_live), 1);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+
+	/* And it goes again once empty. */
+	pt_detach(test, vdev, 65, 66);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 1);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->unit.pt_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.pt_reclaimed), 2);
+}
+
+struct pt_scan_job {
+	struct vtd_unit *unit;
+	unsigned long freed;
+	struct completion done;
+};
+
+static int pt_scan_thread(void *data)
+{
+	struct pt_scan_job *j = data;
+
+	j->freed = vtd_ctx_pt_scan(j->unit, 128);
+	complete(&j->done);
+	return 0;
+}
+
+/* A scan on another thread; fails the test if it has to wait for @lock. */
+static unsigned long pt_scan_elsewhere(struct kunit *test, struct knob_fake *f,
+				       struct mutex *lock)
+{
+	struct pt_scan_job j = { .unit = &f->unit };
+	struct task_struct *t;
+
+	init_completion(&j.done);
+	t = kthread_run(pt_scan_thread, &j, "pt_scan");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	if (!wait_for_completion_timeout(&j.done, 2 * HZ)) {
+		KUNIT_FAIL(test, "the scan waits for a lock the test holds");
+		mutex_unlock(lock);
+		wait_for_completion(&j.done);
+		mutex_lock(lock);
+	}
+	return j.freed;
+}
+
+/*
+ * Reclaim may run in an allocation made under a device's pasid_lock: the
+ * scan leaves a locked device alone at once (and frees another's).
+ */
+static void pt_test_skips_locked(struct kunit *test)
+{
+	struct knob_fake *f = knob_fake_new(test);
+	struct vtd_dev *busy = pt_dev(test, f, 0x0a00, 1U << 10);
+	struct vtd_dev *idle = pt_dev(test, f, 0x0a08, 1U << 10);
+	u64 dir1;
+
+	pt_attach(test, busy, 64, 64);
+	pt_detach(test, busy, 64, 64);
+	pt_attach(test, idle, 64, 64);
+	pt_detach(test, idle, 64, 64);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 2);
+	dir1 = busy->pasid_dir[1];
+
+	mutex_lock(&busy->pasid_lock);
+	f->nr = 0;
+	KUNIT_EXPECT_EQ(test, pt_scan_elsewhere(test, f, &busy->pasid_lock), 1);
+	KUNIT_EXPECT_EQ(test, busy->pasid_dir[1], dir1);
+	KUNIT_EXPECT_EQ(test, idle->pasid_dir[1], 0);
+	pt_expect_pc_global_batch(test, f);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 1);
+
+	/* Nothing else to take: nothing freed, nothing queued. */
+	f->nr = 0;
+	KUNIT_EXPECT_EQ(test, pt_scan_elsewhere(test, f, &busy->pasid_lock), 0);
+	KUNIT_EXPECT_EQ(test, busy->pasid_dir[1], dir1);
+	KUNIT_EXPECT_EQ(test, f->nr, 0);
+	mutex_unlock(&busy->pasid_lock);
+
+	/* While another scan of the unit runs, a second one returns at once. */
+	mutex_lock(&f->unit.pt_lock);
+	KUNIT_EXPECT_EQ(test, pt_scan_elsewhere(test, f, &f->unit.pt_lock), 0);
+	KUNIT_EXPECT_EQ(test, busy->pasid_dir[1], dir1);
+	mutex_unlock(&f->unit.pt_lock);
+
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 1);
+	KUNIT_EXPECT_EQ(test, busy->pasid_dir[1], 0);
+}
+
+/*
+ * The batch fails (its wait never completes): the unit may still hold the
+ * directory entry, so the table is not freed (KASAN would report the read
+ * below after the grace period otherwise) and counts as quarantined.
+ */
+static void pt_test_batch_fails(struct kunit *test)
+{
+	struct knob_fake *f = knob_fake_new(test);
+	struct vtd_dev *vdev = pt_dev(test, f, 0x0b00, 1U << 10);
+	struct vtd_pasid_entry *table;
+
+	pt_attach(test, vdev, 64, 64);
+	pt_detach(test, vdev, 64, 64);
+	table = vtd_pasid_entry(vdev, 64, false);
+	KUNIT_ASSERT_NOT_NULL(test, table);
+
+	f->drop_waits = true;
+	f->unit.qi.timeout_us = 20 * USEC_PER_MSEC;
+	f->nr = 0;
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 0);
+	f->drop_waits = false;
+	pt_expect_pc_global_batch(test, f);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->unit.quarantined), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.pt_reclaimed), 0);
+	/* No longer the device's, nor offered again. */
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[1], 0);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->unit.pt_live), 0);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, READ_ONCE(table->val[0]), 0);
+}
+
+/*
+ * Failed entry updates leave the entry not present (vtd_pe_fail()): its
+ * table's count follows, whether the entry was present (a replace) or
+ * not (an attach).
+ */
+static void pt_test_failed_update(struct kunit *test)
+{
+	struct knob_fake *f = knob_fake_new(test);
+	struct vtd_dev *vdev = pt_dev(test, f, 0x0c00, 1U << 10);
+
+	/* Caching mode: an attach sends a batch, which can fail. */
+	f->unit.cap |= VTD_CAP_CM;
+	pt_attach(test, vdev, 64, 64);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+
+	f->drop_waits = true;
+	f->unit.qi.timeout_us = 20 * USEC_PER_MSEC;
+	/* Replace did 1 by did 2: the final batch fails. */
+	KUNIT_EXPECT_LT(test, pt_set(vdev, 64, 2), 0);
+	/* Attach into a table of its own: its batch fails. */
+	KUNIT_EXPECT_LT(test, pt_set(vdev, 200, 1), 0);
+	f->drop_waits = false;
+	f->unit.qi.timeout_us = 250 * USEC_PER_MSEC;
+
+	KUNIT_EXPECT_FALSE(test, pt_present(vdev, 64));
+	KUNIT_EXPECT_FALSE(test, pt_present(vdev, 200));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->unit.pt_live), 2);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 2);
+
+	/* Attached again, the entry counts again. */
+	pt_attach(test, vdev, 64, 64);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 1);
+	pt_detach(test, vdev, 64, 64);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 2);
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[1], 0);
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[3], 0);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+}
+
+/*
+ * The walker behind debugfs "translate" reads PASID tables through the
+ * context and directory entries as an RCU reader.  One CPU walks PASID 64
+ * of a device with a reader that waits before each read; the other
+ * attaches and detaches PASID 64, sleeps (the walker finds the table),
+ * has the shrinker free the table and sleeps again (the walker reads what
+ * it found), for two seconds.  The table goes after a grace period; freed
+ * at once, KASAN reports the walker's read of it.  The sleeps matter
+ * under TCG, whose virtual CPUs take turns on one host thread.
+ */
+static int pt_race_cycle(void *data)
+{
+	struct knob_race *r = data;
+
+	while (!kthread_should_stop()) {
+		if (!r->err) {
+			r->err = pt_set(r->vdev, 64, 1) ?: pt_set(r->vdev, 64, 0);
+			usleep_range(KNOB_RACE_READ_DELAY_US,
+				     2 * KNOB_RACE_READ_DELAY_US);
+			if (!r->err && vtd_ctx_pt_scan(&r->f->unit, 128) != 1)
+				r->err = -EAGAIN;
+			atomic_inc(&r->cycles);
+		}
+		usleep_range(KNOB_RACE_READ_DELAY_US,
+			     2 * KNOB_RACE_READ_DELAY_US);
+	}
+	return 0;
+}
+
+static void pt_test_walk_vs_reclaim(struct kunit *test)
+{
+	struct knob_race r = {};
+	struct task_struct *walker, *cycler;
+	unsigned int cpu0, cpu1;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	cpu0 = cpumask_first(cpu_online_mask);
+	cpu1 = cpumask_next(cpu0, cpu_online_mask);
+	r.f = knob_fake_new(test);
+	r.vdev = pt_dev(test, r.f, 0x0d00, 1U << 10);
+	r.pasid = 64;
+
+	walker = knob_race_thread(test, knob_race_walker, &r, cpu0);
+	cycler = knob_race_thread(test, pt_race_cycle, &r, cpu1);
+	msleep(2000);
+	kthread_stop(cycler);
+	kthread_stop(walker);
+
+	kunit_info(test, "%d walks, %d attach+detach+reclaim cycles\n",
+		   atomic_read(&r.walks), atomic_read(&r.cycles));
+	KUNIT_EXPECT_EQ(test, r.err, 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&r.walks), 10);
+	KUNIT_EXPECT_GT(test, atomic_read(&r.cycles), 2);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&r.f->unit.pt_reclaimed),
+			atomic_read(&r.cycles));
+}
+
+static struct kunit_case pt_test_cases[] = {
+	KUNIT_CASE(pt_test_frees_empty_table),
+	KUNIT_CASE(pt_test_keeps_used_table),
+	KUNIT_CASE(pt_test_reattach),
+	KUNIT_CASE(pt_test_skips_locked),
+	KUNIT_CASE(pt_test_batch_fails),
+	KUNIT_CASE(pt_test_failed_update),
+	KUNIT_CASE_SLOW(pt_test_walk_vs_reclaim),
+	{}
+};
+
+static struct kunit_suite pt_test_suite = {
+	.name = "vtd_sm_pt_reclaim",
+	.test_cases = pt_test_cases,
+};
+
+kunit_test_suites(&knob_test_suite, &pt_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the context-entry updates of vtd_sm's debug knobs");
 MODULE_LICENSE("GPL");
