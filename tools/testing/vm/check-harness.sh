@@ -9,8 +9,9 @@
 #   3. a guest that hangs
 #   4. a guest asking for a monitor command that is not allowed
 #   5. a log directory holding a finished run's results
+#   6. a module that makes lockdep turn itself off (debug kernel)
 #
-# Writes TAP to stdout and "<passed> <failed> 0" to <logdir>/summary.
+# Writes TAP to stdout and "<passed> <failed> <skipped>" to <logdir>/summary.
 
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -19,7 +20,7 @@ logs=$1
 B=$TOPDIR/build/harness
 mkdir -p "$logs" "$B"
 rm -f "$logs/failures"
-n=0 pass=0 fail=0
+n=0 pass=0 fail=0 skip=0
 
 result() {	# result <0|1> <description>
 	n=$((n + 1))
@@ -50,7 +51,7 @@ vm() {		# vm <name> <vmtest args...>: prints the verdict lines
 }
 
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 
 out=$(vm failing-test --test "$B/harness_fail" \
 	--plan "kselftest harness_fail" --timeout 300)
@@ -99,7 +100,29 @@ echo "$out" | sed 's/^/# /'
 	! grep -q 'device_del' "$logs/stale/monitor.log"
 result $? "an earlier run's results in the log directory are not read"
 
-echo "$pass $fail 0" > "$logs/summary"
+# Lockdep, on the debug kernel only, switches itself off at a lock it
+# does not know; it says so in lines that are no BUG or WARNING.
+dk=$(debug_kdir 2>/dev/null)
+if [ -n "$dk" ] && [ -f "$dk/arch/x86/boot/bzImage" ]; then
+	rsync -a "$VMDIR/selftest/" "$B/src-debug/"
+	make -s -C "$dk" M="$B/src-debug" modules >> "$logs/build.log" 2>&1
+	out=$("$VMDIR/vmtest.py" --name lockdep --logdir "$logs/lockdep" \
+		--kernel "$dk/arch/x86/boot/bzImage" --qemu 7.2 \
+		--module "$B/src-debug/vmtest_lockdep.ko" \
+		--plan "load vmtest_lockdep" --plan unload --timeout 300)
+	rc=$?
+	echo "$out" | sed 's/^/# /'
+	[ $rc != 0 ] &&
+		grep -q 'FAIL kernel splat: .*non-static key' <<< "$out" &&
+		grep -q 'FAIL kernel splat: .*turning off the locking' <<< "$out"
+	result $? "lockdep switching itself off fails the leg"
+else
+	n=$((n + 1))
+	skip=$((skip + 1))
+	echo "ok $n lockdep switching itself off fails the leg # SKIP no debug kernel"
+fi
+
+echo "$pass $fail $skip" > "$logs/summary"
 [ $fail = 0 ] || echo "harness: FAIL (see $logs)" >> "$logs/failures"
-echo "harness: $pass passed, $fail failed, 0 skipped"
+echo "harness: $pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]
