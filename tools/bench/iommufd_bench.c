@@ -140,10 +140,14 @@ static void inv_report(struct inv_rec *r, const char *group)
 /*
  * What the kernel holds.  @pages is the page allocator's net count
  * (pgalloc_* minus pgfree in /proc/vmstat, in KiB): exact whichever
- * per-CPU list a page sits on, unlike MemFree.  Nothing else runs in the
- * guest and the bench touches every page it uses before a baseline, so a
- * change of @pages between two readings is what the kernel allocated for
- * the operations in between: slab pages included, @slab says how many.
+ * per-CPU list a page sits on, unlike MemFree; less the pages of user
+ * memory and of user page tables (AnonPages and PageTables of
+ * /proc/meminfo), which the same counters count.  Nothing else runs in the
+ * guest, so a change of @pages between two readings is what the kernel
+ * allocated for the operations in between: slab pages included, @slab
+ * says how many.  (The user memory is this program's: glibc's qsort()
+ * takes a buffer the size of the array it sorts, 8 MiB for the scale
+ * part's 2^20 times, and malloc() keeps what it freed.)
  */
 struct meminfo {
 	long long pages, memfree, slab, sunreclaim, percpu, vmalloc, secpt;
@@ -185,7 +189,8 @@ static int meminfo_read(struct meminfo *m)
 
 	if (file_read("/proc/meminfo", buf, sizeof(buf)))
 		return -EIO;
-	m->pages = vmstat_net_kib();
+	m->pages = vmstat_net_kib() - meminfo_field(buf, "\nAnonPages") -
+		   meminfo_field(buf, "\nPageTables");
 	m->memfree = meminfo_field(buf, "\nMemFree");
 	m->slab = meminfo_field(buf, "\nSlab");
 	m->sunreclaim = meminfo_field(buf, "\nSUnreclaim");
