@@ -17,6 +17,7 @@ set -uo pipefail
 . "$(dirname "$0")/testing/vm/lib.sh"
 
 need_debug=0
+skipped=
 case "${1:-}" in
 --need-debug) need_debug=1 ;;
 "") ;;
@@ -77,6 +78,7 @@ if [ ! -f "$dkdir/.done" ]; then
 	else
 		echo "lint: skipped: no debug kernel build at $dkdir (make debug-kdir);" \
 			"KUnit tests and the test build not checked"
+		skipped=" (debug kernel part skipped)"
 	fi
 elif ! grep -qx 'CONFIG_KUNIT=[ym]' "$dkdir/.config"; then
 	echo "lint: the debug kernel at $dkdir has no KUnit"
@@ -115,5 +117,5 @@ if grep -E '^/.*:[0-9]+:' "$out/cocci"; then
 	bad=1
 fi
 
-[ $bad = 0 ] && echo "lint: clean"
+[ $bad = 0 ] && echo "lint: clean$skipped"
 exit $bad
