@@ -6,6 +6,7 @@
  */
 #include <kunit/test.h>
 #include <linux/pci.h>
+#include <linux/unaligned.h>
 
 #include "iommufd_pci.h"
 
@@ -72,7 +73,7 @@ static void status_w1c_kept(struct kunit *test)
 	struct pci_bus *bus;
 	u16 status = PCI_STATUS_CAP_LIST | PCI_STATUS_REC_MASTER_ABORT |
 		     PCI_STATUS_DETECTED_PARITY;
-	u32 dw;
+	__le32 dw;
 
 	bus = kunit_kzalloc(test, sizeof(*bus), GFP_KERNEL);
 	pdev = kunit_kzalloc(test, sizeof(*pdev), GFP_KERNEL);
@@ -90,8 +91,7 @@ static void status_w1c_kept(struct kunit *test)
 
 	memset(fake_cfg, 0, sizeof(fake_cfg));
 	fake_cfg[PCI_COMMAND] = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-	fake_cfg[PCI_STATUS] = status;
-	fake_cfg[PCI_STATUS + 1] = status >> 8;
+	put_unaligned_le16(status, &fake_cfg[PCI_STATUS]);
 
 	mutex_lock(&node->lock);
 	iommufd_pci_config_init(node);

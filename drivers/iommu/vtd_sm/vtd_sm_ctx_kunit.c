@@ -64,6 +64,21 @@ static struct vtd_dev *ctx_dev(struct kunit *test, struct vtd_unit *unit,
 	return vdev;
 }
 
+/*
+ * An empty batch for a queue that is never submitted to.  Both live on the
+ * heap: with lockdep the two together make too big a stack frame.
+ */
+static struct vtd_qi_batch *ctx_batch(struct kunit *test)
+{
+	struct vtd_qi *dummy = kunit_kzalloc(test, sizeof(*dummy), GFP_KERNEL);
+	struct vtd_qi_batch *batch = kunit_kzalloc(test, sizeof(*batch), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, dummy);
+	KUNIT_ASSERT_NOT_NULL(test, batch);
+	vtd_qi_batch_begin(batch, dummy);
+	return batch;
+}
+
 static void ctx_test_dir_size(struct kunit *test)
 {
 	struct vtd_unit *unit = ctx_unit(test);
@@ -114,13 +129,11 @@ static void ctx_test_install(struct kunit *test)
 	struct vtd_unit *unit = ctx_unit(test);
 	struct vtd_dev *a = ctx_dev(test, unit, 1);
 	struct vtd_dev *b = ctx_dev(test, unit, 1U << 20);
-	struct vtd_qi dummy = {};
-	struct vtd_qi_batch batch;
+	struct vtd_qi_batch *batch = ctx_batch(test);
 	u64 *ce;
 
-	vtd_qi_batch_begin(&batch, &dummy);
 	KUNIT_EXPECT_NULL(test, vtd_ctx_entry(unit, 1, 0x08));
-	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, 0x0108, &batch), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, 0x0108, batch), 0);
 	ce = vtd_ctx_entry(unit, 1, 0x08);
 	KUNIT_ASSERT_NOT_NULL(test, ce);
 
@@ -138,18 +151,18 @@ static void ctx_test_install(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ce[2] | ce[3], 0);
 
 	/* The context-cache invalidation for the source-id was queued. */
-	KUNIT_ASSERT_EQ(test, batch.n, 1);
-	KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(&batch.desc[0]), VTD_QI_CC);
-	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_SID, batch.desc[0].qw[0]), 0x0108);
+	KUNIT_ASSERT_EQ(test, batch->n, 1);
+	KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(&batch->desc[0]), VTD_QI_CC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_SID, batch->desc[0].qw[0]), 0x0108);
 
 	/* Same directory again, or another one's: the entry stays. */
-	KUNIT_EXPECT_EQ(test, vtd_ctx_install(a, 0x0108, &batch), 0);
-	KUNIT_EXPECT_EQ(test, vtd_ctx_install(b, 0x0108, &batch), 0);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_install(a, 0x0108, batch), 0);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_install(b, 0x0108, batch), 0);
 	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(a->pasid_dir));
-	KUNIT_EXPECT_EQ(test, batch.n, 1);
+	KUNIT_EXPECT_EQ(test, batch->n, 1);
 
 	/* devfn 0x88 lives in the upper half; PASIDE and PDTS for 2^20. */
-	KUNIT_ASSERT_EQ(test, vtd_ctx_install(b, 0x0188, &batch), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(b, 0x0188, batch), 0);
 	ce = vtd_ctx_entry(unit, 1, 0x88);
 	KUNIT_ASSERT_NOT_NULL(test, ce);
 	KUNIT_EXPECT_TRUE(test, unit->root[3] & BIT_ULL(0));
@@ -157,14 +170,14 @@ static void ctx_test_install(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, FIELD_GET(CE0_PDTS, ce[0]), 7);
 
 	/* Removal only by the owner of the entry. */
-	vtd_ctx_remove(a, 0x0188, &batch);
+	vtd_ctx_remove(a, 0x0188, batch);
 	KUNIT_EXPECT_TRUE(test, ce[0] & CE0_P);
-	vtd_ctx_remove(b, 0x0188, &batch);
+	vtd_ctx_remove(b, 0x0188, batch);
 	KUNIT_EXPECT_FALSE(test, ce[0] & CE0_P);
-	KUNIT_EXPECT_EQ(test, batch.n, 3);
+	KUNIT_EXPECT_EQ(test, batch->n, 3);
 
-	vtd_ctx_remove(b, 0x0108, &batch);
-	vtd_ctx_remove(a, 0x0108, &batch);
+	vtd_ctx_remove(b, 0x0108, batch);
+	vtd_ctx_remove(a, 0x0108, batch);
 	KUNIT_EXPECT_FALSE(test, vtd_ctx_entry(unit, 1, 0x08)[0] & CE0_P);
 }
 
@@ -179,56 +192,54 @@ static void ctx_test_alias_shared(struct kunit *test)
 	struct vtd_unit *unit = ctx_unit(test);
 	struct vtd_dev *a = ctx_dev(test, unit, 1);
 	struct vtd_dev *b = ctx_dev(test, unit, 1U << 10);
-	struct vtd_qi dummy = {};
-	struct vtd_qi_batch batch;
+	struct vtd_qi_batch *batch = ctx_batch(test);
 	const u16 alias = 0x0200;
 	u64 *ce;
 
 	a->sid = 0x0308;
 	b->sid = 0x0310;
-	vtd_qi_batch_begin(&batch, &dummy);
-	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, 0x0308, &batch), 0);
-	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, alias, &batch), 0);
-	KUNIT_ASSERT_EQ(test, vtd_ctx_install(b, 0x0310, &batch), 0);
-	KUNIT_EXPECT_EQ(test, vtd_ctx_install(b, alias, &batch), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, 0x0308, batch), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, alias, batch), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(b, 0x0310, batch), 0);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_install(b, alias, batch), 0);
 	ce = vtd_ctx_entry(unit, 2, 0);
 	KUNIT_ASSERT_NOT_NULL(test, ce);
 	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(a->pasid_dir));
 
 	/* A PASID 0 change of a reaches the alias's context cache too. */
-	batch.n = 0;
-	vtd_ctx_add_cc_aliases(a, &batch);
-	KUNIT_ASSERT_EQ(test, batch.n, 1);
-	KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(&batch.desc[0]), VTD_QI_CC);
-	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_SID, batch.desc[0].qw[0]), alias);
-	batch.n = 0;
-	vtd_ctx_add_cc_aliases(b, &batch);
-	KUNIT_EXPECT_EQ(test, batch.n, 0);
+	batch->n = 0;
+	vtd_ctx_add_cc_aliases(a, batch);
+	KUNIT_ASSERT_EQ(test, batch->n, 1);
+	KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(&batch->desc[0]), VTD_QI_CC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_SID, batch->desc[0].qw[0]), alias);
+	batch->n = 0;
+	vtd_ctx_add_cc_aliases(b, batch);
+	KUNIT_EXPECT_EQ(test, batch->n, 0);
 
 	/* a goes (as release does): the alias now walks b's directory. */
-	batch.n = 0;
-	vtd_ctx_remove(a, 0x0308, &batch);
-	vtd_ctx_remove(a, alias, &batch);
+	batch->n = 0;
+	vtd_ctx_remove(a, 0x0308, batch);
+	vtd_ctx_remove(a, alias, batch);
 	KUNIT_EXPECT_TRUE(test, ce[0] & CE0_P);
 	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(b->pasid_dir));
 	KUNIT_EXPECT_TRUE(test, ce[0] & CE0_PASIDE);
 	KUNIT_EXPECT_EQ(test, FIELD_GET(CE0_PDTS, ce[0]), 0);
 	/* ...and the unit is told: context-cache invalidation of the alias. */
-	KUNIT_ASSERT_EQ(test, batch.n, 2);
-	KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(&batch.desc[1]), VTD_QI_CC);
-	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_SID, batch.desc[1].qw[0]), alias);
+	KUNIT_ASSERT_EQ(test, batch->n, 2);
+	KUNIT_EXPECT_EQ(test, vtd_qi_desc_type(&batch->desc[1]), VTD_QI_CC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(VTD_QI_SID, batch->desc[1].qw[0]), alias);
 
 	/* a comes back: counted again, the entry stays b's. */
-	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, alias, &batch), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(a, alias, batch), 0);
 	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(b->pasid_dir));
-	vtd_ctx_remove(b, alias, &batch);
+	vtd_ctx_remove(b, alias, batch);
 	KUNIT_EXPECT_EQ(test, ce[0] & CE0_DIR, (u64)virt_to_phys(a->pasid_dir));
 	KUNIT_EXPECT_FALSE(test, ce[0] & CE0_PASIDE);
 
 	/* The last user clears it. */
-	vtd_ctx_remove(a, alias, &batch);
+	vtd_ctx_remove(a, alias, batch);
 	KUNIT_EXPECT_FALSE(test, ce[0] & CE0_P);
-	vtd_ctx_remove(b, 0x0310, &batch);
+	vtd_ctx_remove(b, 0x0310, batch);
 }
 
 /*
@@ -261,7 +272,6 @@ static void ctx_test_dir_release(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&unit->quarantined), 1);
 }
 
-/* Pass-through for devices nobody owns, unless they are untrusted. */
 /*
  * DTE (device-TLB enable) in the context entries of a device that may use
  * ATS, and only there; the entry keeps it when another device's entry
@@ -272,20 +282,19 @@ static void ctx_test_dte(struct kunit *test)
 	struct vtd_unit *unit = ctx_unit(test);
 	struct vtd_dev *ats = ctx_dev(test, unit, 1);
 	struct vtd_dev *plain = ctx_dev(test, unit, 1);
-	struct vtd_qi dummy = {};
-	struct vtd_qi_batch batch;
+	struct vtd_qi_batch *batch = ctx_batch(test);
 
 	ats->ats_supported = true;
-	vtd_qi_batch_begin(&batch, &dummy);
-	KUNIT_ASSERT_EQ(test, vtd_ctx_install(ats, 0x0210, &batch), 0);
-	KUNIT_ASSERT_EQ(test, vtd_ctx_install(plain, 0x0218, &batch), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(ats, 0x0210, batch), 0);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_install(plain, 0x0218, batch), 0);
 	KUNIT_EXPECT_TRUE(test, vtd_ctx_entry(unit, 2, 0x10)[0] & CE0_DTE);
 	KUNIT_EXPECT_TRUE(test, vtd_ctx_entry(unit, 2, 0x10)[0] & CE0_P);
 	KUNIT_EXPECT_FALSE(test, vtd_ctx_entry(unit, 2, 0x18)[0] & CE0_DTE);
-	vtd_ctx_remove(plain, 0x0218, &batch);
-	vtd_ctx_remove(ats, 0x0210, &batch);
+	vtd_ctx_remove(plain, 0x0218, batch);
+	vtd_ctx_remove(ats, 0x0210, batch);
 }
 
+/* Pass-through for devices nobody owns, unless they are untrusted. */
 static void ctx_test_def_domain_type(struct kunit *test)
 {
 	struct pci_dev *pdev = kunit_kzalloc(test, sizeof(*pdev), GFP_KERNEL);

@@ -225,23 +225,27 @@ static void qi_test_full_batch_collapses(struct kunit *test)
 static void qi_test_collapse_under_other_submitter(struct kunit *test)
 {
 	struct fake_unit *f = fake_new(test);
-	struct vtd_qi_batch a, b;
+	/* Two batches are too big for one stack frame. */
+	struct vtd_qi_batch *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	struct vtd_qi_batch *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
 	unsigned int i;
 
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
 	/*
 	 * A refused descriptor in an overflowing batch is reported to that
 	 * batch only: nothing of it is in the ring while another submits.
 	 */
 	f->refuse_type = VTD_QI_IOTLB;
 	f->refuse_left = 1;
-	vtd_qi_batch_begin(&a, &f->qi);
+	vtd_qi_batch_begin(a, &f->qi);
 	for (i = 0; i <= VTD_QI_BATCH_MAX; i++)
-		vtd_qi_add_iotlb_domain(&a, i + 2);
-	vtd_qi_batch_begin(&b, &f->qi);
-	vtd_qi_add_pc_global(&b);
-	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&b), 0);
+		vtd_qi_add_iotlb_domain(a, i + 2);
+	vtd_qi_batch_begin(b, &f->qi);
+	vtd_qi_add_pc_global(b);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(b), 0);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.iqe), 0);
-	KUNIT_EXPECT_EQ(test, vtd_qi_submit(&a), -EIO);
+	KUNIT_EXPECT_EQ(test, vtd_qi_submit(a), -EIO);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&f->qi.stats.iqe), 1);
 }
 

@@ -62,11 +62,13 @@ record() {	# record <leg> <status>: a one-result leg
 }
 
 # Lint runs beside the builds and the VM legs, at a lower priority: it
-# gets what the guests (one core each, thread=single) leave.
+# gets what the guests (one core each, thread=single) leave.  deps.sh has
+# built the debug kernel, so lint's build against it (the KUnit tests)
+# must run here, not be skipped.
 lint_pid=
 if want lint; then
 	mkdir -p "$LOGS/lint"
-	nice -n 10 "$TOPDIR/tools/lint.sh" > "$LOGS/lint/lint.log" 2>&1 &
+	nice -n 10 "$TOPDIR/tools/lint.sh" --need-debug > "$LOGS/lint/lint.log" 2>&1 &
 	lint_pid=$!
 fi
 lint_result() {
