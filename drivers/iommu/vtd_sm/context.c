@@ -575,7 +575,7 @@ unsigned long vtd_ctx_pt_count(struct vtd_unit *unit)
 {
 	long n = atomic_long_read(&unit->pt_empty);
 
-	return n > 0 ? n : 0;
+	return max(n, 0L);
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pt_count);
 
