@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
 #include <linux/pci.h>
+#include <linux/string.h>
 #include <kunit/visibility.h>
 
 #include "pasid_entry.h"
@@ -148,14 +149,15 @@ static void vtd_pe_add_cm_new(struct vtd_qi_batch *b, struct vtd_pe_update *u)
  * - In caching mode, an entry that becomes present or takes another
  *   domain id, other than pass-through: the IOTLB of the new domain id
  *   too, PASID-based for first-level entries, domain-selective for
- *   second-level and nested ones (vtd_pe_add_iotlb()).  Caching mode means a virtual unit that may
- *   cache not-present results and that learns of new translations only
- *   from IOTLB invalidations: QEMU synchronises the mappings it shadows
- *   for an assigned device on an IOTLB invalidation of the domain id the
- *   device's entry carries now, so without this one a RID moved from one
- *   domain to another would keep the old domain's shadow mappings.  A
- *   unit without caching mode caches nothing for a domain id that no
- *   present entry carried, so it gets none.
+ *   second-level and nested ones (vtd_pe_add_iotlb()).  Caching mode
+ *   means a virtual unit that may cache not-present results and that
+ *   learns of new translations only from IOTLB invalidations: QEMU
+ *   synchronises the mappings it shadows for an assigned device on an
+ *   IOTLB invalidation of the domain id the device's entry carries now,
+ *   so without this one a RID moved from one domain to another would
+ *   keep the old domain's shadow mappings.  A unit without caching mode
+ *   caches nothing for a domain id that no present entry carried, so it
+ *   gets none.
  *
  * A present entry taken down to not present at a fence needs nothing more:
  * the rest of a not-present entry is never used.  The batch stays empty
@@ -248,10 +250,15 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		mutex_unlock(&vdev->pasid_lock);
 		return -ENODEV;
 	}
-	u.pe = vtd_pasid_entry(vdev, pasid, true);
+	/*
+	 * A PASID without a table reads as not present: an all-zero target
+	 * (blocked, without FPD) is there already and needs no table.
+	 */
+	u.pe = vtd_pasid_entry(vdev, pasid,
+			       memchr_inv(target, 0, sizeof(*target)));
 	if (!u.pe) {
 		mutex_unlock(&vdev->pasid_lock);
-		return -ENOMEM;
+		return memchr_inv(target, 0, sizeof(*target)) ? -ENOMEM : 0;
 	}
 	u.old_present = vtd_pasid_entry_present(u.pe);
 	u.old_pgtt = vtd_pasid_entry_pgtt(u.pe);

@@ -277,13 +277,16 @@ static struct page *vtd_pt_page(u64 de)
 	return virt_to_page(phys_to_virt(de & VTD_TABLE_ADDR));
 }
 
-/* The device no longer holds the table of directory entry @idx. */
-static void vtd_pt_uncount(struct vtd_unit *unit, unsigned int idx,
+/*
+ * The device no longer holds the table of directory entry @idx.  A device
+ * with pt_keep set has no table in pt_empty (vtd_pt_keep()).
+ */
+static void vtd_pt_uncount(struct vtd_dev *vdev, unsigned int idx,
 			   struct page *pt)
 {
-	atomic_long_dec(&unit->pt_live);
-	if (idx && !page_private(pt))
-		atomic_long_dec(&unit->pt_empty);
+	atomic_long_dec(&vdev->unit->pt_live);
+	if (idx && !page_private(pt) && !vdev->pt_keep)
+		atomic_long_dec(&vdev->unit->pt_empty);
 }
 
 /* Every table of @vdev's directory leaves the unit's counts. */
@@ -293,8 +296,23 @@ static void vtd_pt_uncount_all(struct vtd_dev *vdev)
 
 	for (i = 0; i < vdev->dir_entries; i++)
 		if (vdev->pasid_dir[i] & VTD_PDIR_P)
-			vtd_pt_uncount(vdev->unit, i,
+			vtd_pt_uncount(vdev, i,
 				       vtd_pt_page(vdev->pasid_dir[i]));
+}
+
+/*
+ * @vdev's tables are never to be freed before its directory: none of
+ * them is offered to the shrinker any more.  Under @vdev's pasid_lock.
+ */
+static void vtd_pt_keep(struct vtd_dev *vdev)
+{
+	unsigned int i;
+
+	for (i = 1; i < vdev->dir_entries; i++)
+		if ((vdev->pasid_dir[i] & VTD_PDIR_P) &&
+		    !page_private(vtd_pt_page(vdev->pasid_dir[i])))
+			atomic_long_dec(&vdev->unit->pt_empty);
+	vdev->pt_keep = true;
 }
 
 /**
@@ -398,7 +416,7 @@ struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 			de = virt_to_phys(table) | VTD_PDIR_P;
 			vtd_struct_flush(vdev->unit, &vdev->pasid_dir[idx], sizeof(u64));
 			atomic_long_inc(&vdev->unit->pt_live);
-			if (idx)
+			if (idx && !vdev->pt_keep)
 				atomic_long_inc(&vdev->unit->pt_empty);
 		}
 	}
@@ -433,6 +451,8 @@ void vtd_ctx_pasid_entry_account(struct vtd_dev *vdev, u32 pasid,
 	lockdep_assert_held(&vdev->pasid_lock);
 	if (vtd_pasid_entry_present(pe) == was_present)
 		return;
+	/* The tables of a pt_keep device are never offered. */
+	first |= vdev->pt_keep;
 	if (!was_present) {
 		set_page_private(pt, n + 1);
 		if (!n && !first)
@@ -478,22 +498,32 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_entry_account);
  * Which invalidation a PASID-directory entry needs is not spelled out in
  * what we could read of the VT-d specification's guidance ("Guidance to
  * Software for Invalidations" lists context entries and PASID-table
- * entries).  Caching a directory entry belongs to the PASID cache if
- * anywhere, and a directory entry carries no domain id and no single
- * PASID: the only PASID-cache invalidation sure to cover it is the global
- * one (granularity 3).  That is our conservative reading.  No IOTLB
+ * entries), nor which cache may hold one: the context cache, with the
+ * context entry that leads to it, or the PASID cache, with the entries
+ * it leads to.  So the batch covers both: a device-selective context-cache
+ * invalidation of the device and of every alias whose context entry
+ * points at the directory, and, since a directory entry carries no domain
+ * id and no single PASID, the only PASID-cache invalidation sure to cover
+ * it, the global one (granularity 3).  That is our conservative reading.
+ * After a failed batch the queue is taken as broken: the pass stops and
+ * the shrinker offers nothing more (each batch would wait out its
+ * timeout, in reclaim).  No IOTLB
  * invalidation: every entry of the table was taken down (with its own
  * IOTLB invalidation) before it counted as empty, so nothing the unit
  * translated came through the table any more.
  */
 
-/* The number of present entries of a PASID table. */
+/*
+ * The number of entries of a PASID table in use: present, or not present
+ * with FPD (faults on the PASID not reported, which a freed table, read
+ * as a not-present directory entry, would no longer say).
+ */
 static unsigned int vtd_pt_present(const struct vtd_pasid_entry *table)
 {
 	unsigned int i, n = 0;
 
 	for (i = 0; i < VTD_PASID_TABLE_ENTRIES; i++)
-		n += vtd_pasid_entry_present(&table[i]);
+		n += !!(READ_ONCE(table[i].val[0]) & (VTD_PE0_P | VTD_PE0_FPD));
 	return n;
 }
 
@@ -546,9 +576,13 @@ static unsigned long vtd_dev_pt_reclaim(struct vtd_dev *vdev, unsigned long nr)
 	atomic_long_sub(n, &unit->pt_live);
 
 	vtd_qi_batch_begin(&b, &unit->qi);
+	vtd_qi_add_cc_device(&b, 0, vdev->sid);
+	vtd_ctx_add_cc_aliases(vdev, &b);
 	vtd_qi_add_pc_global(&b);
 	ret = vtd_qi_submit(&b);
 	if (ret) {
+		/* The queue is broken: no more passes (vtd_ctx_pt_count()). */
+		WRITE_ONCE(unit->pt_broken, true);
 		atomic_inc(&unit->quarantined);
 		dev_err_once(vdev->dev, "%s: PASID directory invalidation failed (%d), %lu PASID tables quarantined\n",
 			     unit->name, ret, n);
@@ -575,6 +609,8 @@ unsigned long vtd_ctx_pt_count(struct vtd_unit *unit)
 {
 	long n = atomic_long_read(&unit->pt_empty);
 
+	if (READ_ONCE(unit->pt_broken))
+		return 0;
 	return max(n, 0L);
 }
 EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pt_count);
@@ -587,8 +623,9 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pt_count);
  * Devices whose pasid_lock is held, and those whose tables a kept PASID
  * directory points at (&vtd_dev.pt_keep), are left alone; so is the whole
  * unit while another scan of it runs.  Each device whose tables are freed
- * gets one invalidation batch (a global PASID-cache invalidation and its
- * wait).
+ * gets one invalidation batch (the context cache of the device and its
+ * aliases, a global PASID-cache invalidation, the wait); a failed one ends
+ * the pass and every later one (&vtd_unit.pt_broken).
  *
  * Context: process; never blocks on a lock, spins while the unit works.
  * Return: the number of tables freed (each after an RCU grace period).
@@ -601,7 +638,8 @@ unsigned long vtd_ctx_pt_scan(struct vtd_unit *unit, unsigned long nr)
 	if (!mutex_trylock(&unit->pt_lock))
 		return 0;
 	xa_for_each(&unit->devices, sid, vdev) {
-		if (freed >= nr)
+		/* After a failed batch each one would wait out its timeout. */
+		if (freed >= nr || READ_ONCE(unit->pt_broken))
 			break;
 		if (!mutex_trylock(&vdev->pasid_lock))
 			continue;
@@ -660,6 +698,8 @@ void vtd_ctx_pt_shrinker_remove(struct vtd_unit *unit)
 {
 	shrinker_free(unit->pt_shrinker);
 	unit->pt_shrinker = NULL;
+	/* The tables its passes freed, before the module can go. */
+	rcu_barrier();
 }
 
 /* Word 0 of a context entry that points at @vdev's PASID directory. */
@@ -1081,7 +1121,7 @@ int vtd_ctx_set_max_pasids(struct vtd_dev *vdev, u32 max_pasids)
 	 * device alone from now on.
 	 */
 	if (old_dir && ret) {
-		vdev->pt_keep = true;
+		vtd_pt_keep(vdev);
 		dev_err(vdev->dev, "PASID directory %pa kept (%u entries): its flush failed\n",
 			&old_phys, old_entries);
 	} else if (old_dir) {

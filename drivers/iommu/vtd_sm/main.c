@@ -12,7 +12,6 @@
 #define pr_fmt(fmt) "vtd_sm: " fmt
 
 #include <linux/module.h>
-#include <linux/rcupdate.h>
 
 #include "vtd.h"
 
@@ -39,8 +38,6 @@ static void __exit vtd_sm_exit(void)
 	vtd_iommu_driver_unregister();
 	vtd_debugfs_exit();
 	vtd_dmar_release();
-	/* PASID tables the shrinker gave back are freed by RCU callbacks. */
-	rcu_barrier();
 	pr_info("unloaded\n");
 }
 

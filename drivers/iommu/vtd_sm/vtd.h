@@ -158,6 +158,8 @@ struct vtd_prq {
  * @pt_empty: those of @pt_live other than a device's first (PASIDs 0-63)
  *	that have no present entry: what @pt_shrinker may free
  * @pt_reclaimed: PASID tables @pt_shrinker freed
+ * @pt_broken: an invalidation batch of @pt_shrinker failed: it frees
+ *	nothing more
  */
 struct vtd_unit {
 	struct list_head node;
@@ -200,6 +202,7 @@ struct vtd_unit {
 	atomic_long_t pt_live;
 	atomic_long_t pt_empty;
 	atomic64_t pt_reclaimed;
+	bool pt_broken;
 };
 
 /**

@@ -473,12 +473,16 @@ static struct kunit_suite knob_test_suite = {
 
 #define PDE_P		BIT_ULL(0)
 #define PE0_P		BIT_ULL(0)
+#define PE0_FPD		BIT_ULL(1)
 /* Invalidation descriptors: type in bits 3:0, granularity in bits 5:4. */
 #define QI_TYPE		GENMASK_ULL(3, 0)
 #define QI_GRAN		GENMASK_ULL(5, 4)
 #define QI_TYPE_PC	7
 #define QI_TYPE_WAIT	5
 #define PC_GRAN_GLOBAL	3
+#define QI_TYPE_CC	1
+#define CC_GRAN_DEVICE	3
+#define QI_SID		GENMASK_ULL(47, 32)
 
 static void pt_dev_unlist(void *data)
 {
@@ -543,20 +547,26 @@ static bool pt_present(struct vtd_dev *vdev, u32 pasid)
 }
 
 /*
- * The log holds exactly: one global PASID-cache invalidation, its wait.
+ * The log holds exactly the batch that forgets @vdev's directory entries:
+ * the device-selective context-cache invalidation of its source-id (the
+ * fake has no alias), one global PASID-cache invalidation, the wait.
  * (No assertion: callers may hold a lock the test must drop.)
  */
-static void pt_expect_pc_global_batch(struct kunit *test, struct knob_fake *f)
+static void pt_expect_reclaim_batch(struct kunit *test, struct knob_fake *f,
+				    struct vtd_dev *vdev)
 {
-	KUNIT_EXPECT_EQ(test, f->nr, 2);
-	if (f->nr != 2)
+	KUNIT_EXPECT_EQ(test, f->nr, 3);
+	if (f->nr != 3)
 		return;
-	KUNIT_EXPECT_EQ(test, FIELD_GET(QI_TYPE, f->log[0].qw[0]), QI_TYPE_PC);
-	KUNIT_EXPECT_EQ(test, FIELD_GET(QI_GRAN, f->log[0].qw[0]), PC_GRAN_GLOBAL);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(QI_TYPE, f->log[0].qw[0]), QI_TYPE_CC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(QI_GRAN, f->log[0].qw[0]), CC_GRAN_DEVICE);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(QI_SID, f->log[0].qw[0]), vdev->sid);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(QI_TYPE, f->log[1].qw[0]), QI_TYPE_PC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(QI_GRAN, f->log[1].qw[0]), PC_GRAN_GLOBAL);
 	/* Everything else of a global one is reserved. */
-	KUNIT_EXPECT_EQ(test, f->log[0].qw[0] & ~(QI_TYPE | QI_GRAN), 0);
-	KUNIT_EXPECT_EQ(test, f->log[0].qw[1], 0);
-	KUNIT_EXPECT_EQ(test, FIELD_GET(QI_TYPE, f->log[1].qw[0]), QI_TYPE_WAIT);
+	KUNIT_EXPECT_EQ(test, f->log[1].qw[0] & ~(QI_TYPE | QI_GRAN), 0);
+	KUNIT_EXPECT_EQ(test, f->log[1].qw[1], 0);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(QI_TYPE, f->log[2].qw[0]), QI_TYPE_WAIT);
 }
 
 /*
@@ -587,7 +597,7 @@ static void pt_test_frees_empty_table(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[2], 0);
 	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[0], dir0);
 	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[1], dir1);
-	pt_expect_pc_global_batch(test, f);
+	pt_expect_reclaim_batch(test, f, vdev);
 	KUNIT_EXPECT_TRUE(test, pt_present(vdev, 0));
 	KUNIT_EXPECT_TRUE(test, pt_present(vdev, 64));
 	KUNIT_EXPECT_TRUE(test, pt_present(vdev, 70));
@@ -646,6 +656,24 @@ static void pt_test_keeps_used_table(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->nr, 0);
 	/* ...and counts it from then on. */
 	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+	WRITE_ONCE(pe->val[0], 0);
+
+	/*
+	 * A not-present entry with FPD (faults not reported) is in use too:
+	 * without its table the PASID would fault, reported, at the
+	 * directory entry.
+	 */
+	pt_attach(test, vdev, 192, 192);
+	pt_detach(test, vdev, 192, 192);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 1);
+	dir2 = vdev->pasid_dir[3];
+	pe = vtd_pasid_entry(vdev, 200, false);
+	KUNIT_ASSERT_NOT_NULL(test, pe);
+	WRITE_ONCE(pe->val[0], PE0_FPD);
+	f->nr = 0;
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 0);
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[3], dir2);
+	KUNIT_EXPECT_EQ(test, f->nr, 0);
 	WRITE_ONCE(pe->val[0], 0);
 }
 
@@ -739,7 +767,7 @@ static void pt_test_skips_locked(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_scan_elsewhere(test, f, &busy->pasid_lock), 1);
 	KUNIT_EXPECT_EQ(test, busy->pasid_dir[1], dir1);
 	KUNIT_EXPECT_EQ(test, idle->pasid_dir[1], 0);
-	pt_expect_pc_global_batch(test, f);
+	pt_expect_reclaim_batch(test, f, idle);
 	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 1);
 
 	/* Nothing else to take: nothing freed, nothing queued. */
@@ -768,11 +796,18 @@ static void pt_test_batch_fails(struct kunit *test)
 {
 	struct knob_fake *f = knob_fake_new(test);
 	struct vtd_dev *vdev = pt_dev(test, f, 0x0b00, 1U << 10);
+	struct vtd_dev *next = pt_dev(test, f, 0x0b08, 1U << 10);
 	struct vtd_pasid_entry *table;
+	u64 next_dir1;
 
 	pt_attach(test, vdev, 64, 64);
 	pt_detach(test, vdev, 64, 64);
+	pt_attach(test, next, 64, 64);
+	pt_detach(test, next, 64, 64);
+	next_dir1 = next->pasid_dir[1];
+	mutex_lock(&vdev->pasid_lock);
 	table = vtd_pasid_entry(vdev, 64, false);
+	mutex_unlock(&vdev->pasid_lock);
 	KUNIT_ASSERT_NOT_NULL(test, table);
 
 	f->drop_waits = true;
@@ -780,13 +815,21 @@ static void pt_test_batch_fails(struct kunit *test)
 	f->nr = 0;
 	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 0);
 	f->drop_waits = false;
-	pt_expect_pc_global_batch(test, f);
+	/* One batch: the pass stopped at the first failure. */
+	pt_expect_reclaim_batch(test, f, vdev);
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->unit.quarantined), 1);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&f->unit.pt_reclaimed), 0);
 	/* No longer the device's, nor offered again. */
 	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[1], 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->unit.pt_live), 1);
+	/* The next device's table stays, and nothing more is offered. */
+	KUNIT_EXPECT_EQ(test, next->pasid_dir[1], next_dir1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->unit.pt_empty), 1);
 	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->unit.pt_live), 0);
+	f->nr = 0;
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 0);
+	KUNIT_EXPECT_EQ(test, f->nr, 0);
+	KUNIT_EXPECT_EQ(test, next->pasid_dir[1], next_dir1);
 	rcu_barrier();
 	KUNIT_EXPECT_EQ(test, READ_ONCE(table->val[0]), 0);
 }
@@ -888,6 +931,58 @@ static void pt_test_walk_vs_reclaim(struct kunit *test)
 			atomic_read(&r.cycles));
 }
 
+/*
+ * Blocking a PASID whose table was given back changes nothing in memory
+ * (no table reads as not present): it takes no new table.
+ */
+static void pt_test_blocked_needs_no_table(struct kunit *test)
+{
+	struct knob_fake *f = knob_fake_new(test);
+	struct vtd_dev *vdev = pt_dev(test, f, 0x0e00, 1U << 10);
+
+	pt_attach(test, vdev, 64, 64);
+	pt_detach(test, vdev, 64, 64);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 1);
+	KUNIT_ASSERT_EQ(test, atomic_long_read(&f->unit.pt_live), 0);
+	f->nr = 0;
+	KUNIT_EXPECT_EQ(test, pt_set(vdev, 65, 0), 0);
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[1], 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->unit.pt_live), 0);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+	KUNIT_EXPECT_EQ(test, f->nr, 0);
+	/* A present target still gets its table. */
+	KUNIT_EXPECT_EQ(test, pt_set(vdev, 65, 1), 0);
+	KUNIT_EXPECT_TRUE(test, pt_present(vdev, 65));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->unit.pt_live), 1);
+}
+
+/*
+ * The tables of a device whose old PASID directory was kept after a
+ * failed flush are never freed: they are not offered either.
+ */
+static void pt_test_keep_not_offered(struct kunit *test)
+{
+	struct knob_fake *f = knob_fake_new(test);
+	struct vtd_dev *vdev = pt_dev(test, f, 0x0f00, 1U << 10);
+
+	pt_attach(test, vdev, 64, 64);
+	pt_detach(test, vdev, 64, 64);
+	KUNIT_ASSERT_EQ(test, vtd_ctx_pt_count(&f->unit), 1);
+	f->drop_waits = true;
+	f->unit.qi.timeout_us = 20 * USEC_PER_MSEC;
+	KUNIT_ASSERT_EQ(test, vtd_ctx_set_max_pasids(vdev, 1U << 14), -EIO);
+	f->drop_waits = false;
+	KUNIT_ASSERT_TRUE(test, vdev->pt_keep);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 0);
+	/* Tables of the device emptied later are not offered either. */
+	pt_attach(test, vdev, 128, 128);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+	pt_detach(test, vdev, 128, 128);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+	KUNIT_EXPECT_GE(test, atomic_long_read(&f->unit.pt_empty), 0);
+}
+
 static struct kunit_case pt_test_cases[] = {
 	KUNIT_CASE(pt_test_frees_empty_table),
 	KUNIT_CASE(pt_test_keeps_used_table),
@@ -896,6 +991,8 @@ static struct kunit_case pt_test_cases[] = {
 	KUNIT_CASE(pt_test_batch_fails),
 	KUNIT_CASE(pt_test_failed_update),
 	KUNIT_CASE_SLOW(pt_test_walk_vs_reclaim),
+	KUNIT_CASE(pt_test_blocked_needs_no_table),
+	KUNIT_CASE(pt_test_keep_not_offered),
 	{}
 };
 
