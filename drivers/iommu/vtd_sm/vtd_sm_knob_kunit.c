@@ -428,16 +428,23 @@ static struct task_struct *knob_race_thread(struct kunit *test,
 	return t;
 }
 
+/* Two online CPUs for the threads of a race, or the test is skipped. */
+static void knob_race_cpus(struct kunit *test, unsigned int *cpu0,
+			   unsigned int *cpu1)
+{
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	*cpu0 = cpumask_first(cpu_online_mask);
+	*cpu1 = cpumask_next(*cpu0, cpu_online_mask);
+}
+
 static void knob_test_walk_vs_free(struct kunit *test)
 {
 	struct knob_race r = {};
 	struct task_struct *walker, *knob;
 	unsigned int cpu0, cpu1;
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs two CPUs");
-	cpu0 = cpumask_first(cpu_online_mask);
-	cpu1 = cpumask_next(cpu0, cpu_online_mask);
+	knob_race_cpus(test, &cpu0, &cpu1);
 	r.f = knob_fake_new(test);
 	r.vdev = knob_dev(test, r.f, 0x0600, 1);
 	r.pasid = VTD_WALK_NO_PASID;
@@ -621,13 +628,39 @@ static void pt_test_frees_empty_table(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[0], dir0);
 }
 
+/*
+ * The table of @first (emptied through the writers, so offered) keeps an
+ * entry, @pasid's, whose word 0 is set to @qw0 behind the writers' back:
+ * a scan reads it, frees nothing, queues nothing, and no longer offers it.
+ */
+static void pt_expect_kept(struct kunit *test, struct knob_fake *f,
+			   struct vtd_dev *vdev, u32 first, u32 pasid, u64 qw0)
+{
+	unsigned int idx = first / VTD_PASID_TABLE_ENTRIES;
+	struct vtd_pasid_entry *pe;
+	u64 de;
+
+	pt_attach(test, vdev, first, first);
+	pt_detach(test, vdev, first, first);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 1);
+	de = vdev->pasid_dir[idx];
+	pe = vtd_pasid_entry(vdev, pasid, false);
+	KUNIT_ASSERT_NOT_NULL(test, pe);
+	WRITE_ONCE(pe->val[0], qw0);
+	f->nr = 0;
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 0);
+	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[idx], de);
+	KUNIT_EXPECT_EQ(test, f->nr, 0);
+	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
+	WRITE_ONCE(pe->val[0], 0);
+}
+
 /* A table with one present entry is never freed. */
 static void pt_test_keeps_used_table(struct kunit *test)
 {
 	struct knob_fake *f = knob_fake_new(test);
 	struct vtd_dev *vdev = pt_dev(test, f, 0x0800, 1U << 10);
-	struct vtd_pasid_entry *pe;
-	u64 dir1, dir2;
+	u64 dir1;
 
 	pt_attach(test, vdev, 64, 127);
 	pt_detach(test, vdev, 64, 126);
@@ -641,40 +674,16 @@ static void pt_test_keeps_used_table(struct kunit *test)
 
 	/*
 	 * An entry made present behind the writers' back (so not counted):
-	 * the shrinker reads the table before it frees it, and keeps it.
+	 * the shrinker reads the table before it frees it, and keeps it,
+	 * and counts it from then on.
 	 */
-	pt_attach(test, vdev, 128, 128);
-	pt_detach(test, vdev, 128, 128);
-	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 1);
-	dir2 = vdev->pasid_dir[2];
-	pe = vtd_pasid_entry(vdev, 191, false);
-	KUNIT_ASSERT_NOT_NULL(test, pe);
-	WRITE_ONCE(pe->val[0], PE0_P);
-	f->nr = 0;
-	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 0);
-	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[2], dir2);
-	KUNIT_EXPECT_EQ(test, f->nr, 0);
-	/* ...and counts it from then on. */
-	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 0);
-	WRITE_ONCE(pe->val[0], 0);
-
+	pt_expect_kept(test, f, vdev, 128, 191, PE0_P);
 	/*
 	 * A not-present entry with FPD (faults not reported) is in use too:
 	 * without its table the PASID would fault, reported, at the
 	 * directory entry.
 	 */
-	pt_attach(test, vdev, 192, 192);
-	pt_detach(test, vdev, 192, 192);
-	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_count(&f->unit), 1);
-	dir2 = vdev->pasid_dir[3];
-	pe = vtd_pasid_entry(vdev, 200, false);
-	KUNIT_ASSERT_NOT_NULL(test, pe);
-	WRITE_ONCE(pe->val[0], PE0_FPD);
-	f->nr = 0;
-	KUNIT_EXPECT_EQ(test, vtd_ctx_pt_scan(&f->unit, 128), 0);
-	KUNIT_EXPECT_EQ(test, vdev->pasid_dir[3], dir2);
-	KUNIT_EXPECT_EQ(test, f->nr, 0);
-	WRITE_ONCE(pe->val[0], 0);
+	pt_expect_kept(test, f, vdev, 192, 200, PE0_FPD);
 }
 
 /* Attaching again where a table was freed gets a fresh table. */
@@ -908,10 +917,7 @@ static void pt_test_walk_vs_reclaim(struct kunit *test)
 	struct task_struct *walker, *cycler;
 	unsigned int cpu0, cpu1;
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs two CPUs");
-	cpu0 = cpumask_first(cpu_online_mask);
-	cpu1 = cpumask_next(cpu0, cpu_online_mask);
+	knob_race_cpus(test, &cpu0, &cpu1);
 	r.f = knob_fake_new(test);
 	r.vdev = pt_dev(test, r.f, 0x0d00, 1U << 10);
 	r.pasid = 64;
