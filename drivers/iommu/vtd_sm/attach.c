@@ -233,6 +233,11 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		.pasid = pasid,
 		.new_did = vtd_pasid_entry_did(target),
 	};
+	/*
+	 * A PASID without a table reads as not present: an all-zero target
+	 * (blocked, without FPD) is there already and needs no table.
+	 */
+	bool need_table = memchr_inv(target, 0, sizeof(*target));
 	enum vtd_pasid_update kind;
 	struct vtd_qi_batch b;
 	int ret;
@@ -250,15 +255,10 @@ int __vtd_dev_set_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		mutex_unlock(&vdev->pasid_lock);
 		return -ENODEV;
 	}
-	/*
-	 * A PASID without a table reads as not present: an all-zero target
-	 * (blocked, without FPD) is there already and needs no table.
-	 */
-	u.pe = vtd_pasid_entry(vdev, pasid,
-			       memchr_inv(target, 0, sizeof(*target)));
+	u.pe = vtd_pasid_entry(vdev, pasid, need_table);
 	if (!u.pe) {
 		mutex_unlock(&vdev->pasid_lock);
-		return memchr_inv(target, 0, sizeof(*target)) ? -ENOMEM : 0;
+		return need_table ? -ENOMEM : 0;
 	}
 	u.old_present = vtd_pasid_entry_present(u.pe);
 	u.old_pgtt = vtd_pasid_entry_pgtt(u.pe);
@@ -465,8 +465,6 @@ int vtd_dev_set_slade(struct vtd_dev *vdev, const u32 *pasids,
 		kind = vtd_pasid_write_entry(&u.w, u.pe, &target);
 		if (kind == VTD_PASID_UPDATE_NONE)
 			continue;
-		/* Present before; one store of SLADE keeps it so. */
-		vtd_ctx_pasid_entry_account(vdev, u.pasid, u.pe, true);
 		atomic64_inc(&unit->pasid_updates[kind]);
 		vtd_struct_flush(unit, u.pe, sizeof(*u.pe));
 		vtd_qi_add_pc_pasid(&b, did, u.pasid);

@@ -278,14 +278,21 @@ static struct page *vtd_pt_page(u64 de)
 }
 
 /*
- * The device no longer holds the table of directory entry @idx.  A device
- * with pt_keep set has no table in pt_empty (vtd_pt_keep()).
+ * Whether table @idx of @vdev counts in the unit's pt_empty while it has
+ * no present entry: not a device's first (PASIDs 0-63, the RID's), and
+ * none of a device whose tables are kept (vtd_pt_keep()).
  */
+static bool vtd_pt_offered(struct vtd_dev *vdev, unsigned int idx)
+{
+	return idx && !vdev->pt_keep;
+}
+
+/* The device no longer holds the table of directory entry @idx. */
 static void vtd_pt_uncount(struct vtd_dev *vdev, unsigned int idx,
 			   struct page *pt)
 {
 	atomic_long_dec(&vdev->unit->pt_live);
-	if (idx && !page_private(pt) && !vdev->pt_keep)
+	if (!page_private(pt) && vtd_pt_offered(vdev, idx))
 		atomic_long_dec(&vdev->unit->pt_empty);
 }
 
@@ -308,9 +315,10 @@ static void vtd_pt_keep(struct vtd_dev *vdev)
 {
 	unsigned int i;
 
-	for (i = 1; i < vdev->dir_entries; i++)
+	for (i = 0; i < vdev->dir_entries; i++)
 		if ((vdev->pasid_dir[i] & VTD_PDIR_P) &&
-		    !page_private(vtd_pt_page(vdev->pasid_dir[i])))
+		    !page_private(vtd_pt_page(vdev->pasid_dir[i])) &&
+		    vtd_pt_offered(vdev, i))
 			atomic_long_dec(&vdev->unit->pt_empty);
 	vdev->pt_keep = true;
 }
@@ -326,20 +334,15 @@ static void vtd_pt_keep(struct vtd_dev *vdev)
  */
 void vtd_ctx_pasid_dir_free(struct vtd_dev *vdev)
 {
-	struct page *pt;
 	unsigned int i;
 
 	if (!vdev->pasid_dir)
 		return;
 	vtd_pt_uncount_all(vdev);
 	synchronize_rcu();
-	for (i = 0; i < vdev->dir_entries; i++) {
-		if (!(vdev->pasid_dir[i] & VTD_PDIR_P))
-			continue;
-		pt = vtd_pt_page(vdev->pasid_dir[i]);
-		set_page_private(pt, 0);
-		__free_page(pt);
-	}
+	for (i = 0; i < vdev->dir_entries; i++)
+		if (vdev->pasid_dir[i] & VTD_PDIR_P)
+			__free_page(vtd_pt_page(vdev->pasid_dir[i]));
 	free_pages((unsigned long)vdev->pasid_dir,
 		   get_order(vdev->dir_entries * sizeof(u64)));
 	vdev->pasid_dir = NULL;
@@ -404,8 +407,6 @@ struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 		table = (void *)get_zeroed_page(GFP_KERNEL);
 		if (!table)
 			return NULL;
-		/* The number of present entries of the table (none yet). */
-		set_page_private(virt_to_page(table), 0);
 		vtd_struct_flush(vdev->unit, table, PAGE_SIZE);
 		old = cmpxchg64(&vdev->pasid_dir[idx], de,
 				virt_to_phys(table) | VTD_PDIR_P);
@@ -416,7 +417,8 @@ struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_dev *vdev, u32 pasid,
 			de = virt_to_phys(table) | VTD_PDIR_P;
 			vtd_struct_flush(vdev->unit, &vdev->pasid_dir[idx], sizeof(u64));
 			atomic_long_inc(&vdev->unit->pt_live);
-			if (idx && !vdev->pt_keep)
+			/* No present entry yet: page_private() is 0. */
+			if (vtd_pt_offered(vdev, idx))
 				atomic_long_inc(&vdev->unit->pt_empty);
 		}
 	}
@@ -435,31 +437,29 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_pasid_entry);
  * Each PASID table keeps the number of its present entries in the private
  * field of its page (which goes with the table when vtd_ctx_set_max_pasids()
  * replaces the directory), and the unit the number of tables that have
- * none (but a device's first, which the shrinker keeps).  The writers of
- * PASID entries (attach.c) call this after every write, under @vdev's
- * pasid_lock.  A count that would go below zero stays at zero: an entry
+ * none (but a device's first, which the shrinker keeps).  The writer of
+ * PASID entries that changes P (attach.c) calls this after every write,
+ * under @vdev's pasid_lock.  A count that would go below zero stays at zero: an entry
  * made present outside the writers (a KUnit test) was never counted, and
  * the shrinker reads every entry of a table before it frees it.
  */
 void vtd_ctx_pasid_entry_account(struct vtd_dev *vdev, u32 pasid,
 				 struct vtd_pasid_entry *pe, bool was_present)
 {
-	bool first = pasid < VTD_PASID_TABLE_ENTRIES;
+	bool offered = vtd_pt_offered(vdev, pasid >> VTD_PASID_TABLE_SHIFT);
 	struct page *pt = virt_to_page(pe);
 	unsigned long n = page_private(pt);
 
 	lockdep_assert_held(&vdev->pasid_lock);
 	if (vtd_pasid_entry_present(pe) == was_present)
 		return;
-	/* The tables of a pt_keep device are never offered. */
-	first |= vdev->pt_keep;
 	if (!was_present) {
 		set_page_private(pt, n + 1);
-		if (!n && !first)
+		if (!n && offered)
 			atomic_long_dec(&vdev->unit->pt_empty);
 	} else if (n) {
 		set_page_private(pt, n - 1);
-		if (n == 1 && !first)
+		if (n == 1 && offered)
 			atomic_long_inc(&vdev->unit->pt_empty);
 	}
 }
@@ -484,9 +484,8 @@ EXPORT_SYMBOL_IF_KUNIT(vtd_ctx_pasid_entry_account);
  * but the first (PASIDs 0-63: it holds the RID's entry, PASID 0, which
  * every RID attach rewrites and which is blocked, not present, only for
  * a moment or while the device is owned) whose count of present entries
- * is zero, it reads the
- * 64 entries again, clears the directory entry and writes it back to
- * memory.  One batch per device then invalidates what the unit may hold
+ * is zero, it reads the 64 entries again, clears the directory entry and
+ * writes it back to memory.  One batch per device then invalidates what the unit may hold
  * of those directory entries; the tables are freed only once it
  * completed, after an RCU grace period (vtd_walk() reads them as an RCU
  * reader, vtd_dev_pasid_entry_snapshot() under the spinlock of the unit's
@@ -529,10 +528,7 @@ static unsigned int vtd_pt_present(const struct vtd_pasid_entry *table)
 
 static void vtd_pt_free_rcu(struct rcu_head *head)
 {
-	struct page *pt = container_of(head, struct page, rcu_head);
-
-	set_page_private(pt, 0);
-	__free_page(pt);
+	__free_page(container_of(head, struct page, rcu_head));
 }
 
 /*
